@@ -1,0 +1,46 @@
+import { ConfigError } from './config-error.js';
+import type { MaskSettings, MergeSettings, SubsetSpec } from './train-config.js';
+
+/** Parses `--mask ratio,epochs` (e.g. `0.5,3`); `off` turns masking off. */
+export function parseMaskFlag(text: string): MaskSettings | null {
+  if (text === 'off') return null;
+  const [ratio, epochs] = parseNumberPair('--mask', text, 'ratio,epochs (e.g. 0.5,3)');
+  return { ratio, epochs };
+}
+
+/** Parses `--merge fence,block` (e.g. `1.5,0`); `off` turns merging off. */
+export function parseMergeFlag(text: string): MergeSettings | null {
+  if (text === 'off') return null;
+  const [fence, block] = parseNumberPair('--merge', text, 'fence,block (e.g. 1.5,0)');
+  return { fence, block };
+}
+
+/** Parses `--subset FILE|fraction`: a number in (0, 1] is a random subset of that size. */
+export function parseSubsetFlag(text: string): SubsetSpec {
+  if (text.trim() === '') throw new ConfigError('--subset', 'expected a file or a fraction');
+  const fraction = Number(text);
+  if (Number.isFinite(fraction) && /^[\d.eE+-]+$/.test(text)) {
+    return { kind: 'random', fraction };
+  }
+  return { kind: 'file', file: text };
+}
+
+/** Parses a number flag, naming the flag when the text is not a number. */
+export function parseNumberFlag(option: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value)) {
+      throw new ConfigError(option, `expected a number, got "${text}"`);
+    }
+    return value;
+  };
+}
+
+function parseNumberPair(option: string, text: string, expected: string): [number, number] {
+  const parts = text.split(',').map((part) => part.trim());
+  const numbers = parts.map(Number);
+  if (parts.length !== 2 || parts.some((p) => p === '') || !numbers.every(Number.isFinite)) {
+    throw new ConfigError(option, `expected ${expected}, got "${text}"`);
+  }
+  return [numbers[0] as number, numbers[1] as number];
+}

@@ -1,0 +1,207 @@
+import { ConfigError } from './config-error.js';
+import {
+  isSparsityPreset,
+  SPARSITY_PRESET_NAMES,
+  SPARSITY_PRESETS,
+  type SparsityPresetName,
+} from './sparsity-presets.js';
+
+/** Level 1: drop `ratio` of the video and audio patches during the first `epochs` epochs. */
+export interface MaskSettings {
+  ratio: number;
+  epochs: number;
+}
+
+/** Level 2: IQR token merging after encoder block `block`, key tokens above Q3 + fence * IQR. */
+export interface MergeSettings {
+  fence: number;
+  block: number;
+}
+
+/** Level 3: InfoBatch prunes `pruneRatio` of the well-learned samples until `delta` of the epochs. */
+export interface InfoBatchSettings {
+  pruneRatio: number;
+  delta: number;
+}
+
+export interface SparsitySettings {
+  mask: MaskSettings | null;
+  merge: MergeSettings | null;
+  infobatch: InfoBatchSettings | null;
+}
+
+/** Train on a subset: the records of an annotation file, or a seeded random fraction. */
+export type SubsetSpec = { kind: 'file'; file: string } | { kind: 'random'; fraction: number };
+
+export type DataSpec =
+  | { kind: 'synthetic'; dir: string; videos: number; seed: number }
+  | { kind: 'music-avqa'; root: string };
+
+export interface TrainConfig extends SparsitySettings {
+  /** The sparsity preset the run started from ('custom' once a flag changed a level). */
+  preset: SparsityPresetName | 'custom';
+  /** Encoder size preset of @sparsify/amuse-encoder. */
+  model: string;
+  data: DataSpec;
+  subset: SubsetSpec | null;
+  epochs: number;
+  lr: number;
+  /** Step decay: lr * factor every `every` epochs (the authors: x0.1 every 8). */
+  lrDecay: { factor: number; every: number };
+  batchSize: number;
+  seed: number;
+  /** Register @sparsify/tfjs-fast-kernels when training on wasm. */
+  fastKernels: boolean;
+}
+
+/** What a user may leave out: everything but the preset has a default. */
+export interface TrainOptions {
+  preset?: string;
+  model?: string;
+  data?: string;
+  root?: string;
+  cacheDir?: string;
+  videos?: number;
+  dataSeed?: number;
+  mask?: MaskSettings | null;
+  merge?: MergeSettings | null;
+  infobatch?: InfoBatchSettings | null;
+  subset?: SubsetSpec | null;
+  epochs?: number;
+  lr?: number;
+  lrDecayFactor?: number;
+  lrDecayEvery?: number;
+  batchSize?: number;
+  seed?: number;
+  fastKernels?: boolean;
+}
+
+/** The authors' training recipe, scaled to what trains on a CPU. */
+export const TRAIN_DEFAULTS = {
+  preset: 'sparsify',
+  model: 'tiny',
+  epochs: 10,
+  lr: 1e-3,
+  lrDecayFactor: 0.1,
+  lrDecayEvery: 8,
+  batchSize: 8,
+  seed: 42,
+  videos: 240,
+  cacheDir: 'runs/.cache',
+} as const;
+
+/**
+ * Merge the options over the preset and the defaults and check every value, so a
+ * mistake fails before any data is generated, with the option's name in the message.
+ */
+export function resolveTrainConfig(options: TrainOptions): TrainConfig {
+  const presetName = options.preset ?? TRAIN_DEFAULTS.preset;
+  if (!isSparsityPreset(presetName)) {
+    throw new ConfigError(
+      '--preset',
+      `unknown preset "${presetName}"; choose one of ${SPARSITY_PRESET_NAMES.join(', ')}`,
+    );
+  }
+  const preset = SPARSITY_PRESETS[presetName];
+  const mask = options.mask === undefined ? preset.mask : options.mask;
+  const merge = options.merge === undefined ? preset.merge : options.merge;
+  const infobatch = options.infobatch === undefined ? preset.infobatch : options.infobatch;
+  const changed =
+    mask !== preset.mask || merge !== preset.merge || infobatch !== preset.infobatch;
+
+  const config: TrainConfig = {
+    preset: changed ? 'custom' : presetName,
+    model: options.model ?? TRAIN_DEFAULTS.model,
+    data: resolveData(options),
+    subset: options.subset ?? null,
+    mask: mask ? { ...mask } : null,
+    merge: merge ? { ...merge } : null,
+    infobatch: infobatch ? { ...infobatch } : null,
+    epochs: options.epochs ?? TRAIN_DEFAULTS.epochs,
+    lr: options.lr ?? TRAIN_DEFAULTS.lr,
+    lrDecay: {
+      factor: options.lrDecayFactor ?? TRAIN_DEFAULTS.lrDecayFactor,
+      every: options.lrDecayEvery ?? TRAIN_DEFAULTS.lrDecayEvery,
+    },
+    batchSize: options.batchSize ?? TRAIN_DEFAULTS.batchSize,
+    seed: options.seed ?? TRAIN_DEFAULTS.seed,
+    fastKernels: options.fastKernels ?? true,
+  };
+  validateTrainConfig(config);
+  return config;
+}
+
+function resolveData(options: TrainOptions): DataSpec {
+  const kind = options.data ?? 'synthetic';
+  if (kind === 'music-avqa') {
+    if (!options.root) {
+      throw new ConfigError('--root', '--data music-avqa needs --root DIR (the dataset folder)');
+    }
+    return { kind, root: options.root };
+  }
+  if (kind !== 'synthetic') {
+    throw new ConfigError('--data', `unknown data "${kind}"; choose synthetic or music-avqa`);
+  }
+  const videos = options.videos ?? TRAIN_DEFAULTS.videos;
+  const seed = options.dataSeed ?? 7;
+  const cacheDir = options.cacheDir ?? TRAIN_DEFAULTS.cacheDir;
+  return {
+    kind,
+    dir: options.root ?? `${cacheDir}/synthetic-v${videos}-s${seed}`,
+    videos,
+    seed,
+  };
+}
+
+/** Throws a ConfigError for the first invalid value (also used on loaded config.json). */
+export function validateTrainConfig(config: TrainConfig): void {
+  requireInteger('--epochs', config.epochs, 1);
+  requireInteger('--batch-size', config.batchSize, 1);
+  requireInteger('--seed', config.seed, 0, 2 ** 32 - 1);
+  requireRange('--lr', config.lr, { above: 0, max: 10 });
+  requireRange('--lr-decay', config.lrDecay.factor, { above: 0, max: 1 });
+  requireInteger('--lr-step', config.lrDecay.every, 1);
+  if (config.data.kind === 'synthetic') requireInteger('--videos', config.data.videos, 4);
+  if (config.mask) {
+    requireRange('--mask ratio', config.mask.ratio, { min: 0, below: 1 });
+    requireInteger('--mask epochs', config.mask.epochs, 0);
+  }
+  if (config.merge) {
+    requireRange('--merge fence', config.merge.fence, { min: 0, max: 100 });
+    requireInteger('--merge block', config.merge.block, 0);
+  }
+  if (config.infobatch) {
+    requireRange('--infobatch prune ratio', config.infobatch.pruneRatio, { min: 0, below: 1 });
+    requireRange('--infobatch delta', config.infobatch.delta, { above: 0, max: 1 });
+  }
+  if (config.subset?.kind === 'random') {
+    requireRange('--subset', config.subset.fraction, { above: 0, max: 1 });
+  }
+}
+
+function requireInteger(option: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER) {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new ConfigError(option, `expected an integer ${range}, got ${String(value)}`);
+  }
+}
+
+function requireRange(
+  option: string,
+  value: number,
+  bounds: { min?: number; above?: number; max?: number; below?: number },
+) {
+  const ok =
+    Number.isFinite(value) &&
+    (bounds.min === undefined || value >= bounds.min) &&
+    (bounds.above === undefined || value > bounds.above) &&
+    (bounds.max === undefined || value <= bounds.max) &&
+    (bounds.below === undefined || value < bounds.below);
+  if (!ok) {
+    const low =
+      bounds.min !== undefined ? `[${bounds.min}` : bounds.above !== undefined ? `(${bounds.above}` : '(-inf';
+    const high =
+      bounds.max !== undefined ? `${bounds.max}]` : bounds.below !== undefined ? `${bounds.below})` : 'inf)';
+    throw new ConfigError(option, `expected a number in ${low}, ${high}, got ${String(value)}`);
+  }
+}

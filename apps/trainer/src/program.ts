@@ -1,0 +1,29 @@
+import { Command, Option } from 'commander';
+import { BACKEND_NAMES } from './backends.js';
+import { backendsReport } from './commands/backends.js';
+
+export interface GlobalOptions {
+  backend: string;
+}
+
+/** The `sparsify` command line. Each command lives in src/commands/ and is wired here. */
+export function buildProgram(): Command {
+  const program = new Command('sparsify')
+    .description('Sparsify for Music AVQA on TensorFlow.js: dense vs sparse, side by side')
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend')
+        .choices(['auto', ...BACKEND_NAMES])
+        .env('SPARSIFY_BACKEND')
+        .default('auto'),
+    )
+    .showHelpAfterError();
+
+  program
+    .command('backends')
+    .description('list the TensorFlow.js backends installed here and the one auto picks')
+    .action(() => {
+      console.log(backendsReport());
+    });
+
+  return program;
+}
