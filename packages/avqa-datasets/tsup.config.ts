@@ -1,3 +1,8 @@
 import { packageBuild } from '../../tsup.shared';
 
-export default packageBuild();
+// prepareDataset starts worker threads from a file next to the bundle, so the worker is a
+// second entry; shims give the CJS build an import.meta.url to find it.
+export default packageBuild({
+  entry: { index: 'src/index.ts', 'prepare-worker': 'src/cache/prepare-worker.ts' },
+  shims: true,
+});

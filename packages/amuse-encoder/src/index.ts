@@ -1,1 +1,51 @@
-export {};
+export type {
+  HookContext,
+  InputMasker,
+  MaskedStream,
+  ReducedTokens,
+  ReducerInput,
+  StreamLayout,
+  TokenReducer,
+} from './hooks.js';
+export {
+  type AmuseConfig,
+  type AmuseOptions,
+  type Architecture,
+  type AudioInputSpec,
+  DEFAULT_INPUTS,
+  type InputSpec,
+  NUM_ANSWERS,
+  PRESETS,
+  type PresetName,
+  QUESTION_LENGTH,
+  QUESTION_VOCABULARY_SIZE,
+  resolveConfig,
+  type VideoInputSpec,
+} from './config.js';
+export {
+  type AmuseBatch,
+  AmuseModel,
+  createAmuseModel,
+  type ForwardDiagnostics,
+  type ForwardOptions,
+  type ForwardResult,
+  type StreamDiagnostics,
+  type StreamName,
+} from './model.js';
+export type { AudioBatch, VideoBatch } from './stream-embedding.js';
+export { PAD_ID } from './question-encoder.js';
+export { perSampleCrossEntropy } from './loss.js';
+export { keyBias, PADDING_BIAS } from './attention.js';
+export { type DescribeOptions, describeModel, type ModelDescription } from './describe.js';
+export {
+  assignParameters,
+  decodeSafetensors,
+  encodeSafetensors,
+  type HasParameters,
+  loadSafetensors,
+  type NamedArray,
+  parametersToArrays,
+  type SafetensorsDtype,
+  saveSafetensors,
+} from './safetensors.js';
+export { ParameterStore, Scope } from './module.js';

@@ -1,1 +1,9 @@
-export {};
+export * from './annotations/index.js';
+export * from './cache/index.js';
+export * from './eval/index.js';
+export * from './features/index.js';
+export * from './loader/index.js';
+export * from './media/index.js';
+export * from './stats/index.js';
+export * from './synth/index.js';
+export * from './vocab/index.js';

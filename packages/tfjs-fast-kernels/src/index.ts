@@ -1,1 +1,7 @@
-export {};
+export {
+  enableFastKernels,
+  type FastKernelsOptions,
+  type FastKernelsReport,
+  fastKernelsStatus,
+  type NativeMode,
+} from './enable';

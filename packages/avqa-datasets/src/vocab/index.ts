@@ -1,4 +1,9 @@
-export { ANSWER_VOCABULARY, MAX_QUESTION_TOKENS, PAD_TOKEN, QUESTION_VOCABULARY } from './officialVocabulary.js';
+export {
+  ANSWER_VOCABULARY,
+  MAX_QUESTION_TOKENS,
+  PAD_TOKEN,
+  QUESTION_VOCABULARY,
+} from './officialVocabulary.js';
 export {
   type AvqaVocabularies,
   buildVocabularies,

@@ -1,4 +1,9 @@
-import { ANSWER_VOCABULARY, MAX_QUESTION_TOKENS, PAD_TOKEN, QUESTION_VOCABULARY } from './officialVocabulary.js';
+import {
+  ANSWER_VOCABULARY,
+  MAX_QUESTION_TOKENS,
+  PAD_TOKEN,
+  QUESTION_VOCABULARY,
+} from './officialVocabulary.js';
 
 /**
  * A word -> index lookup that fails loudly. The official loader indexes a Python dict and
@@ -8,11 +13,16 @@ export class Vocabulary {
   readonly words: readonly string[];
   private readonly indexOf: ReadonlyMap<string, number>;
 
-  constructor(words: readonly string[], readonly name: string) {
+  constructor(
+    words: readonly string[],
+    readonly name: string,
+  ) {
     const indexOf = new Map<string, number>();
     words.forEach((word, index) => {
       if (indexOf.has(word)) {
-        throw new Error(`${name} vocabulary: "${word}" appears twice (indices ${indexOf.get(word)} and ${index})`);
+        throw new Error(
+          `${name} vocabulary: "${word}" appears twice (indices ${indexOf.get(word)} and ${index})`,
+        );
       }
       indexOf.set(word, index);
     });
@@ -36,14 +46,17 @@ export class Vocabulary {
   /** The index of `word`; throws naming the vocabulary when it is unknown. */
   index(word: string): number {
     const index = this.indexOf.get(word);
-    if (index === undefined) throw new Error(`"${word}" is not in the ${this.name} vocabulary (${this.size} entries)`);
+    if (index === undefined)
+      throw new Error(`"${word}" is not in the ${this.name} vocabulary (${this.size} entries)`);
     return index;
   }
 
   word(index: number): string {
     const word = this.words[index];
     if (word === undefined) {
-      throw new Error(`index ${index} is outside the ${this.name} vocabulary (${this.size} entries)`);
+      throw new Error(
+        `index ${index} is outside the ${this.name} vocabulary (${this.size} entries)`,
+      );
     }
     return word;
   }
@@ -98,7 +111,9 @@ export function encodeQuestion(
 ): Int32Array {
   const { questions, maxQuestionTokens } = vocabularies;
   if (tokens.length > maxQuestionTokens) {
-    throw new Error(`question has ${tokens.length} tokens, more than the maximum ${maxQuestionTokens}: "${tokens.join(' ')}"`);
+    throw new Error(
+      `question has ${tokens.length} tokens, more than the maximum ${maxQuestionTokens}: "${tokens.join(' ')}"`,
+    );
   }
   const padIndex = questions.index(PAD_TOKEN);
   const ids = new Int32Array(maxQuestionTokens).fill(padIndex);
@@ -109,7 +124,10 @@ export function encodeQuestion(
 }
 
 /** The words of padded token ids, `<pad>` included. */
-export function decodeQuestion(ids: ArrayLike<number>, vocabularies: AvqaVocabularies = OFFICIAL_VOCABULARIES): string[] {
+export function decodeQuestion(
+  ids: ArrayLike<number>,
+  vocabularies: AvqaVocabularies = OFFICIAL_VOCABULARIES,
+): string[] {
   return Array.from(ids, (id) => vocabularies.questions.word(id));
 }
 

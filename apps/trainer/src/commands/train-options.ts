@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { parseMaskFlag, parseMergeFlag, parseNumberFlag, parseSubsetFlag } from '../config/flags.js';
+import { SPARSITY_PRESET_NAMES } from '../config/sparsity-presets.js';
+import { ConfigError } from '../config/config-error.js';
+import { type InfoBatchSettings, TRAIN_DEFAULTS, type TrainOptions } from '../config/train-config.js';
+import { PAPER_INFOBATCH } from '../config/sparsity-presets.js';
+
+/** The options `train`, `key-subset` and `demo` share, as commander parsed them. */
+export interface TrainFlags {
+  preset?: string;
+  model?: string;
+  data?: string;
+  root?: string;
+  videos?: number;
+  dataSeed?: number;
+  cacheDir?: string;
+  mask?: TrainOptions['mask'];
+  merge?: TrainOptions['merge'];
+  infobatch?: string | boolean;
+  subset?: TrainOptions['subset'];
+  epochs?: number;
+  lr?: number;
+  lrStep?: number;
+  lrDecay?: number;
+  batchSize?: number;
+  seed?: number;
+  fastKernels?: boolean;
+  quiet?: boolean;
+  logFormat?: string;
+}
+
+const int = (option: string) => parseNumberFlag(option);
+
+/** Adds the data, model, sparsity and optimisation flags to a command. */
+export function addTrainFlags(command: Command, options: { sparsity?: boolean; subset?: boolean } = {}): Command {
+  command
+    .option('--model <preset>', 'encoder size preset: tiny, small or base', TRAIN_DEFAULTS.model)
+    .option('--data <kind>', 'synthetic (generated and cached on first use) or music-avqa', 'synthetic')
+    .option('--root <dir>', 'dataset folder (music-avqa), or where the synthetic benchmark lives')
+    .option('--videos <n>', 'synthetic benchmark size in videos', int('--videos'))
+    .option('--data-seed <n>', 'synthetic benchmark seed', int('--data-seed'))
+    .option('--cache-dir <dir>', 'where generated data is cached', TRAIN_DEFAULTS.cacheDir);
+  if (options.sparsity !== false) {
+    command
+      .option('--preset <name>', `sparsity preset: ${SPARSITY_PRESET_NAMES.join(', ')}`)
+      .option('--mask <ratio,epochs>', 'level 1: drop this ratio of patches in the first epochs (off = none)', parseMaskFlag)
+      .option('--merge <fence,block>', 'level 2: IQR fence c and the block after which tokens merge (off = none)', parseMergeFlag)
+      .option('--infobatch [prune,delta]', 'level 3: InfoBatch pruning (default 0.5,0.875; off = none)');
+  }
+  if (options.subset !== false) {
+    command.option('--subset <file|fraction>', 'train on a subset: an annotation file or a random fraction', parseSubsetFlag);
+  }
+  return command
+    .option('--epochs <n>', 'training epochs', int('--epochs'))
+    .option('--lr <rate>', 'Adam learning rate', parseNumberFlag('--lr'))
+    .option('--lr-step <epochs>', 'decay the learning rate every this many epochs', int('--lr-step'))
+    .option('--lr-decay <factor>', 'step decay factor', parseNumberFlag('--lr-decay'))
+    .option('--batch-size <n>', 'batch size', int('--batch-size'))
+    .option('--seed <n>', 'seed of weights, order and masks', int('--seed'))
+    .option('--no-fast-kernels', 'on wasm, keep the stock kernels')
+    .option('-q, --quiet', 'no progress bars, only results')
+    .option('--log-format <format>', 'text or json (one JSON object per line on stdout)', 'text');
+}
+
+function parseInfoBatchFlag(value: string | boolean | undefined): InfoBatchSettings | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === true) return { ...PAPER_INFOBATCH };
+  if (value === false || value === 'off') return null;
+  const parts = String(value).split(',').map(Number);
+  if (parts.length !== 2 || !parts.every(Number.isFinite)) {
+    throw new ConfigError('--infobatch', `expected prune,delta (e.g. 0.5,0.875) or off, got "${value}"`);
+  }
+  return { pruneRatio: parts[0] as number, delta: parts[1] as number };
+}
+
+/** Commander's flags -> the options resolveTrainConfig validates. */
+export function trainOptionsFrom(flags: TrainFlags): TrainOptions {
+  return {
+    preset: flags.preset,
+    model: flags.model,
+    data: flags.data,
+    root: flags.root,
+    videos: flags.videos,
+    dataSeed: flags.dataSeed,
+    cacheDir: flags.cacheDir,
+    mask: flags.mask,
+    merge: flags.merge,
+    infobatch: parseInfoBatchFlag(flags.infobatch),
+    subset: flags.subset,
+    epochs: flags.epochs,
+    lr: flags.lr,
+    lrDecayEvery: flags.lrStep,
+    lrDecayFactor: flags.lrDecay,
+    batchSize: flags.batchSize,
+    seed: flags.seed,
+    fastKernels: flags.fastKernels,
+  };
+}

@@ -1,0 +1,52 @@
+import { Command } from 'commander';
+import { resolveTrainConfig } from '../config/train-config.js';
+import { resultsMarkdown } from '../report/run-results.js';
+import { trainRun } from '../train/train-run.js';
+import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
+import { addTrainFlags, type TrainFlags, trainOptionsFrom } from './train-options.js';
+
+interface TrainCommandFlags extends TrainFlags {
+  out?: string;
+  resume?: string;
+}
+
+export function defaultRunDir(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `runs/${name}-${stamp}`;
+}
+
+/** `sparsify train`: one run into a run folder; `--resume DIR` continues one. */
+export function createTrainCommand(): Command {
+  const command = new Command('train').description(
+    'train a model (dense, sparsify or an ablation) into a run folder: config, metrics, checkpoints, results, report',
+  );
+  addTrainFlags(command)
+    .option('--out <dir>', 'run folder (default runs/<preset>-<time>)')
+    .option('--resume <dir>', 'continue the run in this folder from its last checkpoint (same result as uninterrupted)')
+    .action(async (flags: TrainCommandFlags, cmd: Command) => {
+      const logger = createLogger(flags);
+      const config = resolveTrainConfig(trainOptionsFrom(flags));
+      await prepareBackend(cmd.optsWithGlobals().backend, config.fastKernels, logger);
+      const interrupt = interruptFlag(logger);
+      try {
+        const outcome = await trainRun({
+          config,
+          runDir: flags.resume ?? flags.out ?? defaultRunDir(config.preset),
+          resume: flags.resume !== undefined,
+          logger,
+          shouldStop: interrupt.stopRequested,
+        });
+        if (!outcome.results) {
+          process.exitCode = 130;
+          return;
+        }
+        logger.result(`${resultsMarkdown(outcome.results)}\nreport: ${outcome.folder.reportPath}`, {
+          results: outcome.results.table,
+          report: outcome.folder.reportPath,
+        });
+      } finally {
+        interrupt.release();
+      }
+    });
+  return command;
+}

@@ -1,0 +1,66 @@
+import { ProgressBar, type ProgressSink } from './progress-bar.js';
+
+export type LogFormat = 'text' | 'json';
+
+export interface LoggerOptions {
+  quiet?: boolean;
+  format?: LogFormat;
+  /** Where text goes (results, tables). Defaults to stdout. */
+  out?: (text: string) => void;
+  /** Where progress and notes go. Defaults to stderr. */
+  err?: ProgressSink;
+}
+
+/** A progress handle that does nothing (quiet runs and JSON logs). */
+export interface Progress {
+  tick(count?: number, suffix?: string): void;
+  finish(suffix?: string): void;
+}
+
+/**
+ * Human output on stdout, progress bars with ETA on stderr; `--quiet` keeps only
+ * results; `--log-format json` turns every event into one JSON line on stdout.
+ */
+export class Logger {
+  readonly quiet: boolean;
+  readonly format: LogFormat;
+  private readonly out: (text: string) => void;
+  private readonly err: ProgressSink;
+
+  constructor(options: LoggerOptions = {}) {
+    this.quiet = options.quiet ?? false;
+    this.format = options.format ?? 'text';
+    this.out = options.out ?? ((text) => process.stdout.write(text));
+    this.err = options.err ?? {
+      write: (text) => process.stderr.write(text),
+      isTTY: Boolean(process.stderr.isTTY),
+    };
+  }
+
+  /** A structured event: a JSON line in json mode, a note on stderr otherwise. */
+  event(name: string, fields: Record<string, unknown> = {}, text?: string): void {
+    if (this.format === 'json') {
+      this.out(`${JSON.stringify({ event: name, time: new Date().toISOString(), ...fields })}\n`);
+    } else if (!this.quiet && text !== undefined) {
+      this.err.write(`${text}\n`);
+    }
+  }
+
+  /** A result a user ran the command for: printed even with --quiet (not in json mode). */
+  result(text: string, fields: Record<string, unknown> = {}): void {
+    if (this.format === 'json') this.event('result', fields);
+    else this.out(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  warn(text: string): void {
+    if (this.format === 'json') this.event('warning', { message: text });
+    else this.err.write(`warning: ${text}\n`);
+  }
+
+  progress(label: string, total: number): Progress {
+    if (this.quiet || this.format === 'json') {
+      return { tick: () => {}, finish: () => {} };
+    }
+    return new ProgressBar(label, total, this.err);
+  }
+}

@@ -1,0 +1,69 @@
+/** Formats seconds as 1h02m, 3m05s or 12s. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--';
+  const s = Math.round(seconds);
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
+export interface ProgressSink {
+  write(text: string): void;
+  isTTY: boolean;
+}
+
+/**
+ * A one-line progress bar with rate and ETA. On a terminal it redraws in place; in a
+ * log file it prints a line at most every `quietSeconds` so CI logs stay short.
+ */
+export class ProgressBar {
+  private done = 0;
+  private readonly started = performance.now();
+  private lastDraw = 0;
+  private suffix = '';
+
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly sink: ProgressSink,
+    private readonly quietSeconds = 10,
+  ) {}
+
+  /** Advances by `count` items; `suffix` is shown after the bar (e.g. the running loss). */
+  tick(count = 1, suffix?: string): void {
+    this.done = Math.min(this.total, this.done + count);
+    if (suffix !== undefined) this.suffix = suffix;
+    const now = performance.now();
+    const interval = this.sink.isTTY ? 100 : this.quietSeconds * 1000;
+    if (now - this.lastDraw >= interval || this.done === this.total) {
+      this.lastDraw = now;
+      this.draw();
+    }
+  }
+
+  finish(suffix?: string): void {
+    if (suffix !== undefined) this.suffix = suffix;
+    this.draw();
+    if (this.sink.isTTY) this.sink.write('\n');
+  }
+
+  /** Seconds elapsed and the estimate of seconds left, from the mean rate so far. */
+  eta(): { elapsed: number; remaining: number } {
+    const elapsed = (performance.now() - this.started) / 1000;
+    const remaining = this.done === 0 ? Number.NaN : (elapsed / this.done) * (this.total - this.done);
+    return { elapsed, remaining };
+  }
+
+  render(width = 24): string {
+    const fraction = this.total === 0 ? 1 : this.done / this.total;
+    const filled = Math.round(fraction * width);
+    const { elapsed, remaining } = this.eta();
+    const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
+    const pct = `${Math.floor(fraction * 100)}`.padStart(3);
+    return `${this.label} [${bar}] ${pct}% ${this.done}/${this.total} ${formatDuration(elapsed)}<${formatDuration(remaining)}${this.suffix ? ` ${this.suffix}` : ''}`;
+  }
+
+  private draw(): void {
+    this.sink.write(this.sink.isTTY ? `\r\x1b[2K${this.render()}` : `${this.render()}\n`);
+  }
+}

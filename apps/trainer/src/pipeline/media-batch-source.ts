@@ -1,0 +1,65 @@
+import type { InputSpec } from '@sparsify/amuse-encoder';
+import type { AvqaRecord } from '@sparsify/avqa-datasets';
+import type { MediaArrays } from './amuse-model.js';
+import type { ArrayBatch, BatchSource } from './types.js';
+
+/** One video's preprocessed media: frames [T, H, W, 3] (uint8 or [0, 1] floats) and fbank [T, F, M]. */
+export interface VideoMedia {
+  frames: Uint8Array | Float32Array;
+  fbank: Float32Array;
+}
+
+export type MediaLookup = (videoId: string) => VideoMedia | Promise<VideoMedia>;
+
+/**
+ * Batches of one split from per-video media: stacks each question's video frames, fbank
+ * windows and tokens into the arrays the model adapter turns into tensors.
+ */
+export class MediaBatchSource implements BatchSource {
+  private readonly frameValues: number;
+  private readonly fbankValues: number;
+
+  constructor(
+    readonly name: string,
+    readonly records: readonly AvqaRecord[],
+    private readonly media: MediaLookup,
+    private readonly inputs: InputSpec,
+  ) {
+    const { video, audio } = inputs;
+    if (video.kind !== 'frames' || audio.kind !== 'fbank') {
+      throw new Error(`${name}: media batches need frame and fbank inputs, got ${video.kind} and ${audio.kind}`);
+    }
+    this.frameValues = video.timeSteps * video.height * video.width * 3;
+    this.fbankValues = audio.timeSteps * audio.frames * audio.melBins;
+  }
+
+  async load(indices: ArrayLike<number>): Promise<ArrayBatch> {
+    const b = indices.length;
+    const questionLength = this.records[0]?.tokenIds.length ?? 14;
+    const question = new Int32Array(b * questionLength);
+    const frames = new Float32Array(b * this.frameValues);
+    const fbank = new Float32Array(b * this.fbankValues);
+    const labels = new Int32Array(b);
+    for (let i = 0; i < b; i++) {
+      const position = indices[i] as number;
+      const record = this.records[position];
+      if (!record) throw new RangeError(`${this.name}: no record at position ${position} of ${this.records.length}`);
+      const media = await this.media(record.videoId);
+      if (media.frames.length !== this.frameValues || media.fbank.length !== this.fbankValues) {
+        throw new Error(
+          `${this.name}: video ${record.videoId} has ${media.frames.length} frame values and ${media.fbank.length} fbank values, ` +
+            `the model expects ${this.frameValues} and ${this.fbankValues} (${JSON.stringify(this.inputs)})`,
+        );
+      }
+      question.set(record.tokenIds, i * questionLength);
+      const frameOffset = i * this.frameValues;
+      // Frames arrive as bytes; the encoder sees [0, 1].
+      const scale = media.frames instanceof Uint8Array ? 1 / 255 : 1;
+      for (let v = 0; v < this.frameValues; v++) frames[frameOffset + v] = (media.frames[v] as number) * scale;
+      fbank.set(media.fbank, i * this.fbankValues);
+      labels[i] = record.label;
+    }
+    const inputs: MediaArrays = { question, frames, fbank };
+    return { inputs, labels };
+  }
+}

@@ -1,0 +1,58 @@
+import { formatResultsTable } from '@sparsify/avqa-datasets';
+import type { EpochMetrics } from '../run/run-folder.js';
+import { renderReport } from './html-report.js';
+import { accuracyColumns, type RunResults } from './run-results.js';
+
+export interface ComparedRun {
+  results: RunResults;
+  metrics: readonly EpochMetrics[];
+}
+
+/**
+ * Several runs side by side: the official per-type table (paper column order), then
+ * what each run cost relative to the first (the baseline).
+ */
+export function comparisonMarkdown(runs: readonly ComparedRun[], format: 'markdown' | 'text' = 'markdown'): string {
+  const table = formatResultsTable(
+    runs.map(({ results }) => ({ name: results.name, evaluation: results.evaluation })),
+    { format },
+  );
+  const baseline = runs[0]?.results;
+  const rows = runs.map(({ results }) => {
+    const ratio = baseline && baseline.trainSeconds > 0 ? results.trainSeconds / baseline.trainSeconds : Number.NaN;
+    return [
+      results.name,
+      results.trainSeconds.toFixed(1),
+      ratio.toFixed(2),
+      `${results.meanTokensKept.toFixed(1)} / ${results.tokensTotal.toFixed(0)}`,
+      `${results.meanSamplesPerEpoch.toFixed(1)} / ${results.datasetSize}`,
+      `${results.bestEpoch + 1}`,
+    ];
+  });
+  const headers = ['run', 'train seconds', 'time ratio', 'tokens kept / sample (train)', 'samples used / epoch', 'best epoch (val)'];
+  const cost =
+    format === 'markdown'
+      ? [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+      : alignColumns([headers, ...rows]);
+  return `${table}\n\n${cost}\n`;
+}
+
+function alignColumns(rows: string[][]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')).join('\n');
+}
+
+export function comparisonReport(title: string, runs: readonly ComparedRun[]): string {
+  return renderReport(
+    title,
+    runs.map(({ results, metrics }) => ({
+      name: results.name,
+      metrics,
+      testColumns: accuracyColumns(results.evaluation),
+    })),
+  ).replace('</body>', `<h2>Results</h2>\n<pre>${escapeHtml(comparisonMarkdown(runs))}</pre>\n</body>`);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+}

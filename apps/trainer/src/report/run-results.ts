@@ -1,0 +1,99 @@
+import {
+  type AvqaEvaluation,
+  evaluatePredictions,
+  formatResultsTable,
+  RESULT_COLUMNS,
+  resultsTableJson,
+} from '@sparsify/avqa-datasets';
+import type { TrainConfig } from '../config/train-config.js';
+import type { BatchSource } from '../pipeline/types.js';
+import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
+import { type AccuracyColumn, type ReportRun, renderReport } from './html-report.js';
+
+/** results.json: what a run achieved and what it cost. */
+export interface RunResults {
+  name: string;
+  preset: string;
+  split: string;
+  bestEpoch: number;
+  bestValAccuracy: number;
+  /** Official evaluation of the best-on-validation checkpoint. */
+  evaluation: AvqaEvaluation;
+  /** The same as a table row: accuracy in percent per column id, paper order. */
+  table: ReturnType<typeof resultsTableJson>;
+  /** Seconds of training steps (validation excluded), summed over epochs. */
+  trainSeconds: number;
+  epochs: number;
+  datasetSize: number;
+  meanSamplesPerEpoch: number;
+  /** Mean tokens per sample entering the fusion, over training epochs (video + audio). */
+  meanTokensKept: number;
+  tokensTotal: number;
+  /** Tokens kept at test time (no masking; merging when enabled). */
+  testTokensKept: number;
+}
+
+export function summariseRun(
+  name: string,
+  config: TrainConfig,
+  metrics: readonly EpochMetrics[],
+  test: { source: BatchSource; predictions: Int32Array; tokensKept: number },
+  best: { epoch: number; valAccuracy: number },
+): RunResults {
+  const evaluation = evaluatePredictions(test.source.records, test.predictions);
+  const mean = (pick: (m: EpochMetrics) => number) =>
+    metrics.reduce((sum, m) => sum + pick(m), 0) / Math.max(1, metrics.length);
+  return {
+    name,
+    preset: config.preset,
+    split: test.source.name,
+    bestEpoch: best.epoch,
+    bestValAccuracy: best.valAccuracy,
+    evaluation,
+    table: resultsTableJson([{ name, evaluation }]),
+    trainSeconds: metrics.reduce((sum, m) => sum + m.seconds, 0),
+    epochs: metrics.length,
+    datasetSize: metrics[0]?.datasetSize ?? test.source.records.length,
+    meanSamplesPerEpoch: mean((m) => m.samplesUsed),
+    meanTokensKept: mean((m) => m.videoTokensKept + m.audioTokensKept),
+    tokensTotal: mean((m) => m.videoTokensTotal + m.audioTokensTotal),
+    testTokensKept: test.tokensKept,
+  };
+}
+
+/** Accuracy columns in the paper's order, for the report's bars. */
+export function accuracyColumns(evaluation: AvqaEvaluation): AccuracyColumn[] {
+  return RESULT_COLUMNS.map((column) => ({
+    label: `${column.group === 'Audio-Visual' ? 'AV' : column.group.slice(0, 1)} ${column.header}`.trim(),
+    accuracy: (column.pick(evaluation).accuracy ?? Number.NaN) * 100,
+  }));
+}
+
+export function resultsMarkdown(results: RunResults): string {
+  return [
+    `# ${results.name}`,
+    '',
+    `Best epoch on validation: ${results.bestEpoch + 1} (val accuracy ${(results.bestValAccuracy * 100).toFixed(2)}%); evaluated on ${results.split}.`,
+    '',
+    formatResultsTable([{ name: results.name, evaluation: results.evaluation }]),
+    '',
+    '| training seconds | epochs | samples used per epoch | tokens kept per sample (train) | tokens per sample (input) | tokens kept at test |',
+    '|---|---|---|---|---|---|',
+    `| ${results.trainSeconds.toFixed(1)} | ${results.epochs} | ${results.meanSamplesPerEpoch.toFixed(1)} / ${results.datasetSize} | ${results.meanTokensKept.toFixed(1)} | ${results.tokensTotal.toFixed(0)} | ${results.testTokensKept.toFixed(1)} |`,
+    '',
+  ].join('\n');
+}
+
+/** Writes results.json, results.md and report.html into the run folder. */
+export function writeRunResults(folder: RunFolder, results: RunResults, metrics: readonly EpochMetrics[]): void {
+  folder.writeJson(folder.resultsJsonPath, results);
+  const markdown = resultsMarkdown(results);
+  folder.writeText(folder.resultsMarkdownPath, markdown);
+  const run: ReportRun = {
+    name: results.name,
+    metrics,
+    testColumns: accuracyColumns(results.evaluation),
+    summary: markdown,
+  };
+  folder.writeText(folder.reportPath, renderReport(`Sparsify run: ${results.name}`, [run]));
+}

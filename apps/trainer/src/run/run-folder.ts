@@ -1,0 +1,90 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
+
+/** One line of metrics.jsonl: what an epoch did and what it cost. */
+export interface EpochMetrics {
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  /** Samples the epoch trained on (InfoBatch and subsets make it smaller). */
+  samplesUsed: number;
+  datasetSize: number;
+  /** Mean tokens per sample that reached the encoder blocks after masking and merging. */
+  videoTokensKept: number;
+  audioTokensKept: number;
+  videoTokensTotal: number;
+  audioTokensTotal: number;
+  seconds: number;
+}
+
+/**
+ * The files of one run. Everything a later command needs is in here: `--resume`, `eval`,
+ * `ask` and the report read only this folder.
+ */
+export class RunFolder {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  get configPath() {
+    return join(this.dir, 'config.json');
+  }
+  get metricsPath() {
+    return join(this.dir, 'metrics.jsonl');
+  }
+  get lastCheckpointPath() {
+    return join(this.dir, 'checkpoints', 'last.ckpt');
+  }
+  get bestCheckpointPath() {
+    return join(this.dir, 'checkpoints', 'best.ckpt');
+  }
+  get resultsJsonPath() {
+    return join(this.dir, 'results.json');
+  }
+  get resultsMarkdownPath() {
+    return join(this.dir, 'results.md');
+  }
+  get reportPath() {
+    return join(this.dir, 'report.html');
+  }
+
+  create(): void {
+    mkdirSync(join(this.dir, 'checkpoints'), { recursive: true });
+  }
+
+  writeJson(path: string, value: unknown): void {
+    writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  writeText(path: string, text: string): void {
+    writeFileAtomic(path, text);
+  }
+
+  readJson<T>(path: string): T {
+    if (!existsSync(path)) throw new Error(`${path} does not exist: is ${this.dir} a run folder?`);
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  }
+
+  /** Rewrites the metrics file from a list: on resume it is cut back to the checkpoint's epochs. */
+  writeMetrics(rows: readonly EpochMetrics[]): void {
+    writeFileAtomic(this.metricsPath, rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
+  }
+
+  appendMetrics(row: EpochMetrics): void {
+    appendFileSync(this.metricsPath, `${JSON.stringify(row)}\n`);
+  }
+
+  readMetrics(): EpochMetrics[] {
+    if (!existsSync(this.metricsPath)) return [];
+    return readFileSync(this.metricsPath, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as EpochMetrics);
+  }
+}

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { assignParameters, decodeSafetensors, encodeSafetensors, type NamedArray } from '@sparsify/amuse-encoder';
+import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../run/atomic-write.js';
+import type { EpochMetrics } from '../run/run-folder.js';
+import type { EpochOrder } from '../pipeline/types.js';
+
+/** Running sums of the epoch in progress, so an interrupted epoch resumes its metrics too. */
+export interface EpochTotals {
+  lossSum: number;
+  correct: number;
+  seen: number;
+  videoTokensKept: number;
+  audioTokensKept: number;
+  videoTokensTotal: number;
+  audioTokensTotal: number;
+  seconds: number;
+}
+
+export function emptyEpochTotals(): EpochTotals {
+  return {
+    lossSum: 0,
+    correct: 0,
+    seen: 0,
+    videoTokensKept: 0,
+    audioTokensKept: 0,
+    videoTokensTotal: 0,
+    audioTokensTotal: 0,
+    seconds: 0,
+  };
+}
+
+/** Everything besides tensors that makes a resumed run continue exactly where it stopped. */
+export interface LoopState {
+  /** The epoch in progress (0-based); equals `epochs` when training is done. */
+  epoch: number;
+  /** Batches of `epoch` already trained on. */
+  stepInEpoch: number;
+  globalStep: number;
+  rngState: number;
+  samplerState: unknown;
+  /** The current epoch's order while it is unfinished (re-planning would draw new randomness). */
+  order: EpochOrder | null;
+  totals: EpochTotals;
+  bestValAccuracy: number;
+  bestEpoch: number;
+  metrics: EpochMetrics[];
+}
+
+const MODEL_PREFIX = 'model.';
+const OPTIMIZER_PREFIX = 'optimizer.';
+const CHECKPOINT_FORMAT = 'sparsify-checkpoint-1';
+
+async function tensorToArray(tensor: tf.Tensor): Promise<NamedArray> {
+  const data = await tensor.data();
+  return tensor.dtype === 'int32'
+    ? { dtype: 'I32', shape: tensor.shape.slice(), data: Int32Array.from(data) }
+    : { dtype: 'F32', shape: tensor.shape.slice(), data: Float32Array.from(data) };
+}
+
+/**
+ * One safetensors file with the model's parameters, Adam's moments and step count, and
+ * the loop state (RNG, sampler, epoch order, running sums), written atomically: model,
+ * optimizer and sampler can never disagree after a crash.
+ */
+export async function saveCheckpoint(
+  path: string,
+  parameters: ReadonlyMap<string, tf.Variable>,
+  optimizer: tf.Optimizer | null,
+  state: LoopState,
+): Promise<void> {
+  const arrays = new Map<string, NamedArray>();
+  for (const [name, variable] of parameters) arrays.set(MODEL_PREFIX + name, await tensorToArray(variable));
+  const optimizerNames: string[] = [];
+  if (optimizer) {
+    const weights = await optimizer.getWeights();
+    for (const [i, weight] of weights.entries()) {
+      optimizerNames.push(weight.name);
+      arrays.set(`${OPTIMIZER_PREFIX}${i}`, await tensorToArray(weight.tensor));
+    }
+    // getWeights() creates a fresh scalar for the iteration count.
+    weights[0]?.tensor.dispose();
+  }
+  const { order, ...rest } = state;
+  if (order) {
+    arrays.set('order.indices', { dtype: 'I32', shape: [order.indices.length], data: order.indices });
+    arrays.set('order.weights', { dtype: 'F32', shape: [order.weights.length], data: order.weights });
+  }
+  const bytes = encodeSafetensors(arrays, {
+    format: CHECKPOINT_FORMAT,
+    state: JSON.stringify(rest),
+    optimizer: JSON.stringify(optimizerNames),
+  });
+  writeFileAtomic(path, bytes);
+}
+
+/** Loads parameters into `parameters` (names and shapes checked) and the optimizer state. */
+export async function loadCheckpoint(
+  path: string,
+  parameters: ReadonlyMap<string, tf.Variable>,
+  optimizer: tf.Optimizer | null,
+): Promise<LoopState> {
+  const bytes = readFileSync(path);
+  const file = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  if (file.metadata.format !== CHECKPOINT_FORMAT) {
+    throw new Error(`${path}: not a sparsify checkpoint (format "${file.metadata.format ?? 'none'}")`);
+  }
+  const modelArrays = new Map<string, NamedArray>();
+  for (const [name, array] of file.tensors) {
+    if (name.startsWith(MODEL_PREFIX)) modelArrays.set(name.slice(MODEL_PREFIX.length), array);
+  }
+  // Checks every name and shape, so a checkpoint of another preset fails with a clear message.
+  assignParameters({ parameters: () => parameters }, modelArrays, path);
+  if (optimizer) {
+    const names = JSON.parse(file.metadata.optimizer ?? '[]') as string[];
+    const weights = names.map((name, i) => {
+      const stored = file.tensors.get(`${OPTIMIZER_PREFIX}${i}`);
+      if (!stored) throw new Error(`${path}: optimizer slot ${i} (${name}) is missing`);
+      return { name, tensor: tf.tensor(stored.data, stored.shape, stored.dtype === 'I32' ? 'int32' : 'float32') };
+    });
+    if (weights.length > 0) await optimizer.setWeights(weights);
+    for (const weight of weights) weight.tensor.dispose();
+  }
+  const state = JSON.parse(file.metadata.state ?? '{}') as Omit<LoopState, 'order'>;
+  const indices = file.tensors.get('order.indices');
+  const weights = file.tensors.get('order.weights');
+  return {
+    ...state,
+    order:
+      indices && weights ? { indices: indices.data as Int32Array, weights: weights.data as Float32Array } : null,
+  };
+}

@@ -1,0 +1,219 @@
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config/train-config.js';
+import type { Logger } from '../log/logger.js';
+import type { ArrayBatch, BatchSource, EpochSampler, HookContext, TokenCounts, TrainableModel } from '../pipeline/types.js';
+import type { Rng } from '../rng.js';
+import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
+import { emptyEpochTotals, type LoopState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { perSampleCrossEntropy } from './cross-entropy.js';
+import { predictSplit } from './evaluate.js';
+import { stepDecayLearningRate } from './lr-schedule.js';
+import { NonFiniteLossError } from './training-errors.js';
+
+export interface TrainLoopOptions {
+  config: TrainConfig;
+  model: TrainableModel;
+  train: BatchSource;
+  val: BatchSource;
+  sampler: EpochSampler;
+  rng: Rng;
+  folder: RunFolder;
+  logger: Logger;
+  /** Continue from the folder's last checkpoint when there is one. */
+  resume: boolean;
+  /** Polled after every step (Ctrl-C): when true the loop saves and returns. */
+  shouldStop?: () => boolean;
+  /** Stop (saving) after this many optimizer steps in this process: for tests of --resume. */
+  stepLimit?: number;
+  /** Called after each epoch (e.g. for key-subset's kept history). */
+  onEpochEnd?: (metrics: EpochMetrics) => void;
+}
+
+export interface TrainLoopResult {
+  state: LoopState;
+  /** True when stopped by `shouldStop` or `stepLimit` before the last epoch. */
+  interrupted: boolean;
+}
+
+interface StepOutcome {
+  loss: number;
+  losses: Float32Array;
+  correct: number;
+  tokens: TokenCounts;
+}
+
+/**
+ * One optimizer step: per-sample cross-entropy weighted by the sampler's weights (InfoBatch
+ * rescales kept easy samples), averaged over the batch. The update is applied only when the
+ * loss is finite, so a NaN never reaches the weights.
+ */
+function trainStep(
+  model: TrainableModel,
+  optimizer: tf.Optimizer,
+  batch: ArrayBatch,
+  weights: Float32Array,
+  ctx: HookContext,
+): StepOutcome {
+  const variables = [...model.parameters.values()];
+  let perSample: tf.Tensor1D | null = null;
+  let predicted: tf.Tensor1D | null = null;
+  let tokens: TokenCounts = { videoKept: 0, audioKept: 0, videoTotal: 0, audioTotal: 0 };
+  const { value, grads } = tf.variableGrads(() => {
+    const out = model.forward(batch, ctx);
+    tokens = out.tokens;
+    const losses = perSampleCrossEntropy(out.logits, tf.tensor1d(batch.labels, 'int32'));
+    perSample = tf.keep(losses);
+    predicted = tf.keep(tf.argMax(out.logits, 1) as tf.Tensor1D);
+    return tf.div(tf.sum(tf.mul(losses, tf.tensor1d(weights))), batch.labels.length) as tf.Scalar;
+  }, variables);
+  const loss = value.dataSync()[0] ?? Number.NaN;
+  const losses = Float32Array.from((perSample as unknown as tf.Tensor1D).dataSync());
+  const predictedLabels = (predicted as unknown as tf.Tensor1D).dataSync();
+  let correct = 0;
+  for (const [i, label] of batch.labels.entries()) if (predictedLabels[i] === label) correct++;
+  if (Number.isFinite(loss)) {
+    // Adam keeps its moments by position in the gradient map: give every parameter an
+    // entry (zero when a hook cut it off this step) so positions never shift.
+    const complete: tf.NamedTensorMap = {};
+    for (const variable of variables) complete[variable.name] = grads[variable.name] ?? tf.zerosLike(variable);
+    optimizer.applyGradients(complete);
+    tf.dispose(Object.values(complete));
+  } else {
+    tf.dispose(Object.values(grads));
+  }
+  tf.dispose([value, perSample as unknown as tf.Tensor, predicted as unknown as tf.Tensor]);
+  return { loss, losses, correct, tokens };
+}
+
+function freshState(rng: Rng, sampler: EpochSampler): LoopState {
+  return {
+    epoch: 0,
+    stepInEpoch: 0,
+    globalStep: 0,
+    rngState: rng.getState(),
+    samplerState: sampler.saveState(),
+    order: null,
+    totals: emptyEpochTotals(),
+    bestValAccuracy: -1,
+    bestEpoch: -1,
+    metrics: [],
+  };
+}
+
+/**
+ * The training loop: Adam with step decay, epochs planned by the sampler, validation after
+ * every epoch (the best checkpoint is chosen on validation, never on test), a checkpoint
+ * after every epoch and on interruption.
+ */
+export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainLoopResult> {
+  const { config, model, train, val, sampler, rng, folder, logger } = options;
+  const optimizer = tf.train.adam(config.lr);
+  let state = freshState(rng, sampler);
+  if (options.resume && existsSync(folder.lastCheckpointPath)) {
+    state = await loadCheckpoint(folder.lastCheckpointPath, model.parameters, optimizer);
+    rng.setState(state.rngState);
+    sampler.loadState(state.samplerState);
+    folder.writeMetrics(state.metrics);
+    logger.event('resume', { epoch: state.epoch, step: state.stepInEpoch }, `resuming at epoch ${state.epoch + 1}, step ${state.stepInEpoch}`);
+  } else {
+    folder.writeMetrics([]);
+  }
+  const save = async () => {
+    state.rngState = rng.getState();
+    state.samplerState = sampler.saveState();
+    await saveCheckpoint(folder.lastCheckpointPath, model.parameters, optimizer, state);
+  };
+  let stepsThisProcess = 0;
+  try {
+    while (state.epoch < config.epochs) {
+      const epoch = state.epoch;
+      const lr = stepDecayLearningRate(config.lr, config.lrDecay, epoch);
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      if (!state.order) state.order = sampler.planEpoch(epoch);
+      const order = state.order;
+      const steps = Math.ceil(order.indices.length / config.batchSize);
+      const progress = logger.progress(`epoch ${epoch + 1}/${config.epochs}`, steps);
+      progress.tick(state.stepInEpoch);
+      while (state.stepInEpoch < steps) {
+        if (options.shouldStop?.() || (options.stepLimit !== undefined && stepsThisProcess >= options.stepLimit)) {
+          await save();
+          progress.finish('interrupted');
+          logger.event('interrupted', { epoch, step: state.stepInEpoch, checkpoint: folder.lastCheckpointPath }, `saved ${folder.lastCheckpointPath}; continue with --resume`);
+          return { state, interrupted: true };
+        }
+        const start = state.stepInEpoch * config.batchSize;
+        const indices = order.indices.subarray(start, start + config.batchSize);
+        const weights = order.weights.subarray(start, start + config.batchSize);
+        const began = performance.now();
+        const batch = await train.load(indices);
+        const outcome = trainStep(model, optimizer, batch, weights, { training: true, epoch, step: state.globalStep });
+        if (!Number.isFinite(outcome.loss)) {
+          throw new NonFiniteLossError(epoch, state.stepInEpoch, outcome.loss, existsSync(folder.lastCheckpointPath) ? folder.lastCheckpointPath : null);
+        }
+        sampler.update(indices, outcome.losses);
+        const totals = state.totals;
+        const n = indices.length;
+        for (const value of outcome.losses) totals.lossSum += value;
+        totals.correct += outcome.correct;
+        totals.seen += n;
+        totals.videoTokensKept += outcome.tokens.videoKept * n;
+        totals.audioTokensKept += outcome.tokens.audioKept * n;
+        totals.videoTokensTotal += outcome.tokens.videoTotal * n;
+        totals.audioTokensTotal += outcome.tokens.audioTotal * n;
+        totals.seconds += (performance.now() - began) / 1000;
+        state.stepInEpoch++;
+        state.globalStep++;
+        stepsThisProcess++;
+        progress.tick(1, `loss ${(totals.lossSum / totals.seen).toFixed(3)}`);
+      }
+      progress.finish();
+      const validation = await predictSplit(model, val, config.batchSize, logger.progress('  validation', val.records.length));
+      const totals = state.totals;
+      const seen = Math.max(1, totals.seen);
+      const metrics: EpochMetrics = {
+        epoch,
+        lr,
+        trainLoss: totals.lossSum / seen,
+        trainAccuracy: totals.correct / seen,
+        valLoss: validation.meanLoss,
+        valAccuracy: validation.accuracy,
+        samplesUsed: totals.seen,
+        datasetSize: train.records.length,
+        videoTokensKept: totals.videoTokensKept / seen,
+        audioTokensKept: totals.audioTokensKept / seen,
+        videoTokensTotal: totals.videoTokensTotal / seen,
+        audioTokensTotal: totals.audioTokensTotal / seen,
+        seconds: totals.seconds,
+      };
+      state.metrics.push(metrics);
+      folder.appendMetrics(metrics);
+      logger.event('epoch', { ...metrics }, formatEpoch(metrics, config.epochs));
+      options.onEpochEnd?.(metrics);
+      const improved = metrics.valAccuracy > state.bestValAccuracy;
+      state.epoch++;
+      state.stepInEpoch = 0;
+      state.order = null;
+      state.totals = emptyEpochTotals();
+      if (improved) {
+        state.bestValAccuracy = metrics.valAccuracy;
+        state.bestEpoch = epoch;
+        await saveCheckpoint(folder.bestCheckpointPath, model.parameters, null, state);
+      }
+      await save();
+    }
+    return { state, interrupted: false };
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+function formatEpoch(m: EpochMetrics, epochs: number): string {
+  const tokens = m.videoTokensKept + m.audioTokensKept;
+  const total = m.videoTokensTotal + m.audioTokensTotal;
+  return (
+    `epoch ${m.epoch + 1}/${epochs}: loss ${m.trainLoss.toFixed(3)} acc ${(m.trainAccuracy * 100).toFixed(1)}% | ` +
+    `val loss ${m.valLoss.toFixed(3)} acc ${(m.valAccuracy * 100).toFixed(1)}% | ` +
+    `${m.samplesUsed}/${m.datasetSize} samples, ${tokens.toFixed(0)}/${total.toFixed(0)} tokens, ${m.seconds.toFixed(1)} s`
+  );
+}

@@ -1,0 +1,63 @@
+import type { InputSpec } from '@sparsify/amuse-encoder';
+import type { AvqaRecord } from '@sparsify/avqa-datasets';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TrainConfig, resolveTrainConfig, type TrainOptions } from '../src/config/train-config.js';
+import { Logger } from '../src/log/logger.js';
+import { MediaBatchSource, type VideoMedia } from '../src/pipeline/media-batch-source.js';
+import { Rng } from '../src/rng.js';
+
+/** Two 32x32 frames and two 32x32 fbank windows: 8 tokens per stream at patch 16. */
+export const TINY_INPUTS: InputSpec = {
+  video: { kind: 'frames', timeSteps: 2, height: 32, width: 32 },
+  audio: { kind: 'fbank', timeSteps: 2, frames: 32, melBins: 32 },
+};
+
+const TYPES = ['Audio/Counting', 'Visual/Location', 'Audio-Visual/Existential'] as const;
+
+/** A random split whose answer is readable from the media (brightness), so a model can learn it. */
+export function randomSource(name: string, count: number, seed: number): MediaBatchSource {
+  const rng = new Rng(seed);
+  const media = new Map<string, VideoMedia>();
+  const records: AvqaRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const label = rng.nextInt(2);
+    const frames = new Uint8Array(2 * 32 * 32 * 3).map(() => (label ? 128 : 0) + rng.nextInt(128));
+    const fbank = new Float32Array(2 * 32 * 32).map(() => rng.next() - 0.5);
+    const videoId = `${name}${i}`;
+    media.set(videoId, { frames, fbank });
+    const tokenIds = new Int32Array(14);
+    for (let t = 0; t < 6; t++) tokenIds[t] = 1 + rng.nextInt(90);
+    const type = TYPES[i % TYPES.length] as AvqaRecord['type'];
+    const [modality, questionType] = type.split('/');
+    records.push({
+      index: i,
+      videoId,
+      questionId: seed * 1000 + i,
+      modality,
+      questionType,
+      type,
+      question: 'q',
+      filledQuestion: 'q',
+      tokens: [],
+      tokenIds,
+      answer: label ? 'yes' : 'no',
+      label,
+      templValues: [],
+      questionDeleted: 0,
+      extra: {},
+    } as unknown as AvqaRecord);
+  }
+  return new MediaBatchSource(name, records, (id) => media.get(id) as VideoMedia, TINY_INPUTS);
+}
+
+export function tinyConfig(options: TrainOptions = {}): TrainConfig {
+  return resolveTrainConfig({ preset: 'dense', epochs: 2, batchSize: 4, lr: 3e-3, ...options });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `sparsify-${prefix}-`));
+}
+
+export const silentLogger = () => new Logger({ quiet: true, out: () => {}, err: { write: () => {}, isTTY: false } });

@@ -1,0 +1,152 @@
+/**
+ * Multi-head attention at rank <= 4. Every attention takes an optional additive key bias
+ * [B, Nk]: 0 before any token reduction; afterwards log(size) for real tokens and a large
+ * negative number for padding slots (proportional attention, as ToMe does).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { LayerNorm, Linear } from './layers.js';
+import type { Scope } from './module.js';
+
+/** Added to the scores of padding slots: large, yet finite so softmax never sees -inf - -inf. */
+export const PADDING_BIAS = -1e9;
+
+/**
+ * The additive key bias for a set of tokens: log(size) for real tokens (so a merged token
+ * counts as the tokens it holds), PADDING_BIAS for padding slots. Null when neither is given.
+ */
+export function keyBias(sizes: tf.Tensor2D | null, padMask: tf.Tensor2D | null): tf.Tensor2D | null {
+  if (sizes === null && padMask === null) return null;
+  // Sizes of padding slots are 0; clamping to 1 keeps log finite there (the pad term wins).
+  const sizeBias = sizes === null ? null : tf.log(tf.maximum(sizes, 1));
+  const padBias = padMask === null ? null : tf.mul(padMask, PADDING_BIAS);
+  if (sizeBias === null) return padBias as tf.Tensor2D;
+  if (padBias === null) return sizeBias as tf.Tensor2D;
+  return tf.add(sizeBias, padBias) as tf.Tensor2D;
+}
+
+/** [B*N, D] -> [B, H, N, D/H]. */
+function splitHeads(x: tf.Tensor2D, batch: number, tokens: number, heads: number): tf.Tensor4D {
+  const headDim = x.shape[1] / heads;
+  return tf.transpose(tf.reshape(x, [batch, tokens, heads, headDim]), [0, 2, 1, 3]);
+}
+
+/** [B, H, N, D/H] -> [B*N, D]. */
+function mergeHeads(x: tf.Tensor4D): tf.Tensor2D {
+  const [b, h, n, headDim] = x.shape;
+  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b * n, h * headDim]);
+}
+
+/** softmax(q k^T / sqrt(d) + bias) over the keys: [B, H, Nq, Nk]. */
+function attentionProbabilities(
+  queries: tf.Tensor4D,
+  keys: tf.Tensor4D,
+  bias: tf.Tensor2D | null,
+): tf.Tensor4D {
+  const headDim = queries.shape[3];
+  let scores = tf.matMul(tf.mul(queries, 1 / Math.sqrt(headDim)), keys, false, true);
+  if (bias !== null) {
+    const [b, nk] = bias.shape;
+    scores = tf.add(scores, tf.reshape(bias, [b, 1, 1, nk]));
+  }
+  return tf.softmax(scores) as tf.Tensor4D;
+}
+
+export interface SelfAttentionOutput {
+  /** [B, N, D] */
+  out: tf.Tensor3D;
+  /** [B, N, D] the keys, heads concatenated (what a token reducer compares). */
+  keys: tf.Tensor3D;
+}
+
+export class SelfAttention {
+  readonly qkv: Linear;
+  readonly proj: Linear;
+
+  constructor(
+    scope: Scope,
+    readonly width: number,
+    readonly heads: number,
+  ) {
+    this.qkv = new Linear(scope.child('qkv'), width, 3 * width);
+    this.proj = new Linear(scope.child('proj'), width, width);
+  }
+
+  /** x is already normalised: [B, N, D]. */
+  apply(x: tf.Tensor3D, bias: tf.Tensor2D | null): SelfAttentionOutput {
+    const [b, n, d] = x.shape;
+    const [q, k, v] = tf.split(this.qkv.apply(tf.reshape(x, [b * n, d])), 3, 1) as tf.Tensor2D[];
+    const probabilities = attentionProbabilities(
+      splitHeads(q!, b, n, this.heads),
+      splitHeads(k!, b, n, this.heads),
+      bias,
+    );
+    const mixed = tf.matMul(probabilities, splitHeads(v!, b, n, this.heads)) as tf.Tensor4D;
+    const out = tf.reshape(this.proj.apply(mergeHeads(mixed)), [b, n, d]) as tf.Tensor3D;
+    return { out, keys: tf.reshape(k!, [b, n, d]) as tf.Tensor3D };
+  }
+
+  /**
+   * The attention that outside tokens (the question, or the other stream) would pay to this
+   * block's keys, in this block's own query space: [B, H, Nq, N]. What a token reducer
+   * scores importance with.
+   */
+  attentionFrom(
+    outsideQueries: tf.Tensor3D,
+    keys: tf.Tensor3D,
+    bias: tf.Tensor2D | null,
+  ): tf.Tensor4D {
+    const [b, nq, d] = outsideQueries.shape;
+    const n = keys.shape[1];
+    const [q] = tf.split(this.qkv.apply(tf.reshape(outsideQueries, [b * nq, d])), 3, 1);
+    return attentionProbabilities(
+      splitHeads(q as tf.Tensor2D, b, nq, this.heads),
+      splitHeads(tf.reshape(keys, [b * n, d]), b, n, this.heads),
+      bias,
+    );
+  }
+}
+
+/**
+ * A gated cross-attention adapter: the stream's tokens attend to context tokens (the
+ * question in early blocks, the other stream in later ones). Its output is multiplied by a
+ * learned gate that starts at 0, so at initialisation the block is the plain backbone block
+ * (and the adapter's own weights receive zero gradient until the gate moves).
+ */
+export class CrossModalAdapter {
+  readonly norm: LayerNorm;
+  readonly contextNorm: LayerNorm;
+  readonly query: Linear;
+  readonly keyValue: Linear;
+  readonly proj: Linear;
+  readonly gate: tf.Variable;
+
+  constructor(
+    scope: Scope,
+    readonly width: number,
+    readonly heads: number,
+  ) {
+    this.norm = new LayerNorm(scope.child('norm'), width);
+    this.contextNorm = new LayerNorm(scope.child('contextNorm'), width);
+    this.query = new Linear(scope.child('query'), width, width);
+    this.keyValue = new Linear(scope.child('keyValue'), width, 2 * width);
+    this.proj = new Linear(scope.child('proj'), width, width);
+    this.gate = scope.param('gate', [1], { kind: 'zeros' });
+  }
+
+  /** [B, N, D] attending to [B, Nc, D] -> gated update [B, N, D]. */
+  apply(x: tf.Tensor3D, context: tf.Tensor3D, contextBias: tf.Tensor2D | null): tf.Tensor3D {
+    const [b, n, d] = x.shape;
+    const nc = context.shape[1];
+    const q = this.query.apply(tf.reshape(this.norm.apply(x), [b * n, d]));
+    const kv = this.keyValue.apply(tf.reshape(this.contextNorm.apply(context), [b * nc, d]));
+    const [k, v] = tf.split(kv, 2, 1) as tf.Tensor2D[];
+    const probabilities = attentionProbabilities(
+      splitHeads(q, b, n, this.heads),
+      splitHeads(k!, b, nc, this.heads),
+      contextBias,
+    );
+    const mixed = tf.matMul(probabilities, splitHeads(v!, b, nc, this.heads)) as tf.Tensor4D;
+    const update = tf.reshape(this.proj.apply(mergeHeads(mixed)), [b, n, d]) as tf.Tensor3D;
+    return tf.mul(update, this.gate);
+  }
+}

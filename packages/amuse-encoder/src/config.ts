@@ -1,0 +1,190 @@
+/**
+ * Model configuration: an architecture preset plus the input geometry. Presets are flat
+ * (isotropic) transformers. AMUSE uses Swin-V2 tiny, a hierarchical net whose width grows
+ * 96 -> 768; `base` (width 384, 12 blocks) is the flat transformer of similar cost.
+ */
+
+/** Video frames [B*T, H, W, 3] (the memory of [B, T, H, W, 3]); or pre-extracted features. */
+export type VideoInputSpec =
+  | { kind: 'frames'; timeSteps: number; height: number; width: number }
+  /** ResNet-18 14x14 maps [B*T, 512, 196] (the memory of [B, T, 512, 14, 14]). */
+  | { kind: 'resnet18'; timeSteps: number }
+  /** CLIP frame features [B, T, 768]. */
+  | { kind: 'clip'; timeSteps: number };
+
+/** Kaldi fbank windows [B, T, frames, melBins]; or VGGish features [B, T, 128]. */
+export type AudioInputSpec =
+  | { kind: 'fbank'; timeSteps: number; frames: number; melBins: number }
+  | { kind: 'vggish'; timeSteps: number };
+
+export interface InputSpec {
+  video: VideoInputSpec;
+  audio: AudioInputSpec;
+}
+
+export interface Architecture {
+  /** Token width D, shared by both streams, the backbone and the question encoder. */
+  width: number;
+  /** Shared backbone blocks. */
+  depth: number;
+  heads: number;
+  /** MLP hidden width = mlpRatio * width. */
+  mlpRatio: number;
+  /** Blocks [0, questionAdapterBlocks) carry question adapters, the rest audio<->video ones. */
+  questionAdapterBlocks: number;
+  /** Transformer layers of the question encoder. */
+  questionLayers: number;
+  /** Square patch side for frames and fbank windows. */
+  patchSize: number;
+  /** The token reducer runs after this block (0-based). */
+  reduceAfterBlock: number;
+}
+
+export type PresetName = 'tiny' | 'small' | 'base';
+
+export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
+  /** Trains an epoch of the synthetic benchmark in minutes on 2 CPU cores (wasm). */
+  tiny: {
+    width: 64,
+    depth: 4,
+    heads: 4,
+    mlpRatio: 2,
+    questionAdapterBlocks: 2,
+    questionLayers: 2,
+    patchSize: 16,
+    reduceAfterBlock: 1,
+  },
+  small: {
+    width: 192,
+    depth: 6,
+    heads: 4,
+    mlpRatio: 4,
+    questionAdapterBlocks: 3,
+    questionLayers: 2,
+    patchSize: 16,
+    reduceAfterBlock: 2,
+  },
+  /** Swin-tiny-like cost, flat: width 384, 12 blocks. */
+  base: {
+    width: 384,
+    depth: 12,
+    heads: 6,
+    mlpRatio: 4,
+    questionAdapterBlocks: 6,
+    questionLayers: 2,
+    patchSize: 16,
+    reduceAfterBlock: 3,
+  },
+};
+
+/** The official MUSIC-AVQA vocabularies: 93 question words (id 0 = '<pad>'), 42 answers. */
+export const QUESTION_VOCABULARY_SIZE = 93;
+export const QUESTION_LENGTH = 14;
+export const NUM_ANSWERS = 42;
+
+/** 5 frames of 64x64 and 5 fbank windows of 64 frames x 64 mel bins. */
+export const DEFAULT_INPUTS: InputSpec = {
+  video: { kind: 'frames', timeSteps: 5, height: 64, width: 64 },
+  audio: { kind: 'fbank', timeSteps: 5, frames: 64, melBins: 64 },
+};
+
+export interface AmuseConfig extends Architecture {
+  preset: PresetName | 'custom';
+  inputs: InputSpec;
+  vocabularySize: number;
+  questionLength: number;
+  numAnswers: number;
+  seed: number;
+}
+
+/** What createAmuseModel accepts: a preset, overrides of any field, inputs and seed. */
+export interface AmuseOptions extends Partial<Architecture> {
+  preset?: PresetName;
+  inputs?: InputSpec;
+  vocabularySize?: number;
+  questionLength?: number;
+  numAnswers?: number;
+  seed?: number;
+}
+
+/** Fills defaults from the preset (tiny when none) and checks every field. */
+export function resolveConfig(options: AmuseOptions = {}): AmuseConfig {
+  const presetName = options.preset ?? 'tiny';
+  const preset = PRESETS[presetName];
+  if (preset === undefined) {
+    throw new Error(`unknown preset "${presetName}" (expected ${Object.keys(PRESETS).join(', ')})`);
+  }
+  const { preset: _preset, ...overrides } = options;
+  const config: AmuseConfig = {
+    ...preset,
+    inputs: DEFAULT_INPUTS,
+    vocabularySize: QUESTION_VOCABULARY_SIZE,
+    questionLength: QUESTION_LENGTH,
+    numAnswers: NUM_ANSWERS,
+    seed: 42,
+    ...stripUndefined(overrides),
+    preset: Object.keys(stripUndefined(overrides)).some((k) => k in preset) ? 'custom' : presetName,
+  };
+  validateConfig(config);
+  return config;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function positiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`config.${name} must be a positive integer, got ${value}`);
+  }
+}
+
+function validateConfig(config: AmuseConfig): void {
+  for (const key of [
+    'width',
+    'depth',
+    'heads',
+    'questionLayers',
+    'patchSize',
+    'vocabularySize',
+    'questionLength',
+    'numAnswers',
+  ] as const) {
+    positiveInteger(key, config[key]);
+  }
+  if (config.width % config.heads !== 0) {
+    throw new Error(`config.width (${config.width}) must be divisible by config.heads (${config.heads})`);
+  }
+  if (!(config.mlpRatio > 0)) throw new Error(`config.mlpRatio must be > 0, got ${config.mlpRatio}`);
+  if (!Number.isInteger(config.questionAdapterBlocks) || config.questionAdapterBlocks < 0) {
+    throw new Error(`config.questionAdapterBlocks must be an integer >= 0`);
+  }
+  if (config.questionAdapterBlocks > config.depth) {
+    throw new Error(
+      `config.questionAdapterBlocks (${config.questionAdapterBlocks}) exceeds config.depth (${config.depth})`,
+    );
+  }
+  if (
+    !Number.isInteger(config.reduceAfterBlock) ||
+    config.reduceAfterBlock < 0 ||
+    config.reduceAfterBlock >= config.depth
+  ) {
+    throw new Error(
+      `config.reduceAfterBlock must be a block index in [0, ${config.depth - 1}], got ${config.reduceAfterBlock}`,
+    );
+  }
+  const { video, audio } = config.inputs;
+  positiveInteger('inputs.video.timeSteps', video.timeSteps);
+  positiveInteger('inputs.audio.timeSteps', audio.timeSteps);
+  const p = config.patchSize;
+  if (video.kind === 'frames' && (video.height % p !== 0 || video.width % p !== 0)) {
+    throw new Error(
+      `config.inputs.video frames ${video.height}x${video.width} are not divisible by patchSize ${p}`,
+    );
+  }
+  if (audio.kind === 'fbank' && (audio.frames % p !== 0 || audio.melBins % p !== 0)) {
+    throw new Error(
+      `config.inputs.audio fbank ${audio.frames}x${audio.melBins} is not divisible by patchSize ${p}`,
+    );
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The basic layers. Products with weights always fold the batch into rows
+ * ([B*N, D] x [D, E]): 2-D untransposed matmuls are the fast path on every backend.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { normal, ones, type Scope, zeros } from './module.js';
+
+export class Linear {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+
+  constructor(
+    scope: Scope,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+  ) {
+    this.weight = scope.param('weight', [inFeatures, outFeatures], normal());
+    this.bias = scope.param('bias', [outFeatures], zeros);
+  }
+
+  /** [R, in] -> [R, out]. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(x, this.weight as tf.Tensor2D), this.bias);
+  }
+
+  /** [B, N, in] -> [B, N, out], through one 2-D product. */
+  apply3d(x: tf.Tensor3D): tf.Tensor3D {
+    const [b, n, d] = x.shape;
+    return tf.reshape(this.apply(tf.reshape(x, [b * n, d])), [b, n, this.outFeatures]);
+  }
+}
+
+export class LayerNorm {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+
+  constructor(
+    scope: Scope,
+    readonly features: number,
+    readonly epsilon = 1e-5,
+  ) {
+    this.weight = scope.param('weight', [features], ones);
+    this.bias = scope.param('bias', [features], zeros);
+  }
+
+  /** Normalises the last axis. */
+  apply<T extends tf.Tensor>(x: T): T {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
+    return tf.add(tf.mul(normed, this.weight), this.bias) as T;
+  }
+}
+
+/** GELU, tanh approximation (tfjs-core has no gelu op). */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner))) as T;
+}
+
+/** Two-layer perceptron, GELU between: [R, D] -> [R, out]. */
+export class Mlp {
+  readonly fc1: Linear;
+  readonly fc2: Linear;
+
+  constructor(scope: Scope, inFeatures: number, hidden: number, outFeatures: number) {
+    this.fc1 = new Linear(scope.child('fc1'), inFeatures, hidden);
+    this.fc2 = new Linear(scope.child('fc2'), hidden, outFeatures);
+  }
+
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return this.fc2.apply(gelu(this.fc1.apply(x)));
+  }
+
+  apply3d(x: tf.Tensor3D): tf.Tensor3D {
+    const [b, n, d] = x.shape;
+    return tf.reshape(this.apply(tf.reshape(x, [b * n, d])), [b, n, this.fc2.outFeatures]);
+  }
+}
+
+/**
+ * Token embedding as a one-hot product: tf.gather's gradient (UnsortedSegmentSum) is missing
+ * on stock wasm, and with a 93-word vocabulary the product costs nothing.
+ */
+export class Embedding {
+  readonly weight: tf.Variable;
+
+  constructor(
+    scope: Scope,
+    readonly vocabularySize: number,
+    readonly features: number,
+  ) {
+    this.weight = scope.param('weight', [vocabularySize, features], normal());
+  }
+
+  /** int32 [B, L] -> [B, L, D]. */
+  apply(ids: tf.Tensor2D): tf.Tensor3D {
+    const [b, l] = ids.shape;
+    const oneHot = tf.cast(tf.oneHot(tf.reshape(ids, [b * l]), this.vocabularySize), 'float32');
+    return tf.reshape(tf.matMul(oneHot, this.weight as tf.Tensor2D), [b, l, this.features]);
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * The AMUSE-style encoder, top to bottom:
+ *   1. embed each stream (patches or features -> width D) and add time + space positions
+ *   2. level-1 hook: the input masker may keep a subset of each stream's tokens
+ *   3. encode the question (words -> 2-layer transformer, padding ignored)
+ *   4. run the shared blocks on both streams in lockstep; early blocks' adapters attend to
+ *      the question, later ones to the other stream
+ *   5. level-2 hook: after block `reduceAfterBlock` the token reducer may merge tokens; from
+ *      then on attention adds log(size) and ignores padding
+ *   6. final LayerNorm, question-gated size-weighted means, summed, MLP -> answer logits
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { keyBias } from './attention.js';
+import { Block, type ContextTokens } from './block.js';
+import { type AmuseConfig, type AmuseOptions, resolveConfig } from './config.js';
+import { Fusion } from './fusion.js';
+import type { HookContext, InputMasker, StreamLayout, TokenReducer } from './hooks.js';
+import { LayerNorm } from './layers.js';
+import { ParameterStore, Scope } from './module.js';
+import { type EncodedQuestion, QuestionEncoder } from './question-encoder.js';
+import { type AudioBatch, StreamEmbedding, type VideoBatch } from './stream-embedding.js';
+
+export type StreamName = 'video' | 'audio';
+const STREAMS: readonly StreamName[] = ['video', 'audio'];
+
+export interface AmuseBatch {
+  /** int32 [B, L] word ids, 0 = '<pad>'. */
+  question: tf.Tensor2D;
+  video: VideoBatch;
+  audio: AudioBatch;
+}
+
+export interface ForwardOptions {
+  /** Passed to the hooks; a masker usually masks only while training. */
+  training: boolean;
+  /** Level 1: called once after patch + position embedding. */
+  masker?: InputMasker | null;
+  /** Level 2: called after block `reduceAfterBlock` for each stream. */
+  reducer?: TokenReducer | null;
+  /** Overrides config.reduceAfterBlock for this call. */
+  reduceAfterBlock?: number;
+  /** Epoch and global step for the hooks (default 0). */
+  ctx?: Partial<Omit<HookContext, 'training'>>;
+}
+
+export interface StreamDiagnostics {
+  /** Tokens after embedding (N = T * tokensPerStep). */
+  inputTokens: number;
+  /** Tokens per sample after the input masker (= inputTokens when none masked). */
+  maskedTokens: number;
+  /** Real (non-padding) tokens per sample that reached the fusion. */
+  keptTokens: number[];
+}
+
+export interface ForwardDiagnostics {
+  video: StreamDiagnostics;
+  audio: StreamDiagnostics;
+  /** Whether the masker masked this call. */
+  masked: boolean;
+  /** Whether a reducer ran. */
+  reduced: boolean;
+}
+
+export interface ForwardResult {
+  /** [B, numAnswers] */
+  logits: tf.Tensor2D;
+  diagnostics: ForwardDiagnostics;
+}
+
+/** One stream's tokens between blocks. */
+interface StreamState {
+  tokens: tf.Tensor3D;
+  sizes: tf.Tensor2D | null;
+  padMask: tf.Tensor2D | null;
+  bias: tf.Tensor2D | null;
+}
+
+export class AmuseModel {
+  readonly config: AmuseConfig;
+  readonly store: ParameterStore;
+  readonly video: StreamEmbedding;
+  readonly audio: StreamEmbedding;
+  readonly question: QuestionEncoder;
+  readonly blocks: Block[];
+  readonly norm: LayerNorm;
+  readonly fusion: Fusion;
+
+  constructor(config: AmuseConfig) {
+    this.config = config;
+    this.store = new ParameterStore(config.seed);
+    const root = new Scope(this.store, '');
+    const { width, heads, mlpRatio, patchSize } = config;
+    this.video = new StreamEmbedding(root.child('video'), 'video', config.inputs.video, width, patchSize);
+    this.audio = new StreamEmbedding(root.child('audio'), 'audio', config.inputs.audio, width, patchSize);
+    this.question = new QuestionEncoder(
+      root.child('question'),
+      config.vocabularySize,
+      config.questionLength,
+      width,
+      heads,
+      mlpRatio,
+      config.questionLayers,
+    );
+    const backbone = root.child('backbone');
+    this.blocks = Array.from({ length: config.depth }, (_, i) => {
+      const kind = i < config.questionAdapterBlocks ? 'question' : 'audioVisual';
+      return new Block(backbone.child('blocks').child(i), width, heads, mlpRatio, kind);
+    });
+    this.norm = new LayerNorm(backbone.child('norm'), width);
+    this.fusion = new Fusion(root.child('fusion'), width, config.numAnswers);
+  }
+
+  /** Every parameter by stable dotted name, in creation order. */
+  parameters(): ReadonlyMap<string, tf.Variable> {
+    return this.store.variables;
+  }
+
+  /** The list an optimizer minimises over. */
+  trainableVariables(): tf.Variable[] {
+    return [...this.store.variables.values()];
+  }
+
+  parameterCount(): number {
+    let count = 0;
+    for (const variable of this.store.variables.values()) count += variable.size;
+    return count;
+  }
+
+  /** The token layout the input masker receives for each stream. */
+  layouts(): Record<StreamName, StreamLayout> {
+    return { video: this.video.layout, audio: this.audio.layout };
+  }
+
+  forward(batch: AmuseBatch, options: ForwardOptions): ForwardResult {
+    const ctx: HookContext = {
+      training: options.training,
+      epoch: options.ctx?.epoch ?? 0,
+      step: options.ctx?.step ?? 0,
+    };
+    const reduceAfterBlock = options.reduceAfterBlock ?? this.config.reduceAfterBlock;
+    if (!Number.isInteger(reduceAfterBlock) || reduceAfterBlock < 0 || reduceAfterBlock >= this.blocks.length) {
+      throw new Error(
+        `forward: reduceAfterBlock must be in [0, ${this.blocks.length - 1}], got ${reduceAfterBlock}`,
+      );
+    }
+    let diagnostics: ForwardDiagnostics | undefined;
+    const logits = tf.tidy(() => {
+      const b = batch.question.shape[0];
+      const question = this.question.apply(batch.question);
+
+      // 1. tokens with positions
+      const embedded: Record<StreamName, tf.Tensor3D> = {
+        video: this.video.apply(batch.video, b),
+        audio: this.audio.apply(batch.audio, b),
+      };
+      const inputTokens = { video: this.video.tokenCount, audio: this.audio.tokenCount };
+
+      // 2. level 1: input masking
+      const streams = this.applyMasker(embedded, options.masker ?? null, ctx);
+      const masked = streams.video.tokens !== embedded.video || streams.audio.tokens !== embedded.audio;
+      const maskedTokens = { video: streams.video.tokens.shape[1], audio: streams.audio.tokens.shape[1] };
+
+      // 4-5. shared blocks in lockstep, then the optional reducer
+      let state = streams;
+      for (const [index, block] of this.blocks.entries()) {
+        const context = {
+          video: this.contextFor(block, 'video', state, question),
+          audio: this.contextFor(block, 'audio', state, question),
+        };
+        const outputs = {
+          video: block.apply(state.video.tokens, state.video.bias, context.video),
+          audio: block.apply(state.audio.tokens, state.audio.bias, context.audio),
+        };
+        const next: Record<StreamName, StreamState> = {
+          video: { ...state.video, tokens: outputs.video.tokens },
+          audio: { ...state.audio, tokens: outputs.audio.tokens },
+        };
+        if (options.reducer && index === reduceAfterBlock) {
+          for (const stream of STREAMS) {
+            next[stream] = this.applyReducer(
+              options.reducer,
+              stream,
+              block,
+              next[stream],
+              outputs[stream].keys,
+              context[stream] ?? questionContext(question),
+              ctx,
+            );
+          }
+        }
+        state = next;
+      }
+
+      diagnostics = {
+        video: { inputTokens: inputTokens.video, maskedTokens: maskedTokens.video, keptTokens: realTokenCounts(state.video) },
+        audio: { inputTokens: inputTokens.audio, maskedTokens: maskedTokens.audio, keptTokens: realTokenCounts(state.audio) },
+        masked,
+        reduced: Boolean(options.reducer),
+      };
+
+      // 6. fusion
+      const pooled = (s: StreamState) => ({
+        tokens: this.norm.apply(s.tokens),
+        weights: poolingWeights(s),
+      });
+      return this.fusion.apply(pooled(state.video), pooled(state.audio), question.pooled);
+    });
+    return { logits, diagnostics: diagnostics! };
+  }
+
+  /** Disposes every parameter. */
+  dispose(): void {
+    this.store.dispose();
+  }
+
+  private applyMasker(
+    embedded: Record<StreamName, tf.Tensor3D>,
+    masker: InputMasker | null,
+    ctx: HookContext,
+  ): Record<StreamName, StreamState> {
+    const unmasked = (tokens: tf.Tensor3D): StreamState => ({ tokens, sizes: null, padMask: null, bias: null });
+    const fresh = { video: unmasked(embedded.video), audio: unmasked(embedded.audio) };
+    if (masker === null) return fresh;
+    const layouts = this.layouts();
+    const request = {
+      video: { tokens: embedded.video, layout: layouts.video },
+      audio: { tokens: embedded.audio, layout: layouts.audio },
+    };
+    const result = masker.maskInputs(request, ctx);
+    if (result === null || (result as unknown) === request) return fresh;
+    const out = { ...fresh };
+    for (const stream of STREAMS) {
+      const masked = result[stream];
+      const [b, n, d] = embedded[stream].shape;
+      if (masked === undefined || masked.tokens === undefined) {
+        throw new Error(`masker.maskInputs returned no "${stream}" stream`);
+      }
+      const [mb, keep, md] = masked.tokens.shape;
+      if (masked.tokens.rank !== 3 || mb !== b || md !== d || keep === undefined || keep > n || keep < 1) {
+        throw new Error(
+          `masker.maskInputs: ${stream}.tokens has shape [${masked.tokens.shape.join(', ')}], expected [${b}, N_keep <= ${n}, ${d}]`,
+        );
+      }
+      out[stream] = unmasked(masked.tokens);
+    }
+    return out;
+  }
+
+  /** The context a block's adapter attends to for one stream (null when it has no adapter). */
+  private contextFor(
+    block: Block,
+    stream: StreamName,
+    state: Record<StreamName, StreamState>,
+    question: EncodedQuestion,
+  ): ContextTokens | null {
+    if (block.adapterKind === 'question') return questionContext(question);
+    if (block.adapterKind === 'audioVisual') {
+      const other = state[stream === 'video' ? 'audio' : 'video'];
+      return { tokens: other.tokens, bias: other.bias, padMask: other.padMask };
+    }
+    return null;
+  }
+
+  private applyReducer(
+    reducer: TokenReducer,
+    stream: StreamName,
+    block: Block,
+    current: StreamState,
+    keys: tf.Tensor3D,
+    context: ContextTokens,
+    ctx: HookContext,
+  ): StreamState {
+    const attention = block.importanceAttention(context, keys, current.bias);
+    const reduced = reducer.reduceTokens(
+      {
+        stream,
+        tokens: current.tokens,
+        keys,
+        attention,
+        queryPadMask: context.padMask,
+        sizes: current.sizes,
+        padMask: current.padMask,
+      },
+      ctx,
+    );
+    const [b, n, d] = current.tokens.shape;
+    const [rb, m, rd] = reduced.tokens.shape;
+    const bad = (what: string, shape: number[], expected: string) =>
+      new Error(`reducer.reduceTokens(${stream}): ${what} has shape [${shape.join(', ')}], expected ${expected}`);
+    if (reduced.tokens.rank !== 3 || rb !== b || rd !== d || m === undefined || m > n || m < 1) {
+      throw bad('tokens', reduced.tokens.shape, `[${b}, M <= ${n}, ${d}]`);
+    }
+    for (const field of ['sizes', 'padMask'] as const) {
+      const tensor = reduced[field];
+      if (tensor === undefined || tensor.rank !== 2 || tensor.shape[0] !== b || tensor.shape[1] !== m) {
+        throw bad(field, tensor?.shape ?? [], `[${b}, ${m}]`);
+      }
+    }
+    return {
+      tokens: reduced.tokens,
+      sizes: reduced.sizes,
+      padMask: reduced.padMask,
+      bias: keyBias(reduced.sizes, reduced.padMask),
+    };
+  }
+}
+
+function questionContext(question: EncodedQuestion): ContextTokens {
+  return { tokens: question.tokens, bias: question.bias, padMask: question.padMask };
+}
+
+/** Sizes with padding zeroed, or null (plain mean) before any reduction. */
+function poolingWeights(state: StreamState): tf.Tensor2D | null {
+  if (state.sizes === null && state.padMask === null) return null;
+  const real = state.padMask === null ? null : tf.sub(1, state.padMask);
+  if (state.sizes === null) return real as tf.Tensor2D;
+  return (real === null ? state.sizes : tf.mul(state.sizes, real)) as tf.Tensor2D;
+}
+
+function realTokenCounts(state: StreamState): number[] {
+  const [b, n] = state.tokens.shape;
+  if (state.padMask === null) return new Array<number>(b).fill(n);
+  const padding = tf.sum(state.padMask, 1).dataSync();
+  return Array.from(padding, (pad) => n - Math.round(pad));
+}
+
+/** Builds a model from a preset plus overrides; the same seed gives the same weights. */
+export function createAmuseModel(options: AmuseOptions = {}): AmuseModel {
+  return new AmuseModel(resolveConfig(options));
+}

@@ -1,0 +1,131 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type AmuseBatch, type AmuseModel, createAmuseModel, type ForwardOptions, perSampleCrossEntropy } from '../src/index.js';
+import { TEST_MODEL } from './config.js';
+import { AveragePairs, KeepFirstHalf } from './doubles.js';
+import { BACKENDS, disposeBatch, randomBatch, useBackend } from './fixtures.js';
+
+function meanLoss(model: AmuseModel, batch: AmuseBatch, labels: tf.Tensor1D, options: ForwardOptions) {
+  return () => tf.mean(perSampleCrossEntropy(model.forward(batch, options).logits, labels)) as tf.Scalar;
+}
+
+/** Names of parameters whose gradient is exactly zero everywhere. */
+function parametersWithoutGradient(model: AmuseModel, loss: () => tf.Scalar): string[] {
+  const { value, grads } = tf.variableGrads(loss, model.trainableVariables());
+  const byId = new Map(Object.entries(grads));
+  const missing: string[] = [];
+  for (const [name, variable] of model.parameters()) {
+    const grad = byId.get(variable.name);
+    if (grad === undefined || tf.max(tf.abs(grad)).dataSync()[0] === 0) missing.push(name);
+  }
+  tf.dispose([value, ...Object.values(grads)]);
+  return missing;
+}
+
+describe.each(BACKENDS)('training on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it('gradients reach every parameter (adapter weights once their gate has moved)', () => {
+    const model = createAmuseModel(TEST_MODEL);
+    const batch = randomBatch(model.config.inputs, 3);
+    const labels = tf.tensor1d([3, 17, 41], 'int32');
+    const options: ForwardOptions = { training: true, masker: new KeepFirstHalf(), reducer: new AveragePairs() };
+    const loss = meanLoss(model, batch, labels, options);
+    // At init every gate is 0, so exactly the adapters' inner weights get no gradient;
+    // the gates themselves do.
+    const atInit = parametersWithoutGradient(model, loss);
+    const adapterInner = [...model.parameters().keys()].filter(
+      (name) => name.includes('.adapter.') && !name.endsWith('.gate'),
+    );
+    expect(atInit.sort()).toEqual(adapterInner.sort());
+    const optimizer = tf.train.adam(1e-2);
+    tf.dispose(optimizer.minimize(loss, false, model.trainableVariables()));
+    expect(parametersWithoutGradient(model, loss)).toEqual([]);
+    optimizer.dispose();
+    tf.dispose(labels);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it('a few Adam steps overfit a tiny batch', () => {
+    const model = createAmuseModel(TEST_MODEL);
+    const batch = randomBatch(model.config.inputs, 4, 9);
+    const labels = tf.tensor1d([0, 5, 12, 30], 'int32');
+    const loss = meanLoss(model, batch, labels, { training: true });
+    const optimizer = tf.train.adam(3e-3);
+    const losses: number[] = [];
+    for (let step = 0; step < 25; step++) {
+      const value = optimizer.minimize(loss, true, model.trainableVariables())!;
+      losses.push(value.dataSync()[0]!);
+      value.dispose();
+    }
+    expect(losses[0]).toBeGreaterThan(3); // ~ln 42 at init
+    expect(losses.at(-1)!).toBeLessThan(0.3 * losses[0]!);
+    optimizer.dispose();
+    tf.dispose(labels);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it('no tensor leaks across steps, with and without hooks', () => {
+    const model = createAmuseModel(TEST_MODEL);
+    const batch = randomBatch(model.config.inputs, 2);
+    const labels = tf.tensor1d([1, 2], 'int32');
+    const optimizer = tf.train.adam(1e-3);
+    const variants: ForwardOptions[] = [
+      { training: true },
+      { training: true, masker: new KeepFirstHalf(), reducer: new AveragePairs() },
+    ];
+    const counts: number[] = [];
+    for (let step = 0; step < 6; step++) {
+      const options = variants[step % 2]!;
+      tf.dispose(optimizer.minimize(meanLoss(model, batch, labels, options), true, model.trainableVariables()));
+      const { logits } = model.forward(batch, { ...options, training: false });
+      logits.dispose();
+      counts.push(tf.memory().numTensors);
+    }
+    // Adam creates its slots during the first step; from then on the count must not move.
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    optimizer.dispose();
+    tf.dispose(labels);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it('the same seed gives the same output; another seed does not', () => {
+    const a = createAmuseModel(TEST_MODEL);
+    const b = createAmuseModel(TEST_MODEL);
+    const c = createAmuseModel({ ...TEST_MODEL, seed: 6 });
+    const batch = randomBatch(a.config.inputs, 2);
+    const outputs = [a, b, c].map((model) => {
+      const { logits } = model.forward(batch, { training: false });
+      const values = Array.from(logits.dataSync());
+      logits.dispose();
+      return values;
+    });
+    expect(outputs[1]).toEqual(outputs[0]);
+    expect(outputs[2]).not.toEqual(outputs[0]);
+    disposeBatch(batch);
+    for (const model of [a, b, c]) model.dispose();
+  });
+});
+
+describe('perSampleCrossEntropy', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it('is -log softmax at the label, per sample', () => {
+    const logits = tf.tensor2d([
+      [0, 0, 0],
+      [2, 0, -1],
+    ]);
+    const losses = perSampleCrossEntropy(logits, tf.tensor1d([1, 0], 'int32')).arraySync();
+    expect(losses[0]).toBeCloseTo(Math.log(3), 5);
+    expect(losses[1]).toBeCloseTo(-Math.log(Math.exp(2) / (Math.exp(2) + 1 + Math.exp(-1))), 5);
+  });
+
+  it('names bad labels', () => {
+    const logits = tf.zeros([2, 3]) as tf.Tensor2D;
+    expect(() => perSampleCrossEntropy(logits, tf.tensor1d([0, 3], 'int32'))).toThrow(/labels\[1\] = 3/);
+    expect(() => perSampleCrossEntropy(logits, tf.tensor1d([0, 1], 'float32'))).toThrow(/int32 \[2\]/);
+  });
+});

@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+let cached: string | undefined;
+
+/**
+ * The ffmpeg binary to run: $FFMPEG_PATH, else the static build that the optional
+ * dependency @ffmpeg-installer/ffmpeg ships, else `ffmpeg` on PATH.
+ */
+export async function resolveFfmpeg(): Promise<string> {
+  if (cached) return cached;
+  const fromEnv = process.env.FFMPEG_PATH;
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) throw new Error(`FFMPEG_PATH=${fromEnv} is not an executable file`);
+    cached = fromEnv;
+    return fromEnv;
+  }
+  try {
+    const installer = (await import('@ffmpeg-installer/ffmpeg')) as { path?: string; default?: { path?: string } };
+    const path = installer.path ?? installer.default?.path;
+    if (path && isExecutable(path)) {
+      cached = path;
+      return path;
+    }
+  } catch {
+    // The optional dependency is absent (or has no binary for this platform): try PATH.
+  }
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg');
+    if (isExecutable(candidate)) {
+      cached = candidate;
+      return candidate;
+    }
+  }
+  throw new Error(
+    'ffmpeg not found: set FFMPEG_PATH, install the optional dependency @ffmpeg-installer/ffmpeg, or put ffmpeg on PATH',
+  );
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs ffmpeg with `args`, feeding `input` to stdin, and returns everything it wrote to stdout. */
+export async function runFfmpeg(args: readonly string[], input?: Uint8Array): Promise<Buffer> {
+  const binary = await resolveFfmpeg();
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], {
+      stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    const chunks: Buffer[] = [];
+    const errors: Buffer[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => errors.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(chunks));
+      else reject(new Error(`ffmpeg ${args.join(' ')} exited with ${code}: ${Buffer.concat(errors).toString().trim()}`));
+    });
+    if (input && child.stdin) {
+      child.stdin.on('error', () => {
+        // ffmpeg closed stdin early; its exit code reports the real problem.
+      });
+      child.stdin.end(input);
+    }
+  });
+}

@@ -1,0 +1,7 @@
+export {
+  type DatasetStats,
+  type DatasetStatsOptions,
+  datasetStats,
+  formatDatasetStats,
+  type VideoOverlap,
+} from './datasetStats.js';

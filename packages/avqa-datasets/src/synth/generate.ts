@@ -1,0 +1,259 @@
+import type { RawAvqaRecord } from '../annotations/avqaRecord.js';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { runFfmpeg } from '../media/ffmpeg.js';
+import { encodePng } from '../media/png.js';
+import { encodeWav } from '../media/wav.js';
+import { SPLITS, SYNTH_LAYOUT, type SplitName, type SyntheticMedia } from './layout.js';
+import { questionsForScene } from './questions.js';
+import { createRandom, deriveSeed } from './random.js';
+import { renderAudio } from './render-audio.js';
+import { type RenderedFrames, renderFrames } from './render-frames.js';
+import { randomScene, type Scene } from './scene.js';
+import { selectBalanced, type VideoQuestion } from './select.js';
+import { encodeQuestionType, pythonJsonList, templateById } from './templates.js';
+
+export interface SyntheticBenchmarkOptions {
+  /** Output directory (required unless media is 'none'). */
+  out?: string;
+  videos: number;
+  seconds: number;
+  /** Frame size in pixels: one number for square frames, or [height, width]. */
+  frameSize: number | readonly [number, number];
+  /** Visible instruments per scene, inclusive, within 1..4. */
+  instrumentsPerScene: readonly [number, number];
+  /** 0..1: how continuous playing is. */
+  redundancy: number;
+  /** 0..1: pixel noise and background audio noise. */
+  noise: number;
+  seed: number;
+  /** 'none' generates scenes and annotations only (render in memory with renderSceneMedia). */
+  media: SyntheticMedia;
+  /** Mean questions per video. */
+  questionsPerVideo: number;
+  /** Fractions of videos in train / val / test. */
+  splitFractions: readonly [number, number, number];
+  sampleRate: number;
+  /** ffmpeg encoders running at once (media 'mp4'). */
+  concurrency: number;
+  onProgress?: (event: { done: number; total: number; videoId: string }) => void;
+}
+
+export const DEFAULT_SYNTHETIC_OPTIONS: Readonly<Omit<SyntheticBenchmarkOptions, 'out' | 'onProgress'>> = {
+  videos: 300,
+  seconds: 8,
+  frameSize: 64,
+  instrumentsPerScene: [1, 4],
+  redundancy: 0.7,
+  noise: 0.1,
+  seed: 42,
+  media: 'none',
+  questionsPerVideo: 8,
+  splitFractions: [0.7, 0.1, 0.2],
+  sampleRate: 16000,
+  concurrency: 2,
+};
+
+export interface SyntheticBenchmark {
+  options: Omit<SyntheticBenchmarkOptions, 'onProgress'>;
+  scenes: Scene[];
+  /** The video ids of each split. */
+  splitVideos: Record<SplitName, string[]>;
+  records: Record<SplitName, RawAvqaRecord[]>;
+}
+
+/**
+ * Generates the synthetic music-performance benchmark: random scenes, every answerable
+ * question of the 33 templates, a per-split answer-balanced selection, and (unless media is
+ * 'none') the files in the MUSIC-AVQA layout under `out`.
+ */
+export async function generateSyntheticBenchmark(
+  options: Partial<SyntheticBenchmarkOptions> = {},
+): Promise<SyntheticBenchmark> {
+  const o = { ...DEFAULT_SYNTHETIC_OPTIONS, ...options };
+  const benchmark = synthesizeAnnotations(o);
+  if (o.media !== 'none') {
+    if (!o.out) throw new Error("generateSyntheticBenchmark: 'out' is required when media is not 'none'");
+    await writeBenchmark(benchmark, o.out, o.media, o);
+  }
+  return benchmark;
+}
+
+/** Scenes and annotations only, synchronously (no files). */
+export function synthesizeAnnotations(options: Partial<SyntheticBenchmarkOptions> = {}): SyntheticBenchmark {
+  const { onProgress: _, ...o } = { ...DEFAULT_SYNTHETIC_OPTIONS, ...options };
+  if (!(Number.isInteger(o.videos) && o.videos >= 1)) throw new Error(`videos must be a positive integer, got ${o.videos}`);
+  const rng = createRandom(deriveSeed(o.seed, 1));
+  const idWidth = Math.max(8, String(o.videos).length);
+  const scenes = Array.from({ length: o.videos }, (_, i) =>
+    randomScene(String(i + 1).padStart(idWidth, '0'), o, createRandom(deriveSeed(o.seed, 2, i))),
+  );
+  const order = rng.shuffled(scenes.map((_, i) => i));
+  const [trainFraction, valFraction] = o.splitFractions;
+  const trainEnd = Math.round(o.videos * trainFraction);
+  const valEnd = Math.min(o.videos, trainEnd + Math.round(o.videos * valFraction));
+  const splitIndices: Record<SplitName, number[]> = {
+    train: order.slice(0, trainEnd).sort((a, b) => a - b),
+    val: order.slice(trainEnd, valEnd).sort((a, b) => a - b),
+    test: order.slice(valEnd).sort((a, b) => a - b),
+  };
+  let nextQuestionId = 1;
+  const records = {} as Record<SplitName, RawAvqaRecord[]>;
+  const splitVideos = {} as Record<SplitName, string[]>;
+  SPLITS.forEach((split, s) => {
+    const candidates: VideoQuestion[] = [];
+    for (const index of splitIndices[split]) {
+      const scene = scenes[index]!;
+      const askRng = createRandom(deriveSeed(o.seed, 3, index));
+      for (const c of questionsForScene(scene, askRng)) candidates.push({ ...c, videoId: scene.videoId });
+    }
+    const target = Math.round(splitIndices[split].length * o.questionsPerVideo);
+    const chosen = selectBalanced(candidates, target, createRandom(deriveSeed(o.seed, 4, s)));
+    chosen.sort((a, b) => (a.videoId < b.videoId ? -1 : a.videoId > b.videoId ? 1 : 0));
+    records[split] = chosen.map((q) => toJsonRecord(q, nextQuestionId++));
+    splitVideos[split] = splitIndices[split].map((i) => scenes[i]!.videoId);
+  });
+  return { options: o, scenes, splitVideos, records };
+}
+
+function toJsonRecord(question: VideoQuestion, questionId: number): RawAvqaRecord {
+  const template = templateById(question.templateId);
+  return {
+    video_id: question.videoId,
+    question_id: questionId,
+    type: encodeQuestionType(template.type),
+    question_content: template.content,
+    templ_values: pythonJsonList(question.values),
+    question_deleted: 0,
+    anser: question.answer,
+  };
+}
+
+/** Frames [T, H, W, 3] and the mono waveform of a scene, rendered in memory (no ffmpeg). */
+export function renderSceneMedia(
+  scene: Scene,
+  options: { frameSize: number | readonly [number, number]; noise: number; sampleRate: number },
+): { frames: RenderedFrames; waveform: Float32Array } {
+  const [height, width] = frameDims(options.frameSize);
+  return {
+    frames: renderFrames(scene, { height, width, noise: options.noise, seed: scene.seed }),
+    waveform: renderAudio(scene, { sampleRate: options.sampleRate, noise: options.noise, seed: scene.seed }),
+  };
+}
+
+export function frameDims(frameSize: number | readonly [number, number]): [number, number] {
+  return typeof frameSize === 'number' ? [frameSize, frameSize] : [frameSize[0], frameSize[1]];
+}
+
+async function writeBenchmark(
+  benchmark: SyntheticBenchmark,
+  out: string,
+  media: 'mp4' | 'frames+wav',
+  options: SyntheticBenchmarkOptions,
+): Promise<void> {
+  for (const split of SPLITS) {
+    await writeAtomic(join(out, SYNTH_LAYOUT.annotations(split)), `${JSON.stringify(benchmark.records[split], null, 2)}\n`);
+  }
+  await writeAtomic(join(out, SYNTH_LAYOUT.scenes), `${JSON.stringify(benchmark.scenes)}\n`);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < benchmark.scenes.length) {
+      const scene = benchmark.scenes[next++]!;
+      const rendered = renderSceneMedia(scene, options);
+      if (media === 'mp4') await writeMp4(out, scene, rendered, options.sampleRate);
+      else await writeFramesAndWav(out, scene, rendered, options.sampleRate);
+      done++;
+      options.onProgress?.({ done, total: benchmark.scenes.length, videoId: scene.videoId });
+    }
+  };
+  const workers = media === 'mp4' ? Math.max(1, options.concurrency) : 1;
+  await Promise.all(Array.from({ length: workers }, worker));
+}
+
+async function writeFramesAndWav(
+  out: string,
+  scene: Scene,
+  rendered: ReturnType<typeof renderSceneMedia>,
+  sampleRate: number,
+) {
+  const [seconds, height, width] = rendered.frames.shape;
+  await mkdir(join(out, SYNTH_LAYOUT.framesDir(scene.videoId)), { recursive: true });
+  const frameBytes = height * width * 3;
+  for (let t = 0; t < seconds; t++) {
+    const rgb = rendered.frames.data.subarray(t * frameBytes, (t + 1) * frameBytes);
+    await writeFile(join(out, SYNTH_LAYOUT.frame(scene.videoId, t)), encodePng(rgb, height, width));
+  }
+  await writeAtomic(join(out, SYNTH_LAYOUT.wav(scene.videoId)), encodeWav(rendered.waveform, sampleRate));
+}
+
+/**
+ * H.264 (4:4:4, near-lossless so the small shapes keep their colours) + AAC at 1 fps, with
+ * ffmpeg's bit-exact flags and one thread so the same frames give the same bytes.
+ */
+async function writeMp4(out: string, scene: Scene, rendered: ReturnType<typeof renderSceneMedia>, sampleRate: number) {
+  const [, height, width] = rendered.frames.shape;
+  const target = join(out, SYNTH_LAYOUT.video(scene.videoId));
+  await mkdir(dirname(target), { recursive: true });
+  const wavPath = `${target}.${process.pid}.wav`;
+  const tmpPath = `${target}.${process.pid}.tmp.mp4`;
+  await writeFile(wavPath, encodeWav(rendered.waveform, sampleRate));
+  try {
+    await runFfmpeg(
+      [
+        '-y',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-s',
+        `${width}x${height}`,
+        '-r',
+        '1',
+        '-i',
+        'pipe:0',
+        '-i',
+        wavPath,
+        '-map',
+        '0:v',
+        '-map',
+        '1:a',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-crf',
+        '10',
+        '-pix_fmt',
+        'yuv444p',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '96k',
+        '-fflags',
+        '+bitexact',
+        '-flags:v',
+        '+bitexact',
+        '-flags:a',
+        '+bitexact',
+        '-threads',
+        '1',
+        '-f',
+        'mp4',
+        tmpPath,
+      ],
+      rendered.frames.data,
+    );
+    await rename(tmpPath, target);
+  } finally {
+    await rm(wavPath, { force: true });
+    await rm(tmpPath, { force: true });
+  }
+}
+
+async function writeAtomic(path: string, content: string | Uint8Array) {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, path);
+}

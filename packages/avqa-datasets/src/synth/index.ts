@@ -1,0 +1,38 @@
+export { majorityAnswerBaseline, questionOnlyBaseline } from './baselines.js';
+export {
+  DEFAULT_SYNTHETIC_OPTIONS,
+  frameDims,
+  generateSyntheticBenchmark,
+  renderSceneMedia,
+  type SyntheticBenchmark,
+  type SyntheticBenchmarkOptions,
+  synthesizeAnnotations,
+} from './generate.js';
+export {
+  COUNT_WORDS,
+  countWord,
+  INSTRUMENT_CLASSES,
+  INSTRUMENTS,
+  type InstrumentClass,
+  type InstrumentLook,
+  type InstrumentSpec,
+  type InstrumentTimbre,
+  type Shape,
+} from './instruments.js';
+export { SPLITS, SYNTH_LAYOUT, type SplitName, type SyntheticMedia, syntheticMediaFiles } from './layout.js';
+export { type QuestionCandidate, questionsForScene } from './questions.js';
+export { createRandom, deriveSeed, type Random } from './random.js';
+export { renderAudio, renderStem } from './render-audio.js';
+export { type RenderedFrames, renderFrames } from './render-frames.js';
+export {
+  isSounding,
+  onsetOf,
+  type Position,
+  playingSeconds,
+  positionOf,
+  randomScene,
+  type Scene,
+  type SceneInstrument,
+  type SceneOptions,
+} from './scene.js';
+export { QUESTION_TEMPLATES, type QuestionTemplate, type TemplateType, templateById } from './templates.js';

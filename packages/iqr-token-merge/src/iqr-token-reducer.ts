@@ -1,0 +1,131 @@
+/**
+ * The level-2 hook of Sparsify: between blocks, keep the tokens cross-modal attention
+ * finds important (IQR rule) and merge every other token into its most similar key.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { HookContext, ReducedTokens, ReducerInput, TokenReducer } from './contract.js';
+import { importanceFromAttention } from './importance.js';
+import { validateKeepBound } from './key-tokens.js';
+import { mergeTokens } from './merge-apply.js';
+import { computeMergePlan, type MergePlan, type MergePlanOptions } from './merge-plan.js';
+
+export type IqrTokenReducerOptions = MergePlanOptions;
+
+/** The reducer's output: the contract's fields plus the plan (with `sources`) for inspection. */
+export interface IqrReducedTokens extends ReducedTokens {
+  plan: MergePlan;
+}
+
+export interface IqrTokenReducer extends TokenReducer {
+  reduceTokens(input: ReducerInput, ctx: HookContext): IqrReducedTokens;
+  /** The last plan computed for a stream (its `sources` map outputs to original tokens). */
+  lastPlan(stream: ReducerInput['stream']): MergePlan | undefined;
+}
+
+export function createIqrTokenReducer(options: IqrTokenReducerOptions = {}): IqrTokenReducer {
+  validateOptions(options);
+  const lastPlans = new Map<ReducerInput['stream'], MergePlan>();
+  return {
+    reduceTokens(input) {
+      const { batchSize, tokenCount, keyDim } = checkInput(input);
+      const scores = syncAndDispose(importanceFromAttention(input.attention, input.queryPadMask));
+      const sizes = input.sizes?.dataSync() ?? null;
+      const previous = lastPlans.get(input.stream);
+      const plan = computeMergePlan(
+        {
+          batchSize,
+          tokenCount,
+          keyDim,
+          scores,
+          keys: input.keys.dataSync(),
+          sizes,
+          padMask: input.padMask?.dataSync() ?? null,
+          sources: continuesFrom(previous, batchSize, tokenCount, sizes) ? previous!.sources : null,
+        },
+        options,
+      );
+      lastPlans.set(input.stream, plan);
+      return { ...mergeTokens(plan, input.tokens), plan };
+    },
+    lastPlan: (stream) => lastPlans.get(stream),
+  };
+}
+
+/**
+ * Source maps compose only when this call's tokens are the previous call's outputs: the
+ * encoder passes sizes after a merge, and they must equal the sizes that plan produced.
+ * Otherwise (first block, new batch) sources start again from this call's tokens.
+ */
+function continuesFrom(
+  previous: MergePlan | undefined,
+  batchSize: number,
+  tokenCount: number,
+  sizes: ArrayLike<number> | null,
+): boolean {
+  if (previous === undefined || sizes === null) return false;
+  if (previous.batchSize !== batchSize || previous.outputTokens !== tokenCount) return false;
+  for (let i = 0; i < sizes.length; i++) if (sizes[i] !== previous.sizes[i]) return false;
+  return true;
+}
+
+function syncAndDispose(tensor: tf.Tensor): Float32Array {
+  const values = tensor.dataSync() as Float32Array;
+  tensor.dispose();
+  return values;
+}
+
+function checkInput(input: ReducerInput) {
+  const { tokens, keys, attention } = input;
+  if (tokens.rank !== 3)
+    throw new Error(`reduceTokens: tokens must be [B, N, D], got [${tokens.shape}]`);
+  const [batchSize, tokenCount] = tokens.shape;
+  if (keys.rank !== 3 || keys.shape[0] !== batchSize || keys.shape[1] !== tokenCount) {
+    throw new Error(
+      `reduceTokens: keys must be [${batchSize}, ${tokenCount}, Dk], got [${keys.shape}]`,
+    );
+  }
+  if (
+    attention.rank !== 4 ||
+    attention.shape[0] !== batchSize ||
+    attention.shape[3] !== tokenCount
+  ) {
+    throw new Error(
+      `reduceTokens: attention must be [${batchSize}, H, Nq, ${tokenCount}], got [${attention.shape}]`,
+    );
+  }
+  for (const [name, mask] of [
+    ['sizes', input.sizes],
+    ['padMask', input.padMask],
+  ] as const) {
+    if (
+      mask !== null &&
+      (mask.rank !== 2 || mask.shape[0] !== batchSize || mask.shape[1] !== tokenCount)
+    ) {
+      throw new Error(
+        `reduceTokens: ${name} must be [${batchSize}, ${tokenCount}], got [${mask.shape}]`,
+      );
+    }
+  }
+  return { batchSize, tokenCount, keyDim: keys.shape[2] };
+}
+
+function validateOptions(options: IqrTokenReducerOptions): void {
+  const { iqrMultiplier, minKeep, maxKeep } = options;
+  if (iqrMultiplier !== undefined && !Number.isFinite(iqrMultiplier)) {
+    throw new Error(
+      `createIqrTokenReducer: iqrMultiplier must be a finite number, got ${iqrMultiplier}`,
+    );
+  }
+  if (minKeep !== undefined) validateKeepBound(minKeep, 'minKeep');
+  if (maxKeep !== undefined) validateKeepBound(maxKeep, 'maxKeep');
+  const bothCounts =
+    minKeep !== undefined && maxKeep !== undefined && minKeep >= 1 === maxKeep >= 1;
+  if (bothCounts && minKeep! > maxKeep!) {
+    throw new Error(`createIqrTokenReducer: minKeep (${minKeep}) exceeds maxKeep (${maxKeep})`);
+  }
+  if (options.similarity !== undefined && !['dot', 'cosine'].includes(options.similarity)) {
+    throw new Error(
+      `createIqrTokenReducer: similarity must be 'dot' or 'cosine', got '${options.similarity}'`,
+    );
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * InfoBatch at scale: 1,000,000 samples, 30 epochs. Prints per-epoch plan and update times,
+ * the history's memory, and the key-subset selection time.
+ * Run: pnpm --filter @sparsify/key-subset-selection bench
+ */
+import { performance } from 'node:perf_hooks';
+import { InfoBatchSampler, selectKeySubset } from '../src/index';
+import { SplitMix32 } from '../src/random';
+
+const size = 1_000_000;
+const epochs = 30;
+const batchSize = 256;
+
+const random = new SplitMix32(1);
+const difficulty = Float32Array.from({ length: size }, () => random.nextUint32() / 2 ** 32);
+const lossBuffer = new Float32Array(batchSize);
+
+const sampler = new InfoBatchSampler({ size, epochs, seed: 42 });
+const planTimes: number[] = [];
+const updateTimes: number[] = [];
+const lengths: number[] = [];
+for (let epoch = 0; epoch < epochs; epoch++) {
+  let start = performance.now();
+  const plan = sampler.planEpoch(epoch);
+  planTimes.push(performance.now() - start);
+  lengths.push(plan.numSamples);
+  const decay = 0.9 ** epoch;
+  start = performance.now();
+  for (const batch of plan.batches(batchSize)) {
+    const losses = lossBuffer.subarray(0, batch.indices.length);
+    for (let j = 0; j < losses.length; j++) {
+      losses[j] = 3 * difficulty[batch.indices[j]!]! * decay + 0.1 * (random.nextUint32() / 2 ** 32);
+    }
+    sampler.update(batch.indices, losses);
+  }
+  updateTimes.push(performance.now() - start);
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const pruning = planTimes.slice(1, sampler.pruningEpochs);
+console.log(`samples ${size}, epochs ${epochs}, pruning epochs ${sampler.pruningEpochs}, batch ${batchSize}`);
+console.log(`epoch 0 plan (nothing easy): ${planTimes[0]!.toFixed(1)} ms`);
+console.log(`pruning-epoch plan: median ${median(pruning).toFixed(1)} ms, max ${Math.max(...pruning).toFixed(1)} ms`);
+console.log(`full-epoch plan (after delta): median ${median(planTimes.slice(sampler.pruningEpochs)).toFixed(1)} ms`);
+console.log(
+  `updates of one epoch: median ${median(updateTimes).toFixed(1)} ms ` +
+    `(${((1000 * median(updateTimes)) / median(lengths) * batchSize).toFixed(1)} us per batch of ${batchSize})`,
+);
+console.log(`epoch lengths: first ${lengths[0]}, pruning median ${median(lengths.slice(1, sampler.pruningEpochs))}, last ${lengths.at(-1)}`);
+
+const bytes = sampler.history.byteLength;
+console.log(
+  `history ${size} x ${epochs}: kept ${(bytes / 2 / 1e6).toFixed(2)} MB + hard ${(bytes / 2 / 1e6).toFixed(2)} MB = ${(bytes / 1e6).toFixed(2)} MB`,
+);
+
+for (const mode of ['kept', 'hard'] as const) {
+  const start = performance.now();
+  selectKeySubset(sampler.history, { mode, fraction: 0.25 });
+  console.log(`selectKeySubset(${mode}, 25%): ${(performance.now() - start).toFixed(0)} ms`);
+}
+
+let start = performance.now();
+const text = JSON.stringify(sampler);
+const saveMs = performance.now() - start;
+start = performance.now();
+InfoBatchSampler.fromJSON(JSON.parse(text), { size });
+console.log(`state JSON: ${(text.length / 1e6).toFixed(1)} MB, save ${saveMs.toFixed(0)} ms, load ${(performance.now() - start).toFixed(0)} ms`);

@@ -1,0 +1,117 @@
+import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { batchMatMulConfig, fusedMatMulConfig } from './matmul_kernels';
+import { loadNativeBlas, type NativeBlas } from './native_blas';
+import { unsortedSegmentSumConfig } from './unsorted_segment_sum_kernel';
+
+export type NativeMode = 'auto' | 'off' | 'require';
+
+export interface FastKernelsOptions {
+  /**
+   * 'auto' (default): use the native BLAS addon when it is built and loads, else wasm only.
+   * 'off': wasm only. 'require': throw if the addon does not load.
+   */
+  native?: NativeMode;
+}
+
+export interface FastKernelsReport {
+  /** Kernel names now served by this package on the `wasm` backend. */
+  kernels: string[];
+  /** What runs the matmuls: XNNPACK inside wasm, or the native BLAS addon on the wasm heap. */
+  matmulEngine: 'xnnpack' | 'native-blas' | 'none';
+  native: {
+    mode: NativeMode;
+    loaded: boolean;
+    /** Why it is or is not used, e.g. "addon not built (...)". */
+    reason: string;
+    path: string;
+    /** BLAS threads, -1 when the BLAS cannot tell; absent when not loaded. */
+    threads?: number;
+  };
+  /** Whether @tensorflow/tfjs-backend-wasm was imported (its kernels registered) when enabled. */
+  wasmBackendRegistered: boolean;
+}
+
+interface Enabled {
+  report: FastKernelsReport;
+  /** The wasm backend's own kernels this package replaced, to put back on disable. */
+  replaced: KernelConfig[];
+}
+
+let enabled: Enabled | null = null;
+
+function installKernel(config: KernelConfig, replaced: KernelConfig[]): void {
+  const stock = getKernel(config.kernelName, config.backendName);
+  if (stock != null) {
+    replaced.push(stock);
+    unregisterKernel(config.kernelName, config.backendName);
+  }
+  registerKernel(config);
+}
+
+function nativeBlasFor(mode: NativeMode): { blas: NativeBlas | null; report: FastKernelsReport['native'] } {
+  if (mode === 'off') {
+    return { blas: null, report: { mode, loaded: false, reason: "disabled by option native: 'off'", path: '' } };
+  }
+  const load = loadNativeBlas();
+  if (!load.loaded) {
+    if (mode === 'require') throw new Error(`tfjs-fast-kernels: native: 'require' but ${load.reason} (${load.path})`);
+    return { blas: null, report: { mode, loaded: false, reason: load.reason, path: load.path } };
+  }
+  return {
+    blas: load.blas,
+    report: { mode, loaded: true, reason: load.reason, path: load.path, threads: load.blas.threads() },
+  };
+}
+
+/**
+ * Registers this package's kernels on the `wasm` backend of @tensorflow/tfjs-backend-wasm
+ * (import that package first). Calling it again with the same options returns the same
+ * report; with a different `native` mode it re-routes the matmuls.
+ */
+export async function enableFastKernels(options: FastKernelsOptions = {}): Promise<FastKernelsReport> {
+  const mode = options.native ?? 'auto';
+  if (mode !== 'auto' && mode !== 'off' && mode !== 'require') {
+    throw new Error(`tfjs-fast-kernels enableFastKernels: options.native must be 'auto' | 'off' | 'require', got ${String(mode)}`);
+  }
+  if (enabled != null && enabled.report.native.mode === mode) return enabled.report;
+  const native = nativeBlasFor(mode);
+  disableFastKernels();
+
+  const stockBatchMatMul = getKernel('BatchMatMul', 'wasm');
+  const stockFusedMatMul = getKernel('_FusedMatMul', 'wasm');
+  const wasmBackendRegistered = stockBatchMatMul != null && stockFusedMatMul != null;
+  const replaced: KernelConfig[] = [];
+  const kernels: string[] = [];
+  if (wasmBackendRegistered) {
+    const route = {
+      blas: native.blas,
+      stockBatchMatMul: stockBatchMatMul.kernelFunc,
+      stockFusedMatMul: stockFusedMatMul.kernelFunc,
+    };
+    for (const config of [batchMatMulConfig(route), fusedMatMulConfig(route), unsortedSegmentSumConfig]) {
+      installKernel(config, replaced);
+      kernels.push(config.kernelName);
+    }
+  }
+  const report: FastKernelsReport = {
+    kernels,
+    matmulEngine: !wasmBackendRegistered ? 'none' : native.blas != null ? 'native-blas' : 'xnnpack',
+    native: native.report,
+    wasmBackendRegistered,
+  };
+  enabled = { report, replaced };
+  return report;
+}
+
+/** The report of the last `enableFastKernels` call, or null when not enabled. */
+export function fastKernelsStatus(): FastKernelsReport | null {
+  return enabled?.report ?? null;
+}
+
+/** Puts the wasm backend's own kernels back (for benchmarks and tests comparing against them). */
+export function disableFastKernels(): void {
+  if (enabled == null) return;
+  for (const kernelName of enabled.report.kernels) unregisterKernel(kernelName, 'wasm');
+  for (const stock of enabled.replaced) registerKernel(stock);
+  enabled = null;
+}

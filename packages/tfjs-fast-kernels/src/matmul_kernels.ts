@@ -1,0 +1,160 @@
+import {
+  type _FusedMatMulAttrs,
+  type _FusedMatMulInputs,
+  type BatchMatMulAttrs,
+  type BatchMatMulInputs,
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { blasMatMul } from './blas_matmul';
+import { type MatMulPlan, planMatMul } from './matmul_plan';
+import type { NativeBlas } from './native_blas';
+import { asWasmHeapBackend, type WasmHeapBackend } from './wasm_heap';
+import { ClampActivation, xnnpackMatMul } from './xnnpack_matmul';
+
+type Activation = NonNullable<_FusedMatMulAttrs['activation']>;
+
+/** Where the products run: the native BLAS when it loaded, else XNNPACK inside wasm. */
+export interface MatMulRoute {
+  blas: NativeBlas | null;
+  /** The kernels being replaced, still used for what the fast path does not cover (non-float32, empty). */
+  stockBatchMatMul: KernelFunc;
+  stockFusedMatMul: KernelFunc;
+}
+
+function runKernel(
+  backend: WasmHeapBackend,
+  name: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: NamedAttrMap = {},
+): TensorInfo {
+  const kernel = getKernel(name, 'wasm');
+  if (kernel == null) throw new Error(`tfjs-fast-kernels: the wasm backend has no ${name} kernel`);
+  return kernel.kernelFunc({ inputs, backend: backend as never, attrs }) as TensorInfo;
+}
+
+/** Applies `f` to `x` and frees `x`, which is an intermediate this kernel owns. */
+function replace(backend: WasmHeapBackend, x: TensorInfo, f: (x: TensorInfo) => TensorInfo): TensorInfo {
+  const y = f(x);
+  backend.disposeData(x.dataId);
+  return y;
+}
+
+function applyActivation(
+  backend: WasmHeapBackend,
+  x: TensorInfo,
+  activation: Activation,
+  prelu: TensorInfo | undefined,
+  leakyreluAlpha: number | undefined,
+): TensorInfo {
+  switch (activation) {
+    case 'linear':
+      return x;
+    case 'relu':
+      return replace(backend, x, (v) => runKernel(backend, 'Relu', { x: v }));
+    case 'relu6':
+      return replace(backend, x, (v) => runKernel(backend, 'Relu6', { x: v }));
+    case 'elu':
+      return replace(backend, x, (v) => runKernel(backend, 'Elu', { x: v }));
+    case 'sigmoid':
+      return replace(backend, x, (v) => runKernel(backend, 'Sigmoid', { x: v }));
+    case 'leakyrelu':
+      return replace(backend, x, (v) => runKernel(backend, 'LeakyRelu', { x: v }, { alpha: leakyreluAlpha ?? 0.2 }));
+    case 'prelu': {
+      if (prelu == null) throw new Error('tfjs-fast-kernels _FusedMatMul: prelu activation needs preluActivationWeights');
+      return replace(backend, x, (v) => runKernel(backend, 'Prelu', { x: v, alpha: prelu }));
+    }
+    default:
+      throw new Error(`tfjs-fast-kernels _FusedMatMul: unknown activation '${activation as string}'`);
+  }
+}
+
+function isFastPathCase(a: TensorInfo, b: TensorInfo, plan: MatMulPlan): boolean {
+  return a.dtype === 'float32' && b.dtype === 'float32' && plan.m > 0 && plan.n > 0 && plan.k > 0 && plan.batchOut > 0;
+}
+
+/**
+ * One matmul with an optional bias and activation. A rank-1 bias of length n is fused into
+ * the GEMM (both engines); relu/relu6 are fused as XNNPACK's output clamp; anything else runs
+ * as the wasm backend's own kernels afterwards, exactly as tfjs composes them.
+ */
+function fusedProduct(
+  backend: WasmHeapBackend,
+  route: MatMulRoute,
+  plan: MatMulPlan,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias: TensorInfo | undefined,
+  activation: Activation,
+  prelu: TensorInfo | undefined,
+  leakyreluAlpha: number | undefined,
+): TensorInfo {
+  const biasFuses = bias != null && bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === plan.n;
+  const biasAfter = bias != null && !biasFuses ? bias : null;
+  let product: TensorInfo;
+  let activationDone = false;
+  if (route.blas != null) {
+    product = blasMatMul(backend, route.blas, a, b, transposeA, transposeB, plan, biasFuses ? (bias ?? null) : null);
+  } else {
+    const clampable = biasAfter == null && (activation === 'relu' || activation === 'relu6' || activation === 'linear');
+    const clamp = !clampable
+      ? ClampActivation.Linear
+      : activation === 'relu'
+        ? ClampActivation.Relu
+        : activation === 'relu6'
+          ? ClampActivation.Relu6
+          : ClampActivation.Linear;
+    activationDone = clampable;
+    const biasId = biasFuses && bias != null ? (backend.dataIdMap.get(bias.dataId)?.id ?? 0) : 0;
+    product = xnnpackMatMul(backend, a, b, transposeA, transposeB, plan, biasId, clamp);
+  }
+  if (biasAfter != null) product = replace(backend, product, (v) => runKernel(backend, 'Add', { a: v, b: biasAfter }));
+  return activationDone ? product : applyActivation(backend, product, activation, prelu, leakyreluAlpha);
+}
+
+export function batchMatMulConfig(route: MatMulRoute): KernelConfig {
+  return {
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { a, b } = args.inputs as unknown as BatchMatMulInputs;
+      const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
+      const backend = asWasmHeapBackend(args.backend);
+      const plan = planMatMul(a.shape, b.shape, transposeA, transposeB);
+      if (typeof backend === 'string' || !isFastPathCase(a, b, plan)) return route.stockBatchMatMul(args);
+      return fusedProduct(backend, route, plan, a, b, transposeA, transposeB, undefined, 'linear', undefined, undefined);
+    },
+  };
+}
+
+export function fusedMatMulConfig(route: MatMulRoute): KernelConfig {
+  return {
+    kernelName: '_FusedMatMul',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { a, b, bias, preluActivationWeights } = args.inputs as unknown as _FusedMatMulInputs;
+      const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as _FusedMatMulAttrs;
+      const backend = asWasmHeapBackend(args.backend);
+      const plan = planMatMul(a.shape, b.shape, transposeA, transposeB);
+      if (typeof backend === 'string' || !isFastPathCase(a, b, plan)) return route.stockFusedMatMul(args);
+      return fusedProduct(
+        backend,
+        route,
+        plan,
+        a,
+        b,
+        transposeA,
+        transposeB,
+        bias,
+        activation ?? 'linear',
+        preluActivationWeights,
+        leakyreluAlpha,
+      );
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import { getKernel, type TensorInfo } from '@tensorflow/tfjs-core';
+import { aFollowsOutput, type MatMulPlan } from './matmul_plan';
+import { heapAddress, registerView, releaseView, type WasmHeapBackend } from './wasm_heap';
+
+/** Activations XNNPACK applies as an output clamp (codes of tfjs-backend-wasm's FusableActivation). */
+export const enum ClampActivation {
+  Linear = 0,
+  Relu = 1,
+  Relu6 = 2,
+}
+
+type FusedMatMulFn = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  activation: number,
+  biasId: number,
+  preluId: number,
+  leakyAlpha: number,
+  outId: number,
+) => void;
+
+const fusedMatMulByModule = new WeakMap<object, FusedMatMulFn>();
+
+/** The C++ `_FusedMatMul` entry point; it takes XNNPACK only for batch-1 untransposed products. */
+function wasmFusedMatMul(backend: WasmHeapBackend): FusedMatMulFn {
+  let fn = fusedMatMulByModule.get(backend.wasm);
+  if (fn == null) {
+    fn = backend.wasm.cwrap('_FusedMatMul', null, [
+      'number',
+      'array',
+      'number',
+      'number',
+      'array',
+      'number',
+      'number',
+      'number',
+      'number',
+      'number',
+      'number',
+      'number',
+      'number',
+    ]) as FusedMatMulFn;
+    fusedMatMulByModule.set(backend.wasm, fn);
+  }
+  return fn;
+}
+
+function shapeBytes(shape: number[]): Uint8Array {
+  return new Uint8Array(new Int32Array(shape).buffer);
+}
+
+/** Swaps the last two axes with the wasm backend's own Transpose kernel. */
+function transposeLastTwo(backend: WasmHeapBackend, x: TensorInfo): TensorInfo {
+  const transpose = getKernel('Transpose', 'wasm');
+  if (transpose == null) throw new Error('tfjs-fast-kernels: the wasm backend has no Transpose kernel');
+  const rank = x.shape.length;
+  const perm = [...Array(rank).keys()];
+  perm[rank - 2] = rank - 1;
+  perm[rank - 1] = rank - 2;
+  return transpose.kernelFunc({ inputs: { x }, backend: backend as never, attrs: { perm } }) as TensorInfo;
+}
+
+/**
+ * `out = op(a) x op(b) (+ bias) (clamped)` through XNNPACK's fully-connected operator, the
+ * only fast matmul in tfjs-backend-wasm. Transposed operands are transposed first; a batch
+ * of A against one B becomes a single tall GEMM (so B, often a weight, is packed once and
+ * XNNPACK's cache keyed on its id stays warm); other batches run slice by slice on
+ * zero-copy views of the heap.
+ */
+export function xnnpackMatMul(
+  backend: WasmHeapBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  plan: MatMulPlan,
+  biasId: number,
+  activation: ClampActivation,
+): TensorInfo {
+  const { m, k, n } = plan;
+  const aRows = transposeA ? transposeLastTwo(backend, a) : a;
+  const bRows = transposeB ? transposeLastTwo(backend, b) : b;
+  const out = backend.makeOutput(plan.outShape, 'float32');
+  const fused = wasmFusedMatMul(backend);
+  const aAddress = heapAddress(backend, aRows);
+  const bAddress = heapAddress(backend, bRows);
+  const outAddress = heapAddress(backend, out);
+  if (aFollowsOutput(plan)) {
+    fused(
+      aAddress.id,
+      shapeBytes([1, plan.batchA * m, k]),
+      3,
+      bAddress.id,
+      shapeBytes([1, k, n]),
+      3,
+      false,
+      false,
+      activation,
+      biasId,
+      0,
+      0,
+      outAddress.id,
+    );
+  } else {
+    const aShape = shapeBytes([1, m, k]);
+    const bShape = shapeBytes([1, k, n]);
+    const sharedB = plan.batchB === 1;
+    for (let o = 0; o < plan.batchOut; o++) {
+      const aId = registerView(backend, aAddress.offset + 4 * m * k * (plan.aSlice[o] as number), m * k);
+      const bId = sharedB
+        ? bAddress.id
+        : registerView(backend, bAddress.offset + 4 * k * n * (plan.bSlice[o] as number), k * n);
+      const outId = registerView(backend, outAddress.offset + 4 * m * n * o, m * n);
+      fused(aId, aShape, 3, bId, bShape, 3, false, false, activation, biasId, 0, 0, outId);
+      releaseView(backend, aId);
+      if (!sharedB) releaseView(backend, bId);
+      releaseView(backend, outId);
+    }
+  }
+  if (aRows !== a) backend.disposeData(aRows.dataId);
+  if (bRows !== b) backend.disposeData(bRows.dataId);
+  return out;
+}
