@@ -14,7 +14,10 @@ export const PADDING_BIAS = -1e9;
  * The additive key bias for a set of tokens: log(size) for real tokens (so a merged token
  * counts as the tokens it holds), PADDING_BIAS for padding slots. Null when neither is given.
  */
-export function keyBias(sizes: tf.Tensor2D | null, padMask: tf.Tensor2D | null): tf.Tensor2D | null {
+export function keyBias(
+  sizes: tf.Tensor2D | null,
+  padMask: tf.Tensor2D | null,
+): tf.Tensor2D | null {
   if (sizes === null && padMask === null) return null;
   // Sizes of padding slots are 0; clamping to 1 keeps log finite there (the pad term wins).
   const sizeBias = sizes === null ? null : tf.log(tf.maximum(sizes, 1));

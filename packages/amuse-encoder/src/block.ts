@@ -58,7 +58,10 @@ export class Block {
     let tokens = tf.add(x, attended.out) as tf.Tensor3D;
     if (this.adapter !== null) {
       if (context === null) throw new Error(`a ${this.adapterKind} adapter block needs context`);
-      tokens = tf.add(tokens, this.adapter.apply(tokens, context.tokens, context.bias)) as tf.Tensor3D;
+      tokens = tf.add(
+        tokens,
+        this.adapter.apply(tokens, context.tokens, context.bias),
+      ) as tf.Tensor3D;
     }
     tokens = tf.add(tokens, this.mlp.apply3d(this.norm2.apply(tokens))) as tf.Tensor3D;
     return { tokens, keys: attended.keys };

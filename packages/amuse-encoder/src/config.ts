@@ -7,8 +7,11 @@
 /** Video frames [B*T, H, W, 3] (the memory of [B, T, H, W, 3]); or pre-extracted features. */
 export type VideoInputSpec =
   | { kind: 'frames'; timeSteps: number; height: number; width: number }
-  /** ResNet-18 14x14 maps [B*T, 512, 196] (the memory of [B, T, 512, 14, 14]). */
-  | { kind: 'resnet18'; timeSteps: number }
+  /**
+   * ResNet-18 14x14 maps [B*T, 512, 196] (the memory of [B, T, 512, 14, 14]), average-pooled
+   * to grid x grid tokens per step (default 14; 7 quarters the tokens).
+   */
+  | { kind: 'resnet18'; timeSteps: number; grid?: 1 | 2 | 7 | 14 }
   /** CLIP frame features [B, T, 768]. */
   | { kind: 'clip'; timeSteps: number };
 
@@ -153,9 +156,12 @@ function validateConfig(config: AmuseConfig): void {
     positiveInteger(key, config[key]);
   }
   if (config.width % config.heads !== 0) {
-    throw new Error(`config.width (${config.width}) must be divisible by config.heads (${config.heads})`);
+    throw new Error(
+      `config.width (${config.width}) must be divisible by config.heads (${config.heads})`,
+    );
   }
-  if (!(config.mlpRatio > 0)) throw new Error(`config.mlpRatio must be > 0, got ${config.mlpRatio}`);
+  if (!(config.mlpRatio > 0))
+    throw new Error(`config.mlpRatio must be > 0, got ${config.mlpRatio}`);
   if (!Number.isInteger(config.questionAdapterBlocks) || config.questionAdapterBlocks < 0) {
     throw new Error(`config.questionAdapterBlocks must be an integer >= 0`);
   }
@@ -181,6 +187,13 @@ function validateConfig(config: AmuseConfig): void {
     throw new Error(
       `config.inputs.video frames ${video.height}x${video.width} are not divisible by patchSize ${p}`,
     );
+  }
+  if (
+    video.kind === 'resnet18' &&
+    video.grid !== undefined &&
+    ![1, 2, 7, 14].includes(video.grid)
+  ) {
+    throw new Error(`config.inputs.video.grid must divide 14 (1, 2, 7 or 14), got ${video.grid}`);
   }
   if (audio.kind === 'fbank' && (audio.frames % p !== 0 || audio.melBins % p !== 0)) {
     throw new Error(

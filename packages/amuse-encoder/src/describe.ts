@@ -3,7 +3,13 @@
  * allocated, so `base` at 256x256 costs nothing to describe). FLOPs count matrix products
  * (2 per multiply-add), which dominate; norms, softmax and GELU are left out.
  */
-import { type AmuseConfig, type AmuseOptions, type InputSpec, type PresetName, resolveConfig } from './config.js';
+import {
+  type AmuseConfig,
+  type AmuseOptions,
+  type InputSpec,
+  type PresetName,
+  resolveConfig,
+} from './config.js';
 import { tokenGeometry } from './stream-embedding.js';
 
 export interface DescribeOptions {
@@ -40,7 +46,10 @@ export interface ModelDescription {
 const linearParams = (inputs: number, outputs: number) => inputs * outputs + outputs;
 const normParams = (width: number) => 2 * width;
 
-function blockParams(config: AmuseConfig, withAdapter: boolean): { block: number; adapter: number } {
+function blockParams(
+  config: AmuseConfig,
+  withAdapter: boolean,
+): { block: number; adapter: number } {
   const d = config.width;
   const hidden = Math.round(d * config.mlpRatio);
   const adapter = withAdapter
@@ -91,8 +100,12 @@ export function describeModel(
   const [video, audio] = streams as [(typeof streams)[0], (typeof streams)[0]];
 
   const questionParams =
-    config.vocabularySize * d + l * d + config.questionLayers * blockParams(config, false).block + normParams(d);
-  const questionFlops = 2 * l * config.vocabularySize * d + config.questionLayers * blockFlops(config, l, null);
+    config.vocabularySize * d +
+    l * d +
+    config.questionLayers * blockParams(config, false).block +
+    normParams(d);
+  const questionFlops =
+    2 * l * config.vocabularySize * d + config.questionLayers * blockFlops(config, l, null);
 
   let backboneParams = normParams(d);
   let adapterParams = 0;
@@ -111,7 +124,8 @@ export function describeModel(
       na = Math.max(1, Math.round(na * reduced));
     }
   }
-  const fusionParams = 2 * linearParams(d, d) + linearParams(d, d) + linearParams(d, config.numAnswers);
+  const fusionParams =
+    2 * linearParams(d, d) + linearParams(d, d) + linearParams(d, config.numAnswers);
   const fusionFlops = 2 * 2 * d * d + 2 * d * d + 2 * d * config.numAnswers;
 
   const parameters = {

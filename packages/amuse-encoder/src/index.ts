@@ -1,12 +1,4 @@
-export type {
-  HookContext,
-  InputMasker,
-  MaskedStream,
-  ReducedTokens,
-  ReducerInput,
-  StreamLayout,
-  TokenReducer,
-} from './hooks.js';
+export { keyBias, PADDING_BIAS } from './attention.js';
 export {
   type AmuseConfig,
   type AmuseOptions,
@@ -22,6 +14,17 @@ export {
   resolveConfig,
   type VideoInputSpec,
 } from './config.js';
+export { type DescribeOptions, describeModel, type ModelDescription } from './describe.js';
+export type {
+  HookContext,
+  InputMasker,
+  MaskedStream,
+  ReducedTokens,
+  ReducerInput,
+  StreamLayout,
+  TokenReducer,
+} from './hooks.js';
+export { perSampleCrossEntropy } from './loss.js';
 export {
   type AmuseBatch,
   AmuseModel,
@@ -32,11 +35,8 @@ export {
   type StreamDiagnostics,
   type StreamName,
 } from './model.js';
-export type { AudioBatch, VideoBatch } from './stream-embedding.js';
+export { ParameterStore, Scope } from './module.js';
 export { PAD_ID } from './question-encoder.js';
-export { perSampleCrossEntropy } from './loss.js';
-export { keyBias, PADDING_BIAS } from './attention.js';
-export { type DescribeOptions, describeModel, type ModelDescription } from './describe.js';
 export {
   assignParameters,
   decodeSafetensors,
@@ -48,4 +48,4 @@ export {
   type SafetensorsDtype,
   saveSafetensors,
 } from './safetensors.js';
-export { ParameterStore, Scope } from './module.js';
+export type { AudioBatch, VideoBatch } from './stream-embedding.js';

@@ -5,6 +5,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normal, ones, type Scope, zeros } from './module.js';
 
+/**
+ * x W whose gradient is built from untransposed products: stock wasm runs transposed matmuls
+ * (what matMul's own gradient uses, dY W^T and X^T dY) ~10x slower than plain ones, while a
+ * 2-D transpose costs little.
+ */
+export const matMulPlainGrad = tf.customGrad(
+  // customGrad passes the save function after the inputs, in the same rest array.
+  (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([x, w]);
+    return {
+      value: tf.matMul(x, w),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xSaved, wSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const dy2 = dy as tf.Tensor2D;
+        return [tf.matMul(dy2, tf.transpose(wSaved)), tf.matMul(tf.transpose(xSaved), dy2)];
+      },
+    };
+  },
+) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
 export class Linear {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable;
@@ -20,7 +41,7 @@ export class Linear {
 
   /** [R, in] -> [R, out]. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.weight as tf.Tensor2D), this.bias);
+    return tf.add(matMulPlainGrad(x, this.weight as tf.Tensor2D), this.bias);
   }
 
   /** [B, N, in] -> [B, N, out], through one 2-D product. */
@@ -95,7 +116,10 @@ export class Embedding {
   /** int32 [B, L] -> [B, L, D]. */
   apply(ids: tf.Tensor2D): tf.Tensor3D {
     const [b, l] = ids.shape;
-    const oneHot = tf.cast(tf.oneHot(tf.reshape(ids, [b * l]), this.vocabularySize), 'float32');
-    return tf.reshape(tf.matMul(oneHot, this.weight as tf.Tensor2D), [b, l, this.features]);
+    const oneHot = tf.cast(
+      tf.oneHot(tf.reshape(ids, [b * l]), this.vocabularySize),
+      'float32',
+    ) as tf.Tensor2D;
+    return tf.reshape(matMulPlainGrad(oneHot, this.weight as tf.Tensor2D), [b, l, this.features]);
   }
 }

@@ -14,7 +14,9 @@ export function perSampleCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D):
   const values = labels.dataSync();
   const bad = values.findIndex((label) => label < 0 || label >= classes);
   if (bad >= 0) {
-    throw new Error(`perSampleCrossEntropy: labels[${bad}] = ${values[bad]} is outside [0, ${classes})`);
+    throw new Error(
+      `perSampleCrossEntropy: labels[${bad}] = ${values[bad]} is outside [0, ${classes})`,
+    );
   }
   return tf.tidy(() => {
     const logProbabilities = tf.logSoftmax(logits);

@@ -90,8 +90,20 @@ export class AmuseModel {
     this.store = new ParameterStore(config.seed);
     const root = new Scope(this.store, '');
     const { width, heads, mlpRatio, patchSize } = config;
-    this.video = new StreamEmbedding(root.child('video'), 'video', config.inputs.video, width, patchSize);
-    this.audio = new StreamEmbedding(root.child('audio'), 'audio', config.inputs.audio, width, patchSize);
+    this.video = new StreamEmbedding(
+      root.child('video'),
+      'video',
+      config.inputs.video,
+      width,
+      patchSize,
+    );
+    this.audio = new StreamEmbedding(
+      root.child('audio'),
+      'audio',
+      config.inputs.audio,
+      width,
+      patchSize,
+    );
     this.question = new QuestionEncoder(
       root.child('question'),
       config.vocabularySize,
@@ -138,7 +150,11 @@ export class AmuseModel {
       step: options.ctx?.step ?? 0,
     };
     const reduceAfterBlock = options.reduceAfterBlock ?? this.config.reduceAfterBlock;
-    if (!Number.isInteger(reduceAfterBlock) || reduceAfterBlock < 0 || reduceAfterBlock >= this.blocks.length) {
+    if (
+      !Number.isInteger(reduceAfterBlock) ||
+      reduceAfterBlock < 0 ||
+      reduceAfterBlock >= this.blocks.length
+    ) {
       throw new Error(
         `forward: reduceAfterBlock must be in [0, ${this.blocks.length - 1}], got ${reduceAfterBlock}`,
       );
@@ -146,7 +162,6 @@ export class AmuseModel {
     let diagnostics: ForwardDiagnostics | undefined;
     const logits = tf.tidy(() => {
       const b = batch.question.shape[0];
-      const question = this.question.apply(batch.question);
 
       // 1. tokens with positions
       const embedded: Record<StreamName, tf.Tensor3D> = {
@@ -157,8 +172,15 @@ export class AmuseModel {
 
       // 2. level 1: input masking
       const streams = this.applyMasker(embedded, options.masker ?? null, ctx);
-      const masked = streams.video.tokens !== embedded.video || streams.audio.tokens !== embedded.audio;
-      const maskedTokens = { video: streams.video.tokens.shape[1], audio: streams.audio.tokens.shape[1] };
+      const masked =
+        streams.video.tokens !== embedded.video || streams.audio.tokens !== embedded.audio;
+      const maskedTokens = {
+        video: streams.video.tokens.shape[1],
+        audio: streams.audio.tokens.shape[1],
+      };
+
+      // 3. the question
+      const question = this.question.apply(batch.question);
 
       // 4-5. shared blocks in lockstep, then the optional reducer
       let state = streams;
@@ -183,7 +205,7 @@ export class AmuseModel {
               block,
               next[stream],
               outputs[stream].keys,
-              context[stream] ?? questionContext(question),
+              context[stream],
               ctx,
             );
           }
@@ -192,8 +214,16 @@ export class AmuseModel {
       }
 
       diagnostics = {
-        video: { inputTokens: inputTokens.video, maskedTokens: maskedTokens.video, keptTokens: realTokenCounts(state.video) },
-        audio: { inputTokens: inputTokens.audio, maskedTokens: maskedTokens.audio, keptTokens: realTokenCounts(state.audio) },
+        video: {
+          inputTokens: inputTokens.video,
+          maskedTokens: maskedTokens.video,
+          keptTokens: realTokenCounts(state.video),
+        },
+        audio: {
+          inputTokens: inputTokens.audio,
+          maskedTokens: maskedTokens.audio,
+          keptTokens: realTokenCounts(state.audio),
+        },
         masked,
         reduced: Boolean(options.reducer),
       };
@@ -218,7 +248,12 @@ export class AmuseModel {
     masker: InputMasker | null,
     ctx: HookContext,
   ): Record<StreamName, StreamState> {
-    const unmasked = (tokens: tf.Tensor3D): StreamState => ({ tokens, sizes: null, padMask: null, bias: null });
+    const unmasked = (tokens: tf.Tensor3D): StreamState => ({
+      tokens,
+      sizes: null,
+      padMask: null,
+      bias: null,
+    });
     const fresh = { video: unmasked(embedded.video), audio: unmasked(embedded.audio) };
     if (masker === null) return fresh;
     const layouts = this.layouts();
@@ -236,7 +271,14 @@ export class AmuseModel {
         throw new Error(`masker.maskInputs returned no "${stream}" stream`);
       }
       const [mb, keep, md] = masked.tokens.shape;
-      if (masked.tokens.rank !== 3 || mb !== b || md !== d || keep === undefined || keep > n || keep < 1) {
+      if (
+        masked.tokens.rank !== 3 ||
+        mb !== b ||
+        md !== d ||
+        keep === undefined ||
+        keep > n ||
+        keep < 1
+      ) {
         throw new Error(
           `masker.maskInputs: ${stream}.tokens has shape [${masked.tokens.shape.join(', ')}], expected [${b}, N_keep <= ${n}, ${d}]`,
         );
@@ -246,19 +288,18 @@ export class AmuseModel {
     return out;
   }
 
-  /** The context a block's adapter attends to for one stream (null when it has no adapter). */
+  /** What a backbone block's adapter attends to for one stream: the question or the other stream. */
   private contextFor(
     block: Block,
     stream: StreamName,
     state: Record<StreamName, StreamState>,
     question: EncodedQuestion,
-  ): ContextTokens | null {
-    if (block.adapterKind === 'question') return questionContext(question);
-    if (block.adapterKind === 'audioVisual') {
-      const other = state[stream === 'video' ? 'audio' : 'video'];
-      return { tokens: other.tokens, bias: other.bias, padMask: other.padMask };
+  ): ContextTokens {
+    if (block.adapterKind === 'question') {
+      return { tokens: question.tokens, bias: question.bias, padMask: question.padMask };
     }
-    return null;
+    const other = state[stream === 'video' ? 'audio' : 'video'];
+    return { tokens: other.tokens, bias: other.bias, padMask: other.padMask };
   }
 
   private applyReducer(
@@ -286,13 +327,20 @@ export class AmuseModel {
     const [b, n, d] = current.tokens.shape;
     const [rb, m, rd] = reduced.tokens.shape;
     const bad = (what: string, shape: number[], expected: string) =>
-      new Error(`reducer.reduceTokens(${stream}): ${what} has shape [${shape.join(', ')}], expected ${expected}`);
+      new Error(
+        `reducer.reduceTokens(${stream}): ${what} has shape [${shape.join(', ')}], expected ${expected}`,
+      );
     if (reduced.tokens.rank !== 3 || rb !== b || rd !== d || m === undefined || m > n || m < 1) {
       throw bad('tokens', reduced.tokens.shape, `[${b}, M <= ${n}, ${d}]`);
     }
     for (const field of ['sizes', 'padMask'] as const) {
       const tensor = reduced[field];
-      if (tensor === undefined || tensor.rank !== 2 || tensor.shape[0] !== b || tensor.shape[1] !== m) {
+      if (
+        tensor === undefined ||
+        tensor.rank !== 2 ||
+        tensor.shape[0] !== b ||
+        tensor.shape[1] !== m
+      ) {
         throw bad(field, tensor?.shape ?? [], `[${b}, ${m}]`);
       }
     }
@@ -303,10 +351,6 @@ export class AmuseModel {
       bias: keyBias(reduced.sizes, reduced.padMask),
     };
   }
-}
-
-function questionContext(question: EncodedQuestion): ContextTokens {
-  return { tokens: question.tokens, bias: question.bias, padMask: question.padMask };
 }
 
 /** Sizes with padding zeroed, or null (plain mean) before any reduction. */

@@ -8,10 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hashSeed, truncatedNormal } from './random.js';
 
-export type Initializer =
-  | { kind: 'zeros' }
-  | { kind: 'ones' }
-  | { kind: 'normal'; std: number };
+export type Initializer = { kind: 'zeros' } | { kind: 'ones' } | { kind: 'normal'; std: number };
 
 export const zeros: Initializer = { kind: 'zeros' };
 export const ones: Initializer = { kind: 'ones' };

@@ -27,7 +27,8 @@ export function encodeSafetensors(
   metadata: Record<string, string> = {},
 ): Uint8Array {
   if (!littleEndian) throw new Error('encodeSafetensors: big-endian hosts are not supported');
-  const header: Record<string, unknown> = {};
+  // No prototype: a tensor may be named '__proto__'.
+  const header: Record<string, unknown> = Object.create(null);
   if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
   let offset = 0;
   for (const [name, array] of tensors) {
@@ -52,13 +53,19 @@ export function encodeSafetensors(
   out.set(headerBytes, HEADER_LENGTH_BYTES);
   let position = HEADER_LENGTH_BYTES + headerBytes.length;
   for (const array of tensors.values()) {
-    out.set(new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength), position);
+    out.set(
+      new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength),
+      position,
+    );
     position += array.data.byteLength;
   }
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  source = 'safetensors',
+): {
   tensors: Map<string, NamedArray>;
   metadata: Record<string, string>;
 } {
@@ -82,7 +89,11 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): {
       metadata = entry as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets: offsets } = entry as {
+    const {
+      dtype,
+      shape,
+      data_offsets: offsets,
+    } = entry as {
       dtype: string;
       shape: number[];
       data_offsets: [number, number];
@@ -93,7 +104,9 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): {
     const [begin, end] = offsets;
     const count = shape.reduce((a, b) => a * b, 1);
     if (end - begin !== count * 4 || dataStart + end > bytes.length) {
-      throw new Error(`${source}: tensor "${name}" data_offsets [${begin}, ${end}] do not fit shape [${shape.join(', ')}]`);
+      throw new Error(
+        `${source}: tensor "${name}" data_offsets [${begin}, ${end}] do not fit shape [${shape.join(', ')}]`,
+      );
     }
     // Copy: the data section need not be 4-byte aligned in the caller's buffer.
     const raw = bytes.slice(dataStart + begin, dataStart + end).buffer;
@@ -107,7 +120,11 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): {
 export function parametersToArrays(model: HasParameters): Map<string, NamedArray> {
   const arrays = new Map<string, NamedArray>();
   for (const [name, variable] of model.parameters()) {
-    arrays.set(name, { dtype: 'F32', shape: variable.shape, data: variable.dataSync() as Float32Array });
+    arrays.set(name, {
+      dtype: 'F32',
+      shape: variable.shape,
+      data: variable.dataSync() as Float32Array,
+    });
   }
   return arrays;
 }
@@ -127,18 +144,21 @@ export function assignParameters(
   if (missing.length > 0 || unexpected.length > 0) {
     const parts: string[] = [];
     if (missing.length > 0) parts.push(`missing ${missing.map((n) => `"${n}"`).join(', ')}`);
-    if (unexpected.length > 0) parts.push(`unexpected ${unexpected.map((n) => `"${n}"`).join(', ')}`);
+    if (unexpected.length > 0)
+      parts.push(`unexpected ${unexpected.map((n) => `"${n}"`).join(', ')}`);
     throw new Error(`${source}: tensor names do not match the model: ${parts.join('; ')}`);
   }
   for (const [name, variable] of parameters) {
     const array = arrays.get(name)!;
-    const same = array.shape.length === variable.rank && array.shape.every((s, i) => s === variable.shape[i]);
+    const same =
+      array.shape.length === variable.rank && array.shape.every((s, i) => s === variable.shape[i]);
     if (!same) {
       throw new Error(
         `${source}: tensor "${name}" has shape [${array.shape.join(', ')}] but the model expects [${variable.shape.join(', ')}]`,
       );
     }
-    if (array.dtype !== 'F32') throw new Error(`${source}: tensor "${name}" has dtype ${array.dtype}, expected F32`);
+    if (array.dtype !== 'F32')
+      throw new Error(`${source}: tensor "${name}" has dtype ${array.dtype}, expected F32`);
   }
   for (const [name, variable] of parameters) {
     const array = arrays.get(name)!;
@@ -166,7 +186,10 @@ export async function loadSafetensors(
 ): Promise<Record<string, string>> {
   const { readFile } = await import('node:fs/promises');
   const bytes = await readFile(path);
-  const { tensors, metadata } = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  const { tensors, metadata } = decodeSafetensors(
+    new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    path,
+  );
   assignParameters(model, tensors, path);
   return metadata;
 }

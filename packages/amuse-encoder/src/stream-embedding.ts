@@ -28,7 +28,8 @@ export type AudioBatch =
   | { kind: 'vggish'; features: tf.Tensor3D };
 
 const RESNET_CHANNELS = 512;
-const RESNET_CELLS = 14 * 14;
+const RESNET_GRID = 14;
+const RESNET_CELLS = RESNET_GRID * RESNET_GRID;
 const CLIP_FEATURES = 768;
 const VGGISH_FEATURES = 128;
 const RGB = 3;
@@ -54,8 +55,10 @@ export function tokenGeometry(spec: VideoInputSpec | AudioInputSpec, patch: numb
         tokensPerStep: (spec.frames / patch) * (spec.melBins / patch),
         frequencyBands: spec.melBins / patch,
       };
-    case 'resnet18':
-      return { patchValues: RESNET_CHANNELS, tokensPerStep: RESNET_CELLS };
+    case 'resnet18': {
+      const grid = spec.grid ?? RESNET_GRID;
+      return { patchValues: RESNET_CHANNELS, tokensPerStep: grid * grid };
+    }
     case 'clip':
       return { patchValues: CLIP_FEATURES, tokensPerStep: 1 };
     case 'vggish':
@@ -83,6 +86,20 @@ export function patchify(images: tf.Tensor4D, patch: number): tf.Tensor2D {
   const strips = tf.reshape(images, [rows * gridH, patch, gridW, patch * channels]);
   const patches = tf.transpose(strips, [0, 2, 1, 3]);
   return tf.reshape(patches, [rows * gridH * gridW, patch * patch * channels]);
+}
+
+/**
+ * Channels-first ResNet maps [R, 512, 196] -> one token per cell of a grid x grid average
+ * pooling, row-major: [R * grid * grid, 512].
+ */
+export function resnetCells(maps: tf.Tensor3D, grid: number): tf.Tensor2D {
+  const rows = maps.shape[0];
+  const cells = tf.transpose(maps, [0, 2, 1]);
+  if (grid === RESNET_GRID) return tf.reshape(cells, [rows * RESNET_CELLS, RESNET_CHANNELS]);
+  // Average f x f cells at rank <= 4: first over cell rows, then over cell columns.
+  const f = RESNET_GRID / grid;
+  const cellRows = tf.mean(tf.reshape(cells, [rows * grid, f, grid, f * RESNET_CHANNELS]), 1);
+  return tf.mean(tf.reshape(cellRows, [rows * grid * grid, f, RESNET_CHANNELS]), 1);
 }
 
 export class StreamEmbedding {
@@ -174,9 +191,8 @@ export class StreamEmbedding {
       case 'resnet18': {
         const shape = [batch * steps, RESNET_CHANNELS, RESNET_CELLS];
         expectShape('batch.video.maps', input.maps.shape, shape, `[B*T, 512, 196], ${where}`);
-        // channels-first maps -> one token per cell: [B*T, 196, 512].
-        const cells = tf.transpose(input.maps, [0, 2, 1]);
-        return tf.reshape(cells, [batch * steps * RESNET_CELLS, RESNET_CHANNELS]);
+        const grid = (spec as Extract<VideoInputSpec, { kind: 'resnet18' }>).grid ?? RESNET_GRID;
+        return resnetCells(input.maps, grid);
       }
       case 'clip':
       case 'vggish': {

@@ -17,8 +17,11 @@ type Streams = Record<'video' | 'audio', { tokens: tf.Tensor3D; layout: StreamLa
 
 /** Keeps the first half of every stream's tokens (ignores ctx.training: the test decides). */
 export class KeepFirstHalf implements InputMasker {
-  readonly calls: { shapes: Record<string, number[]>; layouts: Record<string, StreamLayout>; ctx: HookContext }[] =
-    [];
+  readonly calls: {
+    shapes: Record<string, number[]>;
+    layouts: Record<string, StreamLayout>;
+    ctx: HookContext;
+  }[] = [];
 
   maskInputs(streams: Streams, ctx: HookContext): Record<'video' | 'audio', MaskedStream> {
     this.calls.push({
@@ -29,7 +32,10 @@ export class KeepFirstHalf implements InputMasker {
     const half = (tokens: tf.Tensor3D): MaskedStream => {
       const [b, n, d] = tokens.shape;
       const keep = Math.floor(n / 2);
-      const keepIndices = tf.tile(tf.reshape(tf.range(0, keep, 1, 'int32'), [1, keep]), [b, 1]) as tf.Tensor2D;
+      const keepIndices = tf.tile(tf.reshape(tf.range(0, keep, 1, 'int32'), [1, keep]), [
+        b,
+        1,
+      ]) as tf.Tensor2D;
       return { tokens: tf.slice(tokens, [0, 0, 0], [b, keep, d]), keepIndices };
     };
     return { video: half(streams.video.tokens), audio: half(streams.audio.tokens) };
@@ -45,8 +51,12 @@ export class NeverMask implements InputMasker {
 
 /** Merges tokens (2i, 2i+1) by size-weighted average: N -> N/2, sizes add up. */
 export class AveragePairs implements TokenReducer {
-  readonly calls: { stream: string; input: Record<string, number[] | null>; attentionRowSums: number[]; ctx: HookContext }[] =
-    [];
+  readonly calls: {
+    stream: string;
+    input: Record<string, number[] | null>;
+    attentionRowSums: number[];
+    ctx: HookContext;
+  }[] = [];
 
   reduceTokens(input: ReducerInput, ctx: HookContext): ReducedTokens {
     this.calls.push({
@@ -69,7 +79,10 @@ export class AveragePairs implements TokenReducer {
     const pairSizes = tf.reshape(sizes, [b, m, 2, 1]);
     const pairTokens = tf.reshape(input.tokens, [b, m, 2, d]);
     const summed = tf.reshape(tf.sum(pairSizes, 2), [b, m]) as tf.Tensor2D;
-    const tokens = tf.div(tf.sum(tf.mul(pairTokens, pairSizes), 2), tf.reshape(summed, [b, m, 1])) as tf.Tensor3D;
+    const tokens = tf.div(
+      tf.sum(tf.mul(pairTokens, pairSizes), 2),
+      tf.reshape(summed, [b, m, 1]),
+    ) as tf.Tensor3D;
     return { tokens, sizes: summed, padMask: tf.zeros([b, m]) };
   }
 }
@@ -108,8 +121,15 @@ export class MergeFirstTwo implements TokenReducer {
     const parts = [first, rest];
     if (this.padding > 0) parts.push(tf.fill([b, this.padding, d], this.fill) as tf.Tensor3D);
     const m = n - 1 + this.padding;
-    const sizeRow = [2, ...new Array<number>(n - 2).fill(1), ...new Array<number>(this.padding).fill(0)];
-    const padRow = [...new Array<number>(n - 1).fill(0), ...new Array<number>(this.padding).fill(1)];
+    const sizeRow = [
+      2,
+      ...new Array<number>(n - 2).fill(1),
+      ...new Array<number>(this.padding).fill(0),
+    ];
+    const padRow = [
+      ...new Array<number>(n - 1).fill(0),
+      ...new Array<number>(this.padding).fill(1),
+    ];
     return {
       tokens: tf.concat(parts, 1) as tf.Tensor3D,
       sizes: tf.tile(tf.tensor2d(sizeRow, [1, m]), [b, 1]) as tf.Tensor2D,

@@ -22,7 +22,12 @@ function values(count: number, seed: number): Float32Array {
 }
 
 /** Question ids with `length` real words in [1, 93) then '<pad>' (0). */
-export function questionIds(batch: number, length: number, seed: number, realWords = 8): tf.Tensor2D {
+export function questionIds(
+  batch: number,
+  length: number,
+  seed: number,
+  realWords = 8,
+): tf.Tensor2D {
   const ids = new Int32Array(batch * length);
   for (let b = 0; b < batch; b++) {
     const words = Math.max(1, realWords - (b % 3));
@@ -36,12 +41,27 @@ export function videoBatch(spec: InputSpec['video'], batch: number, seed: number
   switch (spec.kind) {
     case 'frames': {
       const shape: [number, number, number, number] = [batch * t, spec.height, spec.width, 3];
-      return { kind: 'frames', frames: tf.tensor4d(values(shape.reduce((a, b) => a * b), seed), shape) };
+      return {
+        kind: 'frames',
+        frames: tf.tensor4d(
+          values(
+            shape.reduce((a, b) => a * b),
+            seed,
+          ),
+          shape,
+        ),
+      };
     }
     case 'resnet18':
-      return { kind: 'resnet18', maps: tf.tensor3d(values(batch * t * 512 * 196, seed), [batch * t, 512, 196]) };
+      return {
+        kind: 'resnet18',
+        maps: tf.tensor3d(values(batch * t * 512 * 196, seed), [batch * t, 512, 196]),
+      };
     case 'clip':
-      return { kind: 'clip', features: tf.tensor3d(values(batch * t * 768, seed), [batch, t, 768]) };
+      return {
+        kind: 'clip',
+        features: tf.tensor3d(values(batch * t * 768, seed), [batch, t, 768]),
+      };
   }
 }
 
@@ -49,12 +69,29 @@ export function audioBatch(spec: InputSpec['audio'], batch: number, seed: number
   const t = spec.timeSteps;
   if (spec.kind === 'fbank') {
     const shape: [number, number, number, number] = [batch, t, spec.frames, spec.melBins];
-    return { kind: 'fbank', fbank: tf.tensor4d(values(shape.reduce((a, b) => a * b), seed + 1), shape) };
+    return {
+      kind: 'fbank',
+      fbank: tf.tensor4d(
+        values(
+          shape.reduce((a, b) => a * b),
+          seed + 1,
+        ),
+        shape,
+      ),
+    };
   }
-  return { kind: 'vggish', features: tf.tensor3d(values(batch * t * 128, seed + 1), [batch, t, 128]) };
+  return {
+    kind: 'vggish',
+    features: tf.tensor3d(values(batch * t * 128, seed + 1), [batch, t, 128]),
+  };
 }
 
-export function randomBatch(inputs: InputSpec, batch: number, seed = 1, questionLength = 14): AmuseBatch {
+export function randomBatch(
+  inputs: InputSpec,
+  batch: number,
+  seed = 1,
+  questionLength = 14,
+): AmuseBatch {
   return {
     question: questionIds(batch, questionLength, seed),
     video: videoBatch(inputs.video, batch, seed),
@@ -63,9 +100,11 @@ export function randomBatch(inputs: InputSpec, batch: number, seed = 1, question
 }
 
 export function disposeBatch(batch: AmuseBatch): void {
-  tf.dispose([batch.question, ...Object.values(batch.video), ...Object.values(batch.audio)].filter(
-    (value): value is tf.Tensor => value instanceof tf.Tensor,
-  ));
+  tf.dispose(
+    [batch.question, ...Object.values(batch.video), ...Object.values(batch.audio)].filter(
+      (value): value is tf.Tensor => value instanceof tf.Tensor,
+    ),
+  );
 }
 
 /** Small inputs that keep tests fast. */

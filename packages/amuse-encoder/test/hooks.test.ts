@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAmuseModel, type TokenReducer } from '../src/index.js';
 import { TEST_MODEL } from './config.js';
-import { AveragePairs, DuplicateFirst, KeepFirstHalf, MergeFirstTwo, NeverMask } from './doubles.js';
+import {
+  AveragePairs,
+  DuplicateFirst,
+  KeepFirstHalf,
+  MergeFirstTwo,
+  NeverMask,
+} from './doubles.js';
 import { BACKENDS, disposeBatch, randomBatch, useBackend } from './fixtures.js';
 
 // TEST_MODEL: width 32, 2 heads, 12 tokens per stream (3 steps x 4), question length 14.
@@ -24,7 +30,12 @@ describe.each(BACKENDS)('hooks on %s', (backend) => {
     const call = masker.calls[0]!;
     expect(call.shapes).toEqual({ video: [2, 12, 32], audio: [2, 12, 32] });
     expect(call.layouts.video).toEqual({ stream: 'video', timeSteps: 3, tokensPerStep: 4 });
-    expect(call.layouts.audio).toEqual({ stream: 'audio', timeSteps: 3, tokensPerStep: 4, frequencyBands: 2 });
+    expect(call.layouts.audio).toEqual({
+      stream: 'audio',
+      timeSteps: 3,
+      tokensPerStep: 4,
+      frequencyBands: 2,
+    });
     expect(call.ctx).toEqual({ training: true, epoch: 1, step: 7 });
     // the reducer after block 0 receives the masked (6-token) streams
     expect(reducer.calls.map((c) => c.input.tokens)).toEqual([
@@ -112,7 +123,11 @@ describe.each(BACKENDS)('hooks on %s', (backend) => {
     }
     const batch = randomBatch(model.config.inputs, 2);
     const run = (reducer: TokenReducer) => {
-      const { logits } = model.forward(batch, { training: false, reducer, reduceAfterBlock: block });
+      const { logits } = model.forward(batch, {
+        training: false,
+        reducer,
+        reduceAfterBlock: block,
+      });
       const values = Array.from(logits.dataSync());
       logits.dispose();
       return values;
@@ -134,7 +149,11 @@ describe.each(BACKENDS)('hooks on %s', (backend) => {
     const model = createAmuseModel(TEST_MODEL);
     const batch = randomBatch(model.config.inputs, 2);
     const broken: TokenReducer = {
-      reduceTokens: (input) => ({ tokens: input.tokens, sizes: tf.ones([2, 5]), padMask: tf.zeros([2, 12]) }),
+      reduceTokens: (input) => ({
+        tokens: input.tokens,
+        sizes: tf.ones([2, 5]),
+        padMask: tf.zeros([2, 12]),
+      }),
     };
     expect(() => model.forward(batch, { training: false, reducer: broken })).toThrow(
       /reducer\.reduceTokens\(video\): sizes has shape \[2, 5\], expected \[2, 12\]/,

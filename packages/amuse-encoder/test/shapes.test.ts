@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAmuseModel, describeModel, type InputSpec } from '../src/index.js';
+import { resnetCells } from '../src/stream-embedding.js';
 import { TEST_MODEL } from './config.js';
 import { BACKENDS, disposeBatch, randomBatch, useBackend } from './fixtures.js';
 
@@ -17,6 +18,14 @@ const KINDS: { name: string; inputs: InputSpec; tokens: [number, number] }[] = [
     name: 'resnet18 + vggish',
     inputs: { video: { kind: 'resnet18', timeSteps: 2 }, audio: { kind: 'vggish', timeSteps: 4 } },
     tokens: [2 * 196, 4],
+  },
+  {
+    name: 'resnet18 pooled to 7x7 + fbank',
+    inputs: {
+      video: { kind: 'resnet18', timeSteps: 2, grid: 7 },
+      audio: { kind: 'fbank', timeSteps: 2, frames: 16, melBins: 16 },
+    },
+    tokens: [2 * 49, 2],
   },
   {
     name: 'clip + vggish',
@@ -68,25 +77,58 @@ describe('input checks', () => {
 
   it('names the input, its shape and the expected shape', () => {
     const batch = randomBatch(model.config.inputs, 2);
-    const wrong = { ...batch, video: { kind: 'frames' as const, frames: tf.zeros([2, 32, 32, 3]) as tf.Tensor4D } };
+    const wrong = {
+      ...batch,
+      video: { kind: 'frames' as const, frames: tf.zeros([2, 32, 32, 3]) as tf.Tensor4D },
+    };
     expect(() => model.forward(wrong, { training: false })).toThrow(
       /batch\.video\.frames has shape \[2, 32, 32, 3\], expected \[6, 32, 32, 3\]/,
     );
-    const otherKind = { ...batch, audio: { kind: 'vggish' as const, features: tf.zeros([2, 3, 128]) as tf.Tensor3D } };
-    expect(() => model.forward(otherKind, { training: false })).toThrow(/batch\.audio\.kind is "vggish"/);
+    const otherKind = {
+      ...batch,
+      audio: { kind: 'vggish' as const, features: tf.zeros([2, 3, 128]) as tf.Tensor3D },
+    };
+    expect(() => model.forward(otherKind, { training: false })).toThrow(
+      /batch\.audio\.kind is "vggish"/,
+    );
     const floatQuestion = { ...batch, question: tf.zeros([2, 14]) as tf.Tensor2D };
-    expect(() => model.forward(floatQuestion, { training: false })).toThrow(/batch\.question must be int32/);
+    expect(() => model.forward(floatQuestion, { training: false })).toThrow(
+      /batch\.question must be int32/,
+    );
     disposeBatch(batch);
   });
 
   it('rejects configs that cannot be patchified or split into heads', () => {
-    expect(() => createAmuseModel({ ...TEST_MODEL, width: 30, heads: 4 })).toThrow(/divisible by config.heads/);
+    expect(() => createAmuseModel({ ...TEST_MODEL, width: 30, heads: 4 })).toThrow(
+      /divisible by config.heads/,
+    );
     expect(() =>
       createAmuseModel({
         ...TEST_MODEL,
-        inputs: { ...TEST_MODEL.inputs!, video: { kind: 'frames', timeSteps: 3, height: 30, width: 32 } },
+        inputs: {
+          ...TEST_MODEL.inputs!,
+          video: { kind: 'frames', timeSteps: 3, height: 30, width: 32 },
+        },
       }),
     ).toThrow(/not divisible by patchSize 16/);
-    expect(() => createAmuseModel({ ...TEST_MODEL, reduceAfterBlock: 3 })).toThrow(/reduceAfterBlock/);
+    expect(() => createAmuseModel({ ...TEST_MODEL, reduceAfterBlock: 3 })).toThrow(
+      /reduceAfterBlock/,
+    );
+  });
+});
+
+describe('resnet18 pooling', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it('a 7x7 grid averages each 2x2 block of cells', () => {
+    const maps = tf.tensor3d(
+      Array.from({ length: 512 * 196 }, (_, i) => i % 196),
+      [1, 512, 196],
+    );
+    const pooled = resnetCells(maps, 7).arraySync();
+    // cell (r, c) holds 14 r + c; block (0, 0) averages cells 0, 1, 14, 15; block (1, 2) cells 32, 33, 46, 47
+    expect(pooled[0]![0]).toBeCloseTo(7.5, 5);
+    expect(pooled[7 + 2]![511]).toBeCloseTo(39.5, 5);
+    expect(pooled).toHaveLength(49);
   });
 });

@@ -1,12 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type AmuseBatch, type AmuseModel, createAmuseModel, type ForwardOptions, perSampleCrossEntropy } from '../src/index.js';
+import {
+  type AmuseBatch,
+  type AmuseModel,
+  createAmuseModel,
+  type ForwardOptions,
+  perSampleCrossEntropy,
+} from '../src/index.js';
 import { TEST_MODEL } from './config.js';
 import { AveragePairs, KeepFirstHalf } from './doubles.js';
 import { BACKENDS, disposeBatch, randomBatch, useBackend } from './fixtures.js';
 
-function meanLoss(model: AmuseModel, batch: AmuseBatch, labels: tf.Tensor1D, options: ForwardOptions) {
-  return () => tf.mean(perSampleCrossEntropy(model.forward(batch, options).logits, labels)) as tf.Scalar;
+function meanLoss(
+  model: AmuseModel,
+  batch: AmuseBatch,
+  labels: tf.Tensor1D,
+  options: ForwardOptions,
+) {
+  return () =>
+    tf.mean(perSampleCrossEntropy(model.forward(batch, options).logits, labels)) as tf.Scalar;
 }
 
 /** Names of parameters whose gradient is exactly zero everywhere. */
@@ -29,7 +41,11 @@ describe.each(BACKENDS)('training on %s', (backend) => {
     const model = createAmuseModel(TEST_MODEL);
     const batch = randomBatch(model.config.inputs, 3);
     const labels = tf.tensor1d([3, 17, 41], 'int32');
-    const options: ForwardOptions = { training: true, masker: new KeepFirstHalf(), reducer: new AveragePairs() };
+    const options: ForwardOptions = {
+      training: true,
+      masker: new KeepFirstHalf(),
+      reducer: new AveragePairs(),
+    };
     const loss = meanLoss(model, batch, labels, options);
     // At init every gate is 0, so exactly the adapters' inner weights get no gradient;
     // the gates themselves do.
@@ -39,28 +55,8 @@ describe.each(BACKENDS)('training on %s', (backend) => {
     );
     expect(atInit.sort()).toEqual(adapterInner.sort());
     const optimizer = tf.train.adam(1e-2);
-    tf.dispose(optimizer.minimize(loss, false, model.trainableVariables()));
+    optimizer.minimize(loss, false, model.trainableVariables());
     expect(parametersWithoutGradient(model, loss)).toEqual([]);
-    optimizer.dispose();
-    tf.dispose(labels);
-    disposeBatch(batch);
-    model.dispose();
-  });
-
-  it('a few Adam steps overfit a tiny batch', () => {
-    const model = createAmuseModel(TEST_MODEL);
-    const batch = randomBatch(model.config.inputs, 4, 9);
-    const labels = tf.tensor1d([0, 5, 12, 30], 'int32');
-    const loss = meanLoss(model, batch, labels, { training: true });
-    const optimizer = tf.train.adam(3e-3);
-    const losses: number[] = [];
-    for (let step = 0; step < 25; step++) {
-      const value = optimizer.minimize(loss, true, model.trainableVariables())!;
-      losses.push(value.dataSync()[0]!);
-      value.dispose();
-    }
-    expect(losses[0]).toBeGreaterThan(3); // ~ln 42 at init
-    expect(losses.at(-1)!).toBeLessThan(0.3 * losses[0]!);
     optimizer.dispose();
     tf.dispose(labels);
     disposeBatch(batch);
@@ -77,9 +73,11 @@ describe.each(BACKENDS)('training on %s', (backend) => {
       { training: true, masker: new KeepFirstHalf(), reducer: new AveragePairs() },
     ];
     const counts: number[] = [];
-    for (let step = 0; step < 6; step++) {
+    for (let step = 0; step < 4; step++) {
       const options = variants[step % 2]!;
-      tf.dispose(optimizer.minimize(meanLoss(model, batch, labels, options), true, model.trainableVariables()));
+      optimizer
+        .minimize(meanLoss(model, batch, labels, options), true, model.trainableVariables())!
+        .dispose();
       const { logits } = model.forward(batch, { ...options, training: false });
       logits.dispose();
       counts.push(tf.memory().numTensors);
@@ -110,6 +108,31 @@ describe.each(BACKENDS)('training on %s', (backend) => {
   });
 });
 
+// The pure-JS cpu backend is ~10x slower; one backend suffices for an optimisation property.
+describe('training on wasm', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('a few Adam steps overfit a tiny batch', () => {
+    const model = createAmuseModel(TEST_MODEL);
+    const batch = randomBatch(model.config.inputs, 4, 9);
+    const labels = tf.tensor1d([0, 5, 12, 30], 'int32');
+    const loss = meanLoss(model, batch, labels, { training: true });
+    const optimizer = tf.train.adam(1e-2);
+    const losses: number[] = [];
+    for (let step = 0; step < 15; step++) {
+      const value = optimizer.minimize(loss, true, model.trainableVariables())!;
+      losses.push(value.dataSync()[0]!);
+      value.dispose();
+    }
+    expect(losses[0]).toBeGreaterThan(3); // ~ln 42 at init
+    expect(losses.at(-1)!).toBeLessThan(0.3 * losses[0]!);
+    optimizer.dispose();
+    tf.dispose(labels);
+    disposeBatch(batch);
+    model.dispose();
+  });
+});
+
 describe('perSampleCrossEntropy', () => {
   beforeAll(() => useBackend('cpu'));
 
@@ -125,7 +148,11 @@ describe('perSampleCrossEntropy', () => {
 
   it('names bad labels', () => {
     const logits = tf.zeros([2, 3]) as tf.Tensor2D;
-    expect(() => perSampleCrossEntropy(logits, tf.tensor1d([0, 3], 'int32'))).toThrow(/labels\[1\] = 3/);
-    expect(() => perSampleCrossEntropy(logits, tf.tensor1d([0, 1], 'float32'))).toThrow(/int32 \[2\]/);
+    expect(() => perSampleCrossEntropy(logits, tf.tensor1d([0, 3], 'int32'))).toThrow(
+      /labels\[1\] = 3/,
+    );
+    expect(() => perSampleCrossEntropy(logits, tf.tensor1d([0, 1], 'float32'))).toThrow(
+      /int32 \[2\]/,
+    );
   });
 });

@@ -17,36 +17,58 @@ const lossBuffer = new Float32Array(batchSize);
 
 const sampler = new InfoBatchSampler({ size, epochs, seed: 42 });
 const planTimes: number[] = [];
+const planCpuTimes: number[] = [];
 const updateTimes: number[] = [];
+
+/** CPU milliseconds of this process (user + system): less disturbed by other processes than wall time. */
+const cpuMs = () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
 const lengths: number[] = [];
 for (let epoch = 0; epoch < epochs; epoch++) {
   let start = performance.now();
+  const cpuStart = cpuMs();
   const plan = sampler.planEpoch(epoch);
   planTimes.push(performance.now() - start);
+  planCpuTimes.push(cpuMs() - cpuStart);
   lengths.push(plan.numSamples);
   const decay = 0.9 ** epoch;
   start = performance.now();
   for (const batch of plan.batches(batchSize)) {
     const losses = lossBuffer.subarray(0, batch.indices.length);
     for (let j = 0; j < losses.length; j++) {
-      losses[j] = 3 * difficulty[batch.indices[j]!]! * decay + 0.1 * (random.nextUint32() / 2 ** 32);
+      losses[j] =
+        3 * difficulty[batch.indices[j]!]! * decay + 0.1 * (random.nextUint32() / 2 ** 32);
     }
     sampler.update(batch.indices, losses);
   }
   updateTimes.push(performance.now() - start);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const pruning = planTimes.slice(1, sampler.pruningEpochs);
-console.log(`samples ${size}, epochs ${epochs}, pruning epochs ${sampler.pruningEpochs}, batch ${batchSize}`);
-console.log(`epoch 0 plan (nothing easy): ${planTimes[0]!.toFixed(1)} ms`);
-console.log(`pruning-epoch plan: median ${median(pruning).toFixed(1)} ms, max ${Math.max(...pruning).toFixed(1)} ms`);
-console.log(`full-epoch plan (after delta): median ${median(planTimes.slice(sampler.pruningEpochs)).toFixed(1)} ms`);
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+console.log(
+  `samples ${size}, epochs ${epochs}, pruning epochs ${sampler.pruningEpochs}, batch ${batchSize}`,
+);
+const summary = (label: string, from: number, to: number) => {
+  const wall = planTimes.slice(from, to);
+  const cpu = planCpuTimes.slice(from, to);
+  console.log(
+    `${label}: wall median ${median(wall).toFixed(1)} ms (min ${Math.min(...wall).toFixed(1)}, max ${Math.max(...wall).toFixed(1)}), ` +
+      `cpu median ${median(cpu).toFixed(1)} ms`,
+  );
+};
+summary('epoch 0 plan (nothing easy)', 0, 1);
+summary('pruning-epoch plans (1..25)', 1, sampler.pruningEpochs);
+summary('full-epoch plans (after delta)', sampler.pruningEpochs, epochs);
 console.log(
   `updates of one epoch: median ${median(updateTimes).toFixed(1)} ms ` +
-    `(${((1000 * median(updateTimes)) / median(lengths) * batchSize).toFixed(1)} us per batch of ${batchSize})`,
+    `(${(((1000 * median(updateTimes)) / median(lengths)) * batchSize).toFixed(1)} us per batch of ${batchSize})`,
 );
-console.log(`epoch lengths: first ${lengths[0]}, pruning median ${median(lengths.slice(1, sampler.pruningEpochs))}, last ${lengths.at(-1)}`);
+console.log(
+  `epoch lengths: first ${lengths[0]}, pruning median ${median(lengths.slice(1, sampler.pruningEpochs))}, last ${lengths.at(-1)}`,
+);
 
 const bytes = sampler.history.byteLength;
 console.log(
@@ -64,4 +86,6 @@ const text = JSON.stringify(sampler);
 const saveMs = performance.now() - start;
 start = performance.now();
 InfoBatchSampler.fromJSON(JSON.parse(text), { size });
-console.log(`state JSON: ${(text.length / 1e6).toFixed(1)} MB, save ${saveMs.toFixed(0)} ms, load ${(performance.now() - start).toFixed(0)} ms`);
+console.log(
+  `state JSON: ${(text.length / 1e6).toFixed(1)} MB, save ${saveMs.toFixed(0)} ms, load ${(performance.now() - start).toFixed(0)} ms`,
+);

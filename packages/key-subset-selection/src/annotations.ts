@@ -21,7 +21,11 @@ export function musicAvqaQuestionType(record: unknown, position = 0): string {
       parts = undefined;
     }
   }
-  if (!Array.isArray(parts) || parts.length === 0 || !parts.every((part) => typeof part === 'string')) {
+  if (
+    !Array.isArray(parts) ||
+    parts.length === 0 ||
+    !parts.every((part) => typeof part === 'string')
+  ) {
     throw new TypeError(
       `record ${position}: field 'type' must be a JSON list of strings like "[\\"Audio\\", \\"Counting\\"]", got ${JSON.stringify(field)}`,
     );
@@ -33,12 +37,15 @@ export function musicAvqaQuestionType(record: unknown, position = 0): string {
 function sortedDistinctIndices(indices: ArrayLike<number>, count: number): Int32Array {
   const sorted = Int32Array.from(indices, (index, j) => {
     if (!Number.isInteger(index) || index < 0 || index >= count) {
-      throw new RangeError(`subset index ${index} (position ${j}) is not a record index in [0, ${count})`);
+      throw new RangeError(
+        `subset index ${index} (position ${j}) is not a record index in [0, ${count})`,
+      );
     }
     return index;
   }).sort();
   for (let j = 1; j < sorted.length; j++) {
-    if (sorted[j] === sorted[j - 1]) throw new RangeError(`subset index ${sorted[j]} appears twice`);
+    if (sorted[j] === sorted[j - 1])
+      throw new RangeError(`subset index ${sorted[j]} appears twice`);
   }
   return sorted;
 }
@@ -49,7 +56,10 @@ export function selectRecords<T>(records: readonly T[], indices: ArrayLike<numbe
 }
 
 /** The chosen records as annotation-file text (a JSON list, 2-space indent, as MUSIC-AVQA ships). */
-export function formatSubsetAnnotations<T>(records: readonly T[], indices: ArrayLike<number>): string {
+export function formatSubsetAnnotations<T>(
+  records: readonly T[],
+  indices: ArrayLike<number>,
+): string {
   return `${JSON.stringify(selectRecords(records, indices), null, 2)}\n`;
 }
 

@@ -29,7 +29,8 @@ export function bytesToBase64(bytes: Uint8Array): string {
 
 /** Decodes base64; `what` names the field in the error for malformed input. */
 export function base64ToBytes(text: string, what: string): Uint8Array {
-  if (text.length % 4 !== 0) throw new Error(`${what}: base64 length ${text.length} is not a multiple of 4`);
+  if (text.length % 4 !== 0)
+    throw new Error(`${what}: base64 length ${text.length} is not a multiple of 4`);
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const bytes = new Uint8Array((text.length / 4) * 3 - padding);
   let buffer = 0;

@@ -66,7 +66,11 @@ export function bitsetToIndices(bits: Uint32Array): Int32Array {
 }
 
 /** A bitset of `size` samples with the given indices set; rejects indices out of range. */
-export function bitsetFromIndices(size: number, indices: ArrayLike<number>, what = 'indices'): Uint32Array {
+export function bitsetFromIndices(
+  size: number,
+  indices: ArrayLike<number>,
+  what = 'indices',
+): Uint32Array {
   const bits = createBitset(size);
   for (let j = 0; j < indices.length; j++) {
     const index = indices[j]!;

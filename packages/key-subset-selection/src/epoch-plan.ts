@@ -17,7 +17,10 @@ export interface EpochPlan {
   /** Optimizer steps this epoch takes at `batchSize` (the last partial batch counts unless dropLast). */
   steps(batchSize: number, dropLast?: boolean): number;
   /** The epoch's batches in order, as views into `indices` and `weights`. */
-  batches(batchSize: number, dropLast?: boolean): Generator<{ indices: Int32Array; weights: Float32Array }>;
+  batches(
+    batchSize: number,
+    dropLast?: boolean,
+  ): Generator<{ indices: Int32Array; weights: Float32Array }>;
 }
 
 function checkBatchSize(batchSize: number): void {

@@ -12,7 +12,12 @@ export { bitsetFromIndices, bitsetToIndices } from './bitset';
 export type { EpochPlan } from './epoch-plan';
 export { type BatchUpdate, InfoBatchSampler } from './infobatch-sampler';
 export { KeptHistory } from './kept-history';
-export { type KeySubset, type KeySubsetOptions, keySubsetScores, selectKeySubset } from './key-subset';
+export {
+  type KeySubset,
+  type KeySubsetOptions,
+  keySubsetScores,
+  selectKeySubset,
+} from './key-subset';
 export { type InfoBatchOptions, pruningEpochCount } from './options';
 export { type SamplerStateJSON, STATE_FORMAT, STATE_VERSION, type StateExpectation } from './state';
 export { writeFileAtomic, writeSubsetAnnotationFile } from './write-file';

@@ -84,7 +84,9 @@ export class InfoBatchSampler {
       );
     }
     if (epoch >= this.options.epochs) {
-      throw new RangeError(`planEpoch(${epoch}): the sampler was set up for ${this.options.epochs} epochs`);
+      throw new RangeError(
+        `planEpoch(${epoch}): the sampler was set up for ${this.options.epochs} epochs`,
+      );
     }
     const { size, pruneRatio, seed } = this.options;
     const scores = this.scores;
@@ -130,7 +132,8 @@ export class InfoBatchSampler {
     }
     if (indices.length === 0) throw new RangeError('update: empty batch');
     for (let j = 0; j < losses.length; j++) {
-      if (!Number.isFinite(losses[j])) throw new RangeError(`update: losses[${j}] = ${losses[j]} is not finite`);
+      if (!Number.isFinite(losses[j]))
+        throw new RangeError(`update: losses[${j}] = ${losses[j]} is not finite`);
     }
     // Validate the whole batch before storing anything, so a bad batch leaves no trace.
     const weights = this.lookupWeights(indices, 'update');
@@ -149,13 +152,16 @@ export class InfoBatchSampler {
   }
 
   private lookupWeights(indices: ArrayLike<number>, caller: string): Float32Array {
-    if (this.plannedEpoch < 0) throw new Error(`${caller}: no epoch planned yet; call planEpoch(0) first`);
+    if (this.plannedEpoch < 0)
+      throw new Error(`${caller}: no epoch planned yet; call planEpoch(0) first`);
     const kept = this.history.keptBits(this.plannedEpoch);
     const weights = new Float32Array(indices.length);
     for (let j = 0; j < indices.length; j++) {
       const index = this.checkIndex(indices[j]!, caller, j);
       if (!hasBit(kept, index)) {
-        throw new RangeError(`${caller}: sample ${index} (indices[${j}]) is pruned in epoch ${this.plannedEpoch}`);
+        throw new RangeError(
+          `${caller}: sample ${index} (indices[${j}]) is pruned in epoch ${this.plannedEpoch}`,
+        );
       }
       weights[j] = hasBit(this.upweightedBits, index) ? this.upweight : 1;
     }
@@ -211,7 +217,11 @@ export class InfoBatchSampler {
     for (let j = 0; j < indices.length; j++) {
       weights[j] = hasBit(this.upweightedBits, indices[j]!) ? this.upweight : 1;
     }
-    shuffleInPlace(indices, new SplitMix32(deriveSeed(this.options.seed, epoch, RandomStream.order)), weights);
+    shuffleInPlace(
+      indices,
+      new SplitMix32(deriveSeed(this.options.seed, epoch, RandomStream.order)),
+      weights,
+    );
     return createEpochPlan({
       epoch,
       pruning: epoch < this.pruningEpochs,
@@ -225,7 +235,9 @@ export class InfoBatchSampler {
   private checkIndex(index: number, caller: string, position?: number): number {
     if (!Number.isInteger(index) || index < 0 || index >= this.options.size) {
       const where = position === undefined ? '' : ` (indices[${position}])`;
-      throw new RangeError(`${caller}: sample ${index}${where} is not in [0, ${this.options.size})`);
+      throw new RangeError(
+        `${caller}: sample ${index}${where} is not in [0, ${this.options.size})`,
+      );
     }
     return index;
   }

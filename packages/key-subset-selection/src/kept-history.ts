@@ -48,7 +48,9 @@ export class KeptHistory {
     }
     if (this.recordsHard) {
       if (hard === undefined) {
-        throw new TypeError('KeptHistory.appendEpoch: this history records hard samples; pass `hard`');
+        throw new TypeError(
+          'KeptHistory.appendEpoch: this history records hard samples; pass `hard`',
+        );
       }
       if (hard.length !== words) {
         throw new RangeError(
@@ -95,7 +97,9 @@ export class KeptHistory {
 
   private checkEpoch(epoch: number): number {
     if (!Number.isInteger(epoch) || epoch < 0 || epoch >= this.kept.length) {
-      throw new RangeError(`KeptHistory: epoch ${epoch} is not recorded (recorded: 0..${this.kept.length - 1})`);
+      throw new RangeError(
+        `KeptHistory: epoch ${epoch} is not recorded (recorded: 0..${this.kept.length - 1})`,
+      );
     }
     return epoch;
   }

@@ -40,7 +40,9 @@ function resolveSubsetSize(options: KeySubsetOptions, size: number): number {
   }
   if (count !== undefined) {
     if (!Number.isInteger(count) || count < 0 || count > size) {
-      throw new RangeError(`selectKeySubset: count must be an integer in [0, ${size}], got ${count}`);
+      throw new RangeError(
+        `selectKeySubset: count must be an integer in [0, ${size}], got ${count}`,
+      );
     }
     return count;
   }
@@ -64,16 +66,24 @@ export function keySubsetScores(
   const decayFrom = options.decayFrom ?? 'earliest';
   const mode = options.mode ?? 'kept';
   const epochs = options.epochs ?? history.epochs;
-  if (!Number.isInteger(k) || k < 1) throw new RangeError(`selectKeySubset: k must be a positive integer, got ${k}`);
-  if (!(r > 0 && Number.isFinite(r))) throw new RangeError(`selectKeySubset: r must be a positive number, got ${r}`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new RangeError(`selectKeySubset: k must be a positive integer, got ${k}`);
+  if (!(r > 0 && Number.isFinite(r)))
+    throw new RangeError(`selectKeySubset: r must be a positive number, got ${r}`);
   if (decayFrom !== 'earliest' && decayFrom !== 'latest') {
-    throw new RangeError(`selectKeySubset: decayFrom must be 'earliest' or 'latest', got ${JSON.stringify(decayFrom)}`);
+    throw new RangeError(
+      `selectKeySubset: decayFrom must be 'earliest' or 'latest', got ${JSON.stringify(decayFrom)}`,
+    );
   }
   if (mode !== 'kept' && mode !== 'hard') {
-    throw new RangeError(`selectKeySubset: mode must be 'kept' or 'hard', got ${JSON.stringify(mode)}`);
+    throw new RangeError(
+      `selectKeySubset: mode must be 'kept' or 'hard', got ${JSON.stringify(mode)}`,
+    );
   }
   if (!Number.isInteger(epochs) || epochs < 1 || epochs > history.epochs) {
-    throw new RangeError(`selectKeySubset: epochs must be an integer in [1, ${history.epochs}] (recorded), got ${epochs}`);
+    throw new RangeError(
+      `selectKeySubset: epochs must be an integer in [1, ${history.epochs}] (recorded), got ${epochs}`,
+    );
   }
 
   const groupCount = Math.ceil(epochs / k);

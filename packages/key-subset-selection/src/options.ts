@@ -34,7 +34,8 @@ export function resolveInfoBatchOptions(options: InfoBatchOptions): ResolvedInfo
     );
   };
   if (!Number.isInteger(resolved.size) || resolved.size < 1) fail('size', 'a positive integer');
-  if (!Number.isInteger(resolved.epochs) || resolved.epochs < 1) fail('epochs', 'a positive integer');
+  if (!Number.isInteger(resolved.epochs) || resolved.epochs < 1)
+    fail('epochs', 'a positive integer');
   if (!(resolved.pruneRatio >= 0 && resolved.pruneRatio < 1)) fail('pruneRatio', 'in [0, 1)');
   if (!(resolved.delta >= 0 && resolved.delta <= 1)) fail('delta', 'in [0, 1]');
   if (!Number.isFinite(resolved.initialScore)) fail('initialScore', 'a finite number');

@@ -67,7 +67,11 @@ export function sampleToFront(values: Int32Array, count: number, random: SplitMi
 }
 
 /** Shuffles `values` in place (Fisher-Yates), permuting `alongside` (same length) the same way. */
-export function shuffleInPlace(values: Int32Array, random: SplitMix32, alongside?: Float32Array): Int32Array {
+export function shuffleInPlace(
+  values: Int32Array,
+  random: SplitMix32,
+  alongside?: Float32Array,
+): Int32Array {
   for (let i = values.length - 1; i > 0; i--) {
     const j = random.nextBelow(i + 1);
     const value = values[j]!;

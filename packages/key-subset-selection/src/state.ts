@@ -1,6 +1,10 @@
 import { base64ToFloat32, base64ToUint32, float32ToBase64, uint32ToBase64 } from './base64';
 import { bitsetWords } from './bitset';
-import { type InfoBatchOptions, type ResolvedInfoBatchOptions, resolveInfoBatchOptions } from './options';
+import {
+  type InfoBatchOptions,
+  type ResolvedInfoBatchOptions,
+  resolveInfoBatchOptions,
+} from './options';
 
 export const STATE_FORMAT = '@sparsify/key-subset-selection/infobatch-sampler';
 export const STATE_VERSION = 1;
@@ -67,7 +71,8 @@ function stringList(value: unknown, field: string): string[] {
 
 function base64Field(state: Record<string, unknown>, field: string): string {
   const value = state[field];
-  if (typeof value !== 'string') throw new Error(`sampler state: field '${field}' must be a base64 string`);
+  if (typeof value !== 'string')
+    throw new Error(`sampler state: field '${field}' must be a base64 string`);
   return value;
 }
 
@@ -75,12 +80,17 @@ function base64Field(state: Record<string, unknown>, field: string): string {
 export function decodeSamplerState(state: unknown, expect: StateExpectation): SamplerSnapshot {
   if (!isRecord(state)) throw new Error('sampler state: expected a JSON object');
   if (state['format'] !== STATE_FORMAT) {
-    throw new Error(`sampler state: format is ${JSON.stringify(state['format'])}, expected "${STATE_FORMAT}"`);
+    throw new Error(
+      `sampler state: format is ${JSON.stringify(state['format'])}, expected "${STATE_FORMAT}"`,
+    );
   }
   if (state['version'] !== STATE_VERSION) {
-    throw new Error(`sampler state: version ${JSON.stringify(state['version'])} is not supported (expected ${STATE_VERSION})`);
+    throw new Error(
+      `sampler state: version ${JSON.stringify(state['version'])} is not supported (expected ${STATE_VERSION})`,
+    );
   }
-  if (!isRecord(state['options'])) throw new Error("sampler state: field 'options' must be an object");
+  if (!isRecord(state['options']))
+    throw new Error("sampler state: field 'options' must be an object");
   let options: ResolvedInfoBatchOptions;
   try {
     options = resolveInfoBatchOptions(state['options'] as unknown as InfoBatchOptions);
@@ -97,37 +107,68 @@ export function decodeSamplerState(state: unknown, expect: StateExpectation): Sa
   for (const [field, expected] of Object.entries(expect)) {
     const saved = (options as Record<string, unknown>)[field];
     if (expected !== undefined && saved !== expected) {
-      throw new Error(`sampler state: option ${field} was ${JSON.stringify(saved)} when saved, expected ${JSON.stringify(expected)}`);
+      throw new Error(
+        `sampler state: option ${field} was ${JSON.stringify(saved)} when saved, expected ${JSON.stringify(expected)}`,
+      );
     }
   }
 
   const plannedEpoch = state['plannedEpoch'];
-  if (typeof plannedEpoch !== 'number' || !Number.isInteger(plannedEpoch) || plannedEpoch < -1 || plannedEpoch >= options.epochs) {
-    throw new Error(`sampler state: plannedEpoch ${JSON.stringify(plannedEpoch)} is not in [-1, ${options.epochs - 1}]`);
+  if (
+    typeof plannedEpoch !== 'number' ||
+    !Number.isInteger(plannedEpoch) ||
+    plannedEpoch < -1 ||
+    plannedEpoch >= options.epochs
+  ) {
+    throw new Error(
+      `sampler state: plannedEpoch ${JSON.stringify(plannedEpoch)} is not in [-1, ${options.epochs - 1}]`,
+    );
   }
   const meanField = state['plannedMeanScore'];
   const plannedMeanScore = meanField === null ? Number.NaN : meanField;
-  if (typeof plannedMeanScore !== 'number' || (plannedEpoch >= 0 && !Number.isFinite(plannedMeanScore))) {
-    throw new Error(`sampler state: plannedMeanScore ${JSON.stringify(meanField)} is not a finite number`);
+  if (
+    typeof plannedMeanScore !== 'number' ||
+    (plannedEpoch >= 0 && !Number.isFinite(plannedMeanScore))
+  ) {
+    throw new Error(
+      `sampler state: plannedMeanScore ${JSON.stringify(meanField)} is not a finite number`,
+    );
   }
 
   const words = bitsetWords(options.size);
-  const scores = base64ToFloat32(base64Field(state, 'scores'), options.size, "sampler state: field 'scores'");
+  const scores = base64ToFloat32(
+    base64Field(state, 'scores'),
+    options.size,
+    "sampler state: field 'scores'",
+  );
   const badScore = scores.findIndex((score) => !Number.isFinite(score));
-  if (badScore >= 0) throw new Error(`sampler state: scores[${badScore}] = ${scores[badScore]} is not finite`);
-  const upweighted = base64ToUint32(base64Field(state, 'upweighted'), words, "sampler state: field 'upweighted'");
+  if (badScore >= 0)
+    throw new Error(`sampler state: scores[${badScore}] = ${scores[badScore]} is not finite`);
+  const upweighted = base64ToUint32(
+    base64Field(state, 'upweighted'),
+    words,
+    "sampler state: field 'upweighted'",
+  );
 
   const keptText = stringList(state['kept'], 'kept');
   const hardText = stringList(state['hard'], 'hard');
   const epochsRecorded = plannedEpoch + 1;
   if (keptText.length !== epochsRecorded) {
-    throw new Error(`sampler state: 'kept' holds ${keptText.length} epochs, expected ${epochsRecorded}`);
+    throw new Error(
+      `sampler state: 'kept' holds ${keptText.length} epochs, expected ${epochsRecorded}`,
+    );
   }
   const hardExpected = options.recordHard ? epochsRecorded : 0;
   if (hardText.length !== hardExpected) {
-    throw new Error(`sampler state: 'hard' holds ${hardText.length} epochs, expected ${hardExpected}`);
+    throw new Error(
+      `sampler state: 'hard' holds ${hardText.length} epochs, expected ${hardExpected}`,
+    );
   }
-  const kept = keptText.map((text, epoch) => base64ToUint32(text, words, `sampler state: kept[${epoch}]`));
-  const hard = hardText.map((text, epoch) => base64ToUint32(text, words, `sampler state: hard[${epoch}]`));
+  const kept = keptText.map((text, epoch) =>
+    base64ToUint32(text, words, `sampler state: kept[${epoch}]`),
+  );
+  const hard = hardText.map((text, epoch) =>
+    base64ToUint32(text, words, `sampler state: hard[${epoch}]`),
+  );
   return { options, plannedEpoch, plannedMeanScore, scores, upweighted, kept, hard };
 }

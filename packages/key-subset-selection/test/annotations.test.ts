@@ -70,7 +70,9 @@ describe('annotation subsets on the real MUSIC-AVQA v1 validation list', () => {
     expect(row.keptFraction).toBe(row.selected / row.total);
     expect(row.subsetShare).toBe(row.selected / chosen.length);
     expect(composition.types.reduce((sum, type) => sum + type.selected, 0)).toBe(chosen.length);
-    expect(formatComposition(composition)).toContain(`| Audio/Counting | ${row.total} | ${row.selected} |`);
+    expect(formatComposition(composition)).toContain(
+      `| Audio/Counting | ${row.total} | ${row.selected} |`,
+    );
   });
 });
 
@@ -87,12 +89,16 @@ describe('annotation helpers on generic records', () => {
 
   it('accepts `type` as a real list and rejects anything else, naming the record', () => {
     expect(musicAvqaQuestionType({ type: ['Visual', 'Location'] })).toBe('Visual/Location');
-    expect(() => musicAvqaQuestionType({ type: 'Visual' }, 7)).toThrow("record 7: field 'type' must be a JSON list");
+    expect(() => musicAvqaQuestionType({ type: 'Visual' }, 7)).toThrow(
+      "record 7: field 'type' must be a JSON list",
+    );
     expect(() => subsetComposition([{ type: '["A"]' }, {}], [])).toThrow("record 1: field 'type'");
   });
 
   it('rejects repeated or out-of-range subset indices', () => {
     expect(() => selectRecords(['a', 'b'], [1, 1])).toThrow('subset index 1 appears twice');
-    expect(() => selectRecords(['a', 'b'], [2])).toThrow('subset index 2 (position 0) is not a record index in [0, 2)');
+    expect(() => selectRecords(['a', 'b'], [2])).toThrow(
+      'subset index 2 (position 0) is not a record index in [0, 2)',
+    );
   });
 });

@@ -23,7 +23,9 @@ describe('base64', () => {
 
   it('encodes typed arrays little-endian and restores them exactly', () => {
     const floats = Float32Array.of(1, -0.5, 3.4028234663852886e38, 1e-45);
-    expect(float32ToBase64(Float32Array.of(1))).toBe(Buffer.from([0, 0, 0x80, 0x3f]).toString('base64'));
+    expect(float32ToBase64(Float32Array.of(1))).toBe(
+      Buffer.from([0, 0, 0x80, 0x3f]).toString('base64'),
+    );
     expect(base64ToFloat32(float32ToBase64(floats), 4, 'f')).toEqual(floats);
     const words = Uint32Array.of(0, 1, 0xffffffff, 0x80000000);
     expect(base64ToUint32(uint32ToBase64(words), 4, 'w')).toEqual(words);

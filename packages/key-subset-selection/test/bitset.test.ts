@@ -37,9 +37,14 @@ describe('bitset', () => {
   it('round-trips index lists', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 300 }).chain((size) =>
-          fc.tuple(fc.constant(size), fc.uniqueArray(fc.integer({ min: 0, max: size - 1 }), { maxLength: size })),
-        ),
+        fc
+          .integer({ min: 1, max: 300 })
+          .chain((size) =>
+            fc.tuple(
+              fc.constant(size),
+              fc.uniqueArray(fc.integer({ min: 0, max: size - 1 }), { maxLength: size }),
+            ),
+          ),
         ([size, indices]) => {
           const bits = bitsetFromIndices(size, indices);
           expect(countBits(bits)).toBe(indices.length);
@@ -50,7 +55,9 @@ describe('bitset', () => {
   });
 
   it('names the bad entry of an index list', () => {
-    expect(() => bitsetFromIndices(5, [0, 5], 'kept')).toThrow('kept[1] = 5 is not a sample index in [0, 5)');
+    expect(() => bitsetFromIndices(5, [0, 5], 'kept')).toThrow(
+      'kept[1] = 5 is not a sample index in [0, 5)',
+    );
     expect(() => bitsetFromIndices(5, [1.5])).toThrow('indices[0] = 1.5');
   });
 });

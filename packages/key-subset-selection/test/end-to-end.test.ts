@@ -16,7 +16,10 @@ function run() {
   for (let epoch = 0; epoch < epochs; epoch++) {
     const plan = sampler.planEpoch(epoch);
     for (const batch of plan.batches(8)) {
-      sampler.update(batch.indices, Array.from(batch.indices, (i) => lossOf(i, epoch)));
+      sampler.update(
+        batch.indices,
+        Array.from(batch.indices, (i) => lossOf(i, epoch)),
+      );
     }
   }
   return sampler;
@@ -25,7 +28,9 @@ function run() {
 describe('InfoBatch + key subset on samples learned at different epochs', () => {
   it('prunes learned samples, so pruning epochs shrink as training goes on', () => {
     const sampler = run();
-    const keptPerEpoch = Array.from({ length: epochs }, (_, epoch) => sampler.history.keptCount(epoch));
+    const keptPerEpoch = Array.from({ length: epochs }, (_, epoch) =>
+      sampler.history.keptCount(epoch),
+    );
     expect(keptPerEpoch[0]).toBe(size);
     expect(keptPerEpoch[12]).toBeLessThan(keptPerEpoch[2]!);
     expect(keptPerEpoch[14]).toBe(size); // after delta: floor(0.875 * 15) = 13 pruning epochs
@@ -40,12 +45,15 @@ describe('InfoBatch + key subset on samples learned at different epochs', () => 
     const seenLearnedAt = (index: number) => Math.min(learnedAt(index), epochs - 1);
     const chosen = new Set(indices);
     const worstChosen = Math.min(...Array.from(indices, seenLearnedAt));
-    for (let i = 0; i < size; i++) if (!chosen.has(i)) expect(seenLearnedAt(i)).toBeLessThanOrEqual(worstChosen);
+    for (let i = 0; i < size; i++)
+      if (!chosen.has(i)) expect(seenLearnedAt(i)).toBeLessThanOrEqual(worstChosen);
   });
 
   it("'kept' mode selects late learners too, blurred by InfoBatch's random keeps", () => {
     const sampler = run();
-    const kept = Array.from(selectKeySubset(sampler.history, { mode: 'kept', fraction: 0.25 }).indices);
+    const kept = Array.from(
+      selectKeySubset(sampler.history, { mode: 'kept', fraction: 0.25 }).indices,
+    );
     // Samples learned after the last pruning epoch (12) are kept in every epoch, so 'kept'
     // cannot tell them apart (they tie, lower index first); earlier learners only score
     // high when the random keeps favoured them.

@@ -27,12 +27,20 @@ const lossOf = (run: Run, epoch: number, index: number) =>
   run.lossTable[(epoch * run.size + index) % run.lossTable.length]!;
 
 /** Plans and trains every epoch, calling `visit` on each plan before reporting its losses. */
-function train(run: Run, sampler = newSampler(run), from = 0, visit: (plan: EpochPlan) => void = () => {}) {
+function train(
+  run: Run,
+  sampler = newSampler(run),
+  from = 0,
+  visit: (plan: EpochPlan) => void = () => {},
+) {
   for (let epoch = from; epoch < run.epochs; epoch++) {
     const plan = sampler.planEpoch(epoch);
     visit(plan);
     for (const batch of plan.batches(run.batchSize)) {
-      sampler.update(batch.indices, Array.from(batch.indices, (i) => lossOf(run, epoch, i)));
+      sampler.update(
+        batch.indices,
+        Array.from(batch.indices, (i) => lossOf(run, epoch, i)),
+      );
     }
   }
   return sampler;
@@ -69,7 +77,9 @@ describe('InfoBatchSampler properties', () => {
           if (!plan.pruning) return;
           let hard = 0;
           for (let i = 0; i < run.size; i++) if (sampler.history.wasHard(plan.epoch, i)) hard++;
-          const easyKept = Array.from(plan.indices).filter((i) => !sampler.history.wasHard(plan.epoch, i)).length;
+          const easyKept = Array.from(plan.indices).filter(
+            (i) => !sampler.history.wasHard(plan.epoch, i),
+          ).length;
           expect(plan.numSamples - easyKept).toBe(hard);
           expect(easyKept).toBe(Math.floor((1 - run.pruneRatio) * (run.size - hard)));
         });
@@ -84,7 +94,9 @@ describe('InfoBatchSampler properties', () => {
         train(run, sampler, 0, (plan) => {
           if (plan.epoch < sampler.pruningEpochs) return;
           expect(plan.pruning).toBe(false);
-          expect(Array.from(plan.indices).sort((a, b) => a - b)).toEqual(Array.from({ length: run.size }, (_, i) => i));
+          expect(Array.from(plan.indices).sort((a, b) => a - b)).toEqual(
+            Array.from({ length: run.size }, (_, i) => i),
+          );
           expect(plan.weights.every((weight) => weight === 1)).toBe(true);
         });
       }),
@@ -120,14 +132,22 @@ describe('InfoBatchSampler properties', () => {
         const batches = [...plan.batches(run.batchSize)];
         const done = batchSeed % (batches.length + 1);
         for (const batch of batches.slice(0, done)) {
-          first.update(batch.indices, Array.from(batch.indices, (i) => lossOf(run, cut, i)));
+          first.update(
+            batch.indices,
+            Array.from(batch.indices, (i) => lossOf(run, cut, i)),
+          );
         }
-        const resumed = InfoBatchSampler.fromJSON(JSON.parse(JSON.stringify(first)), { size: run.size });
+        const resumed = InfoBatchSampler.fromJSON(JSON.parse(JSON.stringify(first)), {
+          size: run.size,
+        });
         const replanned = resumed.planEpoch(cut);
         expect(replanned.indices).toEqual(uninterrupted[cut]!.indices);
         expect(replanned.weights).toEqual(uninterrupted[cut]!.weights);
         for (const batch of batches.slice(done)) {
-          resumed.update(batch.indices, Array.from(batch.indices, (i) => lossOf(run, cut, i)));
+          resumed.update(
+            batch.indices,
+            Array.from(batch.indices, (i) => lossOf(run, cut, i)),
+          );
         }
         train(run, resumed, cut + 1, (later) => {
           expect(later.indices).toEqual(uninterrupted[later.epoch]!.indices);
@@ -135,7 +155,9 @@ describe('InfoBatchSampler properties', () => {
         });
         expect(resumed.toJSON()).toEqual(whole.toJSON());
         const options = { fraction: 0.5, k: 2 } as const;
-        expect(selectKeySubset(resumed.history, options).indices).toEqual(selectKeySubset(whole.history, options).indices);
+        expect(selectKeySubset(resumed.history, options).indices).toEqual(
+          selectKeySubset(whole.history, options).indices,
+        );
       }),
     );
   });

@@ -22,7 +22,9 @@ describe('KeptHistory', () => {
       'kept bitset has 1 words, expected 2 for 40 samples',
     );
     expect(() => history.appendEpoch(new Uint32Array(2))).toThrow('pass `hard`');
-    expect(() => history.appendEpochIndices([40], [])).toThrow('kept[0] = 40 is not a sample index in [0, 40)');
+    expect(() => history.appendEpochIndices([40], [])).toThrow(
+      'kept[0] = 40 is not a sample index in [0, 40)',
+    );
     expect(() => history.wasKept(0, 1)).toThrow('epoch 0 is not recorded');
     expect(() => new KeptHistory(0)).toThrow('size must be a positive integer');
   });

@@ -27,10 +27,16 @@ function exampleHistory(): KeptHistory {
 describe('key-subset scores', () => {
   it("weighs the earliest group most with decayFrom 'earliest' (the authors' code)", () => {
     // w = r^(g-1) = [1, 0.5, 0.25], times the size correction [1, 1, 3] -> [1, 0.5, 0.75].
-    const { scores, groupWeights } = keySubsetScores(exampleHistory(), { k: 3, r: 0.5, decayFrom: 'earliest' });
+    const { scores, groupWeights } = keySubsetScores(exampleHistory(), {
+      k: 3,
+      r: 0.5,
+      decayFrom: 'earliest',
+    });
     expect([...groupWeights]).toEqual([1, 0.5, 0.75]);
     expect([...scores]).toEqual([3 + 1.5 + 0.75, 3, 1.5 + 0.75, 0.75]);
-    expect([...selectKeySubset(exampleHistory(), { k: 3, r: 0.5, count: 4 }).indices]).toEqual([0, 1, 2, 3]);
+    expect([...selectKeySubset(exampleHistory(), { k: 3, r: 0.5, count: 4 }).indices]).toEqual([
+      0, 1, 2, 3,
+    ]);
   });
 
   it("weighs the latest group most with decayFrom 'latest' (the paper's text)", () => {
@@ -39,7 +45,9 @@ describe('key-subset scores', () => {
     const { scores, groupWeights } = keySubsetScores(exampleHistory(), options);
     expect([...groupWeights]).toEqual([0.25, 0.5, 3]);
     expect([...scores]).toEqual([0.75 + 1.5 + 3, 0.75, 1.5 + 3, 3]);
-    expect([...selectKeySubset(exampleHistory(), { ...options, count: 4 }).indices]).toEqual([0, 2, 3, 1]);
+    expect([...selectKeySubset(exampleHistory(), { ...options, count: 4 }).indices]).toEqual([
+      0, 2, 3, 1,
+    ]);
   });
 
   it("counts hard epochs (D1) in mode 'hard'", () => {
@@ -49,7 +57,9 @@ describe('key-subset scores', () => {
   });
 
   it('uses only the first `epochs` recorded epochs, and one group when k >= epochs', () => {
-    expect([...keySubsetScores(exampleHistory(), { k: 3, epochs: 3 }).scores]).toEqual([3, 3, 0, 0]);
+    expect([...keySubsetScores(exampleHistory(), { k: 3, epochs: 3 }).scores]).toEqual([
+      3, 3, 0, 0,
+    ]);
     // One partial group of 7 epochs scaled by 10 / 7.
     const single = keySubsetScores(exampleHistory(), { k: 10, r: 0.5 });
     expect([...single.groupWeights]).toEqual([10 / 7]);
@@ -93,14 +103,24 @@ describe('selectKeySubset', () => {
     const history = exampleHistory();
     expect(() => selectKeySubset(history, {})).toThrow('exactly one of `count` and `fraction`');
     expect(() => selectKeySubset(history, { count: 1, fraction: 0.5 })).toThrow('exactly one');
-    expect(() => selectKeySubset(history, { count: 5 })).toThrow('count must be an integer in [0, 4], got 5');
+    expect(() => selectKeySubset(history, { count: 5 })).toThrow(
+      'count must be an integer in [0, 4], got 5',
+    );
     expect(() => selectKeySubset(history, { fraction: 0 })).toThrow('fraction must be in (0, 1]');
-    expect(() => selectKeySubset(history, { count: 1, k: 0 })).toThrow('k must be a positive integer');
-    expect(() => selectKeySubset(history, { count: 1, r: -1 })).toThrow('r must be a positive number');
-    expect(() => selectKeySubset(history, { count: 1, epochs: 8 })).toThrow('epochs must be an integer in [1, 7]');
+    expect(() => selectKeySubset(history, { count: 1, k: 0 })).toThrow(
+      'k must be a positive integer',
+    );
+    expect(() => selectKeySubset(history, { count: 1, r: -1 })).toThrow(
+      'r must be a positive number',
+    );
+    expect(() => selectKeySubset(history, { count: 1, epochs: 8 })).toThrow(
+      'epochs must be an integer in [1, 7]',
+    );
     const keptOnly = new KeptHistory(4, { recordHard: false });
     keptOnly.appendEpochIndices([0]);
-    expect(() => selectKeySubset(keptOnly, { count: 1, mode: 'hard' })).toThrow('hard samples were not recorded');
+    expect(() => selectKeySubset(keptOnly, { count: 1, mode: 'hard' })).toThrow(
+      'hard samples were not recorded',
+    );
   });
 
   it('selects exactly n distinct samples, ranked, none outranked by a sample left out', () => {
@@ -109,10 +129,13 @@ describe('selectKeySubset', () => {
       .chain(({ size, epochs }) =>
         fc.record({
           size: fc.constant(size),
-          kept: fc.array(fc.uniqueArray(fc.integer({ min: 0, max: size - 1 }), { maxLength: size }), {
-            minLength: epochs,
-            maxLength: epochs,
-          }),
+          kept: fc.array(
+            fc.uniqueArray(fc.integer({ min: 0, max: size - 1 }), { maxLength: size }),
+            {
+              minLength: epochs,
+              maxLength: epochs,
+            },
+          ),
           n: fc.integer({ min: 0, max: size }),
           k: fc.integer({ min: 1, max: 6 }),
           r: fc.double({ min: 0.05, max: 2, noNaN: true }),
@@ -141,18 +164,28 @@ describe('selectKeySubset', () => {
 describe('rankByScore', () => {
   it('orders like a comparison sort by score descending, then index ascending', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(0, 0.5, 1, 1.618, 2.25, 7), { maxLength: 300 }), (values) => {
-        const scores = Float64Array.from(values);
-        const expected = Array.from(values, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
-        expect(Array.from(rankByScore(scores))).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.constantFrom(0, 0.5, 1, 1.618, 2.25, 7), { maxLength: 300 }),
+        (values) => {
+          const scores = Float64Array.from(values);
+          const expected = Array.from(values, (_, i) => i).sort(
+            (a, b) => scores[b]! - scores[a]! || a - b,
+          );
+          expect(Array.from(rankByScore(scores))).toEqual(expected);
+        },
+      ),
     );
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { maxLength: 300 }), (values) => {
-        const scores = Float64Array.from(values);
-        const expected = Array.from(values, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
-        expect(Array.from(rankByScore(scores))).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { maxLength: 300 }),
+        (values) => {
+          const scores = Float64Array.from(values);
+          const expected = Array.from(values, (_, i) => i).sort(
+            (a, b) => scores[b]! - scores[a]! || a - b,
+          );
+          expect(Array.from(rankByScore(scores))).toEqual(expected);
+        },
+      ),
     );
   });
 });

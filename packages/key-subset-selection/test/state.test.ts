@@ -5,7 +5,10 @@ function trainedSampler() {
   const sampler = new InfoBatchSampler({ size: 70, epochs: 6, seed: 4, pruneRatio: 0.4 });
   for (let epoch = 0; epoch < 3; epoch++) {
     const plan = sampler.planEpoch(epoch);
-    sampler.update(plan.indices, Array.from(plan.indices, (i) => ((i * 7919 + epoch) % 13) / 3));
+    sampler.update(
+      plan.indices,
+      Array.from(plan.indices, (i) => ((i * 7919 + epoch) % 13) / 3),
+    );
   }
   return sampler;
 }
@@ -44,7 +47,9 @@ describe('sampler state as JSON', () => {
     expect(() => InfoBatchSampler.fromJSON(saved(), { size: 70, seed: 5 })).toThrow(
       'option seed was 4 when saved, expected 5',
     );
-    expect(() => InfoBatchSampler.fromJSON(saved(), { size: 70, epochs: 6, pruneRatio: 0.4 })).not.toThrow();
+    expect(() =>
+      InfoBatchSampler.fromJSON(saved(), { size: 70, epochs: 6, pruneRatio: 0.4 }),
+    ).not.toThrow();
   });
 
   it('rejects malformed state, naming the field', () => {
@@ -57,10 +62,18 @@ describe('sampler state as JSON', () => {
     expect(broken((s) => (s['format'] = 'other'))).toThrow(`expected "${STATE_FORMAT}"`);
     expect(broken((s) => (s['version'] = 2))).toThrow('version 2 is not supported');
     expect(broken((s) => (s['plannedEpoch'] = 6))).toThrow('plannedEpoch 6 is not in [-1, 5]');
-    expect(broken((s) => (s['kept'] = (s['kept'] as string[]).slice(1)))).toThrow("'kept' holds 2 epochs, expected 3");
-    expect(broken((s) => (s['hard'] = [1]))).toThrow("field 'hard' must be a list of base64 strings");
-    expect(broken((s) => (s['scores'] = 'AAAAAA=='))).toThrow("field 'scores': holds 1 values, expected 70");
-    expect(broken((s) => ((s['options'] as Record<string, unknown>)['delta'] = 2))).toThrow('option delta must be in [0, 1]');
+    expect(broken((s) => (s['kept'] = (s['kept'] as string[]).slice(1)))).toThrow(
+      "'kept' holds 2 epochs, expected 3",
+    );
+    expect(broken((s) => (s['hard'] = [1]))).toThrow(
+      "field 'hard' must be a list of base64 strings",
+    );
+    expect(broken((s) => (s['scores'] = 'AAAAAA=='))).toThrow(
+      "field 'scores': holds 1 values, expected 70",
+    );
+    expect(broken((s) => ((s['options'] as Record<string, unknown>)['delta'] = 2))).toThrow(
+      'option delta must be in [0, 1]',
+    );
     expect(
       broken((s) => {
         const scores = new Float32Array(70).fill(Number.NaN);

@@ -4,9 +4,13 @@
 //   pnpm --filter @sparsify/tfjs-fast-kernels bench [-- --profile] [-- --skip-cpu]
 import { disableFastKernels, enableFastKernels } from '../src/enable';
 import { loadNativeBlas } from '../src/native_blas';
-import { tf } from '../test/backends';
-import { type BlockShape, blockGradients, blockStepFlops, makeBlockWeights } from '../test/transformer_block';
-import { seededValues } from '../test/backends';
+import { seededValues, tf } from '../test/backends';
+import {
+  type BlockShape,
+  blockGradients,
+  blockStepFlops,
+  makeBlockWeights,
+} from '../test/transformer_block';
 
 const shape: BlockShape = { batch: 16, tokens: 196, width: 256, heads: 4 };
 const flops = blockStepFlops(shape);
@@ -15,14 +19,25 @@ const args = new Set(process.argv.slice(2));
 interface Result {
   name: string;
   msPerStep: number;
+  /** Process CPU time per step: on a shared machine, closer to what an idle one would show. */
+  cpuMsPerStep: number;
   steps: number;
 }
 
-async function timeSteps(name: string, backend: 'cpu' | 'wasm', warmup: number, steps: number): Promise<Result> {
+async function timeSteps(
+  name: string,
+  backend: 'cpu' | 'wasm',
+  warmup: number,
+  steps: number,
+): Promise<Result> {
   await tf.setBackend(backend);
   await tf.ready();
   const weights = makeBlockWeights(tf, shape, 7);
-  const x = tf.tensor3d(seededValues(shape.batch * shape.tokens * shape.width, 3), [shape.batch, shape.tokens, shape.width]);
+  const x = tf.tensor3d(seededValues(shape.batch * shape.tokens * shape.width, 3), [
+    shape.batch,
+    shape.tokens,
+    shape.width,
+  ]);
   const step = () => {
     const { value, grads } = blockGradients(tf, shape, weights, x);
     value.dataSync();
@@ -30,18 +45,27 @@ async function timeSteps(name: string, backend: 'cpu' | 'wasm', warmup: number, 
   };
   for (let i = 0; i < warmup; i++) step();
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   for (let i = 0; i < steps; i++) step();
   const msPerStep = (performance.now() - start) / steps;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / steps;
   tf.dispose([x, ...Object.values(weights)]);
-  console.error(`  ${name}: ${msPerStep.toFixed(0)} ms/step (${steps} steps)`);
-  return { name, msPerStep, steps };
+  console.error(
+    `  ${name}: ${msPerStep.toFixed(0)} ms/step wall, ${cpuMsPerStep.toFixed(0)} ms CPU (${steps} steps)`,
+  );
+  return { name, msPerStep, cpuMsPerStep, steps };
 }
 
 /** Per-kernel time of one step, to see what dominates once matmul is fast. */
 async function profileStep(label: string): Promise<void> {
   await tf.setBackend('wasm');
   const weights = makeBlockWeights(tf, shape, 7);
-  const x = tf.tensor3d(seededValues(shape.batch * shape.tokens * shape.width, 3), [shape.batch, shape.tokens, shape.width]);
+  const x = tf.tensor3d(seededValues(shape.batch * shape.tokens * shape.width, 3), [
+    shape.batch,
+    shape.tokens,
+    shape.width,
+  ]);
   const info = await tf.profile(() => {
     const { value, grads } = blockGradients(tf, shape, weights, x);
     return [value, ...Object.values(grads)];
@@ -56,7 +80,9 @@ async function profileStep(label: string): Promise<void> {
   const total = [...byKernel.values()].reduce((sum, e) => sum + e.ms, 0);
   console.log(`\nPer-kernel time, one step, ${label} (total ${total.toFixed(0)} ms):`);
   console.log('| kernel | calls | ms | share |\n|---|---|---|---|');
-  for (const [name, { ms, calls }] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
+  for (const [name, { ms, calls }] of [...byKernel]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .slice(0, 15)) {
     console.log(`| ${name} | ${calls} | ${ms.toFixed(1)} | ${((100 * ms) / total).toFixed(1)}% |`);
   }
   tf.dispose([x, ...Object.values(weights)]);
@@ -92,7 +118,9 @@ async function measurePeaks(): Promise<{ wasm2d: number; blas: number | null }> 
 
 const results: Result[] = [];
 const peaks = await measurePeaks();
-console.error(`peaks: wasm 2-D matmul ${peaks.wasm2d.toFixed(1)} GFLOP/s, BLAS ${peaks.blas?.toFixed(1) ?? 'n/a'}`);
+console.error(
+  `peaks: wasm 2-D matmul ${peaks.wasm2d.toFixed(1)} GFLOP/s, BLAS ${peaks.blas?.toFixed(1) ?? 'n/a'}`,
+);
 if (!args.has('--skip-cpu')) results.push(await timeSteps('cpu (pure JS)', 'cpu', 0, 1));
 disableFastKernels();
 results.push(await timeSteps('wasm (stock)', 'wasm', 1, 2));
@@ -102,7 +130,14 @@ if (args.has('--profile')) await profileStep('wasm + fast kernels (XNNPACK)');
 const native = loadNativeBlas();
 if (native.loaded) {
   await enableFastKernels({ native: 'require' });
-  results.push(await timeSteps(`wasm + fast kernels + native BLAS (${native.blas.threads()} threads)`, 'wasm', 2, 5));
+  results.push(
+    await timeSteps(
+      `wasm + fast kernels + native BLAS (${native.blas.threads()} threads)`,
+      'wasm',
+      2,
+      5,
+    ),
+  );
   if (args.has('--profile')) await profileStep('native BLAS');
 } else {
   console.error(`native path: ${native.reason}`);
@@ -110,11 +145,19 @@ if (native.loaded) {
 
 const stock = results.find((r) => r.name === 'wasm (stock)');
 const peak = peaks.blas ?? peaks.wasm2d;
-console.log(`\nBlock step B=${shape.batch} N=${shape.tokens} D=${shape.width} H=${shape.heads}: ${(flops / 1e9).toFixed(2)} GFLOP`);
-console.log(`Peak reference: ${peak.toFixed(1)} GFLOP/s (${peaks.blas != null ? 'native sgemm 1024^3' : 'wasm 2-D matmul 1024^3'}); wasm 2-D matmul ${peaks.wasm2d.toFixed(1)} GFLOP/s`);
-console.log('| path | ms/step | GFLOP/s | x stock wasm | fraction of peak |\n|---|---|---|---|---|');
+console.log(
+  `\nBlock step B=${shape.batch} N=${shape.tokens} D=${shape.width} H=${shape.heads}: ${(flops / 1e9).toFixed(2)} GFLOP`,
+);
+console.log(
+  `Peak reference: ${peak.toFixed(1)} GFLOP/s (${peaks.blas != null ? 'native sgemm 1024^3' : 'wasm 2-D matmul 1024^3'}); wasm 2-D matmul ${peaks.wasm2d.toFixed(1)} GFLOP/s`,
+);
+console.log(
+  '| path | ms/step | GFLOP/s | x stock wasm | fraction of peak |\n|---|---|---|---|---|',
+);
 for (const r of results) {
   const rate = flops / 1e9 / (r.msPerStep / 1000);
   const speedup = stock == null ? 'n/a' : `${(stock.msPerStep / r.msPerStep).toFixed(1)}x`;
-  console.log(`| ${r.name} | ${r.msPerStep.toFixed(0)} | ${rate.toFixed(2)} | ${speedup} | ${((100 * rate) / peak).toFixed(1)}% |`);
+  console.log(
+    `| ${r.name} | ${r.msPerStep.toFixed(0)} | ${rate.toFixed(2)} | ${speedup} | ${((100 * rate) / peak).toFixed(1)}% |`,
+  );
 }

@@ -28,7 +28,18 @@ export function blasMatMul(
   const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
   if (aFollowsOutput(plan) && !transposeA) {
     const one = (offset: number) => Uint32Array.of(offset);
-    blas.sgemmBatch(heap, false, transposeB, plan.batchA * m, n, k, one(aOffset), one(bOffset), one(outOffset), biasOffset);
+    blas.sgemmBatch(
+      heap,
+      false,
+      transposeB,
+      plan.batchA * m,
+      n,
+      k,
+      one(aOffset),
+      one(bOffset),
+      one(outOffset),
+      biasOffset,
+    );
     return out;
   }
   const aOffsets = new Uint32Array(plan.batchOut);
@@ -39,6 +50,17 @@ export function blasMatMul(
     bOffsets[o] = bOffset + 4 * k * n * (plan.bSlice[o] as number);
     outOffsets[o] = outOffset + 4 * m * n * o;
   }
-  blas.sgemmBatch(heap, transposeA, transposeB, m, n, k, aOffsets, bOffsets, outOffsets, biasOffset);
+  blas.sgemmBatch(
+    heap,
+    transposeA,
+    transposeB,
+    m,
+    n,
+    k,
+    aOffsets,
+    bOffsets,
+    outOffsets,
+    biasOffset,
+  );
   return out;
 }

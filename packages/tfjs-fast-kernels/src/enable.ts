@@ -1,6 +1,13 @@
-import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import {
+  getKernel,
+  type KernelConfig,
+  registerKernel,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
+import { identityConfig } from './identity_kernel';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul_kernels';
 import { loadNativeBlas, type NativeBlas } from './native_blas';
+import { powConfig } from './pow_kernel';
 import { unsortedSegmentSumConfig } from './unsorted_segment_sum_kernel';
 
 export type NativeMode = 'auto' | 'off' | 'require';
@@ -45,21 +52,36 @@ function installKernel(config: KernelConfig, replaced: KernelConfig[]): void {
     replaced.push(stock);
     unregisterKernel(config.kernelName, config.backendName);
   }
-  registerKernel(config);
+  // The stock kernel stays our fallback, and tfjs-backend-wasm binds its C function in
+  // setupFunc, which the engine runs only for the config registered when the backend starts.
+  registerKernel({ ...config, setupFunc: config.setupFunc ?? stock?.setupFunc });
 }
 
-function nativeBlasFor(mode: NativeMode): { blas: NativeBlas | null; report: FastKernelsReport['native'] } {
+function nativeBlasFor(mode: NativeMode): {
+  blas: NativeBlas | null;
+  report: FastKernelsReport['native'];
+} {
   if (mode === 'off') {
-    return { blas: null, report: { mode, loaded: false, reason: "disabled by option native: 'off'", path: '' } };
+    return {
+      blas: null,
+      report: { mode, loaded: false, reason: "disabled by option native: 'off'", path: '' },
+    };
   }
   const load = loadNativeBlas();
   if (!load.loaded) {
-    if (mode === 'require') throw new Error(`tfjs-fast-kernels: native: 'require' but ${load.reason} (${load.path})`);
+    if (mode === 'require')
+      throw new Error(`tfjs-fast-kernels: native: 'require' but ${load.reason} (${load.path})`);
     return { blas: null, report: { mode, loaded: false, reason: load.reason, path: load.path } };
   }
   return {
     blas: load.blas,
-    report: { mode, loaded: true, reason: load.reason, path: load.path, threads: load.blas.threads() },
+    report: {
+      mode,
+      loaded: true,
+      reason: load.reason,
+      path: load.path,
+      threads: load.blas.threads(),
+    },
   };
 }
 
@@ -68,10 +90,14 @@ function nativeBlasFor(mode: NativeMode): { blas: NativeBlas | null; report: Fas
  * (import that package first). Calling it again with the same options returns the same
  * report; with a different `native` mode it re-routes the matmuls.
  */
-export async function enableFastKernels(options: FastKernelsOptions = {}): Promise<FastKernelsReport> {
+export async function enableFastKernels(
+  options: FastKernelsOptions = {},
+): Promise<FastKernelsReport> {
   const mode = options.native ?? 'auto';
   if (mode !== 'auto' && mode !== 'off' && mode !== 'require') {
-    throw new Error(`tfjs-fast-kernels enableFastKernels: options.native must be 'auto' | 'off' | 'require', got ${String(mode)}`);
+    throw new Error(
+      `tfjs-fast-kernels enableFastKernels: options.native must be 'auto' | 'off' | 'require', got ${String(mode)}`,
+    );
   }
   if (enabled != null && enabled.report.native.mode === mode) return enabled.report;
   const native = nativeBlasFor(mode);
@@ -79,7 +105,9 @@ export async function enableFastKernels(options: FastKernelsOptions = {}): Promi
 
   const stockBatchMatMul = getKernel('BatchMatMul', 'wasm');
   const stockFusedMatMul = getKernel('_FusedMatMul', 'wasm');
-  const wasmBackendRegistered = stockBatchMatMul != null && stockFusedMatMul != null;
+  const stockPow = getKernel('Pow', 'wasm');
+  const wasmBackendRegistered =
+    stockBatchMatMul != null && stockFusedMatMul != null && stockPow != null;
   const replaced: KernelConfig[] = [];
   const kernels: string[] = [];
   if (wasmBackendRegistered) {
@@ -88,7 +116,14 @@ export async function enableFastKernels(options: FastKernelsOptions = {}): Promi
       stockBatchMatMul: stockBatchMatMul.kernelFunc,
       stockFusedMatMul: stockFusedMatMul.kernelFunc,
     };
-    for (const config of [batchMatMulConfig(route), fusedMatMulConfig(route), unsortedSegmentSumConfig]) {
+    const configs = [
+      batchMatMulConfig(route),
+      fusedMatMulConfig(route),
+      unsortedSegmentSumConfig,
+      powConfig(stockPow.kernelFunc),
+      identityConfig,
+    ];
+    for (const config of configs) {
       installKernel(config, replaced);
       kernels.push(config.kernelName);
     }

@@ -1,8 +1,6 @@
 import {
   type _FusedMatMulAttrs,
-  type _FusedMatMulInputs,
   type BatchMatMulAttrs,
-  type BatchMatMulInputs,
   getKernel,
   type KernelConfig,
   type KernelFunc,
@@ -10,10 +8,11 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { blasMatMul } from './blas_matmul';
+import { requiredInput } from './kernel_inputs';
 import { type MatMulPlan, planMatMul } from './matmul_plan';
 import type { NativeBlas } from './native_blas';
 import { asWasmHeapBackend, type WasmHeapBackend } from './wasm_heap';
-import { ClampActivation, xnnpackMatMul } from './xnnpack_matmul';
+import { type ClampActivation, clampActivation, xnnpackMatMul } from './xnnpack_matmul';
 
 type Activation = NonNullable<_FusedMatMulAttrs['activation']>;
 
@@ -37,7 +36,11 @@ function runKernel(
 }
 
 /** Applies `f` to `x` and frees `x`, which is an intermediate this kernel owns. */
-function replace(backend: WasmHeapBackend, x: TensorInfo, f: (x: TensorInfo) => TensorInfo): TensorInfo {
+function replace(
+  backend: WasmHeapBackend,
+  x: TensorInfo,
+  f: (x: TensorInfo) => TensorInfo,
+): TensorInfo {
   const y = f(x);
   backend.disposeData(x.dataId);
   return y;
@@ -62,18 +65,39 @@ function applyActivation(
     case 'sigmoid':
       return replace(backend, x, (v) => runKernel(backend, 'Sigmoid', { x: v }));
     case 'leakyrelu':
-      return replace(backend, x, (v) => runKernel(backend, 'LeakyRelu', { x: v }, { alpha: leakyreluAlpha ?? 0.2 }));
+      return replace(backend, x, (v) =>
+        runKernel(backend, 'LeakyRelu', { x: v }, { alpha: leakyreluAlpha ?? 0.2 }),
+      );
     case 'prelu': {
-      if (prelu == null) throw new Error('tfjs-fast-kernels _FusedMatMul: prelu activation needs preluActivationWeights');
+      if (prelu == null)
+        throw new Error(
+          'tfjs-fast-kernels _FusedMatMul: prelu activation needs preluActivationWeights',
+        );
       return replace(backend, x, (v) => runKernel(backend, 'Prelu', { x: v, alpha: prelu }));
     }
     default:
-      throw new Error(`tfjs-fast-kernels _FusedMatMul: unknown activation '${activation as string}'`);
+      throw new Error(
+        `tfjs-fast-kernels _FusedMatMul: unknown activation '${activation as string}'`,
+      );
   }
 }
 
+function clampActivationOf(activation: Activation): ClampActivation | null {
+  if (activation === 'linear' || activation === 'relu' || activation === 'relu6') {
+    return clampActivation[activation];
+  }
+  return null;
+}
+
 function isFastPathCase(a: TensorInfo, b: TensorInfo, plan: MatMulPlan): boolean {
-  return a.dtype === 'float32' && b.dtype === 'float32' && plan.m > 0 && plan.n > 0 && plan.k > 0 && plan.batchOut > 0;
+  return (
+    a.dtype === 'float32' &&
+    b.dtype === 'float32' &&
+    plan.m > 0 &&
+    plan.n > 0 &&
+    plan.k > 0 &&
+    plan.batchOut > 0
+  );
 }
 
 /**
@@ -94,27 +118,44 @@ function fusedProduct(
   prelu: TensorInfo | undefined,
   leakyreluAlpha: number | undefined,
 ): TensorInfo {
-  const biasFuses = bias != null && bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === plan.n;
+  const biasFuses =
+    bias != null && bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === plan.n;
   const biasAfter = bias != null && !biasFuses ? bias : null;
   let product: TensorInfo;
   let activationDone = false;
   if (route.blas != null) {
-    product = blasMatMul(backend, route.blas, a, b, transposeA, transposeB, plan, biasFuses ? (bias ?? null) : null);
+    product = blasMatMul(
+      backend,
+      route.blas,
+      a,
+      b,
+      transposeA,
+      transposeB,
+      plan,
+      biasFuses ? (bias ?? null) : null,
+    );
   } else {
-    const clampable = biasAfter == null && (activation === 'relu' || activation === 'relu6' || activation === 'linear');
-    const clamp = !clampable
-      ? ClampActivation.Linear
-      : activation === 'relu'
-        ? ClampActivation.Relu
-        : activation === 'relu6'
-          ? ClampActivation.Relu6
-          : ClampActivation.Linear;
-    activationDone = clampable;
+    // The clamp acts on the GEMM output, so it can only stand in for the activation when
+    // no bias is left to add afterwards.
+    const clamp = biasAfter == null ? clampActivationOf(activation) : null;
+    activationDone = clamp != null;
     const biasId = biasFuses && bias != null ? (backend.dataIdMap.get(bias.dataId)?.id ?? 0) : 0;
-    product = xnnpackMatMul(backend, a, b, transposeA, transposeB, plan, biasId, clamp);
+    product = xnnpackMatMul(
+      backend,
+      a,
+      b,
+      transposeA,
+      transposeB,
+      plan,
+      biasId,
+      clamp ?? clampActivation.linear,
+    );
   }
-  if (biasAfter != null) product = replace(backend, product, (v) => runKernel(backend, 'Add', { a: v, b: biasAfter }));
-  return activationDone ? product : applyActivation(backend, product, activation, prelu, leakyreluAlpha);
+  if (biasAfter != null)
+    product = replace(backend, product, (v) => runKernel(backend, 'Add', { a: v, b: biasAfter }));
+  return activationDone
+    ? product
+    : applyActivation(backend, product, activation, prelu, leakyreluAlpha);
 }
 
 export function batchMatMulConfig(route: MatMulRoute): KernelConfig {
@@ -122,12 +163,26 @@ export function batchMatMulConfig(route: MatMulRoute): KernelConfig {
     kernelName: 'BatchMatMul',
     backendName: 'wasm',
     kernelFunc: (args) => {
-      const { a, b } = args.inputs as unknown as BatchMatMulInputs;
+      const a = requiredInput(args.inputs, 'a', 'BatchMatMul');
+      const b = requiredInput(args.inputs, 'b', 'BatchMatMul');
       const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
       const backend = asWasmHeapBackend(args.backend);
       const plan = planMatMul(a.shape, b.shape, transposeA, transposeB);
-      if (typeof backend === 'string' || !isFastPathCase(a, b, plan)) return route.stockBatchMatMul(args);
-      return fusedProduct(backend, route, plan, a, b, transposeA, transposeB, undefined, 'linear', undefined, undefined);
+      if (typeof backend === 'string' || !isFastPathCase(a, b, plan))
+        return route.stockBatchMatMul(args);
+      return fusedProduct(
+        backend,
+        route,
+        plan,
+        a,
+        b,
+        transposeA,
+        transposeB,
+        undefined,
+        'linear',
+        undefined,
+        undefined,
+      );
     },
   };
 }
@@ -137,11 +192,15 @@ export function fusedMatMulConfig(route: MatMulRoute): KernelConfig {
     kernelName: '_FusedMatMul',
     backendName: 'wasm',
     kernelFunc: (args) => {
-      const { a, b, bias, preluActivationWeights } = args.inputs as unknown as _FusedMatMulInputs;
-      const { transposeA, transposeB, activation, leakyreluAlpha } = args.attrs as unknown as _FusedMatMulAttrs;
+      const a = requiredInput(args.inputs, 'a', '_FusedMatMul');
+      const b = requiredInput(args.inputs, 'b', '_FusedMatMul');
+      const { bias, preluActivationWeights } = args.inputs;
+      const { transposeA, transposeB, activation, leakyreluAlpha } =
+        args.attrs as unknown as _FusedMatMulAttrs;
       const backend = asWasmHeapBackend(args.backend);
       const plan = planMatMul(a.shape, b.shape, transposeA, transposeB);
-      if (typeof backend === 'string' || !isFastPathCase(a, b, plan)) return route.stockFusedMatMul(args);
+      if (typeof backend === 'string' || !isFastPathCase(a, b, plan))
+        return route.stockFusedMatMul(args);
       return fusedProduct(
         backend,
         route,

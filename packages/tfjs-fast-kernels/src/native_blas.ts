@@ -24,12 +24,18 @@ export type NativeLoad =
   | { loaded: false; path: string; reason: string };
 
 /** src/ and dist/ both sit one level below the package root, so this works from either. */
-export const nativeAddonPath = fileURLToPath(new URL('../native/build/blas_matmul.node', import.meta.url));
+export const nativeAddonPath = fileURLToPath(
+  new URL('../native/build/blas_matmul.node', import.meta.url),
+);
 
 /** Loads the addon if it was built and its BLAS library resolves; never throws. */
 export function loadNativeBlas(path: string = nativeAddonPath): NativeLoad {
   if (!existsSync(path)) {
-    return { loaded: false, path, reason: 'addon not built (run `pnpm build:native` with a CBLAS installed)' };
+    return {
+      loaded: false,
+      path,
+      reason: 'addon not built (run `pnpm build:native` with a CBLAS installed)',
+    };
   }
   try {
     const blas = createRequire(import.meta.url)(path) as NativeBlas;
@@ -38,6 +44,10 @@ export function loadNativeBlas(path: string = nativeAddonPath): NativeLoad {
     }
     return { loaded: true, path, blas, reason: 'addon loaded' };
   } catch (error) {
-    return { loaded: false, path, reason: `addon failed to load: ${(error as Error).message.split('\n')[0]}` };
+    return {
+      loaded: false,
+      path,
+      reason: `addon failed to load: ${(error as Error).message.split('\n')[0]}`,
+    };
   }
 }

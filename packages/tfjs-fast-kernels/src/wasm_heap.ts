@@ -9,6 +9,7 @@ export interface WasmHeapBackend {
   dataIdMap: { get(dataId: DataId): { id: number; memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: string): TensorInfo;
   disposeData(dataId: DataId, force?: boolean): boolean;
+  incRef(dataId: DataId): void;
   wasm: WasmModule;
 }
 
@@ -29,20 +30,30 @@ export function asWasmHeapBackend(backend: unknown): WasmHeapBackend | string {
   if (typeof candidate.dataIdNextNumber !== 'number') return 'backend has no dataIdNextNumber';
   if (typeof candidate.dataIdMap?.get !== 'function') return 'backend has no dataIdMap';
   if (typeof candidate.makeOutput !== 'function') return 'backend has no makeOutput';
+  if (typeof candidate.incRef !== 'function') return 'backend has no incRef';
   const wasm = candidate.wasm;
   if (wasm == null || typeof wasm.cwrap !== 'function' || !(wasm.HEAPU8 instanceof Uint8Array)) {
     return 'backend has no emscripten module';
   }
-  if (typeof wasm.tfjs?.registerTensor !== 'function' || typeof wasm.tfjs.disposeData !== 'function') {
+  if (
+    typeof wasm.tfjs?.registerTensor !== 'function' ||
+    typeof wasm.tfjs.disposeData !== 'function'
+  ) {
     return 'backend module has no registerTensor/disposeData';
   }
   return candidate as WasmHeapBackend;
 }
 
 /** The wasm-side id and byte offset of a tensor's data. */
-export function heapAddress(backend: WasmHeapBackend, info: TensorInfo): { id: number; offset: number } {
+export function heapAddress(
+  backend: WasmHeapBackend,
+  info: TensorInfo,
+): { id: number; offset: number } {
   const data = backend.dataIdMap.get(info.dataId);
-  if (data == null) throw new Error(`tfjs-fast-kernels: tensor of shape [${info.shape}] is not on the wasm backend`);
+  if (data == null)
+    throw new Error(
+      `tfjs-fast-kernels: tensor of shape [${info.shape}] is not on the wasm backend`,
+    );
   return { id: data.id, offset: data.memoryOffset };
 }
 

@@ -3,11 +3,8 @@ import { aFollowsOutput, type MatMulPlan } from './matmul_plan';
 import { heapAddress, registerView, releaseView, type WasmHeapBackend } from './wasm_heap';
 
 /** Activations XNNPACK applies as an output clamp (codes of tfjs-backend-wasm's FusableActivation). */
-export const enum ClampActivation {
-  Linear = 0,
-  Relu = 1,
-  Relu6 = 2,
-}
+export const clampActivation = { linear: 0, relu: 1, relu6: 2 } as const;
+export type ClampActivation = (typeof clampActivation)[keyof typeof clampActivation];
 
 type FusedMatMulFn = (
   aId: number,
@@ -58,12 +55,17 @@ function shapeBytes(shape: number[]): Uint8Array {
 /** Swaps the last two axes with the wasm backend's own Transpose kernel. */
 function transposeLastTwo(backend: WasmHeapBackend, x: TensorInfo): TensorInfo {
   const transpose = getKernel('Transpose', 'wasm');
-  if (transpose == null) throw new Error('tfjs-fast-kernels: the wasm backend has no Transpose kernel');
+  if (transpose == null)
+    throw new Error('tfjs-fast-kernels: the wasm backend has no Transpose kernel');
   const rank = x.shape.length;
   const perm = [...Array(rank).keys()];
   perm[rank - 2] = rank - 1;
   perm[rank - 1] = rank - 2;
-  return transpose.kernelFunc({ inputs: { x }, backend: backend as never, attrs: { perm } }) as TensorInfo;
+  return transpose.kernelFunc({
+    inputs: { x },
+    backend: backend as never,
+    attrs: { perm },
+  }) as TensorInfo;
 }
 
 /**
@@ -112,7 +114,11 @@ export function xnnpackMatMul(
     const bShape = shapeBytes([1, k, n]);
     const sharedB = plan.batchB === 1;
     for (let o = 0; o < plan.batchOut; o++) {
-      const aId = registerView(backend, aAddress.offset + 4 * m * k * (plan.aSlice[o] as number), m * k);
+      const aId = registerView(
+        backend,
+        aAddress.offset + 4 * m * k * (plan.aSlice[o] as number),
+        m * k,
+      );
       const bId = sharedB
         ? bAddress.id
         : registerView(backend, bAddress.offset + 4 * k * n * (plan.bSlice[o] as number), k * n);

@@ -17,15 +17,27 @@ export function seededValues(size: number, seed: number): Float32Array {
   return values;
 }
 
+/** Largest elementwise gap; NaN in both places counts as equal, NaN in one as infinitely far. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
   let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      if (Number.isNaN(x) !== Number.isNaN(y)) return Number.POSITIVE_INFINITY;
+      continue;
+    }
+    worst = Math.max(worst, Math.abs(x - y));
+  }
   return worst;
 }
 
 /** Evaluates `fn` on `backend` and returns the values; the tensors it made are freed. */
-export async function valuesOn(backend: 'cpu' | 'wasm', fn: () => tf.Tensor): Promise<Float32Array> {
+export async function valuesOn(
+  backend: 'cpu' | 'wasm',
+  fn: () => tf.Tensor,
+): Promise<Float32Array> {
   await tf.setBackend(backend);
   const result = tf.tidy(fn);
   // Read outside tidy: tidy would walk a returned typed array element by element.

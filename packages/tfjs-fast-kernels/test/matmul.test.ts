@@ -29,7 +29,12 @@ function broadcastBatch(x: number[], y: number[]): number[] {
 }
 
 /** The cpu backend only broadcasts one side, so its operands are broadcast explicitly. */
-function cpuReference(p: Product, a: tf.Tensor, b: tf.Tensor, fused?: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) {
+function cpuReference(
+  p: Product,
+  a: tf.Tensor,
+  b: tf.Tensor,
+  fused?: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+) {
   const batch = broadcastBatch(p.batchA, p.batchB);
   const aFull = tf.broadcastTo(a, [...batch, ...a.shape.slice(-2)]);
   const bFull = tf.broadcastTo(b, [...batch, ...b.shape.slice(-2)]);
@@ -50,7 +55,14 @@ const layouts: Array<Omit<Product, 'transposeA' | 'transposeB'> & { name: string
   { name: '2-D', batchA: [], batchB: [], m: 5, k: 7, n: 3 },
   { name: 'batch of one', batchA: [1], batchB: [1], m: 6, k: 9, n: 5 },
   { name: 'equal batches', batchA: [3], batchB: [3], m: 4, k: 6, n: 7 },
-  { name: 'batch of A against 2-D weights (one tall GEMM)', batchA: [2, 3], batchB: [], m: 5, k: 6, n: 9 },
+  {
+    name: 'batch of A against 2-D weights (one tall GEMM)',
+    batchA: [2, 3],
+    batchB: [],
+    m: 5,
+    k: 6,
+    n: 9,
+  },
   { name: 'batch of A against batch-1 weights', batchA: [4], batchB: [1], m: 3, k: 10, n: 6 },
   { name: '2-D A against a batch of B', batchA: [], batchB: [3], m: 7, k: 5, n: 2 },
   { name: 'broadcast on both sides', batchA: [2, 1], batchB: [1, 3], m: 3, k: 5, n: 6 },
@@ -68,74 +80,110 @@ const transposes = [
 const activations = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'] as const;
 
 for (const engine of engines) {
-  describe.skipIf(!engine.available)(`BatchMatMul and _FusedMatMul on wasm, ${engine.name}${engine.reason}`, () => {
-    beforeAll(async () => {
-      const report = await enableFastKernels({ native: engine.native });
-      expect(report.matmulEngine).toBe(engine.native === 'off' ? 'xnnpack' : 'native-blas');
-    });
+  describe.skipIf(!engine.available)(
+    `BatchMatMul and _FusedMatMul on wasm, ${engine.name}${engine.reason}`,
+    () => {
+      beforeAll(async () => {
+        const report = await enableFastKernels({ native: engine.native });
+        expect(report.matmulEngine).toBe(engine.native === 'off' ? 'xnnpack' : 'native-blas');
+      });
 
-    for (const layout of layouts) {
-      for (const [transposeA, transposeB] of transposes) {
-        it(`matches cpu: ${layout.name}, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
-          const { gap, scale } = await matMulGap({ ...layout, transposeA, transposeB }, 11);
-          expect(gap).toBeLessThan(1e-5 * scale * layout.k);
-        });
+      for (const layout of layouts) {
+        for (const [transposeA, transposeB] of transposes) {
+          it(`matches cpu: ${layout.name}, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+            const { gap, scale } = await matMulGap({ ...layout, transposeA, transposeB }, 11);
+            expect(gap).toBeLessThan(1e-5 * scale * layout.k);
+          });
+        }
       }
-    }
 
-    it('matches cpu for random shapes, transposes and batches', async () => {
-      const batches = fc.constantFrom<[number[], number[]]>([[], []], [[2], [2]], [[3], []], [[], [2]], [[1], [3]], [[2, 2], [1]]);
-      const dim = fc.integer({ min: 1, max: 12 });
-      await fc.assert(
-        fc.asyncProperty(batches, dim, dim, dim, fc.boolean(), fc.boolean(), fc.nat(1000), async ([batchA, batchB], m, k, n, tA, tB, seed) => {
-          const { gap, scale } = await matMulGap({ batchA, batchB, m, k, n, transposeA: tA, transposeB: tB }, seed);
-          expect(gap).toBeLessThan(1e-5 * scale * k);
-        }),
-        { numRuns: 40, seed: 42 },
-      );
-    });
+      it('matches cpu for random shapes, transposes and batches', async () => {
+        const batches = fc.constantFrom<[number[], number[]]>(
+          [[], []],
+          [[2], [2]],
+          [[3], []],
+          [[], [2]],
+          [[1], [3]],
+          [[2, 2], [1]],
+        );
+        const dim = fc.integer({ min: 1, max: 12 });
+        await fc.assert(
+          fc.asyncProperty(
+            batches,
+            dim,
+            dim,
+            dim,
+            fc.boolean(),
+            fc.boolean(),
+            fc.nat(1000),
+            async ([batchA, batchB], m, k, n, tA, tB, seed) => {
+              const { gap, scale } = await matMulGap(
+                { batchA, batchB, m, k, n, transposeA: tA, transposeB: tB },
+                seed,
+              );
+              expect(gap).toBeLessThan(1e-5 * scale * k);
+            },
+          ),
+          { numRuns: 40, seed: 42 },
+        );
+      });
 
-    for (const activation of activations) {
-      for (const biasShape of [null, 'row', 'matrix'] as const) {
-        it(`fused matMul matches cpu: activation=${activation}, bias=${biasShape ?? 'none'}`, async () => {
-          const p: Product = { batchA: [3], batchB: [], m: 6, k: 5, n: 7, transposeA: true, transposeB: false };
-          const shapes = storedShapes(p);
-          const aValues = seededValues(sizeOf(shapes.a), 5);
-          const bValues = seededValues(sizeOf(shapes.b), 6);
-          const biasDims = biasShape === 'row' ? [p.n] : biasShape === 'matrix' ? [p.m, p.n] : null;
-          const biasValues = biasDims == null ? null : seededValues(sizeOf(biasDims), 7);
-          const preluValues = seededValues(p.n, 8);
-          const fused = (a: tf.Tensor, b: tf.Tensor) =>
-            tf.fused.matMul({
-              a,
-              b,
-              transposeA: p.transposeA,
-              transposeB: p.transposeB,
-              bias: biasValues == null || biasDims == null ? undefined : tf.tensor(biasValues, biasDims),
-              activation,
-              preluActivationWeights: activation === 'prelu' ? tf.tensor1d(preluValues) : undefined,
-              leakyreluAlpha: 0.15,
-            });
-          const make = () => [tf.tensor(aValues, shapes.a), tf.tensor(bValues, shapes.b)] as const;
-          const expected = await valuesOn('cpu', () => cpuReference(p, ...make(), fused));
-          const actual = await valuesOn('wasm', () => fused(...make()));
-          expect(maxAbsDiff(expected, actual)).toBeLessThan(1e-5 * p.k);
-        });
+      for (const activation of activations) {
+        for (const biasShape of [null, 'row', 'matrix'] as const) {
+          it(`fused matMul matches cpu: activation=${activation}, bias=${biasShape ?? 'none'}`, async () => {
+            const p: Product = {
+              batchA: [3],
+              batchB: [],
+              m: 6,
+              k: 5,
+              n: 7,
+              transposeA: true,
+              transposeB: false,
+            };
+            const shapes = storedShapes(p);
+            const aValues = seededValues(sizeOf(shapes.a), 5);
+            const bValues = seededValues(sizeOf(shapes.b), 6);
+            const biasDims =
+              biasShape === 'row' ? [p.n] : biasShape === 'matrix' ? [p.m, p.n] : null;
+            const biasValues = biasDims == null ? null : seededValues(sizeOf(biasDims), 7);
+            const preluValues = seededValues(p.n, 8);
+            const fused = (a: tf.Tensor, b: tf.Tensor) =>
+              tf.fused.matMul({
+                a,
+                b,
+                transposeA: p.transposeA,
+                transposeB: p.transposeB,
+                bias:
+                  biasValues == null || biasDims == null
+                    ? undefined
+                    : tf.tensor(biasValues, biasDims),
+                activation,
+                preluActivationWeights:
+                  activation === 'prelu' ? tf.tensor1d(preluValues) : undefined,
+                leakyreluAlpha: 0.15,
+              });
+            const make = () =>
+              [tf.tensor(aValues, shapes.a), tf.tensor(bValues, shapes.b)] as const;
+            const expected = await valuesOn('cpu', () => cpuReference(p, ...make(), fused));
+            const actual = await valuesOn('wasm', () => fused(...make()));
+            expect(maxAbsDiff(expected, actual)).toBeLessThan(1e-5 * p.k);
+          });
+        }
       }
-    }
 
-    it('frees every intermediate (transposed copies, heap views)', async () => {
-      await tf.setBackend('wasm');
-      const a = tf.tensor(seededValues(2 * 9 * 4, 1), [2, 9, 4]);
-      const b = tf.tensor(seededValues(2 * 5 * 9, 2), [2, 5, 9]);
-      const run = () => tf.tidy(() => tf.matMul(a, b, true, true).sum());
-      run().dispose();
-      const dataIds = tf.engine().backend.numDataIds();
-      const tensors = tf.memory().numTensors;
-      for (let i = 0; i < 3; i++) run().dispose();
-      expect(tf.engine().backend.numDataIds()).toBe(dataIds);
-      expect(tf.memory().numTensors).toBe(tensors);
-      tf.dispose([a, b]);
-    });
-  });
+      it('frees every intermediate (transposed copies, heap views)', async () => {
+        await tf.setBackend('wasm');
+        const a = tf.tensor(seededValues(2 * 9 * 4, 1), [2, 9, 4]);
+        const b = tf.tensor(seededValues(2 * 5 * 9, 2), [2, 5, 9]);
+        const run = () => tf.tidy(() => tf.matMul(a, b, true, true).sum());
+        run().dispose();
+        const dataIds = tf.engine().backend.numDataIds();
+        const tensors = tf.memory().numTensors;
+        for (let i = 0; i < 3; i++) run().dispose();
+        expect(tf.engine().backend.numDataIds()).toBe(dataIds);
+        expect(tf.memory().numTensors).toBe(tensors);
+        tf.dispose([a, b]);
+      });
+    },
+  );
 }

@@ -14,9 +14,13 @@ export interface BlockShape {
 export type BlockWeights = Record<string, tfType.Variable>;
 
 /** Plain arrays for every weight, so each backend builds identical variables. */
-export function blockWeightValues(shape: BlockShape, seed: number): Record<string, { values: Float32Array; shape: number[] }> {
+export function blockWeightValues(
+  shape: BlockShape,
+  seed: number,
+): Record<string, { values: Float32Array; shape: number[] }> {
   const d = shape.width;
-  const scaled = (size: number, s: number, scale: number) => seededValues(size, seed + s).map((v) => v * scale);
+  const scaled = (size: number, s: number, scale: number) =>
+    seededValues(size, seed + s).map((v) => v * scale);
   const ones = (size: number, s: number) => scaled(size, s, 0.1).map((v) => 1 + v);
   return {
     ln1Gain: { values: ones(d, 1), shape: [d] },
@@ -50,7 +54,12 @@ function w(weights: BlockWeights, name: string): tfType.Tensor {
   return v;
 }
 
-function layerNorm(tf: Tf, x: tfType.Tensor, gain: tfType.Tensor, bias: tfType.Tensor): tfType.Tensor {
+function layerNorm(
+  tf: Tf,
+  x: tfType.Tensor,
+  gain: tfType.Tensor,
+  bias: tfType.Tensor,
+): tfType.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), gain), bias);
 }
@@ -61,18 +70,29 @@ function gelu(tf: Tf, x: tfType.Tensor): tfType.Tensor {
 }
 
 /** The block as the encoder writes it: weights folded to 2-D products, heads as a rank-4 batch. */
-export function blockForward(tf: Tf, shape: BlockShape, weights: BlockWeights, x: tfType.Tensor3D): tfType.Tensor3D {
+export function blockForward(
+  tf: Tf,
+  shape: BlockShape,
+  weights: BlockWeights,
+  x: tfType.Tensor3D,
+): tfType.Tensor3D {
   const { batch: b, tokens: n, width: d, heads: h } = shape;
   const headDim = d / h;
   const rows = tf.reshape(x, [b * n, d]);
   const normed = layerNorm(tf, rows, w(weights, 'ln1Gain'), w(weights, 'ln1Bias'));
   const qkv = tf.add(tf.matMul(normed, w(weights, 'qkv')), w(weights, 'qkvBias'));
-  const [q, k, v] = tf.split(qkv, 3, 1).map((part) => tf.transpose(tf.reshape(part, [b, n, h, headDim]), [0, 2, 1, 3]));
-  if (q == null || k == null || v == null) throw new Error('transformer_block: split returned fewer than 3 parts');
+  const [q, k, v] = tf
+    .split(qkv, 3, 1)
+    .map((part) => tf.transpose(tf.reshape(part, [b, n, h, headDim]), [0, 2, 1, 3]));
+  if (q == null || k == null || v == null)
+    throw new Error('transformer_block: split returned fewer than 3 parts');
   const scores = tf.matMul(tf.mul(q, 1 / Math.sqrt(headDim)), k, false, true);
   const context = tf.matMul(tf.softmax(scores), v);
   const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [b * n, d]);
-  const attended = tf.add(rows, tf.add(tf.matMul(merged, w(weights, 'proj')), w(weights, 'projBias')));
+  const attended = tf.add(
+    rows,
+    tf.add(tf.matMul(merged, w(weights, 'proj')), w(weights, 'projBias')),
+  );
   const normed2 = layerNorm(tf, attended, w(weights, 'ln2Gain'), w(weights, 'ln2Bias'));
   const hidden = gelu(tf, tf.add(tf.matMul(normed2, w(weights, 'fc1')), w(weights, 'fc1Bias')));
   const out = tf.add(attended, tf.add(tf.matMul(hidden, w(weights, 'fc2')), w(weights, 'fc2Bias')));
@@ -86,12 +106,15 @@ export function blockGradients(
   weights: BlockWeights,
   x: tfType.Tensor3D,
 ): { value: tfType.Scalar; grads: Record<string, tfType.Tensor> } {
-  return tf.variableGrads(() => tf.mean(tf.square(blockForward(tf, shape, weights, x))) as tfType.Scalar);
+  return tf.variableGrads(
+    () => tf.mean(tf.square(blockForward(tf, shape, weights, x))) as tfType.Scalar,
+  );
 }
 
 /** Multiply-adds x 2 of one forward + backward pass (the backward costs two products per forward one). */
 export function blockStepFlops({ batch: b, tokens: n, width: d }: BlockShape): number {
   const rows = b * n;
-  const forward = 2 * rows * d * (3 * d) + 2 * 2 * b * n * n * d + 2 * rows * d * d + 2 * 2 * rows * d * (4 * d);
+  const forward =
+    2 * rows * d * (3 * d) + 2 * 2 * b * n * n * d + 2 * rows * d * d + 2 * 2 * rows * d * (4 * d);
   return 3 * forward;
 }

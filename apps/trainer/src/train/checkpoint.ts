@@ -80,6 +80,9 @@ export async function saveCheckpoint(
     }
     // getWeights() creates a fresh scalar for the iteration count.
     weights[0]?.tensor.dispose();
+    for (const [name, accumulator] of Object.entries(adamPowers(optimizer))) {
+      arrays.set(`${OPTIMIZER_PREFIX}${name}`, await tensorToArray(accumulator));
+    }
   }
   const { order, ...rest } = state;
   if (order) {
@@ -92,6 +95,16 @@ export async function saveCheckpoint(
     optimizer: JSON.stringify(optimizerNames),
   });
   writeFileAtomic(path, bytes);
+}
+
+/**
+ * Adam's running beta1^t and beta2^t. setWeights() recomputes them as pow(beta, t), which
+ * differs in the last bits from the product accumulated step by step; saving them makes
+ * a resumed run bit-identical to an uninterrupted one.
+ */
+function adamPowers(optimizer: tf.Optimizer): Record<string, tf.Variable> {
+  const { accBeta1, accBeta2 } = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  return accBeta1 && accBeta2 ? { accBeta1, accBeta2 } : {};
 }
 
 /** Loads parameters into `parameters` (names and shapes checked) and the optimizer state. */
@@ -120,6 +133,10 @@ export async function loadCheckpoint(
     });
     if (weights.length > 0) await optimizer.setWeights(weights);
     for (const weight of weights) weight.tensor.dispose();
+    for (const [name, accumulator] of Object.entries(adamPowers(optimizer))) {
+      const stored = file.tensors.get(`${OPTIMIZER_PREFIX}${name}`);
+      if (stored) accumulator.assign(tf.scalar(stored.data[0] ?? 0));
+    }
   }
   const state = JSON.parse(file.metadata.state ?? '{}') as Omit<LoopState, 'order'>;
   const indices = file.tensors.get('order.indices');

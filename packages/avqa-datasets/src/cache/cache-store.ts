@@ -1,7 +1,7 @@
-import { readFile, rename, rm, stat, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MediaFiles } from '../media/decode.js';
 import { float16ToNumber, numberToFloat16 } from '../features/float16.js';
+import type { MediaFiles } from '../media/decode.js';
 import { CacheEntryError, decodeCacheEntry, encodeCacheEntry } from './entry-format.js';
 import { preprocessVideo } from './preprocess-video.js';
 import { type PreprocessSettings, settingsHash } from './settings.js';
@@ -11,7 +11,11 @@ import type { VideoSample } from './video-sample.js';
 export type CacheOutcome = 'cached' | 'built' | 'rebuilt';
 
 /** `<cacheDir>/<settings hash>/<videoId>.avqc`: different settings never share a file. */
-export function cacheEntryPath(cacheDir: string, videoId: string, settings: PreprocessSettings): string {
+export function cacheEntryPath(
+  cacheDir: string,
+  videoId: string,
+  settings: PreprocessSettings,
+): string {
   return join(cacheDir, settingsHash(settings), `${videoId}.avqc`);
 }
 
@@ -38,8 +42,10 @@ export async function readCacheEntry(
     throw error;
   }
   const { header, sample } = decodeCacheEntry(bytes, path);
-  if (header.videoId !== expected.videoId) throw new CacheEntryError(path, 'stale', `holds video ${header.videoId}`);
-  if (header.settingsHash !== expected.settingsHash) throw new CacheEntryError(path, 'stale', 'settings changed');
+  if (header.videoId !== expected.videoId)
+    throw new CacheEntryError(path, 'stale', `holds video ${header.videoId}`);
+  if (header.settingsHash !== expected.settingsHash)
+    throw new CacheEntryError(path, 'stale', 'settings changed');
   if (expected.source !== undefined && header.source !== expected.source) {
     throw new CacheEntryError(path, 'stale', 'source media changed');
   }
@@ -79,7 +85,12 @@ export async function loadOrBuildCacheEntry(
   const sample = await preprocessVideo(media, settings);
   await writeCacheEntry(
     path,
-    encodeCacheEntry(sample, { videoId, settingsHash: hash, source, audioDtype: settings.audioDtype }),
+    encodeCacheEntry(sample, {
+      videoId,
+      settingsHash: hash,
+      source,
+      audioDtype: settings.audioDtype,
+    }),
   );
   // A fresh build returns exactly what later reads of the entry will return.
   if (settings.audioDtype === 'float16') roundToFloat16(sample.audio.data);

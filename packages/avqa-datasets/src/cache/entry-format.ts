@@ -75,18 +75,25 @@ export function encodeCacheEntry(
 }
 
 /** Reads only the header (to check staleness without verifying the payload). */
-export function decodeCacheHeader(bytes: Uint8Array, path: string): { header: CacheHeader; payloadOffset: number } {
+export function decodeCacheHeader(
+  bytes: Uint8Array,
+  path: string,
+): { header: CacheHeader; payloadOffset: number } {
   if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== CACHE_MAGIC) {
     throw new CacheEntryError(path, 'corrupt', 'bad magic');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== CACHE_FORMAT_VERSION) throw new CacheEntryError(path, 'stale', `format version ${version}`);
+  if (version !== CACHE_FORMAT_VERSION)
+    throw new CacheEntryError(path, 'stale', `format version ${version}`);
   const headerLength = view.getUint32(12, true);
-  if (16 + headerLength > bytes.length) throw new CacheEntryError(path, 'corrupt', 'truncated header');
+  if (16 + headerLength > bytes.length)
+    throw new CacheEntryError(path, 'corrupt', 'truncated header');
   let header: CacheHeader;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength))) as CacheHeader;
+    header = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)),
+    ) as CacheHeader;
   } catch {
     throw new CacheEntryError(path, 'corrupt', 'unreadable header');
   }
@@ -94,13 +101,21 @@ export function decodeCacheHeader(bytes: Uint8Array, path: string): { header: Ca
 }
 
 /** Decodes and verifies a cache entry (length and CRC-32 of the payload). */
-export function decodeCacheEntry(bytes: Uint8Array, path: string): { header: CacheHeader; sample: VideoSample } {
+export function decodeCacheEntry(
+  bytes: Uint8Array,
+  path: string,
+): { header: CacheHeader; sample: VideoSample } {
   const { header, payloadOffset } = decodeCacheHeader(bytes, path);
   if (bytes.length !== payloadOffset + header.payloadBytes) {
-    throw new CacheEntryError(path, 'corrupt', `expected ${payloadOffset + header.payloadBytes} bytes, found ${bytes.length}`);
+    throw new CacheEntryError(
+      path,
+      'corrupt',
+      `expected ${payloadOffset + header.payloadBytes} bytes, found ${bytes.length}`,
+    );
   }
   const payload = bytes.subarray(payloadOffset);
-  if (crc32(payload) !== header.crc32) throw new CacheEntryError(path, 'corrupt', 'checksum mismatch');
+  if (crc32(payload) !== header.crc32)
+    throw new CacheEntryError(path, 'corrupt', 'checksum mismatch');
   const videoBytes = header.videoShape.reduce((a, b) => a * b, 1);
   const audioCount = header.audioShape.reduce((a, b) => a * b, 1);
   const audioOffset = align(videoBytes, 4);
@@ -108,8 +123,11 @@ export function decodeCacheEntry(bytes: Uint8Array, path: string): { header: Cac
   if (audioOffset + audioCount * elementBytes !== header.payloadBytes) {
     throw new CacheEntryError(path, 'corrupt', 'shapes do not match the payload length');
   }
-  const video = payload.slice(0, videoBytes);
-  const audioBytes = payload.slice(audioOffset, audioOffset + audioCount * elementBytes);
+  // Copies (not views): a Buffer's slice shares the file's memory and its pooled ArrayBuffer.
+  const video = new Uint8Array(videoBytes);
+  video.set(payload.subarray(0, videoBytes));
+  const audioBytes = new Uint8Array(audioCount * elementBytes);
+  audioBytes.set(payload.subarray(audioOffset, audioOffset + audioCount * elementBytes));
   let audio: Float32Array;
   if (header.audioDtype === 'float16') {
     const halves = new Uint16Array(audioBytes.buffer);
@@ -118,5 +136,11 @@ export function decodeCacheEntry(bytes: Uint8Array, path: string): { header: Cac
   } else {
     audio = new Float32Array(audioBytes.buffer);
   }
-  return { header, sample: { video: { data: video, shape: header.videoShape }, audio: { data: audio, shape: header.audioShape } } };
+  return {
+    header,
+    sample: {
+      video: { data: video, shape: header.videoShape },
+      audio: { data: audio, shape: header.audioShape },
+    },
+  };
 }

@@ -1,5 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MediaFiles } from '../media/decode.js';
@@ -54,11 +55,19 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
   const settings = resolveSettings(options.settings);
   const started = performance.now();
   const total = options.jobs.length;
-  const summary: PrepareSummary = { total, cached: 0, built: 0, rebuilt: 0, failed: [], seconds: 0 };
+  const summary: PrepareSummary = {
+    total,
+    cached: 0,
+    built: 0,
+    rebuilt: 0,
+    failed: [],
+    seconds: 0,
+  };
   let done = 0;
   const record = (reply: WorkerReply) => {
     done++;
-    if (reply.outcome === 'failed') summary.failed.push({ videoId: reply.videoId, error: reply.error ?? 'unknown error' });
+    if (reply.outcome === 'failed')
+      summary.failed.push({ videoId: reply.videoId, error: reply.error ?? 'unknown error' });
     else summary[reply.outcome]++;
     options.onProgress?.({ done, total, ...reply });
   };
@@ -66,7 +75,12 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
   if (workers <= 0) {
     for (const job of options.jobs) {
       try {
-        const { outcome } = await loadOrBuildCacheEntry(job.videoId, job.media, options.cacheDir, settings);
+        const { outcome } = await loadOrBuildCacheEntry(
+          job.videoId,
+          job.media,
+          options.cacheDir,
+          settings,
+        );
         record({ videoId: job.videoId, outcome });
       } catch (error) {
         record({ videoId: job.videoId, outcome: 'failed', error: (error as Error).message });
@@ -76,10 +90,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
     let next = 0;
     const runWorker = () =>
       new Promise<void>((resolve, reject) => {
-        const worker = new Worker(workerUrl(), {
-          workerData: { cacheDir: options.cacheDir, settings },
-          execArgv: workerExecArgv(),
-        });
+        const worker = startWorker({ cacheDir: options.cacheDir, settings });
         const feed = () => {
           const job = options.jobs[next++];
           if (job) worker.postMessage(job);
@@ -98,20 +109,27 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
   return summary;
 }
 
-/** The worker entry next to this module: .ts from source (tests), .js / .cjs when built. */
-function workerUrl(): URL {
+/**
+ * Starts one worker on the entry next to this module: prepare-worker.js / .cjs when built;
+ * from TypeScript source (tests, `--conditions=source`), a small stub registers the tsx
+ * loader inside the thread first, since a worker does not inherit the parent's loaders.
+ */
+function startWorker(workerData: unknown): Worker {
   const here = import.meta.url;
-  const extension = here.endsWith('.ts') ? '.ts' : here.endsWith('.cjs') ? '.cjs' : '.js';
-  return new URL(`./prepare-worker${extension}`, here);
-}
-
-/** Running from TypeScript source, the worker needs the tsx loader to import .ts files. */
-function workerExecArgv(): string[] | undefined {
-  if (!import.meta.url.endsWith('.ts')) return undefined;
-  try {
-    const loader = createRequire(import.meta.url).resolve('tsx');
-    return ['--import', pathToFileURL(loader).href];
-  } catch {
-    throw new Error('prepareDataset: running from TypeScript source needs the tsx package to start worker threads');
+  if (!here.endsWith('.ts')) {
+    const extension = here.endsWith('.cjs') ? '.cjs' : '.js';
+    return new Worker(new URL(`./prepare-worker${extension}`, here), { workerData });
   }
+  let tsxApi: string;
+  try {
+    const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
+    tsxApi = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
+  } catch {
+    throw new Error(
+      'prepareDataset: running from TypeScript source needs the tsx package to start worker threads',
+    );
+  }
+  const entry = new URL('./prepare-worker.ts', here).href;
+  const stub = `(async () => { const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(entry)}); })();`;
+  return new Worker(stub, { eval: true, workerData });
 }

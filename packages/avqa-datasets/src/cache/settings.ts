@@ -27,7 +27,9 @@ export const DEFAULT_PREPROCESS_SETTINGS: Readonly<PreprocessSettings> = {
   audioDtype: 'float32',
 };
 
-export type PreprocessSettingsInput = Partial<Omit<PreprocessSettings, 'fbank'>> & { fbank?: Partial<FbankOptions> };
+export type PreprocessSettingsInput = Partial<Omit<PreprocessSettings, 'fbank'>> & {
+  fbank?: Partial<FbankOptions>;
+};
 
 /** Fills defaults (fbank sample rate follows the audio rate) and checks the values. */
 export function resolveSettings(input: PreprocessSettingsInput = {}): PreprocessSettings {
@@ -39,10 +41,13 @@ export function resolveSettings(input: PreprocessSettingsInput = {}): Preprocess
   };
   for (const key of ['seconds', 'fps', 'frameHeight', 'frameWidth', 'sampleRate'] as const) {
     const value = settings[key];
-    if (!(Number.isInteger(value) && value > 0)) throw new Error(`preprocess setting ${key} must be a positive integer, got ${value}`);
+    if (!(Number.isInteger(value) && value > 0))
+      throw new Error(`preprocess setting ${key} must be a positive integer, got ${value}`);
   }
   if (settings.audioDtype !== 'float32' && settings.audioDtype !== 'float16') {
-    throw new Error(`preprocess setting audioDtype must be 'float32' or 'float16', got ${String(settings.audioDtype)}`);
+    throw new Error(
+      `preprocess setting audioDtype must be 'float32' or 'float16', got ${String(settings.audioDtype)}`,
+    );
   }
   return settings;
 }
@@ -55,7 +60,9 @@ export function settingsHash(settings: PreprocessSettings): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -10,7 +10,8 @@ import {
   subsampleTimeSteps,
   VGGISH_LAYOUT,
 } from './featureLayouts.js';
-import { writeNpy } from './npyFile.js';
+import { readNpyTimeSteps, writeNpy } from './npyFile.js';
+import { subsampleTimeSteps } from './temporalSampling.js';
 
 /** [T, ...step] with value = 1000 * t + position inside the step, so rows are recognisable. */
 function timeCoded(timeSteps: number, stepShape: number[]) {
@@ -104,6 +105,30 @@ describe('loadFeatures (community layouts)', () => {
     await expect(
       loadFeatures(root, '00000028', { ...VGGISH_LAYOUT, directory: 'feats/clip_vit_l14' }),
     ).rejects.toThrow(/must have shape \[60, 128\], got \[60, 768\]/);
+  });
+
+  it('reads only the kept rows of a C-order file, with the same result as reading it whole', async () => {
+    for (const dtype of ['float16', 'float32', 'float64'] as const) {
+      const path = join(root, `rows-${dtype}.npy`);
+      const array = timeCoded(13, [3, 2]);
+      await writeNpy(path, array, { dtype, littleEndian: dtype !== 'float64' });
+      const rows = await readNpyTimeSteps(path, { stride: 4, offset: 1 });
+      expect(rows.storedShape).toEqual([13, 3, 2]);
+      expect(rows).toMatchObject(subsampleTimeSteps(array, { stride: 4, offset: 1 }));
+    }
+    await writeNpy(join(root, 'scalar.npy'), { data: Float32Array.of(1), shape: [] });
+    await expect(readNpyTimeSteps(join(root, 'scalar.npy'))).rejects.toThrow(
+      /scalar.npy: a 0-d array has no time steps/,
+    );
+  });
+
+  it('names the file of a truncated feature file', async () => {
+    const path = join(root, 'feats/vggish/cut.npy');
+    await writeNpy(path, timeCoded(60, [128]));
+    await truncate(path, 1000);
+    await expect(loadFeatures(root, 'cut', VGGISH_LAYOUT)).rejects.toThrow(
+      /cut.npy: truncated data: shape \[60, 128\] float32 needs 30720 bytes, file has 872/,
+    );
   });
 
   it('refuses video ids that could leave the feature root', async () => {

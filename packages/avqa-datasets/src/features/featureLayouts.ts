@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { assertSafeVideoId } from '../annotations/videoId.js';
-import { readNpy } from './npyFile.js';
+import { readNpyTimeSteps } from './npyFile.js';
 import type { ShapedArray } from './shapedArray.js';
+import type { TemporalSampling } from './temporalSampling.js';
 
 /** Where one kind of pre-extracted feature lives and the shape of one time step. */
 export interface FeatureLayout {
@@ -38,39 +39,6 @@ export function clipFrameLayout(directory = 'feats/clip_vit_l14', width = 768): 
   return Object.freeze({ name: 'clip', directory, stepShape: [width], timeSteps: 60 });
 }
 
-export interface TemporalSampling {
-  /**
-   * Keep every `stride`-th time step. Default 6: the official loader takes
-   * `features[::6]`, 10 of 60 one-second steps.
-   */
-  stride?: number;
-  /** First time step kept (default 0). */
-  offset?: number;
-}
-
-/** Time steps offset, offset + stride, ... of a [T, ...] array (the official `x[offset::stride]`). */
-export function subsampleTimeSteps(
-  array: ShapedArray,
-  sampling: TemporalSampling = {},
-): ShapedArray {
-  const stride = sampling.stride ?? 6;
-  const offset = sampling.offset ?? 0;
-  if (!Number.isInteger(stride) || stride < 1)
-    throw new Error(`stride must be a positive integer, got ${stride}`);
-  if (!Number.isInteger(offset) || offset < 0)
-    throw new Error(`offset must be a non-negative integer, got ${offset}`);
-  const [timeSteps, ...stepShape] = array.shape;
-  if (timeSteps === undefined) throw new Error('cannot subsample a 0-d array over time');
-  const stepSize = stepShape.reduce((size, dimension) => size * dimension, 1);
-  const kept = offset >= timeSteps ? 0 : Math.ceil((timeSteps - offset) / stride);
-  const data = new Float32Array(kept * stepSize);
-  for (let step = 0; step < kept; step += 1) {
-    const from = (offset + step * stride) * stepSize;
-    data.set(array.data.subarray(from, from + stepSize), step * stepSize);
-  }
-  return { data, shape: [kept, ...stepShape] };
-}
-
 export interface LoadFeaturesOptions extends TemporalSampling {
   /** Require exactly the layout's time steps (60) before subsampling. Default true. */
   strictTimeSteps?: boolean;
@@ -87,8 +55,10 @@ export async function loadFeatures(
   options: LoadFeaturesOptions = {},
 ): Promise<ShapedArray> {
   const path = join(root, layout.directory, `${assertSafeVideoId(videoId)}.npy`);
-  const array = await readNpy(path);
-  const [timeSteps, ...stepShape] = array.shape;
+  // Only the kept time steps are read from disk (a C-order file holds each one contiguously).
+  const array = await readNpyTimeSteps(path, options);
+  const timeSteps = array.storedShape[0];
+  const stepShape = array.storedShape.slice(1);
   const expected = `[${options.strictTimeSteps === false ? 'T' : layout.timeSteps}, ${layout.stepShape.join(', ')}]`;
   const stepMatches =
     stepShape.length === layout.stepShape.length &&
@@ -98,8 +68,8 @@ export async function loadFeatures(
     (options.strictTimeSteps === false || timeSteps === layout.timeSteps);
   if (!stepMatches || !timeMatches) {
     throw new Error(
-      `${path}: ${layout.name} features must have shape ${expected}, got [${array.shape.join(', ')}]`,
+      `${path}: ${layout.name} features must have shape ${expected}, got [${array.storedShape.join(', ')}]`,
     );
   }
-  return subsampleTimeSteps(array, options);
+  return { data: array.data, shape: array.shape };
 }

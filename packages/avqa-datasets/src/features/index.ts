@@ -4,17 +4,20 @@ export {
   type LoadFeaturesOptions,
   loadFeatures,
   RES18_14X14_LAYOUT,
-  subsampleTimeSteps,
-  type TemporalSampling,
   VGGISH_LAYOUT,
 } from './featureLayouts.js';
 export { float16ToNumber, numberToFloat16 } from './float16.js';
 export {
+  checkNpyLength,
+  decodeNpyValues,
   type EncodeNpyOptions,
   encodeNpy,
   type NpyArray,
   type NpyFloatType,
+  type NpyHeader,
   parseNpy,
+  parseNpyHeader,
 } from './npy.js';
-export { readNpy, writeNpy } from './npyFile.js';
+export { type NpyTimeSteps, readNpy, readNpyTimeSteps, writeNpy } from './npyFile.js';
 export { reorderFortran, type ShapedArray, shapeSize } from './shapedArray.js';
+export { keptTimeSteps, subsampleTimeSteps, type TemporalSampling } from './temporalSampling.js';

@@ -26,8 +26,24 @@ const ITEM_SIZE: Record<NpyFloatType, number> = { float16: 2, float32: 4, float6
 const DTYPE_BY_CODE: Record<string, NpyFloatType> = { f2: 'float16', f4: 'float32', f8: 'float64' };
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Parses .npy bytes into float32 C-order data; `source` names the file in errors. */
-export function parseNpy(bytes: Uint8Array, source = '.npy data'): NpyArray {
+/** What a .npy header says about the data that follows it. */
+export interface NpyHeader {
+  dtype: NpyFloatType;
+  littleEndian: boolean;
+  fortranOrder: boolean;
+  shape: number[];
+  version: 1 | 2 | 3;
+  /** Offset of the first data byte in the file. */
+  dataOffset: number;
+  /** Bytes of data the shape and dtype call for. */
+  dataByteLength: number;
+}
+
+/**
+ * Parses the header at the start of `bytes` (which need not hold the data). Throws,
+ * naming `source`, on a missing magic, an unsupported version or dtype, or a header cut short.
+ */
+export function parseNpyHeader(bytes: Uint8Array, source = '.npy data'): NpyHeader {
   const fail = (detail: string): never => {
     throw new Error(`${source}: ${detail}`);
   };
@@ -43,7 +59,9 @@ export function parseNpy(bytes: Uint8Array, source = '.npy data'): NpyArray {
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataOffset = 8 + lengthBytes + headerLength;
   if (bytes.length < dataOffset)
-    fail(`truncated header (${headerLength} bytes announced, file has ${bytes.length})`);
+    fail(
+      `truncated header (${headerLength} bytes announced, ${bytes.length - 8 - lengthBytes} present)`,
+    );
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
     bytes.subarray(8 + lengthBytes, dataOffset),
   );
@@ -66,7 +84,6 @@ export function parseNpy(bytes: Uint8Array, source = '.npy data'): NpyArray {
     );
   }
   const floatType = dtype as NpyFloatType;
-  const littleEndian = order === '=' ? HOST_LITTLE_ENDIAN : order !== '>';
   const shape = shapeText
     .split(',')
     .map((part) => part.trim())
@@ -74,51 +91,85 @@ export function parseNpy(bytes: Uint8Array, source = '.npy data'): NpyArray {
     .map((part) =>
       /^\d+L?$/.test(part) ? Number.parseInt(part, 10) : fail(`bad shape (${shapeText})`),
     );
-  const size = shapeSize(shape);
-  const byteLength = size * ITEM_SIZE[floatType];
-  const available = bytes.length - dataOffset;
-  if (available < byteLength) {
-    fail(
-      `truncated data: shape [${shape.join(', ')}] ${floatType} needs ${byteLength} bytes, file has ${available}`,
-    );
-  }
-  if (available > byteLength) {
-    fail(
-      `${available - byteLength} bytes after the data of shape [${shape.join(', ')}] ${floatType} (corrupt file?)`,
-    );
-  }
-  const stored = decodeFloats(view, dataOffset, size, floatType, littleEndian);
-  const fortranOrder = fortranText === 'True';
   return {
-    data: fortranOrder ? reorderFortran(stored, shape, 'fortran-to-c') : stored,
-    shape,
     dtype: floatType,
-    littleEndian,
-    fortranOrder,
+    littleEndian: order === '=' ? HOST_LITTLE_ENDIAN : order !== '>',
+    fortranOrder: fortranText === 'True',
+    shape,
     version: major as 1 | 2 | 3,
+    dataOffset,
+    dataByteLength: shapeSize(shape) * ITEM_SIZE[floatType],
   };
 }
 
-function decodeFloats(
-  view: DataView,
-  offset: number,
-  size: number,
-  dtype: NpyFloatType,
-  littleEndian: boolean,
-): Float32Array {
-  const absolute = view.byteOffset + offset;
-  if (dtype === 'float32' && littleEndian === HOST_LITTLE_ENDIAN) {
-    // Fast path: one copy of the bytes (aligned copies are a plain memcpy).
-    return new Float32Array(view.buffer.slice(absolute, absolute + size * 4));
+/** Throws unless a file of `fileLength` bytes holds exactly the data its header announces. */
+export function checkNpyLength(header: NpyHeader, fileLength: number, source = '.npy data'): void {
+  const available = fileLength - header.dataOffset;
+  const what = `shape [${header.shape.join(', ')}] ${header.dtype}`;
+  if (available < header.dataByteLength) {
+    throw new Error(
+      `${source}: truncated data: ${what} needs ${header.dataByteLength} bytes, file has ${available}`,
+    );
   }
+  if (available > header.dataByteLength) {
+    throw new Error(
+      `${source}: ${available - header.dataByteLength} bytes after the data of ${what} (corrupt file?)`,
+    );
+  }
+}
+
+/** Parses .npy bytes into float32 C-order data; `source` names the file in errors. */
+export function parseNpy(bytes: Uint8Array, source = '.npy data'): NpyArray {
+  const header = parseNpyHeader(bytes, source);
+  checkNpyLength(header, bytes.length, source);
+  const stored = decodeNpyValues(bytes.subarray(header.dataOffset), header);
+  const { dtype, littleEndian, fortranOrder, shape, version } = header;
+  return {
+    data: fortranOrder ? reorderFortran(stored, shape, 'fortran-to-c') : stored,
+    shape,
+    dtype,
+    littleEndian,
+    fortranOrder,
+    version,
+  };
+}
+
+/** Stored values (any dtype and byte order of `header`) as float32, in storage order. */
+export function decodeNpyValues(
+  data: Uint8Array,
+  header: Pick<NpyHeader, 'dtype' | 'littleEndian'>,
+): Float32Array {
+  const { dtype, littleEndian } = header;
+  const size = Math.floor(data.length / ITEM_SIZE[dtype]);
+  if (dtype === 'float32' && littleEndian === HOST_LITTLE_ENDIAN) {
+    // One copy of the bytes (a memcpy), aligned whatever the source offset.
+    return new Float32Array(data.slice(0, size * 4).buffer);
+  }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out = new Float32Array(size);
-  for (let index = 0; index < size; index += 1) {
-    if (dtype === 'float16')
-      out[index] = float16ToNumber(view.getUint16(offset + 2 * index, littleEndian));
-    else if (dtype === 'float32') out[index] = view.getFloat32(offset + 4 * index, littleEndian);
-    else out[index] = view.getFloat64(offset + 8 * index, littleEndian);
+  if (dtype === 'float16') {
+    const halves = float16Table();
+    for (let index = 0; index < size; index += 1)
+      out[index] = halves[view.getUint16(2 * index, littleEndian)] as number;
+  } else if (dtype === 'float32') {
+    for (let index = 0; index < size; index += 1)
+      out[index] = view.getFloat32(4 * index, littleEndian);
+  } else {
+    for (let index = 0; index < size; index += 1)
+      out[index] = view.getFloat64(8 * index, littleEndian);
   }
   return out;
+}
+
+let halfValues: Float32Array | undefined;
+
+/** All 65,536 half-precision values, built on first use: a lookup beats decoding each one. */
+function float16Table(): Float32Array {
+  if (halfValues === undefined) {
+    halfValues = new Float32Array(0x10000);
+    for (let bits = 0; bits < 0x10000; bits += 1) halfValues[bits] = float16ToNumber(bits);
+  }
+  return halfValues;
 }
 
 export interface EncodeNpyOptions {

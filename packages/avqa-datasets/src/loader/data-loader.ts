@@ -69,21 +69,30 @@ export interface DataLoader {
 
 export function createDataLoader(options: DataLoaderOptions): DataLoader {
   const { records, source, batchSize } = options;
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   const prefetch = Math.max(0, options.prefetch ?? 2);
-  const base = options.subset ? Int32Array.from(options.subset) : Int32Array.from(records, (_, i) => i);
+  const base = options.subset
+    ? Int32Array.from(options.subset)
+    : Int32Array.from(records, (_, i) => i);
   for (const index of base) checkIndex(index, records.length, 'subset');
 
   const orderFor = (epoch: number, plan?: EpochOrder): EpochOrder => {
     if (plan) {
       if (plan.weights && plan.weights.length !== plan.indices.length) {
-        throw new Error(`epoch plan: ${plan.indices.length} indices but ${plan.weights.length} weights`);
+        throw new Error(
+          `epoch plan: ${plan.indices.length} indices but ${plan.weights.length} weights`,
+        );
       }
       for (const index of plan.indices) checkIndex(index, records.length, 'epoch plan');
       return plan;
     }
     if (options.shuffle === false) return { indices: base };
-    return { indices: Int32Array.from(createRandom(deriveSeed(options.seed, 0x10ade7, epoch)).shuffled(Array.from(base))) };
+    return {
+      indices: Int32Array.from(
+        createRandom(deriveSeed(options.seed, 0x10ade7, epoch)).shuffled(Array.from(base)),
+      ),
+    };
   };
 
   const batchCount = (plan?: EpochOrder) => {
@@ -93,7 +102,9 @@ export function createDataLoader(options: DataLoaderOptions): DataLoader {
 
   const assemble = async (order: EpochOrder, start: number): Promise<Batch> => {
     const indices = order.indices.slice(start, Math.min(order.indices.length, start + batchSize));
-    const weights = order.weights ? order.weights.slice(start, start + indices.length) : new Float32Array(indices.length).fill(1);
+    const weights = order.weights
+      ? order.weights.slice(start, start + indices.length)
+      : new Float32Array(indices.length).fill(1);
     const chosen = Array.from(indices, (i) => records[i]!);
     const samples = await Promise.all(chosen.map((r) => source.load(r.videoId)));
     return collate(indices, weights, chosen, samples, options);
@@ -106,18 +117,19 @@ export function createDataLoader(options: DataLoaderOptions): DataLoader {
       const count = batchCount(plan ?? order);
       const pending: Promise<Batch>[] = [];
       let next = 0;
-      const fill = () => {
-        while (next < count && pending.length <= prefetch) {
+      const fill = (limit: number) => {
+        while (next < count && pending.length < limit) {
           const batch = assemble(order, batchSize * next++);
           // If the consumer stops early, batches still in flight must not surface as unhandled.
           batch.catch(() => undefined);
           pending.push(batch);
         }
       };
-      fill();
-      while (pending.length > 0) {
+      while (next < count || pending.length > 0) {
+        fill(prefetch + 1);
         const batch = await pending.shift()!;
-        fill();
+        // Keep `prefetch` batches loading while the consumer works on this one.
+        fill(prefetch);
         yield batch;
       }
     },
@@ -141,7 +153,10 @@ function collate(
   const first = samples[0]!;
   const [totalSteps, height, width] = first.video.shape;
   const [audioSteps, frames, melBins] = first.audio.shape;
-  if (audioSteps !== totalSteps) throw new Error(`video ${records[0]!.videoId}: ${totalSteps} frames but ${audioSteps} audio steps`);
+  if (audioSteps !== totalSteps)
+    throw new Error(
+      `video ${records[0]!.videoId}: ${totalSteps} frames but ${audioSteps} audio steps`,
+    );
   const steps = uniformTimeSteps(totalSteps, options.timeSteps ?? totalSteps);
   const t = steps.length;
   const frameSize = height * width * 3;
@@ -159,12 +174,16 @@ function collate(
         `video ${id}: shapes [${sample.video.shape}] / [${sample.audio.shape}] differ from [${first.video.shape}] / [${first.audio.shape}] in the same batch`,
       );
     }
-    if (records[i]!.tokenIds.length !== tokenLength) throw new Error(`record ${indices[i]}: question has ${records[i]!.tokenIds.length} tokens, expected ${tokenLength}`);
+    if (records[i]!.tokenIds.length !== tokenLength)
+      throw new Error(
+        `record ${indices[i]}: question has ${records[i]!.tokenIds.length} tokens, expected ${tokenLength}`,
+      );
     gatherSteps(sample.video.data, frameSize, steps, video, i * t * frameSize);
     gatherSteps(sample.audio.data, audioStep, steps, audio, i * t * audioStep);
     questionTokens.set(records[i]!.tokenIds, i * tokenLength);
   });
-  const videoData = options.videoDtype === 'float32' ? Float32Array.from(video, (v) => v / 255) : video;
+  const videoData =
+    options.videoDtype === 'float32' ? Float32Array.from(video, (v) => v / 255) : video;
   return {
     indices,
     videoIds: records.map((r) => r.videoId),

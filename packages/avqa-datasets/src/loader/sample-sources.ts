@@ -20,12 +20,15 @@ export function cacheSource(options: {
   const settings = resolveSettings(options.settings);
   return {
     load: async (videoId) =>
-      (await loadOrBuildCacheEntry(videoId, options.media(videoId), options.cacheDir, settings)).sample,
+      (await loadOrBuildCacheEntry(videoId, options.media(videoId), options.cacheDir, settings))
+        .sample,
   };
 }
 
 /** Samples already in memory (or computed on demand by a function). */
-export function memorySource(samples: ReadonlyMap<string, VideoSample> | ((videoId: string) => VideoSample)): VideoSampleSource {
+export function memorySource(
+  samples: ReadonlyMap<string, VideoSample> | ((videoId: string) => VideoSample),
+): VideoSampleSource {
   return {
     load: async (videoId) => {
       const sample = typeof samples === 'function' ? samples(videoId) : samples.get(videoId);
@@ -54,7 +57,9 @@ export function syntheticSource(
       const scene = byId.get(videoId);
       if (!scene) throw new Error(`syntheticSource: no scene for video ${videoId}`);
       if (scene.seconds !== settings.seconds) {
-        throw new Error(`syntheticSource: scene ${videoId} lasts ${scene.seconds} s, settings.seconds is ${settings.seconds}`);
+        throw new Error(
+          `syntheticSource: scene ${videoId} lasts ${scene.seconds} s, settings.seconds is ${settings.seconds}`,
+        );
       }
       const media = renderSceneMedia(scene, {
         frameSize: [settings.frameHeight, settings.frameWidth],

@@ -3,7 +3,8 @@
  * segments), as AMUSE samples 5 frames from a clip; count >= total keeps every step.
  */
 export function uniformTimeSteps(total: number, count: number): Int32Array {
-  if (!(Number.isInteger(count) && count >= 1)) throw new Error(`timeSteps must be a positive integer, got ${count}`);
+  if (!(Number.isInteger(count) && count >= 1))
+    throw new Error(`timeSteps must be a positive integer, got ${count}`);
   if (count >= total) return Int32Array.from({ length: total }, (_, i) => i);
   return Int32Array.from({ length: count }, (_, i) => Math.floor(((i + 0.5) * total) / count));
 }

@@ -25,10 +25,15 @@ export interface DecodedFrames {
 }
 
 /** Where one video's media lives: an mp4 (or any container ffmpeg reads), or the frames folder + wav layout. */
-export type MediaFiles = { kind: 'mp4'; path: string } | { kind: 'frames+wav'; framesDir: string; wavPath: string };
+export type MediaFiles =
+  | { kind: 'mp4'; path: string }
+  | { kind: 'frames+wav'; framesDir: string; wavPath: string };
 
 /** Decodes a video file to fixed-rate resized RGB frames through ffmpeg's rawvideo pipe. */
-export async function decodeVideoFrames(path: string, options: VideoDecodeOptions): Promise<DecodedFrames> {
+export async function decodeVideoFrames(
+  path: string,
+  options: VideoDecodeOptions,
+): Promise<DecodedFrames> {
   const { seconds, fps, height, width } = checkVideoOptions(options);
   const raw = await runFfmpeg([
     '-i',
@@ -68,7 +73,9 @@ export async function decodeFramesFolder(
     if (file === undefined) break;
     picked.push(file);
   }
-  const codecs = new Set(picked.map((f) => (extname(f).toLowerCase() === '.png' ? 'png' : 'mjpeg')));
+  const codecs = new Set(
+    picked.map((f) => (extname(f).toLowerCase() === '.png' ? 'png' : 'mjpeg')),
+  );
   if (codecs.size !== 1) throw new Error(`${dir}: frames mix .png and .jpg files`);
   const images = await Promise.all(picked.map((f) => readFile(join(dir, f))));
   const raw = await runFfmpeg(
@@ -93,7 +100,10 @@ export async function decodeFramesFolder(
 }
 
 /** Mono float audio at the requested rate through ffmpeg's f32le pipe, padded to `seconds`. */
-export async function decodeAudio(path: string, options: AudioDecodeOptions): Promise<Float32Array> {
+export async function decodeAudio(
+  path: string,
+  options: AudioDecodeOptions,
+): Promise<Float32Array> {
   const raw = await runFfmpeg([
     '-i',
     path,
@@ -108,7 +118,9 @@ export async function decodeAudio(path: string, options: AudioDecodeOptions): Pr
     'f32le',
     'pipe:1',
   ]);
-  const samples = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength - (raw.byteLength % 4)));
+  const samples = new Float32Array(
+    raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength - (raw.byteLength % 4)),
+  );
   return padAudio(samples, options.seconds, options.sampleRate, path);
 }
 
@@ -116,11 +128,19 @@ export async function decodeAudio(path: string, options: AudioDecodeOptions): Pr
  * Reads a .wav in TypeScript; only when its rate differs from the requested one does it
  * fall back to ffmpeg for resampling.
  */
-export async function decodeWavFile(path: string, options: AudioDecodeOptions): Promise<Float32Array> {
+export async function decodeWavFile(
+  path: string,
+  options: AudioDecodeOptions,
+): Promise<Float32Array> {
   const wav = parseWav(await readFile(path), path);
   if (wav.sampleRate !== options.sampleRate) return decodeAudio(path, options);
   const mono = toMono(wav);
-  return padAudio(mono.subarray(0, options.seconds * options.sampleRate), options.seconds, options.sampleRate, path);
+  return padAudio(
+    mono.subarray(0, options.seconds * options.sampleRate),
+    options.seconds,
+    options.sampleRate,
+    path,
+  );
 }
 
 /** Frames and waveform of one video in either layout. */
@@ -130,7 +150,10 @@ export async function decodeMedia(
   audio: AudioDecodeOptions,
 ): Promise<{ frames: DecodedFrames; waveform: Float32Array }> {
   if (media.kind === 'mp4') {
-    const [frames, waveform] = await Promise.all([decodeVideoFrames(media.path, video), decodeAudio(media.path, audio)]);
+    const [frames, waveform] = await Promise.all([
+      decodeVideoFrames(media.path, video),
+      decodeAudio(media.path, audio),
+    ]);
     return { frames, waveform };
   }
   const [frames, waveform] = await Promise.all([
@@ -143,26 +166,42 @@ export async function decodeMedia(
 function checkVideoOptions(options: VideoDecodeOptions): VideoDecodeOptions {
   const { seconds, fps, height, width } = options;
   for (const [name, value] of Object.entries({ seconds, fps, height, width })) {
-    if (!(value > 0 && Number.isFinite(value))) throw new Error(`video decode option ${name} must be positive, got ${value}`);
+    if (!(value > 0 && Number.isFinite(value)))
+      throw new Error(`video decode option ${name} must be positive, got ${value}`);
   }
-  if (!Number.isInteger(height) || !Number.isInteger(width)) throw new Error(`frame size must be integers, got ${height}x${width}`);
+  if (!Number.isInteger(height) || !Number.isInteger(width))
+    throw new Error(`frame size must be integers, got ${height}x${width}`);
   return options;
 }
 
 /** Keeps the first `count` frames, repeating the last one when the clip is short (the official rule). */
-export function padFrames(raw: Uint8Array, count: number, height: number, width: number, source: string): DecodedFrames {
+export function padFrames(
+  raw: Uint8Array,
+  count: number,
+  height: number,
+  width: number,
+  source: string,
+): DecodedFrames {
   const frameBytes = height * width * 3;
   const available = Math.floor(raw.length / frameBytes);
   if (available === 0) throw new Error(`${source}: decoded no frames`);
   const data = new Uint8Array(count * frameBytes);
   data.set(raw.subarray(0, Math.min(available, count) * frameBytes));
-  const last = raw.subarray((Math.min(available, count) - 1) * frameBytes, Math.min(available, count) * frameBytes);
+  const last = raw.subarray(
+    (Math.min(available, count) - 1) * frameBytes,
+    Math.min(available, count) * frameBytes,
+  );
   for (let t = available; t < count; t++) data.set(last, t * frameBytes);
   return { data, shape: [count, height, width, 3] };
 }
 
 /** Pads a short waveform by repeating its last second (the frames' rule, applied to audio). */
-export function padAudio(samples: Float32Array, seconds: number, sampleRate: number, source: string): Float32Array {
+export function padAudio(
+  samples: Float32Array,
+  seconds: number,
+  sampleRate: number,
+  source: string,
+): Float32Array {
   const length = seconds * sampleRate;
   if (samples.length === 0) throw new Error(`${source}: decoded no audio`);
   if (samples.length >= length) return samples.slice(0, length);
@@ -170,6 +209,7 @@ export function padAudio(samples: Float32Array, seconds: number, sampleRate: num
   out.set(samples);
   const period = Math.min(sampleRate, samples.length);
   const tail = samples.subarray(samples.length - period);
-  for (let i = samples.length; i < length; i += period) out.set(tail.subarray(0, Math.min(period, length - i)), i);
+  for (let i = samples.length; i < length; i += period)
+    out.set(tail.subarray(0, Math.min(period, length - i)), i);
   return out;
 }

@@ -65,7 +65,11 @@ const windowLength = (o: FbankOptions) => Math.trunc(o.sampleRate * o.frameLengt
 const windowShift = (o: FbankOptions) => Math.trunc(o.sampleRate * o.frameShiftMs * 0.001);
 
 /** The analysis window, symmetric (torch's periodic=False), as Kaldi defines each type. */
-export function analysisWindow(type: WindowType, length: number, blackmanCoeff = 0.42): Float64Array {
+export function analysisWindow(
+  type: WindowType,
+  length: number,
+  blackmanCoeff = 0.42,
+): Float64Array {
   const w = new Float64Array(length);
   const a = (2 * Math.PI) / (length - 1);
   for (let n = 0; n < length; n++) {
@@ -73,7 +77,8 @@ export function analysisWindow(type: WindowType, length: number, blackmanCoeff =
     if (type === 'hanning') w[n] = hann;
     else if (type === 'povey') w[n] = hann ** 0.85;
     else if (type === 'hamming') w[n] = 0.54 - 0.46 * Math.cos(a * n);
-    else if (type === 'blackman') w[n] = blackmanCoeff - 0.5 * Math.cos(a * n) + (0.5 - blackmanCoeff) * Math.cos(2 * a * n);
+    else if (type === 'blackman')
+      w[n] = blackmanCoeff - 0.5 * Math.cos(a * n) + (0.5 - blackmanCoeff) * Math.cos(2 * a * n);
     else w[n] = 1;
   }
   return w;
@@ -88,9 +93,11 @@ export function kaldiFbank(waveform: Float32Array, options: Partial<FbankOptions
   const o: FbankOptions = { ...DEFAULT_FBANK_OPTIONS, ...options };
   const length = windowLength(o);
   const shift = windowShift(o);
-  if (length < 2 || shift < 1) throw new Error(`fbank: frame length ${length} and shift ${shift} samples are too short`);
+  if (length < 2 || shift < 1)
+    throw new Error(`fbank: frame length ${length} and shift ${shift} samples are too short`);
   const fftSize = o.roundToPowerOfTwo ? 2 ** Math.ceil(Math.log2(length)) : length;
-  if ((fftSize & (fftSize - 1)) !== 0) throw new Error('fbank: roundToPowerOfTwo=false needs a power-of-two frame length');
+  if ((fftSize & (fftSize - 1)) !== 0)
+    throw new Error('fbank: roundToPowerOfTwo=false needs a power-of-two frame length');
   const frames = fbankFrameCount(waveform.length, o);
   const bins = fftSize / 2 + 1;
   const banks = melFilterBank(o.melBins, fftSize, o.sampleRate, o.lowFreq, o.highFreq);
@@ -102,9 +109,12 @@ export function kaldiFbank(waveform: Float32Array, options: Partial<FbankOptions
   const spectrum = new Float64Array(bins);
   const ditherRng = o.dither !== 0 ? gaussianStream(0x5eed) : undefined;
   for (let f = 0; f < frames; f++) {
-    const start = o.snipEdges ? f * shift : f * shift + Math.floor(shift / 2) - Math.floor(length / 2);
+    const start = o.snipEdges
+      ? f * shift
+      : f * shift + Math.floor(shift / 2) - Math.floor(length / 2);
     for (let n = 0; n < length; n++) frame[n] = reflectSample(waveform, start + n);
-    if (ditherRng) for (let n = 0; n < length; n++) frame[n] = (frame[n] as number) + o.dither * ditherRng();
+    if (ditherRng)
+      for (let n = 0; n < length; n++) frame[n] = (frame[n] as number) + o.dither * ditherRng();
     if (o.removeDcOffset) {
       let mean = 0;
       for (let n = 0; n < length; n++) mean += frame[n] as number;
@@ -112,7 +122,8 @@ export function kaldiFbank(waveform: Float32Array, options: Partial<FbankOptions
       for (let n = 0; n < length; n++) frame[n] = (frame[n] as number) - mean;
     }
     if (o.preemphasisCoefficient !== 0) {
-      for (let n = length - 1; n > 0; n--) frame[n] = (frame[n] as number) - o.preemphasisCoefficient * (frame[n - 1] as number);
+      for (let n = length - 1; n > 0; n--)
+        frame[n] = (frame[n] as number) - o.preemphasisCoefficient * (frame[n - 1] as number);
       frame[0] = (frame[0] as number) * (1 - o.preemphasisCoefficient);
     }
     real.fill(0);
@@ -165,7 +176,9 @@ export function fbankPerSecond(
   const o = { ...DEFAULT_FBANK_OPTIONS, ...options };
   const perSecond = o.sampleRate;
   if (waveform.length < seconds * perSecond) {
-    throw new Error(`fbankPerSecond: waveform has ${waveform.length} samples, need ${seconds} s x ${perSecond}`);
+    throw new Error(
+      `fbankPerSecond: waveform has ${waveform.length} samples, need ${seconds} s x ${perSecond}`,
+    );
   }
   const frames = fbankFrameCount(perSecond, o);
   const data = new Float32Array(seconds * frames * o.melBins);

@@ -17,7 +17,10 @@ export async function resolveFfmpeg(): Promise<string> {
     return fromEnv;
   }
   try {
-    const installer = (await import('@ffmpeg-installer/ffmpeg')) as { path?: string; default?: { path?: string } };
+    const installer = (await import('@ffmpeg-installer/ffmpeg')) as {
+      path?: string;
+      default?: { path?: string };
+    };
     const path = installer.path ?? installer.default?.path;
     if (path && isExecutable(path)) {
       cached = path;
@@ -62,7 +65,12 @@ export async function runFfmpeg(args: readonly string[], input?: Uint8Array): Pr
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(chunks));
-      else reject(new Error(`ffmpeg ${args.join(' ')} exited with ${code}: ${Buffer.concat(errors).toString().trim()}`));
+      else
+        reject(
+          new Error(
+            `ffmpeg ${args.join(' ')} exited with ${code}: ${Buffer.concat(errors).toString().trim()}`,
+          ),
+        );
     });
     if (input && child.stdin) {
       child.stdin.on('error', () => {

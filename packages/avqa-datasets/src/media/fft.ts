@@ -15,7 +15,8 @@ const plans = new Map<number, FftPlan>();
 function planFor(size: number): FftPlan {
   let plan = plans.get(size);
   if (plan) return plan;
-  if (size < 1 || (size & (size - 1)) !== 0) throw new Error(`FFT size must be a power of two, got ${size}`);
+  if (size < 1 || (size & (size - 1)) !== 0)
+    throw new Error(`FFT size must be a power of two, got ${size}`);
   const bits = Math.log2(size);
   const reversed = new Uint32Array(size);
   for (let i = 0; i < size; i++) {

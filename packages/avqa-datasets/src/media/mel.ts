@@ -23,7 +23,9 @@ export function melFilterBank(
   const nyquist = sampleRate / 2;
   const high = highFreq <= 0 ? highFreq + nyquist : highFreq;
   if (!(lowFreq >= 0 && lowFreq < nyquist && high > lowFreq && high <= nyquist)) {
-    throw new Error(`mel banks: need 0 <= lowFreq < highFreq <= Nyquist, got low ${lowFreq}, high ${high}, Nyquist ${nyquist}`);
+    throw new Error(
+      `mel banks: need 0 <= lowFreq < highFreq <= Nyquist, got low ${lowFreq}, high ${high}, Nyquist ${nyquist}`,
+    );
   }
   const bins = fftSize / 2;
   const binWidth = sampleRate / fftSize;

@@ -7,7 +7,9 @@ import { crc32 } from './crc32.js';
  */
 export function encodePng(rgb: Uint8Array, height: number, width: number): Uint8Array {
   if (rgb.length !== height * width * 3) {
-    throw new Error(`encodePng: expected ${height}x${width}x3 = ${height * width * 3} bytes, got ${rgb.length}`);
+    throw new Error(
+      `encodePng: expected ${height}x${width}x3 = ${height * width * 3} bytes, got ${rgb.length}`,
+    );
   }
   const rows = new Uint8Array(height * (width * 3 + 1));
   for (let y = 0; y < height; y++) {
@@ -20,7 +22,12 @@ export function encodePng(rgb: Uint8Array, height: number, width: number): Uint8
   view.setUint32(4, height);
   header.set([8, 2, 0, 0, 0], 8);
   const signature = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
-  return concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: 6 })), chunk('IEND', new Uint8Array(0))]);
+  return concat([
+    signature,
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows, { level: 6 })),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 function chunk(type: string, data: Uint8Array): Uint8Array {

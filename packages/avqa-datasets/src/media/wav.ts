@@ -34,7 +34,11 @@ export function parseWav(bytes: Uint8Array, source = 'wav'): WavAudio {
     } else if (id === 'data') {
       if (!format) throw new Error(`${source}: data chunk before fmt chunk`);
       const available = Math.min(size, bytes.length - body);
-      return { sampleRate: format.sampleRate, channels: format.channels, samples: decodeSamples(view, body, available, format, source) };
+      return {
+        sampleRate: format.sampleRate,
+        channels: format.channels,
+        samples: decodeSamples(view, body, available, format, source),
+      };
     }
     offset = body + size + (size % 2);
   }
@@ -56,12 +60,19 @@ function decodeSamples(
   return out;
 }
 
-function sampleReader(view: DataView, format: { code: number; bits: number }, source: string): (at: number) => number {
+function sampleReader(
+  view: DataView,
+  format: { code: number; bits: number },
+  source: string,
+): (at: number) => number {
   if (format.code === 1) {
     if (format.bits === 8) return (at) => (view.getUint8(at) - 128) / 128;
     if (format.bits === 16) return (at) => view.getInt16(at, true) / 32768;
     if (format.bits === 24)
-      return (at) => ((view.getUint8(at) | (view.getUint8(at + 1) << 8) | (view.getInt8(at + 2) << 16)) as number) / 8388608;
+      return (at) =>
+        ((view.getUint8(at) |
+          (view.getUint8(at + 1) << 8) |
+          (view.getInt8(at + 2) << 16)) as number) / 8388608;
     if (format.bits === 32) return (at) => view.getInt32(at, true) / 2147483648;
   }
   if (format.code === 3) {

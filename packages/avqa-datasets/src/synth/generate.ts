@@ -1,10 +1,10 @@
-import type { RawAvqaRecord } from '../annotations/avqaRecord.js';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { RawAvqaRecord } from '../annotations/avqaRecord.js';
 import { runFfmpeg } from '../media/ffmpeg.js';
 import { encodePng } from '../media/png.js';
 import { encodeWav } from '../media/wav.js';
-import { SPLITS, SYNTH_LAYOUT, type SplitName, type SyntheticMedia } from './layout.js';
+import { SPLITS, type SplitName, SYNTH_LAYOUT, type SyntheticMedia } from './layout.js';
 import { questionsForScene } from './questions.js';
 import { createRandom, deriveSeed } from './random.js';
 import { renderAudio } from './render-audio.js';
@@ -39,7 +39,9 @@ export interface SyntheticBenchmarkOptions {
   onProgress?: (event: { done: number; total: number; videoId: string }) => void;
 }
 
-export const DEFAULT_SYNTHETIC_OPTIONS: Readonly<Omit<SyntheticBenchmarkOptions, 'out' | 'onProgress'>> = {
+export const DEFAULT_SYNTHETIC_OPTIONS: Readonly<
+  Omit<SyntheticBenchmarkOptions, 'out' | 'onProgress'>
+> = {
   videos: 300,
   seconds: 8,
   frameSize: 64,
@@ -73,16 +75,20 @@ export async function generateSyntheticBenchmark(
   const o = { ...DEFAULT_SYNTHETIC_OPTIONS, ...options };
   const benchmark = synthesizeAnnotations(o);
   if (o.media !== 'none') {
-    if (!o.out) throw new Error("generateSyntheticBenchmark: 'out' is required when media is not 'none'");
+    if (!o.out)
+      throw new Error("generateSyntheticBenchmark: 'out' is required when media is not 'none'");
     await writeBenchmark(benchmark, o.out, o.media, o);
   }
   return benchmark;
 }
 
 /** Scenes and annotations only, synchronously (no files). */
-export function synthesizeAnnotations(options: Partial<SyntheticBenchmarkOptions> = {}): SyntheticBenchmark {
+export function synthesizeAnnotations(
+  options: Partial<SyntheticBenchmarkOptions> = {},
+): SyntheticBenchmark {
   const { onProgress: _, ...o } = { ...DEFAULT_SYNTHETIC_OPTIONS, ...options };
-  if (!(Number.isInteger(o.videos) && o.videos >= 1)) throw new Error(`videos must be a positive integer, got ${o.videos}`);
+  if (!(Number.isInteger(o.videos) && o.videos >= 1))
+    throw new Error(`videos must be a positive integer, got ${o.videos}`);
   const rng = createRandom(deriveSeed(o.seed, 1));
   const idWidth = Math.max(8, String(o.videos).length);
   const scenes = Array.from({ length: o.videos }, (_, i) =>
@@ -105,7 +111,8 @@ export function synthesizeAnnotations(options: Partial<SyntheticBenchmarkOptions
     for (const index of splitIndices[split]) {
       const scene = scenes[index]!;
       const askRng = createRandom(deriveSeed(o.seed, 3, index));
-      for (const c of questionsForScene(scene, askRng)) candidates.push({ ...c, videoId: scene.videoId });
+      for (const c of questionsForScene(scene, askRng))
+        candidates.push({ ...c, videoId: scene.videoId });
     }
     const target = Math.round(splitIndices[split].length * o.questionsPerVideo);
     const chosen = selectBalanced(candidates, target, createRandom(deriveSeed(o.seed, 4, s)));
@@ -137,7 +144,11 @@ export function renderSceneMedia(
   const [height, width] = frameDims(options.frameSize);
   return {
     frames: renderFrames(scene, { height, width, noise: options.noise, seed: scene.seed }),
-    waveform: renderAudio(scene, { sampleRate: options.sampleRate, noise: options.noise, seed: scene.seed }),
+    waveform: renderAudio(scene, {
+      sampleRate: options.sampleRate,
+      noise: options.noise,
+      seed: scene.seed,
+    }),
   };
 }
 
@@ -152,7 +163,10 @@ async function writeBenchmark(
   options: SyntheticBenchmarkOptions,
 ): Promise<void> {
   for (const split of SPLITS) {
-    await writeAtomic(join(out, SYNTH_LAYOUT.annotations(split)), `${JSON.stringify(benchmark.records[split], null, 2)}\n`);
+    await writeAtomic(
+      join(out, SYNTH_LAYOUT.annotations(split)),
+      `${JSON.stringify(benchmark.records[split], null, 2)}\n`,
+    );
   }
   await writeAtomic(join(out, SYNTH_LAYOUT.scenes), `${JSON.stringify(benchmark.scenes)}\n`);
   let next = 0;
@@ -184,14 +198,22 @@ async function writeFramesAndWav(
     const rgb = rendered.frames.data.subarray(t * frameBytes, (t + 1) * frameBytes);
     await writeFile(join(out, SYNTH_LAYOUT.frame(scene.videoId, t)), encodePng(rgb, height, width));
   }
-  await writeAtomic(join(out, SYNTH_LAYOUT.wav(scene.videoId)), encodeWav(rendered.waveform, sampleRate));
+  await writeAtomic(
+    join(out, SYNTH_LAYOUT.wav(scene.videoId)),
+    encodeWav(rendered.waveform, sampleRate),
+  );
 }
 
 /**
  * H.264 (4:4:4, near-lossless so the small shapes keep their colours) + AAC at 1 fps, with
  * ffmpeg's bit-exact flags and one thread so the same frames give the same bytes.
  */
-async function writeMp4(out: string, scene: Scene, rendered: ReturnType<typeof renderSceneMedia>, sampleRate: number) {
+async function writeMp4(
+  out: string,
+  scene: Scene,
+  rendered: ReturnType<typeof renderSceneMedia>,
+  sampleRate: number,
+) {
   const [, height, width] = rendered.frames.shape;
   const target = join(out, SYNTH_LAYOUT.video(scene.videoId));
   await mkdir(dirname(target), { recursive: true });

@@ -19,7 +19,13 @@ export {
   type InstrumentTimbre,
   type Shape,
 } from './instruments.js';
-export { SPLITS, SYNTH_LAYOUT, type SplitName, type SyntheticMedia, syntheticMediaFiles } from './layout.js';
+export {
+  SPLITS,
+  type SplitName,
+  SYNTH_LAYOUT,
+  type SyntheticMedia,
+  syntheticMediaFiles,
+} from './layout.js';
 export { type QuestionCandidate, questionsForScene } from './questions.js';
 export { createRandom, deriveSeed, type Random } from './random.js';
 export { renderAudio, renderStem } from './render-audio.js';
@@ -35,4 +41,9 @@ export {
   type SceneInstrument,
   type SceneOptions,
 } from './scene.js';
-export { QUESTION_TEMPLATES, type QuestionTemplate, type TemplateType, templateById } from './templates.js';
+export {
+  QUESTION_TEMPLATES,
+  type QuestionTemplate,
+  type TemplateType,
+  templateById,
+} from './templates.js';

@@ -10,7 +10,8 @@ export const SYNTH_LAYOUT = {
   annotations: (split: SplitName) => join('json', `avqa-${split}.json`),
   video: (videoId: string) => join('videos', `${videoId}.mp4`),
   framesDir: (videoId: string) => join('frames', videoId),
-  frame: (videoId: string, second: number) => join('frames', videoId, `${String(second + 1).padStart(6, '0')}.png`),
+  frame: (videoId: string, second: number) =>
+    join('frames', videoId, `${String(second + 1).padStart(6, '0')}.png`),
   wav: (videoId: string) => join('audio', `${videoId}.wav`),
   scenes: 'scenes.json',
 } as const;
@@ -21,8 +22,16 @@ export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 export type SyntheticMedia = 'mp4' | 'frames+wav' | 'none';
 
 /** The media files of one generated video, for decodeMedia / prepareDataset. */
-export function syntheticMediaFiles(out: string, videoId: string, media: 'mp4' | 'frames+wav'): MediaFiles {
+export function syntheticMediaFiles(
+  out: string,
+  videoId: string,
+  media: 'mp4' | 'frames+wav',
+): MediaFiles {
   return media === 'mp4'
     ? { kind: 'mp4', path: join(out, SYNTH_LAYOUT.video(videoId)) }
-    : { kind: 'frames+wav', framesDir: join(out, SYNTH_LAYOUT.framesDir(videoId)), wavPath: join(out, SYNTH_LAYOUT.wav(videoId)) };
+    : {
+        kind: 'frames+wav',
+        framesDir: join(out, SYNTH_LAYOUT.framesDir(videoId)),
+        wavPath: join(out, SYNTH_LAYOUT.wav(videoId)),
+      };
 }

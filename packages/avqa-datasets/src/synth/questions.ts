@@ -128,7 +128,11 @@ function pairs<T>(items: readonly T[]): [T, T][] {
 }
 
 /** Class pairs mixing present and absent classes, so yes and no both occur. */
-function classPairs(present: readonly InstrumentClass[], facts: SceneFacts, rng: Random): [string, string][] {
+function classPairs(
+  present: readonly InstrumentClass[],
+  facts: SceneFacts,
+  rng: Random,
+): [string, string][] {
   const absent = rng.shuffled(facts.absentClasses()).slice(0, 2);
   const pool = [...present, ...absent];
   return rng.shuffled(pairs(pool)).slice(0, 6);
@@ -168,21 +172,32 @@ const ASKERS: Record<string, TemplateAsker> = {
   'a-count-heard': (f) => [{ templateId: '', values: [], answer: countWord(f.sounding.length) }],
   'a-count-exists': (f, rng) => {
     const sounding = new Set(f.soundingClasses());
-    const asked = [...new Set(f.scene.instruments.map((i) => i.name)), ...rng.shuffled(f.absentClasses()).slice(0, 2)];
-    return asked.map((name) => ({ templateId: '', values: [name], answer: yesNo(sounding.has(name)) }));
+    const asked = [
+      ...new Set(f.scene.instruments.map((i) => i.name)),
+      ...rng.shuffled(f.absentClasses()).slice(0, 2),
+    ];
+    return asked.map((name) => ({
+      templateId: '',
+      values: [name],
+      answer: yesNo(sounding.has(name)),
+    }));
   },
   'a-count-both': (f, rng) => {
     const sounding = new Set<string>(f.soundingClasses());
-    return classPairs([...new Set(f.scene.instruments.map((i) => i.name))], f, rng).map(([a, b]) => ({
-      templateId: '',
-      values: [a, b],
-      answer: yesNo(sounding.has(a) && sounding.has(b)),
-    }));
+    return classPairs([...new Set(f.scene.instruments.map((i) => i.name))], f, rng).map(
+      ([a, b]) => ({
+        templateId: '',
+        values: [a, b],
+        answer: yesNo(sounding.has(a) && sounding.has(b)),
+      }),
+    );
   },
   'a-comp-louder': (f) => comparisonByClass(f, louderAnswer),
   'a-comp-rhythmic': (f) => comparisonByClass(f, rhythmicAnswer),
   'a-comp-longer': (f) => comparisonByClass(f, longerAnswer),
-  'v-count-types': (f) => [{ templateId: '', values: [], answer: countWord(f.visibleClasses().length) }],
+  'v-count-types': (f) => [
+    { templateId: '', values: [], answer: countWord(f.visibleClasses().length) },
+  ],
   'v-count-object': (f, rng) =>
     [...f.visibleClasses(), ...rng.shuffled(f.absentClasses()).slice(0, 1)].map((name) => ({
       templateId: '',
@@ -200,11 +215,13 @@ const ASKERS: Record<string, TemplateAsker> = {
   'v-count-exists': (f, rng) => {
     const visible = new Set<string>(f.visibleClasses());
     const offScreen = f.scene.instruments.filter((i) => !i.visible).map((i) => i.name);
-    return [...visible, ...offScreen, ...rng.shuffled(f.absentClasses()).slice(0, 2)].map((name) => ({
-      templateId: '',
-      values: [name],
-      answer: yesNo(visible.has(name)),
-    }));
+    return [...visible, ...offScreen, ...rng.shuffled(f.absentClasses()).slice(0, 2)].map(
+      (name) => ({
+        templateId: '',
+        values: [name],
+        answer: yesNo(visible.has(name)),
+      }),
+    );
   },
   'v-loc-beside': (f) => {
     const out: QuestionCandidate[] = [];
@@ -219,19 +236,29 @@ const ASKERS: Record<string, TemplateAsker> = {
   },
   'v-loc-kind': (f) => {
     const classes = f.visibleClasses();
-    return classes.length === 1 ? [{ templateId: '', values: [], answer: classes[0] as string }] : [];
+    return classes.length === 1
+      ? [{ templateId: '', values: [], answer: classes[0] as string }]
+      : [];
   },
-  'v-loc-scene': (f) => [{ templateId: '', values: [], answer: f.scene.indoor ? 'indoor' : 'outdoor' }],
+  'v-loc-scene': (f) => [
+    { templateId: '', values: [], answer: f.scene.indoor ? 'indoor' : 'outdoor' },
+  ],
   'v-loc-extreme': (f) => {
     if (f.visible.length < 2) return [];
     const byX = [...f.visible].sort((a, b) => a.x - b.x);
     return [
       { templateId: '', values: ['leftest'], answer: (byX[0] as SceneInstrument).name },
-      { templateId: '', values: ['rightest'], answer: (byX[byX.length - 1] as SceneInstrument).name },
+      {
+        templateId: '',
+        values: ['rightest'],
+        answer: (byX[byX.length - 1] as SceneInstrument).name,
+      },
     ];
   },
   'av-exist-source': (f) =>
-    f.sounding.length === 0 ? [] : [{ templateId: '', values: [], answer: yesNo(f.sounding.every((i) => i.visible)) }],
+    f.sounding.length === 0
+      ? []
+      : [{ templateId: '', values: [], answer: yesNo(f.sounding.every((i) => i.visible)) }],
   'av-exist-voiceover': (f) => [{ templateId: '', values: [], answer: yesNo(f.scene.voiceover) }],
   'av-exist-always': (f) =>
     f.visible
@@ -244,11 +271,21 @@ const ASKERS: Record<string, TemplateAsker> = {
       answer: countWord(f.visibleSounding.filter((i) => i.name === name).length),
     })),
   'av-count-not-throughout': (f) => [
-    { templateId: '', values: [], answer: countWord(f.visible.filter((i) => !i.playing.every(Boolean)).length) },
+    {
+      templateId: '',
+      values: [],
+      answer: countWord(f.visible.filter((i) => !i.playing.every(Boolean)).length),
+    },
   ],
-  'av-count-sounding': (f) => [{ templateId: '', values: [], answer: countWord(f.visibleSounding.length) }],
+  'av-count-sounding': (f) => [
+    { templateId: '', values: [], answer: countWord(f.visibleSounding.length) },
+  ],
   'av-count-types': (f) => [
-    { templateId: '', values: [], answer: countWord(new Set(f.visibleSounding.map((i) => i.name)).size) },
+    {
+      templateId: '',
+      values: [],
+      answer: countWord(new Set(f.visibleSounding.map((i) => i.name)).size),
+    },
   ],
   'av-loc-first-at': (f, rng) => {
     const out: QuestionCandidate[] = [];
@@ -336,7 +373,8 @@ const ASKERS: Record<string, TemplateAsker> = {
         const onsets = group.map(onsetOf);
         const target = which === 'first' ? Math.min(...onsets) : Math.max(...onsets);
         const matches = group.filter((i) => onsetOf(i) === target);
-        const answer = matches.length === 1 ? positionOf(matches[0] as SceneInstrument) : 'simultaneously';
+        const answer =
+          matches.length === 1 ? positionOf(matches[0] as SceneInstrument) : 'simultaneously';
         out.push({ templateId: '', values: [name, which], answer });
       }
     }
@@ -357,7 +395,11 @@ const ASKERS: Record<string, TemplateAsker> = {
         if (time === undefined) continue;
         const matches = f.visibleSounding.filter((i) => onsetOf(i) === time);
         if (matches.length === 1 && (matches[0] as SceneInstrument).name !== target.name) {
-          out.push({ templateId: '', values: [relation, target.name], answer: (matches[0] as SceneInstrument).name });
+          out.push({
+            templateId: '',
+            values: [relation, target.name],
+            answer: (matches[0] as SceneInstrument).name,
+          });
         }
       }
     }

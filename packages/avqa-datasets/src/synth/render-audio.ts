@@ -31,7 +31,11 @@ export function renderAudio(scene: Scene, options: AudioRenderOptions): Float32A
     addAt(mix, stem, 1);
   });
   if (scene.voiceover) {
-    addAt(mix, renderVoiceover(scene.seconds, sampleRate, createRandom(deriveSeed(options.seed, 0x701ce))), 1);
+    addAt(
+      mix,
+      renderVoiceover(scene.seconds, sampleRate, createRandom(deriveSeed(options.seed, 0x701ce))),
+      1,
+    );
   }
   const amplitude = 0.1 * options.noise * Math.sqrt(3);
   let noiseState = deriveSeed(options.seed, 0x0153) || 1;
@@ -41,21 +45,31 @@ export function renderAudio(scene: Scene, options: AudioRenderOptions): Float32A
     noiseState ^= noiseState >>> 17;
     noiseState ^= noiseState << 5;
     const sample = mix[i]! + (noiseState >>> 0) * noiseScale - amplitude;
-    mix[i] = sample > 1 ? 1 : sample < -1 ? -1 : sample;
+    mix[i] = sample > 1 ? 1 : Math.max(sample, -1);
   }
   return mix;
 }
 
 function addAt(target: Float32Array, source: Float32Array, gain: number) {
-  for (let i = 0; i < source.length; i++) target[i] = (target[i] as number) + gain * (source[i] as number);
+  for (let i = 0; i < source.length; i++)
+    target[i] = (target[i] as number) + gain * (source[i] as number);
 }
 
 /** One instrument alone, RMS over its playing seconds = 10^(gainDb/20). */
-export function renderStem(instrument: SceneInstrument, seconds: number, sampleRate: number, rng: Random): Float32Array {
+export function renderStem(
+  instrument: SceneInstrument,
+  seconds: number,
+  sampleRate: number,
+  rng: Random,
+): Float32Array {
   const timbre = INSTRUMENTS[instrument.name].timbre;
   const stem = new Float32Array(seconds * sampleRate);
   const nyquist = sampleRate / 2;
-  const table = wavetable(timbre.harmonics, instrument.fundamental * Math.max(...NOTE_STEPS), nyquist);
+  const table = wavetable(
+    timbre.harmonics,
+    instrument.fundamental * Math.max(...NOTE_STEPS),
+    nyquist,
+  );
   for (const [start, end] of playingSpans(instrument.playing)) {
     let time = start;
     while (time < end) {
@@ -101,7 +115,8 @@ function wavetable(harmonics: readonly number[], topPitch: number, nyquist: numb
   harmonics.forEach((amplitude, h) => {
     if ((h + 1) * topPitch >= nyquist) return;
     for (let i = 0; i <= WAVETABLE_SIZE; i++) {
-      table[i] = (table[i] as number) + amplitude * Math.sin((2 * Math.PI * (h + 1) * i) / WAVETABLE_SIZE);
+      table[i] =
+        (table[i] as number) + amplitude * Math.sin((2 * Math.PI * (h + 1) * i) / WAVETABLE_SIZE);
     }
   });
   return table;
@@ -168,7 +183,8 @@ function renderVoiceover(seconds: number, sampleRate: number, rng: Random): Floa
     const amplitudes: number[] = [];
     for (let h = 1; h * pitch < 3500; h++) {
       const f = h * pitch;
-      const formant = Math.exp(-(((f - vowel[0]) / 150) ** 2)) + 0.6 * Math.exp(-(((f - vowel[1]) / 200) ** 2));
+      const formant =
+        Math.exp(-(((f - vowel[0]) / 150) ** 2)) + 0.6 * Math.exp(-(((f - vowel[1]) / 200) ** 2));
       amplitudes.push((0.05 + formant) / h ** 0.5);
     }
     const table = wavetable(amplitudes, pitch, sampleRate / 2);

@@ -43,7 +43,8 @@ export function renderFrames(scene: Scene, options: FrameRenderOptions): Rendere
     }
     const offset = t * frameBytes;
     for (let i = 0; i < frameBytes; i++) {
-      const value = (canvas[i] as number) + (noiseAmplitude > 0 ? (rng.next() - 0.5) * noiseAmplitude : 0);
+      const value =
+        (canvas[i] as number) + (noiseAmplitude > 0 ? (rng.next() - 0.5) * noiseAmplitude : 0);
       data[offset + i] = value < 0 ? 0 : value > 255 ? 255 : Math.round(value);
     }
   }
@@ -66,7 +67,13 @@ function renderBackground(indoor: boolean, height: number, width: number): Float
   return out;
 }
 
-function drawInstrument(canvas: Float32Array, height: number, width: number, instrument: SceneInstrument, t: number) {
+function drawInstrument(
+  canvas: Float32Array,
+  height: number,
+  width: number,
+  instrument: SceneInstrument,
+  t: number,
+) {
   const playing = instrument.playing[t] === true;
   const { colour, shape } = INSTRUMENTS[instrument.name].look;
   const brightness = playing ? 1 : SILENT_BRIGHTNESS;
@@ -93,7 +100,11 @@ function drawInstrument(canvas: Float32Array, height: number, width: number, ins
   if (playing) {
     const barY = Math.round(cy - halfHeight - 3);
     if (barY >= 0) {
-      for (let x = Math.max(0, Math.round(cx - halfWidth / 2)); x <= Math.min(width - 1, Math.round(cx + halfWidth / 2)); x++) {
+      for (
+        let x = Math.max(0, Math.round(cx - halfWidth / 2));
+        x <= Math.min(width - 1, Math.round(cx + halfWidth / 2));
+        x++
+      ) {
         canvas.set([255, 255, 255], (barY * width + x) * 3);
       }
     }

@@ -67,14 +67,19 @@ export function randomScene(videoId: string, options: SceneOptions, rng: Random)
   const seed = Math.floor(rng.next() * 2 ** 32);
   const [minCount, maxCount] = options.instrumentsPerScene;
   if (!(minCount >= 1 && maxCount <= 4 && minCount <= maxCount)) {
-    throw new Error(`instrumentsPerScene must be [min, max] within 1..4, got [${minCount}, ${maxCount}]`);
+    throw new Error(
+      `instrumentsPerScene must be [min, max] within 1..4, got [${minCount}, ${maxCount}]`,
+    );
   }
   if (options.seconds < 3) throw new Error(`seconds must be at least 3, got ${options.seconds}`);
   const count = minCount + rng.int(maxCount - minCount + 1);
   const classes: InstrumentClass[] = rng.shuffled(INSTRUMENT_CLASSES).slice(0, count);
   // Repeated classes make "how many <Object>" and "which <Object> sounds first" answerable.
   if (count >= 2 && rng.next() < 0.35) classes[count - 1] = classes[0] as InstrumentClass;
-  const slots = rng.shuffled(SLOTS).slice(0, count).sort((a, b) => a - b);
+  const slots = rng
+    .shuffled(SLOTS)
+    .slice(0, count)
+    .sort((a, b) => a - b);
   const instruments: SceneInstrument[] = classes.map((name, i) =>
     randomInstrument(name, true, (slots[i] as number) + rng.uniform(-0.03, 0.03), options, rng),
   );
@@ -84,7 +89,14 @@ export function randomScene(videoId: string, options: SceneOptions, rng: Random)
     if (!isSounding(source)) source.playing[0] = true;
     instruments.push(source);
   }
-  return { videoId, seed, seconds: options.seconds, indoor: rng.next() < 0.6, voiceover: rng.next() < 0.25, instruments };
+  return {
+    videoId,
+    seed,
+    seconds: options.seconds,
+    indoor: rng.next() < 0.6,
+    voiceover: rng.next() < 0.25,
+    instruments,
+  };
 }
 
 function randomInstrument(
@@ -115,7 +127,8 @@ function randomPlaying(seconds: number, redundancy: number, rng: Random): boolea
   if (rng.next() < 0.12) return playing;
   const r = Math.min(1, Math.max(0, redundancy));
   const start = rng.next() < 0.25 + 0.6 * r ? 0 : rng.int(Math.ceil(seconds * 0.6));
-  const end = rng.next() < 0.25 + 0.6 * r ? seconds : Math.min(seconds, start + 1 + rng.int(seconds - start));
+  const end =
+    rng.next() < 0.25 + 0.6 * r ? seconds : Math.min(seconds, start + 1 + rng.int(seconds - start));
   for (let t = start; t < end; t++) playing[t] = true;
   if (end - start >= 4 && rng.next() < 0.8 * (1 - r)) {
     const gapStart = start + 1 + rng.int(end - start - 2);

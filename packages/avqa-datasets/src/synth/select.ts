@@ -20,13 +20,15 @@ export function selectBalanced(
 ): VideoQuestion[] {
   const byTemplate = new Map<string, Map<string, VideoQuestion[]>>();
   for (const candidate of rng.shuffled(candidates)) {
-    let byAnswer = byTemplate.get(candidate.templateId);
-    if (!byAnswer) byTemplate.set(candidate.templateId, (byAnswer = new Map()));
+    const byAnswer = byTemplate.get(candidate.templateId) ?? new Map<string, VideoQuestion[]>();
+    byTemplate.set(candidate.templateId, byAnswer);
     const bucket = byAnswer.get(candidate.answer);
     if (bucket) bucket.push(candidate);
     else byAnswer.set(candidate.answer, [candidate]);
   }
-  const streams = [...byTemplate.keys()].sort().map((templateId) => answerRoundRobin(byTemplate.get(templateId)!, rng));
+  const streams = [...byTemplate.keys()]
+    .sort()
+    .map((templateId) => answerRoundRobin(byTemplate.get(templateId)!, rng));
   const perVideo = new Map<string, number>();
   const chosen: VideoQuestion[] = [];
   let active = rng.shuffled(streams);
@@ -52,7 +54,10 @@ export function selectBalanced(
   return chosen;
 }
 
-function* answerRoundRobin(byAnswer: Map<string, VideoQuestion[]>, rng: Random): Generator<VideoQuestion> {
+function* answerRoundRobin(
+  byAnswer: Map<string, VideoQuestion[]>,
+  rng: Random,
+): Generator<VideoQuestion> {
   const buckets = rng.shuffled([...byAnswer.keys()].sort()).map((answer) => byAnswer.get(answer)!);
   const single = buckets.length === 1;
   while (true) {

@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAnnotations } from '../annotations/parseAnnotations.js';
+import { decodeMedia } from '../media/decode.js';
+import { ANSWER_VOCABULARY } from '../vocab/officialVocabulary.js';
+import { majorityAnswerBaseline, questionOnlyBaseline } from './baselines.js';
+import { generateSyntheticBenchmark, renderSceneMedia, synthesizeAnnotations } from './generate.js';
+import { SPLITS, SYNTH_LAYOUT, syntheticMediaFiles } from './layout.js';
+import { QUESTION_TEMPLATES } from './templates.js';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'avqa-synth-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+const small = { videos: 6, seconds: 4, frameSize: 32, questionsPerVideo: 6, seed: 7 } as const;
+
+describe('generateSyntheticBenchmark', () => {
+  it('writes the MUSIC-AVQA layout that the official parser reads, byte for byte the same for the same seed', async () => {
+    const a = join(root, 'a');
+    const b = join(root, 'b');
+    await generateSyntheticBenchmark({ ...small, out: a, media: 'frames+wav' });
+    await generateSyntheticBenchmark({ ...small, out: b, media: 'frames+wav' });
+    const files = await listFiles(a);
+    expect(files).toEqual(await listFiles(b));
+    expect(files).toContain(SYNTH_LAYOUT.annotations('train'));
+    expect(files.filter((f) => f.endsWith('.png'))).toHaveLength(small.videos * small.seconds);
+    expect(files.filter((f) => f.endsWith('.wav'))).toHaveLength(small.videos);
+    for (const file of files)
+      expect(sha256(await readFile(join(a, file))), file).toBe(
+        sha256(await readFile(join(b, file))),
+      );
+    let questions = 0;
+    for (const split of SPLITS) {
+      const text = await readFile(join(a, SYNTH_LAYOUT.annotations(split)), 'utf8');
+      const json = JSON.parse(text) as Record<string, unknown>[];
+      for (const record of json) {
+        expect(Object.keys(record)).toEqual([
+          'video_id',
+          'question_id',
+          'type',
+          'question_content',
+          'templ_values',
+          'question_deleted',
+          'anser',
+        ]);
+        expect(typeof record.type).toBe('string');
+        expect(typeof record.templ_values).toBe('string');
+      }
+      const parsed = parseAnnotations(json, { source: split });
+      expect(parsed.records).toHaveLength(json.length);
+      expect(parsed.duplicates).toEqual([]);
+      questions += json.length;
+    }
+    expect(questions).toBe(small.videos * small.questionsPerVideo);
+  });
+
+  it('changes with the seed', () => {
+    const one = synthesizeAnnotations({ ...small, seed: 1 });
+    const two = synthesizeAnnotations({ ...small, seed: 2 });
+    expect(JSON.stringify(one.records)).not.toBe(JSON.stringify(two.records));
+  });
+
+  it('renders frames and audio the decoders read back', async () => {
+    const out = join(root, 'decoded');
+    const bench = await generateSyntheticBenchmark({
+      ...small,
+      videos: 2,
+      out,
+      media: 'frames+wav',
+    });
+    const scene = bench.scenes[0]!;
+    const rendered = renderSceneMedia(scene, {
+      frameSize: 32,
+      noise: bench.options.noise,
+      sampleRate: 16000,
+    });
+    const decoded = await decodeMedia(
+      syntheticMediaFiles(out, scene.videoId, 'frames+wav'),
+      { seconds: 4, fps: 1, height: 32, width: 32 },
+      { seconds: 4, sampleRate: 16000 },
+    );
+    expect(decoded.frames.data).toEqual(rendered.frames.data);
+    for (const n of [0, 5000, 40000, 63999])
+      expect(decoded.waveform[n]).toBeCloseTo(rendered.waveform[n]!, 3);
+  });
+
+  it('encodes mp4 deterministically, close to the rendered frames', async () => {
+    const decode = async (dir: string) => {
+      const bench = await generateSyntheticBenchmark({
+        ...small,
+        videos: 2,
+        out: dir,
+        media: 'mp4',
+      });
+      const scene = bench.scenes[1]!;
+      const decoded = await decodeMedia(
+        syntheticMediaFiles(dir, scene.videoId, 'mp4'),
+        { seconds: 4, fps: 1, height: 32, width: 32 },
+        { seconds: 4, sampleRate: 16000 },
+      );
+      return {
+        decoded,
+        rendered: renderSceneMedia(scene, {
+          frameSize: 32,
+          noise: bench.options.noise,
+          sampleRate: 16000,
+        }),
+      };
+    };
+    const first = await decode(join(root, 'mp4-a'));
+    const second = await decode(join(root, 'mp4-b'));
+    expect(first.decoded.frames.data).toEqual(second.decoded.frames.data);
+    expect(
+      Buffer.from(first.decoded.waveform.buffer).equals(
+        Buffer.from(second.decoded.waveform.buffer),
+      ),
+    ).toBe(true);
+    let error = 0;
+    first.decoded.frames.data.forEach((v, i) => {
+      error += Math.abs(v - first.rendered.frames.data[i]!);
+    });
+    expect(error / first.decoded.frames.data.length).toBeLessThan(6);
+  });
+});
+
+describe('the synthetic questions', () => {
+  const bench = synthesizeAnnotations({ videos: 400, seconds: 8 });
+  const train = parseAnnotations(bench.records.train).records;
+  const test = parseAnnotations(bench.records.test).records;
+
+  it('use all 33 templates and only official answers', () => {
+    const all = SPLITS.flatMap((s) => bench.records[s]);
+    expect(new Set(all.map((r) => r.question_content))).toEqual(
+      new Set(QUESTION_TEMPLATES.map((t) => t.content)),
+    );
+    for (const r of all) expect(ANSWER_VOCABULARY).toContain(r.anser);
+  });
+
+  it('keep splits video-disjoint', () => {
+    const [a, b, c] = SPLITS.map((s) => new Set(bench.splitVideos[s]));
+    for (const id of a!) expect(b!.has(id) || c!.has(id)).toBe(false);
+    for (const id of b!) expect(c!.has(id)).toBe(false);
+  });
+
+  it('are not answerable blind: majority and question-only baselines stay far from solved', () => {
+    const majority = majorityAnswerBaseline(train, test);
+    const questionOnly = questionOnlyBaseline(train, test);
+    expect(majority.overall.accuracy!).toBeLessThan(0.4);
+    expect(questionOnly.overall.accuracy!).toBeLessThan(0.45);
+    for (const count of Object.values(majority.byType)) expect(count.accuracy!).toBeLessThan(0.6);
+  });
+});

@@ -1,0 +1,63 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { enableFastKernels } from '../src/index';
+import { maxAbsDiff, seededValues, tf } from './backends';
+import { engines } from './engines';
+import { type BlockShape, blockGradients, makeBlockWeights } from './transformer_block';
+
+// Head width 3 and 7 tokens: nothing is a multiple of 4, so no SIMD-friendly shape hides a bug.
+const shape: BlockShape = { batch: 2, tokens: 7, width: 12, heads: 4 };
+const inputValues = seededValues(shape.batch * shape.tokens * shape.width, 99);
+
+/** Loss and every weight gradient of one training step, as plain arrays. */
+async function stepOn(backend: 'cpu' | 'wasm'): Promise<Record<string, Float32Array>> {
+  await tf.setBackend(backend);
+  const weights = makeBlockWeights(tf, shape, 5);
+  const x = tf.tensor3d(inputValues, [shape.batch, shape.tokens, shape.width]);
+  const { value, grads } = blockGradients(tf, shape, weights, x);
+  const result: Record<string, Float32Array> = { loss: Float32Array.from(value.dataSync()) };
+  for (const [name, grad] of Object.entries(grads)) {
+    result[name.replace(/^block_(\w+?)_\d+$/, '$1')] = Float32Array.from(grad.dataSync());
+  }
+  tf.dispose([value, x, ...Object.values(grads), ...Object.values(weights)]);
+  return result;
+}
+
+for (const engine of engines) {
+  describe.skipIf(!engine.available)(
+    `a transformer block trains on wasm, ${engine.name}${engine.reason}`,
+    () => {
+      beforeAll(async () => {
+        await enableFastKernels({ native: engine.native });
+      });
+
+      it('gives the loss and every weight gradient of the cpu backend', async () => {
+        const expected = await stepOn('cpu');
+        const actual = await stepOn('wasm');
+        expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+        expect(Object.keys(actual)).toHaveLength(13);
+        for (const [name, values] of Object.entries(expected)) {
+          const scale = Math.max(1e-3, ...values.map(Math.abs));
+          expect(maxAbsDiff(values, actual[name] as Float32Array) / scale, name).toBeLessThan(2e-4);
+        }
+      });
+
+      it('leaves tf.memory() unchanged across repeated steps', async () => {
+        await tf.setBackend('wasm');
+        const weights = makeBlockWeights(tf, shape, 6);
+        const x = tf.tensor3d(inputValues, [shape.batch, shape.tokens, shape.width]);
+        const step = () => {
+          const { value, grads } = blockGradients(tf, shape, weights, x);
+          tf.dispose([value, ...Object.values(grads)]);
+        };
+        step();
+        const before = tf.memory();
+        const dataIds = tf.engine().backend.numDataIds();
+        for (let i = 0; i < 3; i++) step();
+        expect(tf.memory().numTensors).toBe(before.numTensors);
+        expect(tf.memory().numBytes).toBe(before.numBytes);
+        expect(tf.engine().backend.numDataIds()).toBe(dataIds);
+        tf.dispose([x, ...Object.values(weights)]);
+      });
+    },
+  );
+}
