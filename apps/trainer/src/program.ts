@@ -1,6 +1,12 @@
 import { Command, Option } from 'commander';
 import { BACKEND_NAMES } from './backends.js';
 import { backendsReport } from './commands/backends.js';
+import { createAskCommand } from './commands/ask.js';
+import { createDataCommand } from './commands/data.js';
+import { createDemoCommand } from './commands/demo.js';
+import { createEvalCommand } from './commands/eval.js';
+import { createKeySubsetCommand } from './commands/key-subset.js';
+import { createTrainCommand } from './commands/train.js';
 
 export interface GlobalOptions {
   backend: string;
@@ -24,6 +30,13 @@ export function buildProgram(): Command {
     .action(() => {
       console.log(backendsReport());
     });
+
+  program.addCommand(createTrainCommand());
+  program.addCommand(createEvalCommand());
+  program.addCommand(createAskCommand());
+  program.addCommand(createKeySubsetCommand());
+  program.addCommand(createDataCommand());
+  program.addCommand(createDemoCommand());
 
   return program;
 }

@@ -132,3 +132,27 @@ describe('resnet18 pooling', () => {
     expect(pooled).toHaveLength(49);
   });
 });
+
+describe('backends agree', () => {
+  it('the same seed gives the same weights and (to float error) the same logits on cpu and wasm', async () => {
+    const logitsOn = async (backend: (typeof BACKENDS)[number]) => {
+      await useBackend(backend);
+      const model = createAmuseModel(TEST_MODEL);
+      const batch = randomBatch(model.config.inputs, 2);
+      const { logits } = model.forward(batch, { training: false });
+      const values = Array.from(logits.dataSync());
+      const firstWeight = Array.from(
+        model.parameters().get('video.embed.weight')!.dataSync().slice(0, 8),
+      );
+      tf.dispose(logits);
+      disposeBatch(batch);
+      model.dispose();
+      return { values, firstWeight };
+    };
+    const cpu = await logitsOn('cpu');
+    const wasm = await logitsOn('wasm');
+    expect(wasm.firstWeight).toEqual(cpu.firstWeight);
+    for (let i = 0; i < cpu.values.length; i++)
+      expect(wasm.values[i]).toBeCloseTo(cpu.values[i]!, 4);
+  });
+});

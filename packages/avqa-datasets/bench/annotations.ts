@@ -17,7 +17,10 @@ import {
   writeNpy,
 } from '../src/index.js';
 
-const dataRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../shared/data/music-avqa');
+const dataRoot = resolve(
+  fileURLToPath(new URL('.', import.meta.url)),
+  '../../../../shared/data/music-avqa',
+);
 
 async function median(runs: number, task: () => unknown | Promise<unknown>): Promise<number> {
   const times: number[] = [];
@@ -36,19 +39,30 @@ for (const file of ['v1/json/avqa-test.json', 'v2/test_balance.json']) {
   const text = await readFile(join(dataRoot, file), 'utf8');
   const json = JSON.parse(text);
   const records = json.length as number;
-  const parseMs = await median(7, () => parseAnnotations(JSON.parse(text), { duplicates: 'keep-all' }));
-  console.log(`| JSON.parse + parseAnnotations ${file} | ${records} records | ${parseMs.toFixed(1)} | ${((records / parseMs) * 1000).toFixed(0)} records/s |`);
+  const parseMs = await median(7, () =>
+    parseAnnotations(JSON.parse(text), { duplicates: 'keep-all' }),
+  );
+  console.log(
+    `| JSON.parse + parseAnnotations ${file} | ${records} records | ${parseMs.toFixed(1)} | ${((records / parseMs) * 1000).toFixed(0)} records/s |`,
+  );
   const set = parseAnnotations(json, { duplicates: 'keep-all' });
   const predictions = set.records.map((record) => record.label);
   const evalMs = await median(7, () => evaluatePredictions(set.records, predictions));
-  console.log(`| evaluatePredictions ${file} | ${records} records | ${evalMs.toFixed(2)} | ${((records / evalMs) * 1000).toFixed(0)} records/s |`);
+  console.log(
+    `| evaluatePredictions ${file} | ${records} records | ${evalMs.toFixed(2)} | ${((records / evalMs) * 1000).toFixed(0)} records/s |`,
+  );
 }
 
-const res18 = { data: new Float32Array(60 * 512 * 14 * 14).map((_value, index) => index % 997), shape: [60, 512, 14, 14] };
+const res18 = {
+  data: new Float32Array(60 * 512 * 14 * 14).map((_value, index) => index % 997),
+  shape: [60, 512, 14, 14],
+};
 const res18Bytes = encodeNpy(res18);
 const megabytes = res18Bytes.length / 2 ** 20;
 const parseMs = await median(7, () => parseNpy(res18Bytes));
-console.log(`| parseNpy float32 C [60,512,14,14] | ${megabytes.toFixed(1)} MiB | ${parseMs.toFixed(1)} | ${(megabytes / (parseMs / 1000)).toFixed(0)} MiB/s |`);
+console.log(
+  `| parseNpy float32 C [60,512,14,14] | ${megabytes.toFixed(1)} MiB | ${parseMs.toFixed(1)} | ${(megabytes / (parseMs / 1000)).toFixed(0)} MiB/s |`,
+);
 for (const [name, options] of [
   ['float16 C', { dtype: 'float16' as const }],
   ['float32 big-endian', { littleEndian: false }],
@@ -56,17 +70,26 @@ for (const [name, options] of [
 ] as const) {
   const bytes = encodeNpy(res18, options);
   const ms = await median(3, () => parseNpy(bytes));
-  console.log(`| parseNpy ${name} [60,512,14,14] | ${(bytes.length / 2 ** 20).toFixed(1)} MiB | ${ms.toFixed(1)} | ${((6_021_120 / ms) * 1000 / 1e6).toFixed(0)} M values/s |`);
+  console.log(
+    `| parseNpy ${name} [60,512,14,14] | ${(bytes.length / 2 ** 20).toFixed(1)} MiB | ${ms.toFixed(1)} | ${(((6_021_120 / ms) * 1000) / 1e6).toFixed(0)} M values/s |`,
+  );
 }
 
 const root = await mkdtemp(join(tmpdir(), 'avqa-bench-'));
 try {
   await writeNpy(join(root, 'feats/res18_14x14/00000001.npy'), res18);
-  await writeNpy(join(root, 'feats/vggish/00000001.npy'), { data: new Float32Array(60 * 128), shape: [60, 128] });
+  await writeNpy(join(root, 'feats/vggish/00000001.npy'), {
+    data: new Float32Array(60 * 128),
+    shape: [60, 128],
+  });
   const visualMs = await median(7, () => loadFeatures(root, '00000001', RES18_14X14_LAYOUT));
-  console.log(`| loadFeatures res18_14x14 (read file, every 6th second) | 60 -> 10 steps | ${visualMs.toFixed(1)} | |`);
+  console.log(
+    `| loadFeatures res18_14x14 (reads only every 6th second) | 60 -> 10 steps | ${visualMs.toFixed(1)} | |`,
+  );
   const audioMs = await median(15, () => loadFeatures(root, '00000001', VGGISH_LAYOUT));
-  console.log(`| loadFeatures vggish (read file, every 6th second) | 60 -> 10 steps | ${audioMs.toFixed(2)} | |`);
+  console.log(
+    `| loadFeatures vggish (reads only every 6th second) | 60 -> 10 steps | ${audioMs.toFixed(2)} | |`,
+  );
 } finally {
   await rm(root, { recursive: true, force: true });
 }

@@ -15,6 +15,7 @@
  *     of their source lists, so repeated merges stay exact.
  */
 import { type KeySelectionOptions, selectKeyTokens } from './key-tokens.js';
+import { nearestKeys } from './nearest-key.js';
 
 export type SimilarityMeasure = 'dot' | 'cosine';
 
@@ -98,50 +99,15 @@ export function computeMergePlan(input: MergePlanInput, options: MergePlanOption
     keptArray.forEach((token, slot) => {
       destination[token] = slot;
     });
-    const keyRows = Array.from(keyIndices, (token) =>
-      keyVector(input.keys, (b * tokenCount + token) * keyDim, keyDim, cosine),
-    );
-    const keySlots = Array.from(keyIndices, (token) => destination[token]!);
-    for (const token of candidates) {
-      if (destination[token] !== -1) continue;
-      const own = keyVector(input.keys, (b * tokenCount + token) * keyDim, keyDim, cosine);
-      destination[token] = keySlots[mostSimilar(own, keyRows)]!;
-    }
+    const others = candidates.filter((token) => destination[token] === -1);
+    const nearest = nearestKeys(input.keys, b * tokenCount, keyDim, keyIndices, others, cosine);
+    others.forEach((token, i) => {
+      destination[token] = destination[keyIndices[nearest[i]!]!]!;
+    });
     destinationPerSample.push(destination);
     keptIndices.push(keptArray);
   }
   return assemblePlan(input, destinationPerSample, keptIndices);
-}
-
-/** Index of the row of `rows` with the largest dot product with `vector` (first on ties). */
-function mostSimilar(vector: Float32Array, rows: Float32Array[]): number {
-  let best = 0;
-  let bestSimilarity = Number.NEGATIVE_INFINITY;
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    let similarity = 0;
-    for (let d = 0; d < vector.length; d++) similarity += vector[d]! * row[d]!;
-    if (similarity > bestSimilarity) {
-      bestSimilarity = similarity;
-      best = r;
-    }
-  }
-  return best;
-}
-
-function keyVector(keys: ArrayLike<number>, offset: number, dim: number, normalise: boolean) {
-  const vector = new Float32Array(dim);
-  let squaredNorm = 0;
-  for (let d = 0; d < dim; d++) {
-    const value = keys[offset + d]!;
-    vector[d] = value;
-    squaredNorm += value * value;
-  }
-  if (normalise) {
-    const scale = 1 / Math.max(Math.sqrt(squaredNorm), 1e-12);
-    for (let d = 0; d < dim; d++) vector[d]! *= scale;
-  }
-  return vector;
 }
 
 /** Sizes, weights and source lists from each sample's destinations. */

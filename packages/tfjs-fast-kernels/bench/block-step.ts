@@ -101,16 +101,22 @@ async function measurePeaks(): Promise<{ wasm2d: number; blas: number | null }> 
     c.dataSync();
     c.dispose();
   };
+  // Best of several single products: on a shared machine the fastest run is the one
+  // least disturbed, and a peak is an upper bound anyway.
   const rate = (repeats: number) => {
     product();
-    const start = performance.now();
-    for (let i = 0; i < repeats; i++) product();
-    return (gflop * repeats) / ((performance.now() - start) / 1000);
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < repeats; i++) {
+      const start = performance.now();
+      product();
+      best = Math.min(best, performance.now() - start);
+    }
+    return gflop / (best / 1000);
   };
   disableFastKernels();
-  const wasm2d = rate(5);
+  const wasm2d = rate(8);
   let blas: number | null = null;
-  if ((await enableFastKernels({ native: 'auto' })).native.loaded) blas = rate(10);
+  if ((await enableFastKernels({ native: 'auto' })).native.loaded) blas = rate(30);
   disableFastKernels();
   tf.dispose([a, b]);
   return { wasm2d, blas };
@@ -151,13 +157,24 @@ console.log(
 console.log(
   `Peak reference: ${peak.toFixed(1)} GFLOP/s (${peaks.blas != null ? 'native sgemm 1024^3' : 'wasm 2-D matmul 1024^3'}); wasm 2-D matmul ${peaks.wasm2d.toFixed(1)} GFLOP/s`,
 );
+// Ratios are given on wall time and on process CPU time: on a shared machine the stock
+// run (tens of seconds) absorbs more interference than the fast ones.
 console.log(
-  '| path | ms/step | GFLOP/s | x stock wasm | fraction of peak |\n|---|---|---|---|---|',
+  '| path | ms/step (wall) | CPU ms/step | GFLOP/s (wall) | x stock wasm (wall) | x stock wasm (CPU) | fraction of peak |',
 );
+console.log('|---|---|---|---|---|---|---|');
 for (const r of results) {
   const rate = flops / 1e9 / (r.msPerStep / 1000);
-  const speedup = stock == null ? 'n/a' : `${(stock.msPerStep / r.msPerStep).toFixed(1)}x`;
-  console.log(
-    `| ${r.name} | ${r.msPerStep.toFixed(0)} | ${rate.toFixed(2)} | ${speedup} | ${((100 * rate) / peak).toFixed(1)}% |`,
-  );
+  const ratio = (of: (x: Result) => number) =>
+    stock == null ? 'n/a' : `${(of(stock) / of(r)).toFixed(1)}x`;
+  const cells = [
+    r.name,
+    r.msPerStep.toFixed(0),
+    r.cpuMsPerStep.toFixed(0),
+    rate.toFixed(2),
+    ratio((x) => x.msPerStep),
+    ratio((x) => x.cpuMsPerStep),
+    `${((100 * rate) / peak).toFixed(1)}%`,
+  ];
+  console.log(`| ${cells.join(' | ')} |`);
 }

@@ -8,6 +8,7 @@ import { identityConfig } from './identity_kernel';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul_kernels';
 import { loadNativeBlas, type NativeBlas } from './native_blas';
 import { powConfig } from './pow_kernel';
+import { splitVConfig } from './split_kernel';
 import { unsortedSegmentSumConfig } from './unsorted_segment_sum_kernel';
 
 export type NativeMode = 'auto' | 'off' | 'require';
@@ -122,6 +123,7 @@ export async function enableFastKernels(
       unsortedSegmentSumConfig,
       powConfig(stockPow.kernelFunc),
       identityConfig,
+      splitVConfig,
     ];
     for (const config of configs) {
       installKernel(config, replaced);

@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error.js';
+import { PAPER_MERGE } from './sparsity-presets.js';
 import type { MaskSettings, MergeSettings, SubsetSpec } from './train-config.js';
 
 /** Parses `--mask ratio,epochs` (e.g. `0.5,3`); `off` turns masking off. */
@@ -8,11 +9,16 @@ export function parseMaskFlag(text: string): MaskSettings | null {
   return { ratio, epochs };
 }
 
-/** Parses `--merge fence,block` (e.g. `1.5,0`); `off` turns merging off. */
+/** Parses `--merge fence,block[,minKeep]` (e.g. `1.5,1,0.25`); `off` turns merging off. */
 export function parseMergeFlag(text: string): MergeSettings | null {
   if (text === 'off') return null;
-  const [fence, block] = parseNumberPair('--merge', text, 'fence,block (e.g. 1.5,0)');
-  return { fence, block };
+  const parts = text.split(',');
+  const [fence, block] = parseNumberPair('--merge', parts.slice(0, 2).join(','), 'fence,block[,minKeep] (e.g. 1.5,1,0.25)');
+  const minKeep = parts.length > 2 ? Number(parts.slice(2).join(',')) : PAPER_MERGE.minKeep;
+  if (parts.length > 3 || !Number.isFinite(minKeep)) {
+    throw new ConfigError('--merge', `expected fence,block[,minKeep] (e.g. 1.5,1,0.25), got "${text}"`);
+  }
+  return { fence, block, minKeep };
 }
 
 /** Parses `--subset FILE|fraction`: a number in (0, 1] is a random subset of that size. */

@@ -12,10 +12,14 @@ export interface MaskSettings {
   epochs: number;
 }
 
-/** Level 2: IQR token merging after encoder block `block`, key tokens above Q3 + fence * IQR. */
+/**
+ * Level 2: IQR token merging after encoder block `block`, key tokens above Q3 + fence * IQR,
+ * at least `minKeep` of them (a fraction of the tokens in (0, 1), or a count >= 1).
+ */
 export interface MergeSettings {
   fence: number;
   block: number;
+  minKeep: number;
 }
 
 /** Level 3: InfoBatch prunes `pruneRatio` of the well-learned samples until `delta` of the epochs. */
@@ -169,6 +173,10 @@ export function validateTrainConfig(config: TrainConfig): void {
   if (config.merge) {
     requireRange('--merge fence', config.merge.fence, { min: 0, max: 100 });
     requireInteger('--merge block', config.merge.block, 0);
+    const minKeep = config.merge.minKeep;
+    if (!(minKeep > 0 && minKeep < 1) && !(Number.isInteger(minKeep) && minKeep >= 1)) {
+      throw new ConfigError('--merge minKeep', `expected a fraction in (0, 1) or a count >= 1, got ${String(minKeep)}`);
+    }
   }
   if (config.infobatch) {
     requireRange('--infobatch prune ratio', config.infobatch.pruneRatio, { min: 0, below: 1 });

@@ -42,8 +42,10 @@ export class ProgressBar {
   }
 
   finish(suffix?: string): void {
+    const changed = suffix !== undefined && suffix !== this.suffix;
     if (suffix !== undefined) this.suffix = suffix;
-    this.draw();
+    // A log file already has the final line from tick(); a terminal needs its newline.
+    if (this.sink.isTTY || changed || this.done < this.total) this.draw();
     if (this.sink.isTTY) this.sink.write('\n');
   }
 

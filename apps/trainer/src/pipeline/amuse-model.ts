@@ -47,7 +47,7 @@ export class SparsifiedAmuse implements TrainableModel {
     this.masker = config.mask
       ? createInputMasker({ activeEpochs: config.mask.epochs, ratio: config.mask.ratio, seed: config.seed })
       : null;
-    this.reducer = config.merge ? createIqrTokenReducer({ iqrMultiplier: config.merge.fence }) : null;
+    this.reducer = config.merge ? createIqrTokenReducer({ iqrMultiplier: config.merge.fence, minKeep: config.merge.minKeep }) : null;
     this.reduceAfterBlock = config.merge?.block ?? this.encoder.config.reduceAfterBlock;
   }
 

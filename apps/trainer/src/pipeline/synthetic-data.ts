@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InputSpec } from '@sparsify/amuse-encoder';
 import {
-  fbankPerSecond,
+  preprocessRendered,
   readAnnotationFile,
   renderSceneMedia,
   SYNTH_LAYOUT,
@@ -11,6 +11,7 @@ import {
 import type { Logger } from '../log/logger.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { MediaBatchSource, type VideoMedia } from './media-batch-source.js';
+import { type FbankStats, preprocessSettingsFor, sampleToInputs } from './model-inputs.js';
 import type { BatchSource } from './types.js';
 
 /** The generator's settings that change the data: part of the cache key. */
@@ -22,63 +23,18 @@ export interface SyntheticSpec {
 
 /** What the cache folder's media.json records, to detect a stale or foreign cache. */
 interface MediaHeader {
-  version: 1;
+  version: 2;
   spec: { videos: number; seed: number; inputs: InputSpec };
+  /** Clip length of every video. */
+  seconds: number;
   videoIds: string[];
-  /** fbank normalisation from the training videos: (x - mean) / std. */
-  fbankMean: number;
-  fbankStd: number;
-}
-
-const SAMPLE_RATE = 16000;
-const FRAME_LENGTH_MS = 25;
-
-/** Time steps picked uniformly from a clip of `seconds` (AMUSE samples 5 frames uniformly). */
-export function uniformTimeSteps(seconds: number, steps: number): number[] {
-  if (steps > seconds) throw new Error(`cannot pick ${steps} time steps from a ${seconds} s clip`);
-  return Array.from({ length: steps }, (_, i) => Math.floor(((i + 0.5) * seconds) / steps));
-}
-
-/**
- * Renders a scene's media in memory and reduces it to the encoder's input: T frames and
- * T one-second fbank windows of `frames x melBins` (the frame shift is chosen so one
- * second yields exactly `frames` frames).
- */
-export function sceneToInputs(
-  scene: Parameters<typeof renderSceneMedia>[0],
-  inputs: InputSpec,
-  noise: number,
-): { frames: Uint8Array; fbank: Float32Array } {
-  const { video, audio } = inputs;
-  if (video.kind !== 'frames' || audio.kind !== 'fbank') throw new Error('synthetic data renders frames and fbank');
-  const rendered = renderSceneMedia(scene, { frameSize: [video.height, video.width], noise, sampleRate: SAMPLE_RATE });
-  const seconds = rendered.frames.shape[0];
-  const frameShiftMs = (1000 - FRAME_LENGTH_MS) / (audio.frames - 1);
-  const fbank = fbankPerSecond(rendered.waveform, seconds, {
-    sampleRate: SAMPLE_RATE,
-    melBins: audio.melBins,
-    frameLengthMs: FRAME_LENGTH_MS,
-    frameShiftMs: Math.floor(frameShiftMs * 16) / 16,
-  });
-  const [, fbankFrames, melBins] = fbank.shape;
-  if (fbankFrames < audio.frames) throw new Error(`fbank has ${fbankFrames} frames per second, need ${audio.frames}`);
-  const frameSize = video.height * video.width * 3;
-  const windowSize = audio.frames * melBins;
-  const frames = new Uint8Array(video.timeSteps * frameSize);
-  const windows = new Float32Array(audio.timeSteps * windowSize);
-  uniformTimeSteps(seconds, video.timeSteps).forEach((second, t) => {
-    frames.set(rendered.frames.data.subarray(second * frameSize, (second + 1) * frameSize), t * frameSize);
-  });
-  uniformTimeSteps(seconds, audio.timeSteps).forEach((second, t) => {
-    const start = second * fbankFrames * melBins;
-    windows.set(fbank.data.subarray(start, start + windowSize), t * windowSize);
-  });
-  return { frames, fbank: windows };
+  /** fbank normalisation from the training videos (applied to the stored fbank). */
+  fbank: FbankStats;
 }
 
 function sameSpec(header: MediaHeader, spec: SyntheticSpec, inputs: InputSpec): boolean {
   return (
-    header.version === 1 &&
+    header.version === 2 &&
     header.spec.videos === spec.videos &&
     header.spec.seed === spec.seed &&
     JSON.stringify(header.spec.inputs) === JSON.stringify(inputs)
@@ -94,7 +50,14 @@ export async function loadSyntheticDataset(
   spec: SyntheticSpec,
   inputs: InputSpec,
   logger: Logger,
-): Promise<{ train: BatchSource; val: BatchSource; test: BatchSource; trainAnnotationFile: string }> {
+): Promise<{
+  train: BatchSource;
+  val: BatchSource;
+  test: BatchSource;
+  trainAnnotationFile: string;
+  seconds: number;
+  fbankStats: FbankStats;
+}> {
   const headerPath = join(spec.dir, 'media.json');
   let header: MediaHeader | null = null;
   if (existsSync(headerPath)) {
@@ -134,6 +97,8 @@ export async function loadSyntheticDataset(
     val: await split('val'),
     test: await split('test'),
     trainAnnotationFile: join(spec.dir, SYNTH_LAYOUT.annotations('train')),
+    seconds: header.seconds,
+    fbankStats: header.fbank,
   };
 }
 
@@ -143,8 +108,14 @@ async function buildCache(spec: SyntheticSpec, inputs: InputSpec, logger: Logger
     writeFileAtomic(join(spec.dir, SYNTH_LAYOUT.annotations(name)), `${JSON.stringify(benchmark.records[name], null, 2)}\n`);
   }
   const progress = logger.progress('rendering synthetic benchmark', benchmark.scenes.length);
+  const settings = preprocessSettingsFor(inputs, benchmark.options.seconds);
   const rendered = benchmark.scenes.map((scene) => {
-    const out = sceneToInputs(scene, inputs, benchmark.options.noise);
+    const media = renderSceneMedia(scene, {
+      frameSize: [settings.frameHeight, settings.frameWidth],
+      noise: benchmark.options.noise,
+      sampleRate: settings.sampleRate,
+    });
+    const out = sampleToInputs(preprocessRendered(media.frames, media.waveform, settings), inputs);
     progress.tick();
     return out;
   });
@@ -177,11 +148,11 @@ async function buildCache(spec: SyntheticSpec, inputs: InputSpec, logger: Logger
   writeFileAtomic(join(spec.dir, 'frames.u8'), frames);
   writeFileAtomic(join(spec.dir, 'fbank.f32'), new Uint8Array(fbank.buffer));
   const header: MediaHeader = {
-    version: 1,
+    version: 2,
     spec: { videos: spec.videos, seed: spec.seed, inputs },
+    seconds: benchmark.options.seconds,
     videoIds,
-    fbankMean: mean,
-    fbankStd: std,
+    fbank: { mean, std },
   };
   // media.json last: its presence marks a complete cache.
   writeFileAtomic(join(spec.dir, 'media.json'), `${JSON.stringify(header)}\n`);

@@ -107,6 +107,14 @@ function adamPowers(optimizer: tf.Optimizer): Record<string, tf.Variable> {
   return accBeta1 && accBeta2 ? { accBeta1, accBeta2 } : {};
 }
 
+/** The loop state of a checkpoint without touching any model (for reports and tests). */
+export function readCheckpointState(path: string): Omit<LoopState, 'order'> {
+  const bytes = readFileSync(path);
+  const { metadata } = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  if (metadata.format !== CHECKPOINT_FORMAT) throw new Error(`${path}: not a sparsify checkpoint`);
+  return JSON.parse(metadata.state ?? '{}') as Omit<LoopState, 'order'>;
+}
+
 /** Loads parameters into `parameters` (names and shapes checked) and the optimizer state. */
 export async function loadCheckpoint(
   path: string,

@@ -142,8 +142,11 @@ export function decodeNpyValues(
   const { dtype, littleEndian } = header;
   const size = Math.floor(data.length / ITEM_SIZE[dtype]);
   if (dtype === 'float32' && littleEndian === HOST_LITTLE_ENDIAN) {
-    // One copy of the bytes (a memcpy), aligned whatever the source offset.
-    return new Float32Array(data.slice(0, size * 4).buffer);
+    // One copy of the bytes (a memcpy), aligned whatever the source offset. Not
+    // data.slice(): on a Node Buffer that is a view into a shared pool, not a copy.
+    const copy = new Uint8Array(size * 4);
+    copy.set(data.subarray(0, size * 4));
+    return new Float32Array(copy.buffer);
   }
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out = new Float32Array(size);

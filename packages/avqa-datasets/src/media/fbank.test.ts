@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fbankFrameCount, fbankPerSecond, kaldiFbank } from './fbank.js';
-import { fft } from './fft.js';
+import { fft, realPowerSpectrum } from './fft.js';
 
 const SAMPLE_RATE = 16000;
 
@@ -155,6 +155,20 @@ describe('fft', () => {
           }
         },
       ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('realPowerSpectrum equals |FFT|^2 of the same real signal', () => {
+    fc.assert(
+      fc.property(fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: 32, maxLength: 32 }), (values) => {
+        const power = new Float64Array(17);
+        realPowerSpectrum(Float64Array.from(values), power);
+        const re = Float64Array.from(values);
+        const im = new Float64Array(32);
+        fft(re, im);
+        for (let k = 0; k <= 16; k++) expect(power[k]).toBeCloseTo(re[k]! ** 2 + im[k]! ** 2, 8);
+      }),
       { numRuns: 50 },
     );
   });

@@ -70,3 +70,51 @@ export function fft(real: Float64Array, imag: Float64Array): void {
     }
   }
 }
+
+interface RealPlan {
+  half: Float64Array[];
+  cos: Float64Array;
+  sin: Float64Array;
+}
+const realPlans = new Map<number, RealPlan>();
+
+/**
+ * |X[k]|^2 for k = 0..N/2 of a real signal of length N, through one complex FFT of size N/2
+ * (even samples as the real part, odd as the imaginary part, then split into the even and
+ * odd spectra): half the work of a complex FFT of size N.
+ */
+export function realPowerSpectrum(signal: Float64Array, power: Float64Array): void {
+  const size = signal.length;
+  const half = size / 2;
+  let plan = realPlans.get(size);
+  if (!plan) {
+    const cos = new Float64Array(half + 1);
+    const sin = new Float64Array(half + 1);
+    for (let k = 0; k <= half; k++) {
+      cos[k] = Math.cos((-2 * Math.PI * k) / size);
+      sin[k] = Math.sin((-2 * Math.PI * k) / size);
+    }
+    plan = { half: [new Float64Array(half), new Float64Array(half)], cos, sin };
+    realPlans.set(size, plan);
+  }
+  const [re, im] = plan.half as [Float64Array, Float64Array];
+  for (let n = 0; n < half; n++) {
+    re[n] = signal[2 * n]!;
+    im[n] = signal[2 * n + 1]!;
+  }
+  fft(re, im);
+  for (let k = 0; k <= half; k++) {
+    const a = k % half;
+    const b = (half - k) % half;
+    // Even spectrum E = (Z[k] + conj Z[N/2-k]) / 2, odd spectrum O = (Z[k] - conj Z[N/2-k]) / 2i.
+    const er = (re[a]! + re[b]!) / 2;
+    const ei = (im[a]! - im[b]!) / 2;
+    const or = (im[a]! + im[b]!) / 2;
+    const oi = -(re[a]! - re[b]!) / 2;
+    const wr = plan.cos[k]!;
+    const wi = plan.sin[k]!;
+    const xr = er + wr * or - wi * oi;
+    const xi = ei + wr * oi + wi * or;
+    power[k] = xr * xr + xi * xi;
+  }
+}

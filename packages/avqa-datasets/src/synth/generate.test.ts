@@ -7,7 +7,12 @@ import { parseAnnotations } from '../annotations/parseAnnotations.js';
 import { decodeMedia } from '../media/decode.js';
 import { ANSWER_VOCABULARY } from '../vocab/officialVocabulary.js';
 import { majorityAnswerBaseline, questionOnlyBaseline } from './baselines.js';
-import { generateSyntheticBenchmark, renderSceneMedia, synthesizeAnnotations } from './generate.js';
+import {
+  generateSyntheticBenchmark,
+  readSyntheticScenes,
+  renderSceneMedia,
+  synthesizeAnnotations,
+} from './generate.js';
 import { SPLITS, SYNTH_LAYOUT, syntheticMediaFiles } from './layout.js';
 import { QUESTION_TEMPLATES } from './templates.js';
 
@@ -71,6 +76,28 @@ describe('generateSyntheticBenchmark', () => {
     expect(questions).toBe(small.videos * small.questionsPerVideo);
   });
 
+  it("with media 'none' writes annotations and scenes that render to the same media", async () => {
+    const out = join(root, 'none');
+    const bench = await generateSyntheticBenchmark({ ...small, out, media: 'none' });
+    expect(await listFiles(out)).toEqual(
+      [
+        SYNTH_LAYOUT.annotations('test'),
+        SYNTH_LAYOUT.annotations('train'),
+        SYNTH_LAYOUT.annotations('val'),
+        SYNTH_LAYOUT.scenes,
+      ].sort(),
+    );
+    const scenes = await readSyntheticScenes(out);
+    expect(scenes).toEqual(bench.scenes);
+    const options = { frameSize: 32, noise: 0.1, sampleRate: 16000 };
+    expect(renderSceneMedia(scenes[0]!, options).frames.data).toEqual(
+      renderSceneMedia(bench.scenes[0]!, options).frames.data,
+    );
+    await expect(generateSyntheticBenchmark({ ...small, media: 'mp4' })).rejects.toThrow(
+      /'out' is required/,
+    );
+  });
+
   it('changes with the seed', () => {
     const one = synthesizeAnnotations({ ...small, seed: 1 });
     const two = synthesizeAnnotations({ ...small, seed: 2 });
@@ -117,6 +144,8 @@ describe('generateSyntheticBenchmark', () => {
       );
       return {
         decoded,
+        // Same encoder, bit-exact flags, one thread: the file itself is reproducible too.
+        hash: sha256(await readFile(join(dir, SYNTH_LAYOUT.video(scene.videoId)))),
         rendered: renderSceneMedia(scene, {
           frameSize: 32,
           noise: bench.options.noise,
@@ -126,6 +155,7 @@ describe('generateSyntheticBenchmark', () => {
     };
     const first = await decode(join(root, 'mp4-a'));
     const second = await decode(join(root, 'mp4-b'));
+    expect(first.hash).toBe(second.hash);
     expect(first.decoded.frames.data).toEqual(second.decoded.frames.data);
     expect(
       Buffer.from(first.decoded.waveform.buffer).equals(

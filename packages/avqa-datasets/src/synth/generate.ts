@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RawAvqaRecord } from '../annotations/avqaRecord.js';
 import { runFfmpeg } from '../media/ffmpeg.js';
@@ -27,7 +27,10 @@ export interface SyntheticBenchmarkOptions {
   /** 0..1: pixel noise and background audio noise. */
   noise: number;
   seed: number;
-  /** 'none' generates scenes and annotations only (render in memory with renderSceneMedia). */
+  /**
+   * 'none' writes only the annotations and scenes.json (when `out` is given); render the
+   * media in memory with renderSceneMedia / syntheticSource.
+   */
   media: SyntheticMedia;
   /** Mean questions per video. */
   questionsPerVideo: number;
@@ -74,11 +77,10 @@ export async function generateSyntheticBenchmark(
 ): Promise<SyntheticBenchmark> {
   const o = { ...DEFAULT_SYNTHETIC_OPTIONS, ...options };
   const benchmark = synthesizeAnnotations(o);
-  if (o.media !== 'none') {
-    if (!o.out)
-      throw new Error("generateSyntheticBenchmark: 'out' is required when media is not 'none'");
-    await writeBenchmark(benchmark, o.out, o.media, o);
+  if (o.media !== 'none' && !o.out) {
+    throw new Error("generateSyntheticBenchmark: 'out' is required when media is not 'none'");
   }
+  if (o.out) await writeBenchmark(benchmark, o.out, o.media, o);
   return benchmark;
 }
 
@@ -152,6 +154,14 @@ export function renderSceneMedia(
   };
 }
 
+/** The scenes a benchmark directory was generated from (its scenes.json). */
+export async function readSyntheticScenes(out: string): Promise<Scene[]> {
+  const path = join(out, SYNTH_LAYOUT.scenes);
+  const scenes = JSON.parse(await readFile(path, 'utf8')) as unknown;
+  if (!Array.isArray(scenes)) throw new Error(`${path}: expected a JSON list of scenes`);
+  return scenes as Scene[];
+}
+
 export function frameDims(frameSize: number | readonly [number, number]): [number, number] {
   return typeof frameSize === 'number' ? [frameSize, frameSize] : [frameSize[0], frameSize[1]];
 }
@@ -159,7 +169,7 @@ export function frameDims(frameSize: number | readonly [number, number]): [numbe
 async function writeBenchmark(
   benchmark: SyntheticBenchmark,
   out: string,
-  media: 'mp4' | 'frames+wav',
+  media: SyntheticMedia,
   options: SyntheticBenchmarkOptions,
 ): Promise<void> {
   for (const split of SPLITS) {
@@ -169,6 +179,7 @@ async function writeBenchmark(
     );
   }
   await writeAtomic(join(out, SYNTH_LAYOUT.scenes), `${JSON.stringify(benchmark.scenes)}\n`);
+  if (media === 'none') return;
   let next = 0;
   let done = 0;
   const worker = async () => {

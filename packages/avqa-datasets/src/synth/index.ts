@@ -3,6 +3,7 @@ export {
   DEFAULT_SYNTHETIC_OPTIONS,
   frameDims,
   generateSyntheticBenchmark,
+  readSyntheticScenes,
   renderSceneMedia,
   type SyntheticBenchmark,
   type SyntheticBenchmarkOptions,

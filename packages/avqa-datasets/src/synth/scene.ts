@@ -76,10 +76,8 @@ export function randomScene(videoId: string, options: SceneOptions, rng: Random)
   const classes: InstrumentClass[] = rng.shuffled(INSTRUMENT_CLASSES).slice(0, count);
   // Repeated classes make "how many <Object>" and "which <Object> sounds first" answerable.
   if (count >= 2 && rng.next() < 0.35) classes[count - 1] = classes[0] as InstrumentClass;
-  const slots = rng
-    .shuffled(SLOTS)
-    .slice(0, count)
-    .sort((a, b) => a - b);
+  // Slots in random order, so a repeated class can stand anywhere, not only at both ends.
+  const slots = rng.shuffled(SLOTS).slice(0, count);
   const instruments: SceneInstrument[] = classes.map((name, i) =>
     randomInstrument(name, true, (slots[i] as number) + rng.uniform(-0.03, 0.03), options, rng),
   );

@@ -53,3 +53,45 @@ describe('Pow and Identity on wasm', () => {
     expect(tf.engine().backend.numDataIds()).toBe(dataIds);
   });
 });
+
+describe('SplitV on wasm', () => {
+  beforeAll(async () => {
+    await enableFastKernels({ native: 'off' });
+  });
+
+  const cases: Array<[string, number[], number[] | number, number]> = [
+    ['three equal column blocks (fused q|k|v)', [6, 9], 3, 1],
+    ['uneven sizes on the middle axis', [2, 7, 3], [2, 4, 1], 1],
+    ['rows (contiguous parts)', [5, 4], [1, 3, 1], 0],
+    ['the last axis with a -1 size', [2, 3, 8], [3, -1], -1],
+    ['a part of size zero', [4, 6], [0, 6], 1],
+  ];
+  for (const [name, shape, splits, axis] of cases) {
+    it(`matches cpu: ${name}`, async () => {
+      const values = seededValues(
+        shape.reduce((p, d) => p * d, 1),
+        31,
+      );
+      const parts = async (backend: 'cpu' | 'wasm') => {
+        await tf.setBackend(backend);
+        const pieces = tf.split(tf.tensor(values, shape), splits, axis);
+        const result = pieces.map((piece) => ({
+          shape: piece.shape,
+          values: Array.from(piece.dataSync()),
+        }));
+        tf.dispose(pieces);
+        return result;
+      };
+      expect(await parts('wasm')).toEqual(await parts('cpu'));
+    });
+  }
+
+  it('splits int32 tensors', async () => {
+    await tf.setBackend('wasm');
+    const [left, right] = tf.split(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'), [1, 2], 1);
+    expect(left?.dtype).toBe('int32');
+    expect(Array.from(left?.dataSync() ?? [])).toEqual([1, 4]);
+    expect(Array.from(right?.dataSync() ?? [])).toEqual([2, 3, 5, 6]);
+    tf.dispose([left as tf.Tensor, right as tf.Tensor]);
+  });
+});

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_INPUTS } from '@sparsify/amuse-encoder';
+import {
+  DEFAULT_SYNTHETIC_OPTIONS,
+  datasetStats,
+  formatDatasetStats,
+  generateSyntheticBenchmark,
+  prepareDataset,
+  readAnnotationFile,
+  SPLITS,
+  SYNTH_LAYOUT,
+} from '@sparsify/avqa-datasets';
+import { Command, Option } from 'commander';
+import { ConfigError } from '../config/config-error.js';
+import { parseNumberFlag } from '../config/flags.js';
+import { datasetMediaFiles } from '../pipeline/dataset.js';
+import { preprocessSettingsFor } from '../pipeline/model-inputs.js';
+import { createLogger } from './runtime.js';
+
+/** Thin wrappers over @sparsify/avqa-datasets: synth, prepare, stats. */
+export function createDataCommand(): Command {
+  const data = new Command('data').description('generate, preprocess and describe datasets');
+
+  data
+    .command('synth')
+    .description('write the synthetic benchmark in the MUSIC-AVQA layout (json/, videos/ or frames/ + audio/)')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--videos <n>', 'videos', parseNumberFlag('--videos'), DEFAULT_SYNTHETIC_OPTIONS.videos)
+    .option('--seconds <n>', 'seconds per video', parseNumberFlag('--seconds'), DEFAULT_SYNTHETIC_OPTIONS.seconds)
+    .option('--seed <n>', 'seed', parseNumberFlag('--seed'), DEFAULT_SYNTHETIC_OPTIONS.seed)
+    .option('--redundancy <r>', '0..1, how continuous playing is', parseNumberFlag('--redundancy'), DEFAULT_SYNTHETIC_OPTIONS.redundancy)
+    .option('--noise <n>', '0..1 pixel and audio noise', parseNumberFlag('--noise'), DEFAULT_SYNTHETIC_OPTIONS.noise)
+    .addOption(new Option('--media <kind>', 'media files to write').choices(['mp4', 'frames+wav', 'none']).default('mp4'))
+    .option('-q, --quiet', 'no progress bar')
+    .action(async (flags) => {
+      const logger = createLogger(flags);
+      const progress = logger.progress('writing videos', flags.videos);
+      const benchmark = await generateSyntheticBenchmark({
+        out: flags.out,
+        videos: flags.videos,
+        seconds: flags.seconds,
+        seed: flags.seed,
+        redundancy: flags.redundancy,
+        noise: flags.noise,
+        media: flags.media,
+        onProgress: () => progress.tick(),
+      });
+      progress.finish();
+      const counts = SPLITS.map((split) => `${split} ${benchmark.records[split].length}`).join(', ');
+      logger.result(`${flags.out}: ${flags.videos} videos; questions: ${counts}`);
+    });
+
+  data
+    .command('prepare')
+    .description('decode every video of a dataset folder once into the preprocessing cache (parallel workers)')
+    .requiredOption('--root <dir>', 'dataset folder: json/avqa-{train,val,test}.json and videos/ (or frames/ + audio/)')
+    .option('--cache-dir <dir>', 'cache folder (default <root>/.cache)')
+    .option('--seconds <n>', 'clip length (official: 60)', parseNumberFlag('--seconds'), 60)
+    .option('--workers <n>', 'worker threads', parseNumberFlag('--workers'))
+    .option('-q, --quiet', 'no progress bar')
+    .action(async (flags) => {
+      const logger = createLogger(flags);
+      const videoIds = new Set<string>();
+      for (const split of SPLITS) {
+        const file = join(flags.root, SYNTH_LAYOUT.annotations(split));
+        if (!existsSync(file)) throw new ConfigError('--root', `${file} is missing`);
+        for (const record of (await readAnnotationFile(file)).records) videoIds.add(record.videoId);
+      }
+      const jobs = [...videoIds].map((videoId) => ({ videoId, media: datasetMediaFiles(flags.root, videoId) }));
+      const progress = logger.progress('preparing', jobs.length);
+      const summary = await prepareDataset({
+        jobs,
+        cacheDir: flags.cacheDir ?? join(flags.root, '.cache'),
+        settings: preprocessSettingsFor(DEFAULT_INPUTS, flags.seconds),
+        workers: flags.workers,
+        onProgress: () => progress.tick(),
+      });
+      progress.finish();
+      logger.result(
+        `${summary.total} videos: ${summary.cached} cached, ${summary.built} built, ${summary.rebuilt} rebuilt, ${summary.failed.length} failed (${summary.seconds.toFixed(1)} s)` +
+          summary.failed.map((f) => `\n  ${f.videoId}: ${f.error}`).join(''),
+        { ...summary },
+      );
+      if (summary.failed.length > 0) process.exitCode = 1;
+    });
+
+  data
+    .command('stats')
+    .description('counts per type, answers, token lengths, duplicates and video overlap of annotation files')
+    .argument('<files...>', 'MUSIC-AVQA annotation files; each is compared with the others for video overlap')
+    .action(async (files: string[]) => {
+      const sets = await Promise.all(files.map((file) => readAnnotationFile(file)));
+      const blocks = sets.map((set, i) => {
+        const otherSplits = Object.fromEntries(sets.filter((_, j) => j !== i).map((other) => [other.source, other.records]));
+        return formatDatasetStats(datasetStats(set.records, { otherSplits, duplicates: set.duplicates }), files[i]);
+      });
+      console.log(blocks.join('\n\n'));
+    });
+
+  return data;
+}

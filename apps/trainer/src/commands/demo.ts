@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { resolveTrainConfig, type TrainOptions } from '../config/train-config.js';
+import { parseNumberFlag } from '../config/flags.js';
+import type { Logger } from '../log/logger.js';
+import { loadDataset } from '../pipeline/dataset.js';
+import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
+import { RunFolder } from '../run/run-folder.js';
+import { trainRun } from '../train/train-run.js';
+import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
+
+/**
+ * Sized so both runs take about 10 minutes on 2 CPU cores (wasm + fast kernels), measured
+ * on this project's machine: see docs/results.md.
+ */
+export const DEMO_DEFAULTS = { videos: 300, epochs: 8, batchSize: 8, seed: 42, dataSeed: 7 } as const;
+
+export interface DemoOptions {
+  out: string;
+  videos: number;
+  epochs: number;
+  seed: number;
+  cacheDir: string;
+  fastKernels: boolean;
+}
+
+export interface DemoOutcome {
+  runs: ComparedRun[];
+  /** Sparsify's training seconds over dense's. */
+  timeRatio: number;
+  markdown: string;
+}
+
+/** Dense and Sparsify on the same synthetic benchmark, then the two side by side. */
+export async function runDemo(options: DemoOptions, logger: Logger, shouldStop?: () => boolean): Promise<DemoOutcome | null> {
+  const shared: TrainOptions = {
+    data: 'synthetic',
+    videos: options.videos,
+    dataSeed: DEMO_DEFAULTS.dataSeed,
+    cacheDir: options.cacheDir,
+    epochs: options.epochs,
+    batchSize: DEMO_DEFAULTS.batchSize,
+    seed: options.seed,
+    fastKernels: options.fastKernels,
+  };
+  const dense = resolveTrainConfig({ ...shared, preset: 'dense' });
+  const dataset = await loadDataset(dense.data, logger);
+  const runs: ComparedRun[] = [];
+  for (const [name, preset] of [
+    ['dense', 'dense'],
+    ['Sparsify', 'sparsify'],
+  ] as const) {
+    const config = resolveTrainConfig({ ...shared, preset });
+    const folder = join(options.out, preset);
+    const outcome = await trainRun({ config, runDir: folder, logger, name, dataset, shouldStop });
+    if (!outcome.results) return null;
+    runs.push({ results: outcome.results, metrics: new RunFolder(folder).readMetrics() });
+  }
+  const [denseRun, sparseRun] = runs as [ComparedRun, ComparedRun];
+  const timeRatio = sparseRun.results.trainSeconds / denseRun.results.trainSeconds;
+  const markdown = [
+    `# Dense vs Sparsify on the synthetic benchmark (${options.videos} videos, ${options.epochs} epochs)`,
+    '',
+    comparisonMarkdown(runs),
+    `Training time ratio (Sparsify / dense): ${timeRatio.toFixed(2)}`,
+    '',
+  ].join('\n');
+  const folder = new RunFolder(options.out);
+  folder.writeText(join(folder.dir, 'results.md'), markdown);
+  folder.writeJson(join(folder.dir, 'results.json'), { timeRatio, runs: runs.map((r) => r.results) });
+  folder.writeText(join(folder.dir, 'report.html'), comparisonReport('Dense vs Sparsify', runs));
+  return { runs, timeRatio, markdown };
+}
+
+/** `sparsify demo` = `pnpm start`. */
+export function createDemoCommand(): Command {
+  return new Command('demo')
+    .description('generate the synthetic benchmark, train dense and Sparsify, print both side by side (pnpm start)')
+    .option('--out <dir>', 'where the two runs and the comparison go', 'runs/demo')
+    .option('--videos <n>', 'synthetic benchmark size in videos', parseNumberFlag('--videos'), DEMO_DEFAULTS.videos)
+    .option('--epochs <n>', 'training epochs of each run', parseNumberFlag('--epochs'), DEMO_DEFAULTS.epochs)
+    .option('--seed <n>', 'seed of weights, order and masks', parseNumberFlag('--seed'), DEMO_DEFAULTS.seed)
+    .option('--cache-dir <dir>', 'where the generated benchmark is cached', 'runs/.cache')
+    .option('--no-fast-kernels', 'on wasm, keep the stock kernels')
+    .option('-q, --quiet', 'no progress bars, only results')
+    .option('--log-format <format>', 'text or json', 'text')
+    .action(async (flags, cmd: Command) => {
+      const logger = createLogger(flags);
+      await prepareBackend(cmd.optsWithGlobals().backend, flags.fastKernels, logger);
+      const interrupt = interruptFlag(logger);
+      try {
+        const outcome = await runDemo(flags as DemoOptions, logger, interrupt.stopRequested);
+        if (!outcome) {
+          process.exitCode = 130;
+          return;
+        }
+        const [dense, sparse] = outcome.runs as [ComparedRun, ComparedRun];
+        logger.result(
+          [
+            '',
+            comparisonMarkdown(outcome.runs, 'text'),
+            `training time: dense ${dense.results.trainSeconds.toFixed(0)} s, Sparsify ${sparse.results.trainSeconds.toFixed(0)} s (ratio ${outcome.timeRatio.toFixed(2)})`,
+            `tokens kept per sample (train): dense ${dense.results.meanTokensKept.toFixed(1)}, Sparsify ${sparse.results.meanTokensKept.toFixed(1)} of ${dense.results.tokensTotal.toFixed(0)}`,
+            `samples used per epoch: dense ${dense.results.meanSamplesPerEpoch.toFixed(0)}, Sparsify ${sparse.results.meanSamplesPerEpoch.toFixed(0)} of ${dense.results.datasetSize}`,
+            `report: ${join(new RunFolder(flags.out).dir, 'report.html')}`,
+          ].join('\n'),
+          { timeRatio: outcome.timeRatio, runs: outcome.runs.map((r) => r.results.table) },
+        );
+      } finally {
+        interrupt.release();
+      }
+    });
+}

@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  formatComposition,
+  type KeySubsetOptions,
+  selectKeySubset,
+  subsetComposition,
+  writeSubsetAnnotationFile,
+} from '@sparsify/key-subset-selection';
+import { Command, Option } from 'commander';
+import { ConfigError } from '../config/config-error.js';
+import { parseNumberFlag } from '../config/flags.js';
+import { resolveTrainConfig, type TrainOptions } from '../config/train-config.js';
+import type { Logger } from '../log/logger.js';
+import { loadDataset } from '../pipeline/dataset.js';
+import type { EpochSampler } from '../pipeline/types.js';
+import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
+import { RunFolder } from '../run/run-folder.js';
+import { InfoBatchEpochSampler } from '../train/infobatch-sampler.js';
+import { trainRun } from '../train/train-run.js';
+import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
+import { addTrainFlags, type TrainFlags, trainOptionsFrom } from './train-options.js';
+
+export interface KeySubsetRecipe extends Required<Pick<KeySubsetOptions, 'fraction' | 'k' | 'r' | 'decayFrom' | 'mode'>> {
+  out: string;
+  /** Also train on the key subset and on a random subset of the same size, and report retention. */
+  compare: boolean;
+}
+
+export interface KeySubsetOutcome {
+  subsetFile: string;
+  size: number;
+  /** Subset accuracy / full-data accuracy, overall on test. */
+  retention: { key: number; random: number } | null;
+  markdown: string;
+}
+
+/**
+ * The authors' recipe: train on the full data through InfoBatch, score each sample by how
+ * often it was kept per group of k epochs with decay r, keep the top n as the key subset
+ * (a MUSIC-AVQA annotation file). With `compare`, train on it and on a random subset of
+ * the same size and report what fraction of the full-data accuracy each retains.
+ */
+export async function runKeySubset(
+  options: TrainOptions,
+  recipe: KeySubsetRecipe,
+  logger: Logger,
+  shouldStop?: () => boolean,
+): Promise<KeySubsetOutcome | null> {
+  const full = resolveTrainConfig({ ...options, preset: options.preset ?? 'infobatch-only' });
+  if (!full.infobatch) throw new ConfigError('--infobatch', 'key-subset selection records InfoBatch\'s kept history: leave InfoBatch on');
+  if (full.subset) throw new ConfigError('--subset', 'key-subset selection starts from the full training set');
+  const dataset = await loadDataset(full.data, logger);
+  let history: InfoBatchEpochSampler['history'] | null = null;
+  const fullRun = await trainRun({
+    config: full,
+    runDir: join(recipe.out, 'full-infobatch'),
+    logger,
+    name: 'full data (InfoBatch)',
+    dataset,
+    shouldStop,
+    onSampler: (sampler: EpochSampler) => {
+      if (sampler instanceof InfoBatchEpochSampler) history = sampler.history;
+    },
+  });
+  if (!fullRun.results) return null;
+  if (!history) throw new Error('key-subset: the full run did not use InfoBatch');
+  const subset = selectKeySubset(history, {
+    fraction: recipe.fraction,
+    k: recipe.k,
+    r: recipe.r,
+    decayFrom: recipe.decayFrom,
+    mode: recipe.mode,
+  });
+  // Positions among the training records -> records of the annotation file, which also
+  // holds any record the parser left out.
+  const rawRecords = JSON.parse(readFileSync(dataset.trainAnnotationFile, 'utf8')) as unknown[];
+  const fileIndices = Array.from(subset.indices, (position) => dataset.train.records[position]?.index ?? -1);
+  const subsetFile = join(new RunFolder(recipe.out).dir, 'key-subset.json');
+  await writeSubsetAnnotationFile(subsetFile, rawRecords, fileIndices);
+  const composition = formatComposition(subsetComposition(rawRecords, fileIndices));
+  logger.event(
+    'key-subset',
+    { file: subsetFile, size: subset.indices.length, of: dataset.train.records.length },
+    `key subset: ${subset.indices.length} of ${dataset.train.records.length} questions -> ${subsetFile}`,
+  );
+  const header = [
+    `# Key subset: ${subset.indices.length} of ${dataset.train.records.length} training questions (fraction ${recipe.fraction})`,
+    '',
+    `Recipe: InfoBatch run of ${full.epochs} epochs, groups of k = ${recipe.k} epochs, decay r = ${recipe.r} from the ${recipe.decayFrom} group, counting ${recipe.mode} epochs.`,
+    '',
+    composition,
+    '',
+  ];
+  if (!recipe.compare) {
+    return { subsetFile, size: subset.indices.length, retention: null, markdown: header.join('\n') };
+  }
+  const runs: ComparedRun[] = [{ results: fullRun.results, metrics: new RunFolder(fullRun.folder.dir).readMetrics() }];
+  const subsetFraction = subset.indices.length / dataset.train.records.length;
+  for (const [name, dir, subsetSpec] of [
+    ['key subset', 'key-subset', { kind: 'file', file: subsetFile }],
+    ['random subset', 'random-subset', { kind: 'random', fraction: subsetFraction }],
+  ] as const) {
+    const config = { ...full, preset: 'custom' as const, infobatch: null, subset: subsetSpec };
+    const outcome = await trainRun({ config, runDir: join(recipe.out, dir), logger, name, dataset, shouldStop });
+    if (!outcome.results) return null;
+    runs.push({ results: outcome.results, metrics: new RunFolder(outcome.folder.dir).readMetrics() });
+  }
+  const accuracy = (run: ComparedRun | undefined) => run?.results.evaluation.overall.accuracy ?? 0;
+  const fullAccuracy = accuracy(runs[0]);
+  const retention = { key: accuracy(runs[1]) / fullAccuracy, random: accuracy(runs[2]) / fullAccuracy };
+  const markdown = [
+    ...header,
+    comparisonMarkdown(runs),
+    `Retention (subset overall accuracy / full-data overall accuracy): key subset ${(retention.key * 100).toFixed(1)}%, random subset ${(retention.random * 100).toFixed(1)}%`,
+    '',
+  ].join('\n');
+  const folder = new RunFolder(recipe.out);
+  folder.writeText(join(folder.dir, 'results.md'), markdown);
+  folder.writeJson(join(folder.dir, 'results.json'), { subsetFile, size: subset.indices.length, retention, runs: runs.map((r) => r.results) });
+  folder.writeText(join(folder.dir, 'report.html'), comparisonReport('Key subset vs random subset', runs));
+  return { subsetFile, size: subset.indices.length, retention, markdown };
+}
+
+/** `sparsify key-subset`. */
+export function createKeySubsetCommand(): Command {
+  const command = new Command('key-subset').description(
+    'select a key subset (InfoBatch run, kept history, decay, top-n), write it as an annotation file, and compare it with a random subset',
+  );
+  addTrainFlags(command, { subset: false })
+    .option('--out <dir>', 'where the runs, key-subset.json and the comparison go', 'runs/key-subset')
+    .option('--fraction <f>', 'subset size n as a fraction of the training set', parseNumberFlag('--fraction'), 0.25)
+    .option('--k <epochs>', 'epochs per group', parseNumberFlag('--k'), 5)
+    .option('--r <ratio>', 'decay between consecutive groups', parseNumberFlag('--r'), 0.618)
+    .addOption(new Option('--decay-from <end>', 'which group weighs most: earliest (authors\' code) or latest (paper\'s text)').choices(['earliest', 'latest']).default('earliest'))
+    .addOption(new Option('--count <what>', 'what c_g(i) counts: kept epochs (authors) or hard epochs (paper\'s D1)').choices(['kept', 'hard']).default('kept'))
+    .option('--no-compare', 'only write the subset, do not train on it')
+    .action(async (flags: TrainFlags & Record<string, unknown>, cmd: Command) => {
+      const logger = createLogger(flags);
+      const options = trainOptionsFrom(flags);
+      await prepareBackend(cmd.optsWithGlobals().backend, options.fastKernels ?? true, logger);
+      const interrupt = interruptFlag(logger);
+      try {
+        const outcome = await runKeySubset(
+          options,
+          {
+            out: flags.out as string,
+            fraction: flags.fraction as number,
+            k: flags.k as number,
+            r: flags.r as number,
+            decayFrom: flags.decayFrom as 'earliest' | 'latest',
+            mode: flags.count as 'kept' | 'hard',
+            compare: flags.compare as boolean,
+          },
+          logger,
+          interrupt.stopRequested,
+        );
+        if (!outcome) {
+          process.exitCode = 130;
+          return;
+        }
+        logger.result(outcome.markdown, { subsetFile: outcome.subsetFile, size: outcome.size, retention: outcome.retention });
+      } finally {
+        interrupt.release();
+      }
+    });
+  return command;
+}

@@ -1,0 +1,75 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateSyntheticBenchmark } from '@sparsify/avqa-datasets';
+import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { askRun } from '../src/commands/ask.js';
+import { evaluateRun } from '../src/commands/eval.js';
+import { resolveTrainConfig } from '../src/config/train-config.js';
+import { loadDataset } from '../src/pipeline/dataset.js';
+import type { RunResults } from '../src/report/run-results.js';
+import { RunFolder } from '../src/run/run-folder.js';
+import { trainRun } from '../src/train/train-run.js';
+import { silentLogger, tempDir } from './fixtures.js';
+
+const VIDEOS = 12;
+const DATA_SEED = 7;
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  await enableFastKernels({ native: 'off' });
+});
+
+describe('sparsify end to end on a tiny synthetic benchmark', () => {
+  const root = tempDir('e2e');
+  const config = resolveTrainConfig({
+    preset: 'sparsify',
+    videos: VIDEOS,
+    dataSeed: DATA_SEED,
+    cacheDir: join(root, 'cache'),
+    epochs: 2,
+    batchSize: 8,
+    mask: { ratio: 0.5, epochs: 1 },
+  });
+
+  it('trains, resumes to the uninterrupted result, evaluates, answers and reports', async () => {
+    const logger = silentLogger();
+    const dataset = await loadDataset(config.data, logger);
+    expect(existsSync(join(config.data.kind === 'synthetic' ? config.data.dir : '', 'json', 'avqa-train.json'))).toBe(true);
+
+    const whole = await trainRun({ config, runDir: join(root, 'whole'), logger, dataset });
+    const splitDir = join(root, 'split');
+    const stopped = await trainRun({ config, runDir: splitDir, logger, dataset, stepLimit: 9 });
+    expect(stopped.results).toBeNull();
+    const resumed = await trainRun({ config, runDir: splitDir, logger, resume: true });
+    expect(resumed.results?.evaluation).toEqual(whole.results?.evaluation);
+    expect(resumed.results?.bestEpoch).toBe(whole.results?.bestEpoch);
+
+    const folder = new RunFolder(splitDir);
+    for (const path of [folder.configPath, folder.metricsPath, folder.lastCheckpointPath, folder.bestCheckpointPath, folder.resultsMarkdownPath]) {
+      expect(existsSync(path), path).toBe(true);
+    }
+    const results = JSON.parse(readFileSync(folder.resultsJsonPath, 'utf8')) as RunResults;
+    expect(results.evaluation.overall.total).toBe(dataset.test.records.length);
+    expect(results.meanTokensKept).toBeLessThan(results.tokensTotal);
+    const report = readFileSync(folder.reportPath, 'utf8');
+    expect(report).toContain('<svg');
+    expect(report).not.toMatch(/<script|src="http/);
+
+    const evaluated = await evaluateRun(splitDir, 'test', 'best', logger, dataset);
+    expect(evaluated.evaluation).toEqual(results.evaluation);
+
+    const media = join(root, 'media');
+    await generateSyntheticBenchmark({ out: media, videos: VIDEOS, seed: DATA_SEED, media: 'mp4' });
+    const record = dataset.test.records[0];
+    if (!record) throw new Error('empty test split');
+    const answer = await askRun(splitDir, { video: join(media, 'videos', `${record.videoId}.mp4`) }, record.filledQuestion, logger);
+    expect(answer.answers).toHaveLength(3);
+    const probabilities = answer.answers.map((a) => a.probability);
+    expect(probabilities).toEqual([...probabilities].sort((a, b) => b - a));
+    expect(probabilities.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-6);
+    expect(answer.tokens.videoKept).toBeLessThan(answer.tokens.videoTotal);
+  });
+});
