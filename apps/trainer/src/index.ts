@@ -15,5 +15,73 @@ export {
   resolveBackend,
   setupBackend,
 } from './backends.js';
+export { type AskOutcome, askRun } from './commands/ask.js';
 export { backendsReport } from './commands/backends.js';
+export { DEMO_DEFAULTS, type DemoOptions, type DemoOutcome, runDemo } from './commands/demo.js';
+export { type EvalOutcome, evaluateRun } from './commands/eval.js';
+export {
+  type KeySubsetOutcome,
+  type KeySubsetRecipe,
+  runKeySubset,
+} from './commands/key-subset.js';
+export { ConfigError } from './config/config-error.js';
+export { parseMaskFlag, parseMergeFlag, parseSubsetFlag } from './config/flags.js';
+export {
+  PAPER_INFOBATCH,
+  PAPER_MASK,
+  PAPER_MERGE,
+  SPARSITY_PRESET_NAMES,
+  SPARSITY_PRESETS,
+  type SparsityPresetName,
+} from './config/sparsity-presets.js';
+export {
+  type DataSpec,
+  type InfoBatchSettings,
+  type MaskSettings,
+  type MergeSettings,
+  resolveTrainConfig,
+  type SparsitySettings,
+  type SubsetSpec,
+  TRAIN_DEFAULTS,
+  type TrainConfig,
+  type TrainOptions,
+  validateTrainConfig,
+} from './config/train-config.js';
+export { type LogFormat, Logger, type LoggerOptions, type Progress } from './log/logger.js';
+export { formatDuration, ProgressBar } from './log/progress-bar.js';
+export { SparsifiedAmuse } from './pipeline/amuse-model.js';
+export { type LoadedDataset, loadDataset } from './pipeline/dataset.js';
+export type {
+  ArrayBatch,
+  BatchSource,
+  EpochOrder,
+  EpochSampler,
+  ForwardResult,
+  HookContext,
+  TokenCounts,
+  TrainableModel,
+} from './pipeline/types.js';
 export { buildProgram, type GlobalOptions } from './program.js';
+export { type ComparedRun, comparisonMarkdown, comparisonReport } from './report/comparison.js';
+export { type AccuracyColumn, type ReportRun, renderReport } from './report/html-report.js';
+export { type RunResults, resultsMarkdown } from './report/run-results.js';
+export { Rng } from './rng.js';
+export { writeFileAtomic } from './run/atomic-write.js';
+export { type EpochMetrics, RunFolder } from './run/run-folder.js';
+export {
+  type LoopState,
+  loadCheckpoint,
+  readCheckpointState,
+  saveCheckpoint,
+} from './train/checkpoint.js';
+export { predictSplit, type SplitPredictions } from './train/evaluate.js';
+export { InfoBatchEpochSampler } from './train/infobatch-sampler.js';
+export { stepDecayLearningRate } from './train/lr-schedule.js';
+export {
+  runTrainingLoop,
+  type TrainLoopOptions,
+  type TrainLoopResult,
+} from './train/train-loop.js';
+export { type TrainRunOptions, type TrainRunOutcome, trainRun } from './train/train-run.js';
+export { NonFiniteLossError, OutOfMemoryError } from './train/training-errors.js';
+export { UniformSampler } from './train/uniform-sampler.js';

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { BACKEND_NAMES } from './backends.js';
-import { backendsReport } from './commands/backends.js';
 import { createAskCommand } from './commands/ask.js';
+import { backendsReport } from './commands/backends.js';
 import { createDataCommand } from './commands/data.js';
 import { createDemoCommand } from './commands/demo.js';
 import { createEvalCommand } from './commands/eval.js';

@@ -10,11 +10,18 @@ beforeAll(async () => {
 
 const source = randomSource('ablation', 4, 3);
 
-async function tokensOf(options: Parameters<typeof tinyConfig>[0], ctx = { training: true, epoch: 0, step: 0 }): Promise<TokenCounts> {
+async function tokensOf(
+  options: Parameters<typeof tinyConfig>[0],
+  ctx = { training: true, epoch: 0, step: 0 },
+): Promise<TokenCounts> {
   const model = new SparsifiedAmuse(tinyConfig(options), TINY_INPUTS);
   try {
     const batch = await source.load([0, 1, 2, 3]);
-    return tf.tidy(() => model.forward(batch, ctx).tokens);
+    let tokens: TokenCounts | null = null;
+    tf.tidy(() => {
+      tokens = model.forward(batch, ctx).tokens;
+    });
+    return tokens as unknown as TokenCounts;
   } finally {
     model.dispose();
   }
@@ -39,12 +46,21 @@ describe('ablation flags change the model', () => {
   });
 
   it('--merge shortens the sequence in training and evaluation, more with a lower floor', async () => {
-    const loose = await tokensOf({ preset: 'merge-only', merge: { fence: 1.5, block: 0, minKeep: 0.5 } });
+    const loose = await tokensOf({
+      preset: 'merge-only',
+      merge: { fence: 1.5, block: 0, minKeep: 0.5 },
+    });
     expect(loose.videoKept).toBeLessThan(loose.videoTotal);
     expect(loose.videoKept).toBeGreaterThanOrEqual(loose.videoTotal / 2);
-    const tight = await tokensOf({ preset: 'merge-only', merge: { fence: 1.5, block: 0, minKeep: 1 } });
+    const tight = await tokensOf({
+      preset: 'merge-only',
+      merge: { fence: 1.5, block: 0, minKeep: 1 },
+    });
     expect(tight.videoKept + tight.audioKept).toBeLessThan(loose.videoKept + loose.audioKept);
-    const evaluation = await tokensOf({ preset: 'merge-only', merge: { fence: 1.5, block: 0, minKeep: 0.5 } }, { training: false, epoch: 0, step: 0 });
+    const evaluation = await tokensOf(
+      { preset: 'merge-only', merge: { fence: 1.5, block: 0, minKeep: 0.5 } },
+      { training: false, epoch: 0, step: 0 },
+    );
     expect(evaluation.videoKept).toBeLessThan(evaluation.videoTotal);
   });
 

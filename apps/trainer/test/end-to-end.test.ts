@@ -37,7 +37,11 @@ describe('sparsify end to end on a tiny synthetic benchmark', () => {
   it('trains, resumes to the uninterrupted result, evaluates, answers and reports', async () => {
     const logger = silentLogger();
     const dataset = await loadDataset(config.data, logger);
-    expect(existsSync(join(config.data.kind === 'synthetic' ? config.data.dir : '', 'json', 'avqa-train.json'))).toBe(true);
+    expect(
+      existsSync(
+        join(config.data.kind === 'synthetic' ? config.data.dir : '', 'json', 'avqa-train.json'),
+      ),
+    ).toBe(true);
 
     const whole = await trainRun({ config, runDir: join(root, 'whole'), logger, dataset });
     const splitDir = join(root, 'split');
@@ -48,7 +52,13 @@ describe('sparsify end to end on a tiny synthetic benchmark', () => {
     expect(resumed.results?.bestEpoch).toBe(whole.results?.bestEpoch);
 
     const folder = new RunFolder(splitDir);
-    for (const path of [folder.configPath, folder.metricsPath, folder.lastCheckpointPath, folder.bestCheckpointPath, folder.resultsMarkdownPath]) {
+    for (const path of [
+      folder.configPath,
+      folder.metricsPath,
+      folder.lastCheckpointPath,
+      folder.bestCheckpointPath,
+      folder.resultsMarkdownPath,
+    ]) {
       expect(existsSync(path), path).toBe(true);
     }
     const results = JSON.parse(readFileSync(folder.resultsJsonPath, 'utf8')) as RunResults;
@@ -65,7 +75,12 @@ describe('sparsify end to end on a tiny synthetic benchmark', () => {
     await generateSyntheticBenchmark({ out: media, videos: VIDEOS, seed: DATA_SEED, media: 'mp4' });
     const record = dataset.test.records[0];
     if (!record) throw new Error('empty test split');
-    const answer = await askRun(splitDir, { video: join(media, 'videos', `${record.videoId}.mp4`) }, record.filledQuestion, logger);
+    const answer = await askRun(
+      splitDir,
+      { video: join(media, 'videos', `${record.videoId}.mp4`) },
+      record.filledQuestion,
+      logger,
+    );
     expect(answer.answers).toHaveLength(3);
     const probabilities = answer.answers.map((a) => a.probability);
     expect(probabilities).toEqual([...probabilities].sort((a, b) => b - a));

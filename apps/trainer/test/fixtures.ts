@@ -1,9 +1,13 @@
-import type { InputSpec } from '@sparsify/amuse-encoder';
-import type { AvqaRecord } from '@sparsify/avqa-datasets';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TrainConfig, resolveTrainConfig, type TrainOptions } from '../src/config/train-config.js';
+import type { InputSpec } from '@sparsify/amuse-encoder';
+import type { AvqaRecord } from '@sparsify/avqa-datasets';
+import {
+  resolveTrainConfig,
+  type TrainConfig,
+  type TrainOptions,
+} from '../src/config/train-config.js';
 import { Logger } from '../src/log/logger.js';
 import { MediaBatchSource, type VideoMedia } from '../src/pipeline/media-batch-source.js';
 import { Rng } from '../src/rng.js';
@@ -60,4 +64,5 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `sparsify-${prefix}-`));
 }
 
-export const silentLogger = () => new Logger({ quiet: true, out: () => {}, err: { write: () => {}, isTTY: false } });
+export const silentLogger = () =>
+  new Logger({ quiet: true, out: () => {}, err: { write: () => {}, isTTY: false } });

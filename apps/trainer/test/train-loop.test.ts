@@ -5,8 +5,8 @@ import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
 import type { EpochSampler, TrainableModel } from '../src/pipeline/types.js';
 import { Rng } from '../src/rng.js';
 import { RunFolder } from '../src/run/run-folder.js';
-import { InfoBatchEpochSampler } from '../src/train/infobatch-sampler.js';
 import { readCheckpointState } from '../src/train/checkpoint.js';
+import { InfoBatchEpochSampler } from '../src/train/infobatch-sampler.js';
 import { runTrainingLoop } from '../src/train/train-loop.js';
 import { NonFiniteLossError } from '../src/train/training-errors.js';
 import { UniformSampler } from '../src/train/uniform-sampler.js';
@@ -25,7 +25,16 @@ function samplerFor(config: TrainConfig, rng: Rng): EpochSampler {
     : new UniformSampler(train.records.length, rng);
 }
 
-async function run(config: TrainConfig, dir: string, options: { stepLimit?: number; resume?: boolean; wrap?: (m: TrainableModel) => TrainableModel; onEpochEnd?: () => void } = {}) {
+async function run(
+  config: TrainConfig,
+  dir: string,
+  options: {
+    stepLimit?: number;
+    resume?: boolean;
+    wrap?: (m: TrainableModel) => TrainableModel;
+    onEpochEnd?: () => void;
+  } = {},
+) {
   const model = new SparsifiedAmuse(config, TINY_INPUTS);
   const rng = new Rng(config.seed);
   try {
@@ -59,7 +68,9 @@ describe('training loop', () => {
 
   it('with all three levels on, resuming mid-epoch gives exactly the uninterrupted run, without leaks', async () => {
     const tensorsAfterEpoch: number[] = [];
-    const whole = await run(allLevels, tempDir('whole'), { onEpochEnd: () => tensorsAfterEpoch.push(tf.memory().numTensors) });
+    const whole = await run(allLevels, tempDir('whole'), {
+      onEpochEnd: () => tensorsAfterEpoch.push(tf.memory().numTensors),
+    });
     expect(new Set(tensorsAfterEpoch.slice(1)).size).toBe(1);
     // InfoBatch skips well-learned samples after the first epoch.
     const used = whole.result.state.metrics.map((m) => m.samplesUsed);
@@ -87,7 +98,9 @@ describe('training loop', () => {
       forward(batch, ctx) {
         const out = model.forward(batch, ctx);
         // Step 4 is the second batch of epoch 2 (3 steps per epoch).
-        return ctx.training && ctx.step === 4 ? { ...out, logits: tf.mul(out.logits, Number.NaN) as tf.Tensor2D } : out;
+        return ctx.training && ctx.step === 4
+          ? { ...out, logits: tf.mul(out.logits, Number.NaN) as tf.Tensor2D }
+          : out;
       },
     });
     const folder = new RunFolder(dir);

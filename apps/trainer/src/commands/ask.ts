@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../log/logger.js';
-import { normaliseFbank, preprocessSettingsFor, sampleToInputs } from '../pipeline/model-inputs.js';
 import { MediaBatchSource } from '../pipeline/media-batch-source.js';
+import { normaliseFbank, preprocessSettingsFor, sampleToInputs } from '../pipeline/model-inputs.js';
 import type { TokenCounts } from '../pipeline/types.js';
 import { loadRun } from '../train/load-run.js';
 import { createLogger, prepareBackend } from './runtime.js';
@@ -30,10 +30,15 @@ export interface AskOutcome {
 function mediaFiles(video: string, audio?: string): MediaFiles {
   if (!existsSync(video)) throw new ConfigError('--video', `${video} does not exist`);
   if (statSync(video).isDirectory()) {
-    if (!audio) throw new ConfigError('--audio', `${video} is a frames folder: give its soundtrack with --audio FILE.wav`);
+    if (!audio)
+      throw new ConfigError(
+        '--audio',
+        `${video} is a frames folder: give its soundtrack with --audio FILE.wav`,
+      );
     return { kind: 'frames+wav', framesDir: video, wavPath: audio };
   }
-  if (extname(video) === '') throw new ConfigError('--video', `${video}: expected a video file such as .mp4`);
+  if (extname(video) === '')
+    throw new ConfigError('--video', `${video}: expected a video file such as .mp4`);
   return { kind: 'mp4', path: video };
 }
 
@@ -45,19 +50,31 @@ export async function askRun(
   logger: Logger,
   top = 3,
 ): Promise<AskOutcome> {
-  const tokens = tokenizeQuestion(question.trim().endsWith('?') ? question.trim() : `${question.trim()}?`, []);
+  const tokens = tokenizeQuestion(
+    question.trim().endsWith('?') ? question.trim() : `${question.trim()}?`,
+    [],
+  );
   let tokenIds: Int32Array;
   try {
     tokenIds = encodeQuestion(tokens);
   } catch (error) {
-    throw new ConfigError('--question', `${(error as Error).message} (the model knows the 93 official MUSIC-AVQA words)`);
+    throw new ConfigError(
+      '--question',
+      `${(error as Error).message} (the model knows the 93 official MUSIC-AVQA words)`,
+    );
   }
   const run = await loadRun(runDir, 'best', logger);
   try {
     const { dataset, model } = run;
-    const sample = await preprocessVideo(mediaFiles(media.video, media.audio), preprocessSettingsFor(dataset.inputs, dataset.seconds));
+    const sample = await preprocessVideo(
+      mediaFiles(media.video, media.audio),
+      preprocessSettingsFor(dataset.inputs, dataset.seconds),
+    );
     const inputs = sampleToInputs(sample, dataset.inputs);
-    const videoMedia = { frames: inputs.frames, fbank: normaliseFbank(inputs.fbank, dataset.fbankStats) };
+    const videoMedia = {
+      frames: inputs.frames,
+      fbank: normaliseFbank(inputs.fbank, dataset.fbankStats),
+    };
     const record = { tokenIds, label: 0, videoId: 'asked' } as unknown as AvqaRecord;
     const source = new MediaBatchSource('ask', [record], () => videoMedia, dataset.inputs);
     const batch = await source.load([0]);
@@ -83,7 +100,9 @@ export async function askRun(
 /** `sparsify ask RUN_DIR --video FILE --question TEXT`. */
 export function createAskCommand(): Command {
   return new Command('ask')
-    .description('answer a question about a video with a run\'s best checkpoint: top-3 answers and the tokens kept')
+    .description(
+      "answer a question about a video with a run's best checkpoint: top-3 answers and the tokens kept",
+    )
     .argument('<run-dir>', 'a run folder written by train')
     .requiredOption('--video <file>', 'a video file (mp4), or a frames folder with --audio')
     .option('--audio <file>', 'the wav of a frames folder')
@@ -92,12 +111,19 @@ export function createAskCommand(): Command {
     .action(async (runDir: string, flags, cmd: Command) => {
       const logger = createLogger({ quiet: true, logFormat: flags.logFormat });
       await prepareBackend(cmd.optsWithGlobals().backend, true, logger);
-      const outcome = await askRun(runDir, { video: flags.video, audio: flags.audio }, flags.question, logger);
+      const outcome = await askRun(
+        runDir,
+        { video: flags.video, audio: flags.audio },
+        flags.question,
+        logger,
+      );
       const { tokens } = outcome;
       logger.result(
         [
           `question: ${outcome.question.join(' ')}`,
-          ...outcome.answers.map((a, i) => `${i + 1}. ${a.answer.padEnd(12)} ${(a.probability * 100).toFixed(1)}%`),
+          ...outcome.answers.map(
+            (a, i) => `${i + 1}. ${a.answer.padEnd(12)} ${(a.probability * 100).toFixed(1)}%`,
+          ),
           `kept: video ${tokens.videoKept} of ${tokens.videoTotal} tokens, audio ${tokens.audioKept} of ${tokens.audioTotal} tokens`,
         ].join('\n'),
         { ...outcome },

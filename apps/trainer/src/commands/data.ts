@@ -24,14 +24,35 @@ export function createDataCommand(): Command {
 
   data
     .command('synth')
-    .description('write the synthetic benchmark in the MUSIC-AVQA layout (json/, videos/ or frames/ + audio/)')
+    .description(
+      'write the synthetic benchmark in the MUSIC-AVQA layout (json/, videos/ or frames/ + audio/)',
+    )
     .requiredOption('--out <dir>', 'output folder')
     .option('--videos <n>', 'videos', parseNumberFlag('--videos'), DEFAULT_SYNTHETIC_OPTIONS.videos)
-    .option('--seconds <n>', 'seconds per video', parseNumberFlag('--seconds'), DEFAULT_SYNTHETIC_OPTIONS.seconds)
+    .option(
+      '--seconds <n>',
+      'seconds per video',
+      parseNumberFlag('--seconds'),
+      DEFAULT_SYNTHETIC_OPTIONS.seconds,
+    )
     .option('--seed <n>', 'seed', parseNumberFlag('--seed'), DEFAULT_SYNTHETIC_OPTIONS.seed)
-    .option('--redundancy <r>', '0..1, how continuous playing is', parseNumberFlag('--redundancy'), DEFAULT_SYNTHETIC_OPTIONS.redundancy)
-    .option('--noise <n>', '0..1 pixel and audio noise', parseNumberFlag('--noise'), DEFAULT_SYNTHETIC_OPTIONS.noise)
-    .addOption(new Option('--media <kind>', 'media files to write').choices(['mp4', 'frames+wav', 'none']).default('mp4'))
+    .option(
+      '--redundancy <r>',
+      '0..1, how continuous playing is',
+      parseNumberFlag('--redundancy'),
+      DEFAULT_SYNTHETIC_OPTIONS.redundancy,
+    )
+    .option(
+      '--noise <n>',
+      '0..1 pixel and audio noise',
+      parseNumberFlag('--noise'),
+      DEFAULT_SYNTHETIC_OPTIONS.noise,
+    )
+    .addOption(
+      new Option('--media <kind>', 'media files to write')
+        .choices(['mp4', 'frames+wav', 'none'])
+        .default('mp4'),
+    )
     .option('-q, --quiet', 'no progress bar')
     .action(async (flags) => {
       const logger = createLogger(flags);
@@ -47,14 +68,21 @@ export function createDataCommand(): Command {
         onProgress: () => progress.tick(),
       });
       progress.finish();
-      const counts = SPLITS.map((split) => `${split} ${benchmark.records[split].length}`).join(', ');
+      const counts = SPLITS.map((split) => `${split} ${benchmark.records[split].length}`).join(
+        ', ',
+      );
       logger.result(`${flags.out}: ${flags.videos} videos; questions: ${counts}`);
     });
 
   data
     .command('prepare')
-    .description('decode every video of a dataset folder once into the preprocessing cache (parallel workers)')
-    .requiredOption('--root <dir>', 'dataset folder: json/avqa-{train,val,test}.json and videos/ (or frames/ + audio/)')
+    .description(
+      'decode every video of a dataset folder once into the preprocessing cache (parallel workers)',
+    )
+    .requiredOption(
+      '--root <dir>',
+      'dataset folder: json/avqa-{train,val,test}.json and videos/ (or frames/ + audio/)',
+    )
     .option('--cache-dir <dir>', 'cache folder (default <root>/.cache)')
     .option('--seconds <n>', 'clip length (official: 60)', parseNumberFlag('--seconds'), 60)
     .option('--workers <n>', 'worker threads', parseNumberFlag('--workers'))
@@ -67,7 +95,10 @@ export function createDataCommand(): Command {
         if (!existsSync(file)) throw new ConfigError('--root', `${file} is missing`);
         for (const record of (await readAnnotationFile(file)).records) videoIds.add(record.videoId);
       }
-      const jobs = [...videoIds].map((videoId) => ({ videoId, media: datasetMediaFiles(flags.root, videoId) }));
+      const jobs = [...videoIds].map((videoId) => ({
+        videoId,
+        media: datasetMediaFiles(flags.root, videoId),
+      }));
       const progress = logger.progress('preparing', jobs.length);
       const summary = await prepareDataset({
         jobs,
@@ -87,13 +118,23 @@ export function createDataCommand(): Command {
 
   data
     .command('stats')
-    .description('counts per type, answers, token lengths, duplicates and video overlap of annotation files')
-    .argument('<files...>', 'MUSIC-AVQA annotation files; each is compared with the others for video overlap')
+    .description(
+      'counts per type, answers, token lengths, duplicates and video overlap of annotation files',
+    )
+    .argument(
+      '<files...>',
+      'MUSIC-AVQA annotation files; each is compared with the others for video overlap',
+    )
     .action(async (files: string[]) => {
       const sets = await Promise.all(files.map((file) => readAnnotationFile(file)));
       const blocks = sets.map((set, i) => {
-        const otherSplits = Object.fromEntries(sets.filter((_, j) => j !== i).map((other) => [other.source, other.records]));
-        return formatDatasetStats(datasetStats(set.records, { otherSplits, duplicates: set.duplicates }), files[i]);
+        const otherSplits = Object.fromEntries(
+          sets.filter((_, j) => j !== i).map((other) => [other.source, other.records]),
+        );
+        return formatDatasetStats(
+          datasetStats(set.records, { otherSplits, duplicates: set.duplicates }),
+          files[i],
+        );
       });
       console.log(blocks.join('\n\n'));
     });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { resolveTrainConfig, type TrainOptions } from '../config/train-config.js';
 import { parseNumberFlag } from '../config/flags.js';
+import { resolveTrainConfig, type TrainOptions } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { loadDataset } from '../pipeline/dataset.js';
 import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
@@ -13,7 +13,13 @@ import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
  * Sized so both runs take about 10 minutes on 2 CPU cores (wasm + fast kernels), measured
  * on this project's machine: see docs/results.md.
  */
-export const DEMO_DEFAULTS = { videos: 300, epochs: 8, batchSize: 8, seed: 42, dataSeed: 7 } as const;
+export const DEMO_DEFAULTS = {
+  videos: 300,
+  epochs: 8,
+  batchSize: 8,
+  seed: 42,
+  dataSeed: 7,
+} as const;
 
 export interface DemoOptions {
   out: string;
@@ -32,7 +38,11 @@ export interface DemoOutcome {
 }
 
 /** Dense and Sparsify on the same synthetic benchmark, then the two side by side. */
-export async function runDemo(options: DemoOptions, logger: Logger, shouldStop?: () => boolean): Promise<DemoOutcome | null> {
+export async function runDemo(
+  options: DemoOptions,
+  logger: Logger,
+  shouldStop?: () => boolean,
+): Promise<DemoOutcome | null> {
   const shared: TrainOptions = {
     data: 'synthetic',
     videos: options.videos,
@@ -67,7 +77,10 @@ export async function runDemo(options: DemoOptions, logger: Logger, shouldStop?:
   ].join('\n');
   const folder = new RunFolder(options.out);
   folder.writeText(join(folder.dir, 'results.md'), markdown);
-  folder.writeJson(join(folder.dir, 'results.json'), { timeRatio, runs: runs.map((r) => r.results) });
+  folder.writeJson(join(folder.dir, 'results.json'), {
+    timeRatio,
+    runs: runs.map((r) => r.results),
+  });
   folder.writeText(join(folder.dir, 'report.html'), comparisonReport('Dense vs Sparsify', runs));
   return { runs, timeRatio, markdown };
 }
@@ -75,11 +88,28 @@ export async function runDemo(options: DemoOptions, logger: Logger, shouldStop?:
 /** `sparsify demo` = `pnpm start`. */
 export function createDemoCommand(): Command {
   return new Command('demo')
-    .description('generate the synthetic benchmark, train dense and Sparsify, print both side by side (pnpm start)')
+    .description(
+      'generate the synthetic benchmark, train dense and Sparsify, print both side by side (pnpm start)',
+    )
     .option('--out <dir>', 'where the two runs and the comparison go', 'runs/demo')
-    .option('--videos <n>', 'synthetic benchmark size in videos', parseNumberFlag('--videos'), DEMO_DEFAULTS.videos)
-    .option('--epochs <n>', 'training epochs of each run', parseNumberFlag('--epochs'), DEMO_DEFAULTS.epochs)
-    .option('--seed <n>', 'seed of weights, order and masks', parseNumberFlag('--seed'), DEMO_DEFAULTS.seed)
+    .option(
+      '--videos <n>',
+      'synthetic benchmark size in videos',
+      parseNumberFlag('--videos'),
+      DEMO_DEFAULTS.videos,
+    )
+    .option(
+      '--epochs <n>',
+      'training epochs of each run',
+      parseNumberFlag('--epochs'),
+      DEMO_DEFAULTS.epochs,
+    )
+    .option(
+      '--seed <n>',
+      'seed of weights, order and masks',
+      parseNumberFlag('--seed'),
+      DEMO_DEFAULTS.seed,
+    )
     .option('--cache-dir <dir>', 'where the generated benchmark is cached', 'runs/.cache')
     .option('--no-fast-kernels', 'on wasm, keep the stock kernels')
     .option('-q, --quiet', 'no progress bars, only results')

@@ -21,7 +21,8 @@ import { trainRun } from '../train/train-run.js';
 import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
 import { addTrainFlags, type TrainFlags, trainOptionsFrom } from './train-options.js';
 
-export interface KeySubsetRecipe extends Required<Pick<KeySubsetOptions, 'fraction' | 'k' | 'r' | 'decayFrom' | 'mode'>> {
+export interface KeySubsetRecipe
+  extends Required<Pick<KeySubsetOptions, 'fraction' | 'k' | 'r' | 'decayFrom' | 'mode'>> {
   out: string;
   /** Also train on the key subset and on a random subset of the same size, and report retention. */
   compare: boolean;
@@ -48,8 +49,13 @@ export async function runKeySubset(
   shouldStop?: () => boolean,
 ): Promise<KeySubsetOutcome | null> {
   const full = resolveTrainConfig({ ...options, preset: options.preset ?? 'infobatch-only' });
-  if (!full.infobatch) throw new ConfigError('--infobatch', 'key-subset selection records InfoBatch\'s kept history: leave InfoBatch on');
-  if (full.subset) throw new ConfigError('--subset', 'key-subset selection starts from the full training set');
+  if (!full.infobatch)
+    throw new ConfigError(
+      '--infobatch',
+      "key-subset selection records InfoBatch's kept history: leave InfoBatch on",
+    );
+  if (full.subset)
+    throw new ConfigError('--subset', 'key-subset selection starts from the full training set');
   const dataset = await loadDataset(full.data, logger);
   let history: InfoBatchEpochSampler['history'] | null = null;
   const fullRun = await trainRun({
@@ -75,7 +81,10 @@ export async function runKeySubset(
   // Positions among the training records -> records of the annotation file, which also
   // holds any record the parser left out.
   const rawRecords = JSON.parse(readFileSync(dataset.trainAnnotationFile, 'utf8')) as unknown[];
-  const fileIndices = Array.from(subset.indices, (position) => dataset.train.records[position]?.index ?? -1);
+  const fileIndices = Array.from(
+    subset.indices,
+    (position) => dataset.train.records[position]?.index ?? -1,
+  );
   const subsetFile = join(new RunFolder(recipe.out).dir, 'key-subset.json');
   await writeSubsetAnnotationFile(subsetFile, rawRecords, fileIndices);
   const composition = formatComposition(subsetComposition(rawRecords, fileIndices));
@@ -93,22 +102,42 @@ export async function runKeySubset(
     '',
   ];
   if (!recipe.compare) {
-    return { subsetFile, size: subset.indices.length, retention: null, markdown: header.join('\n') };
+    return {
+      subsetFile,
+      size: subset.indices.length,
+      retention: null,
+      markdown: header.join('\n'),
+    };
   }
-  const runs: ComparedRun[] = [{ results: fullRun.results, metrics: new RunFolder(fullRun.folder.dir).readMetrics() }];
+  const runs: ComparedRun[] = [
+    { results: fullRun.results, metrics: new RunFolder(fullRun.folder.dir).readMetrics() },
+  ];
   const subsetFraction = subset.indices.length / dataset.train.records.length;
   for (const [name, dir, subsetSpec] of [
     ['key subset', 'key-subset', { kind: 'file', file: subsetFile }],
     ['random subset', 'random-subset', { kind: 'random', fraction: subsetFraction }],
   ] as const) {
     const config = { ...full, preset: 'custom' as const, infobatch: null, subset: subsetSpec };
-    const outcome = await trainRun({ config, runDir: join(recipe.out, dir), logger, name, dataset, shouldStop });
+    const outcome = await trainRun({
+      config,
+      runDir: join(recipe.out, dir),
+      logger,
+      name,
+      dataset,
+      shouldStop,
+    });
     if (!outcome.results) return null;
-    runs.push({ results: outcome.results, metrics: new RunFolder(outcome.folder.dir).readMetrics() });
+    runs.push({
+      results: outcome.results,
+      metrics: new RunFolder(outcome.folder.dir).readMetrics(),
+    });
   }
   const accuracy = (run: ComparedRun | undefined) => run?.results.evaluation.overall.accuracy ?? 0;
   const fullAccuracy = accuracy(runs[0]);
-  const retention = { key: accuracy(runs[1]) / fullAccuracy, random: accuracy(runs[2]) / fullAccuracy };
+  const retention = {
+    key: accuracy(runs[1]) / fullAccuracy,
+    random: accuracy(runs[2]) / fullAccuracy,
+  };
   const markdown = [
     ...header,
     comparisonMarkdown(runs),
@@ -117,8 +146,16 @@ export async function runKeySubset(
   ].join('\n');
   const folder = new RunFolder(recipe.out);
   folder.writeText(join(folder.dir, 'results.md'), markdown);
-  folder.writeJson(join(folder.dir, 'results.json'), { subsetFile, size: subset.indices.length, retention, runs: runs.map((r) => r.results) });
-  folder.writeText(join(folder.dir, 'report.html'), comparisonReport('Key subset vs random subset', runs));
+  folder.writeJson(join(folder.dir, 'results.json'), {
+    subsetFile,
+    size: subset.indices.length,
+    retention,
+    runs: runs.map((r) => r.results),
+  });
+  folder.writeText(
+    join(folder.dir, 'report.html'),
+    comparisonReport('Key subset vs random subset', runs),
+  );
   return { subsetFile, size: subset.indices.length, retention, markdown };
 }
 
@@ -128,12 +165,35 @@ export function createKeySubsetCommand(): Command {
     'select a key subset (InfoBatch run, kept history, decay, top-n), write it as an annotation file, and compare it with a random subset',
   );
   addTrainFlags(command, { subset: false })
-    .option('--out <dir>', 'where the runs, key-subset.json and the comparison go', 'runs/key-subset')
-    .option('--fraction <f>', 'subset size n as a fraction of the training set', parseNumberFlag('--fraction'), 0.25)
+    .option(
+      '--out <dir>',
+      'where the runs, key-subset.json and the comparison go',
+      'runs/key-subset',
+    )
+    .option(
+      '--fraction <f>',
+      'subset size n as a fraction of the training set',
+      parseNumberFlag('--fraction'),
+      0.25,
+    )
     .option('--k <epochs>', 'epochs per group', parseNumberFlag('--k'), 5)
     .option('--r <ratio>', 'decay between consecutive groups', parseNumberFlag('--r'), 0.618)
-    .addOption(new Option('--decay-from <end>', 'which group weighs most: earliest (authors\' code) or latest (paper\'s text)').choices(['earliest', 'latest']).default('earliest'))
-    .addOption(new Option('--count <what>', 'what c_g(i) counts: kept epochs (authors) or hard epochs (paper\'s D1)').choices(['kept', 'hard']).default('kept'))
+    .addOption(
+      new Option(
+        '--decay-from <end>',
+        "which group weighs most: earliest (authors' code) or latest (paper's text)",
+      )
+        .choices(['earliest', 'latest'])
+        .default('earliest'),
+    )
+    .addOption(
+      new Option(
+        '--count <what>',
+        "what c_g(i) counts: kept epochs (authors) or hard epochs (paper's D1)",
+      )
+        .choices(['kept', 'hard'])
+        .default('kept'),
+    )
     .option('--no-compare', 'only write the subset, do not train on it')
     .action(async (flags: TrainFlags & Record<string, unknown>, cmd: Command) => {
       const logger = createLogger(flags);
@@ -159,7 +219,11 @@ export function createKeySubsetCommand(): Command {
           process.exitCode = 130;
           return;
         }
-        logger.result(outcome.markdown, { subsetFile: outcome.subsetFile, size: outcome.size, retention: outcome.retention });
+        logger.result(outcome.markdown, {
+          subsetFile: outcome.subsetFile,
+          size: outcome.size,
+          retention: outcome.retention,
+        });
       } finally {
         interrupt.release();
       }

@@ -20,14 +20,22 @@ export function createLogger(options: OutputOptions): Logger {
  * Picks the backend (--backend / SPARSIFY_BACKEND) and, on wasm, registers the fast
  * kernels unless --no-fast-kernels: stock wasm trains ~10x slower.
  */
-export async function prepareBackend(choice: string, fastKernels: boolean, logger: Logger): Promise<ActiveBackend> {
+export async function prepareBackend(
+  choice: string,
+  fastKernels: boolean,
+  logger: Logger,
+): Promise<ActiveBackend> {
   const backend = await setupBackend(choice);
   let kernels = 'stock kernels';
   if (backend.name === 'wasm' && fastKernels) {
     const report = await enableFastKernels();
     kernels = `fast kernels (${report.matmulEngine})`;
   }
-  logger.event('backend', { backend: backend.name, fastKernels: backend.name === 'wasm' && fastKernels }, `backend: ${backend.name}${backend.name === 'wasm' ? `, ${kernels}` : ''}`);
+  logger.event(
+    'backend',
+    { backend: backend.name, fastKernels: backend.name === 'wasm' && fastKernels },
+    `backend: ${backend.name}${backend.name === 'wasm' ? `, ${kernels}` : ''}`,
+  );
   return backend;
 }
 
@@ -35,7 +43,10 @@ export async function prepareBackend(choice: string, fastKernels: boolean, logge
  * Ctrl-C asks the loop to save a checkpoint and stop after the current step; a second
  * Ctrl-C exits at once.
  */
-export function interruptFlag(logger: Logger): { stopRequested: () => boolean; release: () => void } {
+export function interruptFlag(logger: Logger): {
+  stopRequested: () => boolean;
+  release: () => void;
+} {
   let requested = false;
   const onSignal = () => {
     if (requested) process.exit(130);

@@ -1,9 +1,17 @@
 import type { Command } from 'commander';
-import { parseMaskFlag, parseMergeFlag, parseNumberFlag, parseSubsetFlag } from '../config/flags.js';
-import { SPARSITY_PRESET_NAMES } from '../config/sparsity-presets.js';
 import { ConfigError } from '../config/config-error.js';
-import { type InfoBatchSettings, TRAIN_DEFAULTS, type TrainOptions } from '../config/train-config.js';
-import { PAPER_INFOBATCH } from '../config/sparsity-presets.js';
+import {
+  parseMaskFlag,
+  parseMergeFlag,
+  parseNumberFlag,
+  parseSubsetFlag,
+} from '../config/flags.js';
+import { PAPER_INFOBATCH, SPARSITY_PRESET_NAMES } from '../config/sparsity-presets.js';
+import {
+  type InfoBatchSettings,
+  TRAIN_DEFAULTS,
+  type TrainOptions,
+} from '../config/train-config.js';
 
 /** The options `train`, `key-subset` and `demo` share, as commander parsed them. */
 export interface TrainFlags {
@@ -32,10 +40,17 @@ export interface TrainFlags {
 const int = (option: string) => parseNumberFlag(option);
 
 /** Adds the data, model, sparsity and optimisation flags to a command. */
-export function addTrainFlags(command: Command, options: { sparsity?: boolean; subset?: boolean } = {}): Command {
+export function addTrainFlags(
+  command: Command,
+  options: { sparsity?: boolean; subset?: boolean } = {},
+): Command {
   command
     .option('--model <preset>', 'encoder size preset: tiny, small or base', TRAIN_DEFAULTS.model)
-    .option('--data <kind>', 'synthetic (generated and cached on first use) or music-avqa', 'synthetic')
+    .option(
+      '--data <kind>',
+      'synthetic (generated and cached on first use) or music-avqa',
+      'synthetic',
+    )
     .option('--root <dir>', 'dataset folder (music-avqa), or where the synthetic benchmark lives')
     .option('--videos <n>', 'synthetic benchmark size in videos', int('--videos'))
     .option('--data-seed <n>', 'synthetic benchmark seed', int('--data-seed'))
@@ -43,17 +58,36 @@ export function addTrainFlags(command: Command, options: { sparsity?: boolean; s
   if (options.sparsity !== false) {
     command
       .option('--preset <name>', `sparsity preset: ${SPARSITY_PRESET_NAMES.join(', ')}`)
-      .option('--mask <ratio,epochs>', 'level 1: drop this ratio of patches in the first epochs (off = none)', parseMaskFlag)
-      .option('--merge <fence,block>', 'level 2: IQR fence c and the block after which tokens merge (off = none)', parseMergeFlag)
-      .option('--infobatch [prune,delta]', 'level 3: InfoBatch pruning (default 0.5,0.875; off = none)');
+      .option(
+        '--mask <ratio,epochs>',
+        'level 1: drop this ratio of patches in the first epochs (off = none)',
+        parseMaskFlag,
+      )
+      .option(
+        '--merge <fence,block>',
+        'level 2: IQR fence c and the block after which tokens merge (off = none)',
+        parseMergeFlag,
+      )
+      .option(
+        '--infobatch [prune,delta]',
+        'level 3: InfoBatch pruning (default 0.5,0.875; off = none)',
+      );
   }
   if (options.subset !== false) {
-    command.option('--subset <file|fraction>', 'train on a subset: an annotation file or a random fraction', parseSubsetFlag);
+    command.option(
+      '--subset <file|fraction>',
+      'train on a subset: an annotation file or a random fraction',
+      parseSubsetFlag,
+    );
   }
   return command
     .option('--epochs <n>', 'training epochs', int('--epochs'))
     .option('--lr <rate>', 'Adam learning rate', parseNumberFlag('--lr'))
-    .option('--lr-step <epochs>', 'decay the learning rate every this many epochs', int('--lr-step'))
+    .option(
+      '--lr-step <epochs>',
+      'decay the learning rate every this many epochs',
+      int('--lr-step'),
+    )
     .option('--lr-decay <factor>', 'step decay factor', parseNumberFlag('--lr-decay'))
     .option('--batch-size <n>', 'batch size', int('--batch-size'))
     .option('--seed <n>', 'seed of weights, order and masks', int('--seed'))
@@ -62,13 +96,18 @@ export function addTrainFlags(command: Command, options: { sparsity?: boolean; s
     .option('--log-format <format>', 'text or json (one JSON object per line on stdout)', 'text');
 }
 
-function parseInfoBatchFlag(value: string | boolean | undefined): InfoBatchSettings | null | undefined {
+function parseInfoBatchFlag(
+  value: string | boolean | undefined,
+): InfoBatchSettings | null | undefined {
   if (value === undefined) return undefined;
   if (value === true) return { ...PAPER_INFOBATCH };
   if (value === false || value === 'off') return null;
   const parts = String(value).split(',').map(Number);
   if (parts.length !== 2 || !parts.every(Number.isFinite)) {
-    throw new ConfigError('--infobatch', `expected prune,delta (e.g. 0.5,0.875) or off, got "${value}"`);
+    throw new ConfigError(
+      '--infobatch',
+      `expected prune,delta (e.g. 0.5,0.875) or off, got "${value}"`,
+    );
   }
   return { pruneRatio: parts[0] as number, delta: parts[1] as number };
 }

@@ -22,7 +22,10 @@ export function createTrainCommand(): Command {
   );
   addTrainFlags(command)
     .option('--out <dir>', 'run folder (default runs/<preset>-<time>)')
-    .option('--resume <dir>', 'continue the run in this folder from its last checkpoint (same result as uninterrupted)')
+    .option(
+      '--resume <dir>',
+      'continue the run in this folder from its last checkpoint (same result as uninterrupted)',
+    )
     .action(async (flags: TrainCommandFlags, cmd: Command) => {
       const logger = createLogger(flags);
       const config = resolveTrainConfig(trainOptionsFrom(flags));

@@ -13,10 +13,17 @@ export function parseMaskFlag(text: string): MaskSettings | null {
 export function parseMergeFlag(text: string): MergeSettings | null {
   if (text === 'off') return null;
   const parts = text.split(',');
-  const [fence, block] = parseNumberPair('--merge', parts.slice(0, 2).join(','), 'fence,block[,minKeep] (e.g. 1.5,1,0.25)');
+  const [fence, block] = parseNumberPair(
+    '--merge',
+    parts.slice(0, 2).join(','),
+    'fence,block[,minKeep] (e.g. 1.5,1,0.25)',
+  );
   const minKeep = parts.length > 2 ? Number(parts.slice(2).join(',')) : PAPER_MERGE.minKeep;
   if (parts.length > 3 || !Number.isFinite(minKeep)) {
-    throw new ConfigError('--merge', `expected fence,block[,minKeep] (e.g. 1.5,1,0.25), got "${text}"`);
+    throw new ConfigError(
+      '--merge',
+      `expected fence,block[,minKeep] (e.g. 1.5,1,0.25), got "${text}"`,
+    );
   }
   return { fence, block, minKeep };
 }

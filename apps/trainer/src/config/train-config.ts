@@ -110,8 +110,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   const mask = options.mask === undefined ? preset.mask : options.mask;
   const merge = options.merge === undefined ? preset.merge : options.merge;
   const infobatch = options.infobatch === undefined ? preset.infobatch : options.infobatch;
-  const changed =
-    mask !== preset.mask || merge !== preset.merge || infobatch !== preset.infobatch;
+  const changed = mask !== preset.mask || merge !== preset.merge || infobatch !== preset.infobatch;
 
   const config: TrainConfig = {
     preset: changed ? 'custom' : presetName,
@@ -175,7 +174,10 @@ export function validateTrainConfig(config: TrainConfig): void {
     requireInteger('--merge block', config.merge.block, 0);
     const minKeep = config.merge.minKeep;
     if (!(minKeep > 0 && minKeep < 1) && !(Number.isInteger(minKeep) && minKeep >= 1)) {
-      throw new ConfigError('--merge minKeep', `expected a fraction in (0, 1) or a count >= 1, got ${String(minKeep)}`);
+      throw new ConfigError(
+        '--merge minKeep',
+        `expected a fraction in (0, 1) or a count >= 1, got ${String(minKeep)}`,
+      );
     }
   }
   if (config.infobatch) {
@@ -207,9 +209,17 @@ function requireRange(
     (bounds.below === undefined || value < bounds.below);
   if (!ok) {
     const low =
-      bounds.min !== undefined ? `[${bounds.min}` : bounds.above !== undefined ? `(${bounds.above}` : '(-inf';
+      bounds.min !== undefined
+        ? `[${bounds.min}`
+        : bounds.above !== undefined
+          ? `(${bounds.above}`
+          : '(-inf';
     const high =
-      bounds.max !== undefined ? `${bounds.max}]` : bounds.below !== undefined ? `${bounds.below})` : 'inf)';
+      bounds.max !== undefined
+        ? `${bounds.max}]`
+        : bounds.below !== undefined
+          ? `${bounds.below})`
+          : 'inf)';
     throw new ConfigError(option, `expected a number in ${low}, ${high}, got ${String(value)}`);
   }
 }

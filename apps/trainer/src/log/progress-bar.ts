@@ -2,7 +2,8 @@
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--';
   const s = Math.round(seconds);
-  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 3600)
+    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
   if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${s}s`;
 }
@@ -52,7 +53,8 @@ export class ProgressBar {
   /** Seconds elapsed and the estimate of seconds left, from the mean rate so far. */
   eta(): { elapsed: number; remaining: number } {
     const elapsed = (performance.now() - this.started) / 1000;
-    const remaining = this.done === 0 ? Number.NaN : (elapsed / this.done) * (this.total - this.done);
+    const remaining =
+      this.done === 0 ? Number.NaN : (elapsed / this.done) * (this.total - this.done);
     return { elapsed, remaining };
   }
 

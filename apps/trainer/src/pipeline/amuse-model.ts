@@ -19,7 +19,9 @@ export interface MediaArrays {
 /** The inputs a model of `spec` expects per sample, to check batches against. */
 function sampleShapes(spec: InputSpec) {
   if (spec.video.kind !== 'frames' || spec.audio.kind !== 'fbank') {
-    throw new Error('the trainer feeds raw frames and fbank windows; feature inputs are not wired yet');
+    throw new Error(
+      'the trainer feeds raw frames and fbank windows; feature inputs are not wired yet',
+    );
   }
   return { video: spec.video, audio: spec.audio };
 }
@@ -35,19 +37,32 @@ export class SparsifiedAmuse implements TrainableModel {
 
   constructor(config: Pick<TrainConfig, 'model' | 'mask' | 'merge' | 'seed'>, inputs: InputSpec) {
     try {
-      this.encoder = createAmuseModel({ preset: config.model as 'tiny', inputs, seed: config.seed });
+      this.encoder = createAmuseModel({
+        preset: config.model as 'tiny',
+        inputs,
+        seed: config.seed,
+      });
     } catch (error) {
       throw new ConfigError('--model', (error as Error).message);
     }
     const depth = this.encoder.config.depth;
     if (config.merge && config.merge.block >= depth) {
       this.encoder.dispose();
-      throw new ConfigError('--merge block', `the ${config.model} model has blocks 0..${depth - 1}, got ${config.merge.block}`);
+      throw new ConfigError(
+        '--merge block',
+        `the ${config.model} model has blocks 0..${depth - 1}, got ${config.merge.block}`,
+      );
     }
     this.masker = config.mask
-      ? createInputMasker({ activeEpochs: config.mask.epochs, ratio: config.mask.ratio, seed: config.seed })
+      ? createInputMasker({
+          activeEpochs: config.mask.epochs,
+          ratio: config.mask.ratio,
+          seed: config.seed,
+        })
       : null;
-    this.reducer = config.merge ? createIqrTokenReducer({ iqrMultiplier: config.merge.fence, minKeep: config.merge.minKeep }) : null;
+    this.reducer = config.merge
+      ? createIqrTokenReducer({ iqrMultiplier: config.merge.fence, minKeep: config.merge.minKeep })
+      : null;
     this.reduceAfterBlock = config.merge?.block ?? this.encoder.config.reduceAfterBlock;
   }
 
@@ -64,8 +79,14 @@ export class SparsifiedAmuse implements TrainableModel {
     const { logits, diagnostics } = this.encoder.forward(
       {
         question: tf.tensor2d(media.question, [b, media.question.length / b], 'int32'),
-        video: { kind: 'frames', frames: tf.tensor4d(media.frames, [b * video.timeSteps, video.height, video.width, 3]) },
-        audio: { kind: 'fbank', fbank: tf.tensor4d(media.fbank, [b, audio.timeSteps, audio.frames, audio.melBins]) },
+        video: {
+          kind: 'frames',
+          frames: tf.tensor4d(media.frames, [b * video.timeSteps, video.height, video.width, 3]),
+        },
+        audio: {
+          kind: 'fbank',
+          fbank: tf.tensor4d(media.fbank, [b, audio.timeSteps, audio.frames, audio.melBins]),
+        },
       },
       {
         training: ctx.training,
@@ -75,7 +96,8 @@ export class SparsifiedAmuse implements TrainableModel {
         ctx: { epoch: ctx.epoch, step: ctx.step },
       },
     );
-    const mean = (values: number[]) => values.reduce((a, c) => a + c, 0) / Math.max(1, values.length);
+    const mean = (values: number[]) =>
+      values.reduce((a, c) => a + c, 0) / Math.max(1, values.length);
     return {
       logits,
       tokens: {

@@ -1,12 +1,22 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_INPUTS, type InputSpec } from '@sparsify/amuse-encoder';
-import { cacheSource, type MediaFiles, readAnnotationFile, SYNTH_LAYOUT } from '@sparsify/avqa-datasets';
+import {
+  cacheSource,
+  type MediaFiles,
+  readAnnotationFile,
+  SYNTH_LAYOUT,
+} from '@sparsify/avqa-datasets';
 import { ConfigError } from '../config/config-error.js';
 import type { DataSpec } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { MediaBatchSource, type VideoMedia } from './media-batch-source.js';
-import { type FbankStats, normaliseFbank, preprocessSettingsFor, sampleToInputs } from './model-inputs.js';
+import {
+  type FbankStats,
+  normaliseFbank,
+  preprocessSettingsFor,
+  sampleToInputs,
+} from './model-inputs.js';
 import { loadSyntheticDataset } from './synthetic-data.js';
 import type { BatchSource } from './types.js';
 
@@ -55,17 +65,30 @@ export async function loadDataset(spec: DataSpec, logger: Logger): Promise<Loade
  * decoded once into the preprocessing cache of @sparsify/avqa-datasets (`sparsify data
  * prepare` fills it in parallel beforehand) and reduced to the model's inputs.
  */
-async function loadMusicAvqa(root: string, inputs: InputSpec, logger: Logger): Promise<LoadedDataset> {
+async function loadMusicAvqa(
+  root: string,
+  inputs: InputSpec,
+  logger: Logger,
+): Promise<LoadedDataset> {
   const file = (split: 'train' | 'val' | 'test') => join(root, SYNTH_LAYOUT.annotations(split));
   for (const split of ['train', 'val', 'test'] as const) {
     if (!existsSync(file(split))) throw new ConfigError('--root', `${file(split)} is missing`);
   }
   const settings = preprocessSettingsFor(inputs, MUSIC_AVQA_SECONDS);
-  const samples = cacheSource({ cacheDir: join(root, '.cache'), settings, media: (id) => datasetMediaFiles(root, id) });
-  const [train, val, test] = await Promise.all([file('train'), file('val'), file('test')].map((f) => readAnnotationFile(f)));
+  const samples = cacheSource({
+    cacheDir: join(root, '.cache'),
+    settings,
+    media: (id) => datasetMediaFiles(root, id),
+  });
+  const [train, val, test] = await Promise.all(
+    [file('train'), file('val'), file('test')].map((f) => readAnnotationFile(f)),
+  );
   if (!train || !val || !test) throw new Error('unreachable');
   const reduced = async (videoId: string) => sampleToInputs(await samples.load(videoId), inputs);
-  const statsVideos = [...new Set(train.records.map((r) => r.videoId))].slice(0, FBANK_STATS_VIDEOS);
+  const statsVideos = [...new Set(train.records.map((r) => r.videoId))].slice(
+    0,
+    FBANK_STATS_VIDEOS,
+  );
   const progress = logger.progress('fbank statistics', statsVideos.length);
   let sum = 0;
   let sumSquares = 0;
@@ -80,7 +103,10 @@ async function loadMusicAvqa(root: string, inputs: InputSpec, logger: Logger): P
   }
   progress.finish();
   const mean = sum / Math.max(1, count);
-  const fbankStats = { mean, std: Math.sqrt(Math.max(1e-12, sumSquares / Math.max(1, count) - mean * mean)) };
+  const fbankStats = {
+    mean,
+    std: Math.sqrt(Math.max(1e-12, sumSquares / Math.max(1, count) - mean * mean)),
+  };
   const memory = new Map<string, VideoMedia>();
   const media = async (videoId: string): Promise<VideoMedia> => {
     const hit = memory.get(videoId);

@@ -27,7 +27,9 @@ export class MediaBatchSource implements BatchSource {
   ) {
     const { video, audio } = inputs;
     if (video.kind !== 'frames' || audio.kind !== 'fbank') {
-      throw new Error(`${name}: media batches need frame and fbank inputs, got ${video.kind} and ${audio.kind}`);
+      throw new Error(
+        `${name}: media batches need frame and fbank inputs, got ${video.kind} and ${audio.kind}`,
+      );
     }
     this.frameValues = video.timeSteps * video.height * video.width * 3;
     this.fbankValues = audio.timeSteps * audio.frames * audio.melBins;
@@ -43,7 +45,10 @@ export class MediaBatchSource implements BatchSource {
     for (let i = 0; i < b; i++) {
       const position = indices[i] as number;
       const record = this.records[position];
-      if (!record) throw new RangeError(`${this.name}: no record at position ${position} of ${this.records.length}`);
+      if (!record)
+        throw new RangeError(
+          `${this.name}: no record at position ${position} of ${this.records.length}`,
+        );
       const media = await this.media(record.videoId);
       if (media.frames.length !== this.frameValues || media.fbank.length !== this.fbankValues) {
         throw new Error(
@@ -55,7 +60,8 @@ export class MediaBatchSource implements BatchSource {
       const frameOffset = i * this.frameValues;
       // Frames arrive as bytes; the encoder sees [0, 1].
       const scale = media.frames instanceof Uint8Array ? 1 / 255 : 1;
-      for (let v = 0; v < this.frameValues; v++) frames[frameOffset + v] = (media.frames[v] as number) * scale;
+      for (let v = 0; v < this.frameValues; v++)
+        frames[frameOffset + v] = (media.frames[v] as number) * scale;
       fbank.set(media.fbank, i * this.fbankValues);
       labels[i] = record.label;
     }

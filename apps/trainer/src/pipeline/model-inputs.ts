@@ -1,5 +1,10 @@
 import type { InputSpec } from '@sparsify/amuse-encoder';
-import { type PreprocessSettings, resolveSettings, uniformTimeSteps, type VideoSample } from '@sparsify/avqa-datasets';
+import {
+  type PreprocessSettings,
+  resolveSettings,
+  uniformTimeSteps,
+  type VideoSample,
+} from '@sparsify/avqa-datasets';
 
 const SAMPLE_RATE = 16000;
 const FRAME_LENGTH_MS = 25;
@@ -35,7 +40,9 @@ export function preprocessSettingsFor(inputs: InputSpec, seconds: number): Prepr
 export function checkRawInputs(inputs: InputSpec) {
   const { video, audio } = inputs;
   if (video.kind !== 'frames' || audio.kind !== 'fbank') {
-    throw new Error(`the trainer feeds raw frames and fbank windows, got ${video.kind} and ${audio.kind} inputs`);
+    throw new Error(
+      `the trainer feeds raw frames and fbank windows, got ${video.kind} and ${audio.kind} inputs`,
+    );
   }
   return { video, audio };
 }
@@ -44,11 +51,19 @@ export function checkRawInputs(inputs: InputSpec) {
  * A preprocessed clip reduced to the encoder's input: T time steps picked uniformly (AMUSE
  * samples 5 frames uniformly), the first `frames` fbank frames of each second.
  */
-export function sampleToInputs(sample: VideoSample, inputs: InputSpec): { frames: Uint8Array; fbank: Float32Array } {
+export function sampleToInputs(
+  sample: VideoSample,
+  inputs: InputSpec,
+): { frames: Uint8Array; fbank: Float32Array } {
   const { video, audio } = checkRawInputs(inputs);
   const [seconds, height, width] = sample.video.shape;
   const [audioSeconds, fbankFrames, melBins] = sample.audio.shape;
-  if (height !== video.height || width !== video.width || melBins !== audio.melBins || fbankFrames < audio.frames) {
+  if (
+    height !== video.height ||
+    width !== video.width ||
+    melBins !== audio.melBins ||
+    fbankFrames < audio.frames
+  ) {
     throw new Error(
       `preprocessed clip has frames ${height}x${width} and fbank [${fbankFrames}, ${melBins}] per second; ` +
         `the model needs ${video.height}x${video.width} and [${audio.frames}, ${audio.melBins}]`,
@@ -59,7 +74,10 @@ export function sampleToInputs(sample: VideoSample, inputs: InputSpec): { frames
   const frames = new Uint8Array(video.timeSteps * frameSize);
   const fbank = new Float32Array(audio.timeSteps * windowSize);
   uniformTimeSteps(seconds, video.timeSteps).forEach((second, t) => {
-    frames.set(sample.video.data.subarray(second * frameSize, (second + 1) * frameSize), t * frameSize);
+    frames.set(
+      sample.video.data.subarray(second * frameSize, (second + 1) * frameSize),
+      t * frameSize,
+    );
   });
   uniformTimeSteps(audioSeconds, audio.timeSteps).forEach((second, t) => {
     const start = second * fbankFrames * melBins;

@@ -6,10 +6,15 @@ import { Rng } from '../rng.js';
 import type { BatchSource } from './types.js';
 
 /** A view of `source` holding only the records at `positions` (in that order). */
-export function restrictSource(source: BatchSource, positions: readonly number[], name = source.name): BatchSource {
+export function restrictSource(
+  source: BatchSource,
+  positions: readonly number[],
+  name = source.name,
+): BatchSource {
   const records = positions.map((p) => {
     const record = source.records[p];
-    if (!record) throw new RangeError(`subset position ${p} is outside the ${source.records.length} records`);
+    if (!record)
+      throw new RangeError(`subset position ${p} is outside the ${source.records.length} records`);
     return record;
   });
   return {
@@ -30,14 +35,18 @@ export function randomSubsetPositions(size: number, fraction: number, seed: numb
 }
 
 /** Positions of the subset file's records among the training records, matched by question id (or video + question). */
-export async function subsetFilePositions(file: string, records: readonly AvqaRecord[]): Promise<number[]> {
+export async function subsetFilePositions(
+  file: string,
+  records: readonly AvqaRecord[],
+): Promise<number[]> {
   let subset: AvqaRecord[];
   try {
     subset = (await readAnnotationFile(file)).records;
   } catch (error) {
     throw new ConfigError('--subset', `cannot read ${file}: ${(error as Error).message}`);
   }
-  const key = (r: AvqaRecord) => (r.questionId !== null ? `q${r.questionId}` : `v${r.videoId}|${r.question}`);
+  const key = (r: AvqaRecord) =>
+    r.questionId !== null ? `q${r.questionId}` : `v${r.videoId}|${r.question}`;
   const position = new Map(records.map((r, i) => [key(r), i]));
   const positions: number[] = [];
   for (const record of subset) {
@@ -54,7 +63,11 @@ export async function subsetFilePositions(file: string, records: readonly AvqaRe
   return positions;
 }
 
-export async function applySubset(source: BatchSource, subset: SubsetSpec | null, seed: number): Promise<BatchSource> {
+export async function applySubset(
+  source: BatchSource,
+  subset: SubsetSpec | null,
+  seed: number,
+): Promise<BatchSource> {
   if (!subset) return source;
   const positions =
     subset.kind === 'file'

@@ -72,12 +72,22 @@ export async function loadSyntheticDataset(
 
   const frames = new Uint8Array(readFileSync(join(spec.dir, 'frames.u8')));
   const fbankBytes = readFileSync(join(spec.dir, 'fbank.f32'));
-  const fbank = new Float32Array(fbankBytes.buffer.slice(fbankBytes.byteOffset, fbankBytes.byteOffset + fbankBytes.byteLength));
-  const { video, audio } = inputs as { video: { timeSteps: number; height: number; width: number }; audio: { timeSteps: number; frames: number; melBins: number } };
+  const fbank = new Float32Array(
+    fbankBytes.buffer.slice(fbankBytes.byteOffset, fbankBytes.byteOffset + fbankBytes.byteLength),
+  );
+  const { video, audio } = inputs as {
+    video: { timeSteps: number; height: number; width: number };
+    audio: { timeSteps: number; frames: number; melBins: number };
+  };
   const frameValues = video.timeSteps * video.height * video.width * 3;
   const fbankValues = audio.timeSteps * audio.frames * audio.melBins;
-  if (frames.length !== header.videoIds.length * frameValues || fbank.length !== header.videoIds.length * fbankValues) {
-    throw new Error(`${spec.dir}: media files do not match media.json (delete the folder to rebuild it)`);
+  if (
+    frames.length !== header.videoIds.length * frameValues ||
+    fbank.length !== header.videoIds.length * fbankValues
+  ) {
+    throw new Error(
+      `${spec.dir}: media files do not match media.json (delete the folder to rebuild it)`,
+    );
   }
   const position = new Map(header.videoIds.map((id, i) => [id, i]));
   const media = (videoId: string): VideoMedia => {
@@ -102,10 +112,17 @@ export async function loadSyntheticDataset(
   };
 }
 
-async function buildCache(spec: SyntheticSpec, inputs: InputSpec, logger: Logger): Promise<MediaHeader> {
+async function buildCache(
+  spec: SyntheticSpec,
+  inputs: InputSpec,
+  logger: Logger,
+): Promise<MediaHeader> {
   const benchmark = synthesizeAnnotations({ videos: spec.videos, seed: spec.seed, media: 'none' });
   for (const name of ['train', 'val', 'test'] as const) {
-    writeFileAtomic(join(spec.dir, SYNTH_LAYOUT.annotations(name)), `${JSON.stringify(benchmark.records[name], null, 2)}\n`);
+    writeFileAtomic(
+      join(spec.dir, SYNTH_LAYOUT.annotations(name)),
+      `${JSON.stringify(benchmark.records[name], null, 2)}\n`,
+    );
   }
   const progress = logger.progress('rendering synthetic benchmark', benchmark.scenes.length);
   const settings = preprocessSettingsFor(inputs, benchmark.options.seconds);
@@ -156,6 +173,10 @@ async function buildCache(spec: SyntheticSpec, inputs: InputSpec, logger: Logger
   };
   // media.json last: its presence marks a complete cache.
   writeFileAtomic(join(spec.dir, 'media.json'), `${JSON.stringify(header)}\n`);
-  logger.event('data-built', { dir: spec.dir, videos: spec.videos }, `synthetic benchmark: ${spec.videos} videos cached in ${spec.dir}`);
+  logger.event(
+    'data-built',
+    { dir: spec.dir, videos: spec.videos },
+    `synthetic benchmark: ${spec.videos} videos cached in ${spec.dir}`,
+  );
   return header;
 }

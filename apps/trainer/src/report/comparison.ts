@@ -12,14 +12,20 @@ export interface ComparedRun {
  * Several runs side by side: the official per-type table (paper column order), then
  * what each run cost relative to the first (the baseline).
  */
-export function comparisonMarkdown(runs: readonly ComparedRun[], format: 'markdown' | 'text' = 'markdown'): string {
+export function comparisonMarkdown(
+  runs: readonly ComparedRun[],
+  format: 'markdown' | 'text' = 'markdown',
+): string {
   const table = formatResultsTable(
     runs.map(({ results }) => ({ name: results.name, evaluation: results.evaluation })),
     { format },
   );
   const baseline = runs[0]?.results;
   const rows = runs.map(({ results }) => {
-    const ratio = baseline && baseline.trainSeconds > 0 ? results.trainSeconds / baseline.trainSeconds : Number.NaN;
+    const ratio =
+      baseline && baseline.trainSeconds > 0
+        ? results.trainSeconds / baseline.trainSeconds
+        : Number.NaN;
     return [
       results.name,
       results.trainSeconds.toFixed(1),
@@ -29,10 +35,21 @@ export function comparisonMarkdown(runs: readonly ComparedRun[], format: 'markdo
       `${results.bestEpoch + 1}`,
     ];
   });
-  const headers = ['run', 'train seconds', 'time ratio', 'tokens kept / sample (train)', 'samples used / epoch', 'best epoch (val)'];
+  const headers = [
+    'run',
+    'train seconds',
+    'time ratio',
+    'tokens kept / sample (train)',
+    'samples used / epoch',
+    'best epoch (val)',
+  ];
   const cost =
     format === 'markdown'
-      ? [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+      ? [
+          `| ${headers.join(' | ')} |`,
+          `|${headers.map(() => '---').join('|')}|`,
+          ...rows.map((r) => `| ${r.join(' | ')} |`),
+        ].join('\n')
       : alignColumns([headers, ...rows]);
   return `${table}\n\n${cost}\n`;
 }
@@ -50,7 +67,10 @@ export function comparisonReport(title: string, runs: readonly ComparedRun[]): s
       metrics,
       testColumns: accuracyColumns(results.evaluation),
     })),
-  ).replace('</body>', `<h2>Results</h2>\n<pre>${escapeHtml(comparisonMarkdown(runs))}</pre>\n</body>`);
+  ).replace(
+    '</body>',
+    `<h2>Results</h2>\n<pre>${escapeHtml(comparisonMarkdown(runs))}</pre>\n</body>`,
+  );
 }
 
 function escapeHtml(text: string): string {

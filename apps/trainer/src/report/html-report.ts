@@ -36,9 +36,24 @@ export function renderReport(title: string, runs: readonly ReportRun[]): string 
       ...perEpoch((m) => m.trainAccuracy * 100, ' train'),
       ...perEpoch((m) => m.valAccuracy * 100, ' val'),
     ]),
-    lineChart('Tokens kept per sample', 'epoch', 'tokens (video + audio)', perEpoch((m) => m.videoTokensKept + m.audioTokensKept)),
-    lineChart('Time per epoch', 'epoch', 'seconds', perEpoch((m) => m.seconds)),
-    lineChart('Samples used per epoch', 'epoch', 'samples', perEpoch((m) => m.samplesUsed)),
+    lineChart(
+      'Tokens kept per sample',
+      'epoch',
+      'tokens (video + audio)',
+      perEpoch((m) => m.videoTokensKept + m.audioTokensKept),
+    ),
+    lineChart(
+      'Time per epoch',
+      'epoch',
+      'seconds',
+      perEpoch((m) => m.seconds),
+    ),
+    lineChart(
+      'Samples used per epoch',
+      'epoch',
+      'samples',
+      perEpoch((m) => m.samplesUsed),
+    ),
   ];
   const withTest = runs.filter((run) => run.testColumns.length > 0);
   const first = withTest[0];
@@ -52,7 +67,9 @@ export function renderReport(title: string, runs: readonly ReportRun[]): string 
         first.testColumns.map((c) => c.label),
         withTest.map((run) => ({
           name: run.name,
-          values: first.testColumns.map((c) => run.testColumns.find((d) => d.label === c.label)?.accuracy ?? Number.NaN),
+          values: first.testColumns.map(
+            (c) => run.testColumns.find((d) => d.label === c.label)?.accuracy ?? Number.NaN,
+          ),
         })),
       ),
     );

@@ -64,7 +64,8 @@ export function summariseRun(
 /** Accuracy columns in the paper's order, for the report's bars. */
 export function accuracyColumns(evaluation: AvqaEvaluation): AccuracyColumn[] {
   return RESULT_COLUMNS.map((column) => ({
-    label: `${column.group === 'Audio-Visual' ? 'AV' : column.group.slice(0, 1)} ${column.header}`.trim(),
+    label:
+      `${column.group === 'Audio-Visual' ? 'AV' : column.group.slice(0, 1)} ${column.header}`.trim(),
     accuracy: (column.pick(evaluation).accuracy ?? Number.NaN) * 100,
   }));
 }
@@ -85,7 +86,11 @@ export function resultsMarkdown(results: RunResults): string {
 }
 
 /** Writes results.json, results.md and report.html into the run folder. */
-export function writeRunResults(folder: RunFolder, results: RunResults, metrics: readonly EpochMetrics[]): void {
+export function writeRunResults(
+  folder: RunFolder,
+  results: RunResults,
+  metrics: readonly EpochMetrics[],
+): void {
   folder.writeJson(folder.resultsJsonPath, results);
   const markdown = resultsMarkdown(results);
   folder.writeText(folder.resultsMarkdownPath, markdown);

@@ -54,23 +54,32 @@ function legend(names: readonly string[]): string {
 }
 
 /** Line chart of several series sharing x and y axes. */
-export function lineChart(title: string, xLabel: string, yLabel: string, series: readonly Series[]): string {
+export function lineChart(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  series: readonly Series[],
+): string {
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
-  if (xs.length === 0 || ys.length === 0) return frame(title, xLabel, yLabel, '<text x="60" y="120">no data</text>');
+  if (xs.length === 0 || ys.length === 0)
+    return frame(title, xLabel, yLabel, '<text x="60" y="120">no data</text>');
   const xTicks = niceTicks(Math.min(...xs), Math.max(...xs));
   const yTicks = niceTicks(Math.min(0, ...ys), Math.max(...ys) * 1.05 || 1);
   const [x0, x1] = [Math.min(...xs, ...xTicks), Math.max(...xs, ...xTicks)];
   const [y0, y1] = [Math.min(...yTicks), Math.max(...yTicks)];
-  const px = (x: number) => MARGIN.left + ((x - x0) / (x1 - x0 || 1)) * (WIDTH - MARGIN.left - MARGIN.right);
-  const py = (y: number) => HEIGHT - MARGIN.bottom - ((y - y0) / (y1 - y0 || 1)) * (HEIGHT - MARGIN.top - MARGIN.bottom);
+  const px = (x: number) =>
+    MARGIN.left + ((x - x0) / (x1 - x0 || 1)) * (WIDTH - MARGIN.left - MARGIN.right);
+  const py = (y: number) =>
+    HEIGHT - MARGIN.bottom - ((y - y0) / (y1 - y0 || 1)) * (HEIGHT - MARGIN.top - MARGIN.bottom);
   const axes = [
     ...yTicks.map(
       (t) =>
         `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${py(t)}" y2="${py(t)}" stroke="#ddd"/><text x="${MARGIN.left - 4}" y="${py(t) + 3}" text-anchor="end" font-size="10">${formatTick(t)}</text>`,
     ),
     ...xTicks.map(
-      (t) => `<text x="${px(t)}" y="${HEIGHT - MARGIN.bottom + 14}" text-anchor="middle" font-size="10">${formatTick(t)}</text>`,
+      (t) =>
+        `<text x="${px(t)}" y="${HEIGHT - MARGIN.bottom + 14}" text-anchor="middle" font-size="10">${formatTick(t)}</text>`,
     ),
     `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}" stroke="#333"/>`,
     `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom}" stroke="#333"/>`,
@@ -79,10 +88,20 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     const color = COLORS[i % COLORS.length];
     const finite = s.points.filter((p) => Number.isFinite(p[1]));
     const path = finite.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ');
-    const dots = finite.map((p) => `<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="2.5" fill="${color}"/>`).join('');
+    const dots = finite
+      .map(
+        (p) =>
+          `<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="2.5" fill="${color}"/>`,
+      )
+      .join('');
     return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${path}"/>${dots}`;
   });
-  return frame(title, xLabel, yLabel, [...axes, ...lines, legend(series.map((s) => s.name))].join('\n'));
+  return frame(
+    title,
+    xLabel,
+    yLabel,
+    [...axes, ...lines, legend(series.map((s) => s.name))].join('\n'),
+  );
 }
 
 /** Grouped bar chart: one group per category, one bar per series. */

@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { assignParameters, decodeSafetensors, encodeSafetensors, type NamedArray } from '@sparsify/amuse-encoder';
+import {
+  assignParameters,
+  decodeSafetensors,
+  encodeSafetensors,
+  type NamedArray,
+} from '@sparsify/amuse-encoder';
 import * as tf from '@tensorflow/tfjs';
+import type { EpochOrder } from '../pipeline/types.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import type { EpochMetrics } from '../run/run-folder.js';
-import type { EpochOrder } from '../pipeline/types.js';
 
 /** Running sums of the epoch in progress, so an interrupted epoch resumes its metrics too. */
 export interface EpochTotals {
@@ -70,7 +75,8 @@ export async function saveCheckpoint(
   state: LoopState,
 ): Promise<void> {
   const arrays = new Map<string, NamedArray>();
-  for (const [name, variable] of parameters) arrays.set(MODEL_PREFIX + name, await tensorToArray(variable));
+  for (const [name, variable] of parameters)
+    arrays.set(MODEL_PREFIX + name, await tensorToArray(variable));
   const optimizerNames: string[] = [];
   if (optimizer) {
     const weights = await optimizer.getWeights();
@@ -86,8 +92,16 @@ export async function saveCheckpoint(
   }
   const { order, ...rest } = state;
   if (order) {
-    arrays.set('order.indices', { dtype: 'I32', shape: [order.indices.length], data: order.indices });
-    arrays.set('order.weights', { dtype: 'F32', shape: [order.weights.length], data: order.weights });
+    arrays.set('order.indices', {
+      dtype: 'I32',
+      shape: [order.indices.length],
+      data: order.indices,
+    });
+    arrays.set('order.weights', {
+      dtype: 'F32',
+      shape: [order.weights.length],
+      data: order.weights,
+    });
   }
   const bytes = encodeSafetensors(arrays, {
     format: CHECKPOINT_FORMAT,
@@ -103,14 +117,20 @@ export async function saveCheckpoint(
  * a resumed run bit-identical to an uninterrupted one.
  */
 function adamPowers(optimizer: tf.Optimizer): Record<string, tf.Variable> {
-  const { accBeta1, accBeta2 } = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  const { accBeta1, accBeta2 } = optimizer as unknown as {
+    accBeta1?: tf.Variable;
+    accBeta2?: tf.Variable;
+  };
   return accBeta1 && accBeta2 ? { accBeta1, accBeta2 } : {};
 }
 
 /** The loop state of a checkpoint without touching any model (for reports and tests). */
 export function readCheckpointState(path: string): Omit<LoopState, 'order'> {
   const bytes = readFileSync(path);
-  const { metadata } = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  const { metadata } = decodeSafetensors(
+    new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    path,
+  );
   if (metadata.format !== CHECKPOINT_FORMAT) throw new Error(`${path}: not a sparsify checkpoint`);
   return JSON.parse(metadata.state ?? '{}') as Omit<LoopState, 'order'>;
 }
@@ -122,9 +142,14 @@ export async function loadCheckpoint(
   optimizer: tf.Optimizer | null,
 ): Promise<LoopState> {
   const bytes = readFileSync(path);
-  const file = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  const file = decodeSafetensors(
+    new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    path,
+  );
   if (file.metadata.format !== CHECKPOINT_FORMAT) {
-    throw new Error(`${path}: not a sparsify checkpoint (format "${file.metadata.format ?? 'none'}")`);
+    throw new Error(
+      `${path}: not a sparsify checkpoint (format "${file.metadata.format ?? 'none'}")`,
+    );
   }
   const modelArrays = new Map<string, NamedArray>();
   for (const [name, array] of file.tensors) {
@@ -137,7 +162,10 @@ export async function loadCheckpoint(
     const weights = names.map((name, i) => {
       const stored = file.tensors.get(`${OPTIMIZER_PREFIX}${i}`);
       if (!stored) throw new Error(`${path}: optimizer slot ${i} (${name}) is missing`);
-      return { name, tensor: tf.tensor(stored.data, stored.shape, stored.dtype === 'I32' ? 'int32' : 'float32') };
+      return {
+        name,
+        tensor: tf.tensor(stored.data, stored.shape, stored.dtype === 'I32' ? 'int32' : 'float32'),
+      };
     });
     if (weights.length > 0) await optimizer.setWeights(weights);
     for (const weight of weights) weight.tensor.dispose();
@@ -152,6 +180,8 @@ export async function loadCheckpoint(
   return {
     ...state,
     order:
-      indices && weights ? { indices: indices.data as Int32Array, weights: weights.data as Float32Array } : null,
+      indices && weights
+        ? { indices: indices.data as Int32Array, weights: weights.data as Float32Array }
+        : null,
   };
 }

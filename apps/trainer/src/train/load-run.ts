@@ -27,7 +27,11 @@ export async function loadRun(
   const data = dataset ?? (await loadDataset(config.data, logger));
   const model = new SparsifiedAmuse(config, data.inputs);
   try {
-    await loadCheckpoint(checkpoint === 'best' ? folder.bestCheckpointPath : folder.lastCheckpointPath, model.parameters, null);
+    await loadCheckpoint(
+      checkpoint === 'best' ? folder.bestCheckpointPath : folder.lastCheckpointPath,
+      model.parameters,
+      null,
+    );
   } catch (error) {
     model.dispose();
     throw error;

@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
-import type { ArrayBatch, BatchSource, EpochSampler, HookContext, TokenCounts, TrainableModel } from '../pipeline/types.js';
+import type {
+  ArrayBatch,
+  BatchSource,
+  EpochSampler,
+  HookContext,
+  TokenCounts,
+  TrainableModel,
+} from '../pipeline/types.js';
 import type { Rng } from '../rng.js';
 import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
 import { emptyEpochTotals, type LoopState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -76,7 +83,8 @@ function trainStep(
     // Adam keeps its moments by position in the gradient map: give every parameter an
     // entry (zero when a hook cut it off this step) so positions never shift.
     const complete: tf.NamedTensorMap = {};
-    for (const variable of variables) complete[variable.name] = grads[variable.name] ?? tf.zerosLike(variable);
+    for (const variable of variables)
+      complete[variable.name] = grads[variable.name] ?? tf.zerosLike(variable);
     optimizer.applyGradients(complete);
     tf.dispose(Object.values(complete));
   } else {
@@ -115,7 +123,11 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
     rng.setState(state.rngState);
     sampler.loadState(state.samplerState);
     folder.writeMetrics(state.metrics);
-    logger.event('resume', { epoch: state.epoch, step: state.stepInEpoch }, `resuming at epoch ${state.epoch + 1}, step ${state.stepInEpoch}`);
+    logger.event(
+      'resume',
+      { epoch: state.epoch, step: state.stepInEpoch },
+      `resuming at epoch ${state.epoch + 1}, step ${state.stepInEpoch}`,
+    );
   } else {
     folder.writeMetrics([]);
   }
@@ -136,10 +148,17 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       const progress = logger.progress(`epoch ${epoch + 1}/${config.epochs}`, steps);
       progress.tick(state.stepInEpoch);
       while (state.stepInEpoch < steps) {
-        if (options.shouldStop?.() || (options.stepLimit !== undefined && stepsThisProcess >= options.stepLimit)) {
+        if (
+          options.shouldStop?.() ||
+          (options.stepLimit !== undefined && stepsThisProcess >= options.stepLimit)
+        ) {
           await save();
           progress.finish('interrupted');
-          logger.event('interrupted', { epoch, step: state.stepInEpoch, checkpoint: folder.lastCheckpointPath }, `saved ${folder.lastCheckpointPath}; continue with --resume`);
+          logger.event(
+            'interrupted',
+            { epoch, step: state.stepInEpoch, checkpoint: folder.lastCheckpointPath },
+            `saved ${folder.lastCheckpointPath}; continue with --resume`,
+          );
           return { state, interrupted: true };
         }
         const start = state.stepInEpoch * config.batchSize;
@@ -147,9 +166,18 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         const weights = order.weights.subarray(start, start + config.batchSize);
         const began = performance.now();
         const batch = await train.load(indices);
-        const outcome = trainStep(model, optimizer, batch, weights, { training: true, epoch, step: state.globalStep });
+        const outcome = trainStep(model, optimizer, batch, weights, {
+          training: true,
+          epoch,
+          step: state.globalStep,
+        });
         if (!Number.isFinite(outcome.loss)) {
-          throw new NonFiniteLossError(epoch, state.stepInEpoch, outcome.loss, existsSync(folder.lastCheckpointPath) ? folder.lastCheckpointPath : null);
+          throw new NonFiniteLossError(
+            epoch,
+            state.stepInEpoch,
+            outcome.loss,
+            existsSync(folder.lastCheckpointPath) ? folder.lastCheckpointPath : null,
+          );
         }
         sampler.update(indices, outcome.losses);
         const totals = state.totals;
@@ -168,7 +196,12 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         progress.tick(1, `loss ${(totals.lossSum / totals.seen).toFixed(3)}`);
       }
       progress.finish();
-      const validation = await predictSplit(model, val, config.batchSize, logger.progress('  validation', val.records.length));
+      const validation = await predictSplit(
+        model,
+        val,
+        config.batchSize,
+        logger.progress('  validation', val.records.length),
+      );
       const totals = state.totals;
       const seen = Math.max(1, totals.seen);
       const metrics: EpochMetrics = {

@@ -6,7 +6,7 @@ import { SparsifiedAmuse } from '../pipeline/amuse-model.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
 import { applySubset } from '../pipeline/subset.js';
 import type { EpochSampler } from '../pipeline/types.js';
-import { accuracyColumns, type RunResults, summariseRun, writeRunResults } from '../report/run-results.js';
+import { type RunResults, summariseRun, writeRunResults } from '../report/run-results.js';
 import { Rng } from '../rng.js';
 import { RunFolder } from '../run/run-folder.js';
 import { loadCheckpoint } from './checkpoint.js';
@@ -76,11 +76,22 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
   try {
     const rng = new Rng(config.seed);
     const sampler: EpochSampler = config.infobatch
-      ? new InfoBatchEpochSampler(train.records.length, config.epochs, config.infobatch, config.seed)
+      ? new InfoBatchEpochSampler(
+          train.records.length,
+          config.epochs,
+          config.infobatch,
+          config.seed,
+        )
       : new UniformSampler(train.records.length, rng);
     logger.event(
       'train-start',
-      { name, dir: folder.dir, trainSize: train.records.length, valSize: dataset.val.records.length, config },
+      {
+        name,
+        dir: folder.dir,
+        trainSize: train.records.length,
+        valSize: dataset.val.records.length,
+        config,
+      },
       `${name}: training on ${train.records.length} questions (${dataset.val.records.length} validation) in ${folder.dir}`,
     );
     const loop = await runTrainingLoop({
@@ -100,16 +111,30 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
     if (loop.interrupted) return { folder, config, results: null };
 
     await loadCheckpoint(folder.bestCheckpointPath, model.parameters, null);
-    const test = await predictSplit(model, dataset.test, config.batchSize, logger.progress('  test', dataset.test.records.length));
+    const test = await predictSplit(
+      model,
+      dataset.test,
+      config.batchSize,
+      logger.progress('  test', dataset.test.records.length),
+    );
     const results = summariseRun(
       name,
       config,
       loop.state.metrics,
-      { source: dataset.test, predictions: test.predictions, tokensKept: test.tokens.videoKept + test.tokens.audioKept },
+      {
+        source: dataset.test,
+        predictions: test.predictions,
+        tokensKept: test.tokens.videoKept + test.tokens.audioKept,
+      },
       { epoch: loop.state.bestEpoch, valAccuracy: loop.state.bestValAccuracy },
     );
     writeRunResults(folder, results, loop.state.metrics);
-    logger.event('train-end', { name, overall: results.evaluation.overall, trainSeconds: results.trainSeconds, report: folder.reportPath });
+    logger.event('train-end', {
+      name,
+      overall: results.evaluation.overall,
+      trainSeconds: results.trainSeconds,
+      report: folder.reportPath,
+    });
     return { folder, config, results };
   } catch (error) {
     if (isOutOfMemory(error)) throw outOfMemoryAdvice(config);

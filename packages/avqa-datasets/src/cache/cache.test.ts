@@ -5,11 +5,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticBenchmark } from '../synth/generate.js';
 import { syntheticMediaFiles } from '../synth/layout.js';
-import { cacheEntryPath, loadOrBuildCacheEntry } from './cache-store.js';
-import { CacheEntryError, decodeCacheEntry, encodeCacheEntry } from './entry-format.js';
-import { type PrepareProgress, prepareDataset } from './prepare-dataset.js';
+import { cacheEntryPath, loadOrBuildCacheEntry } from './cacheStore.js';
+import { CacheEntryError, decodeCacheEntry, encodeCacheEntry } from './entryFormat.js';
+import { type PrepareProgress, prepareDataset } from './prepareDataset.js';
 import { resolveSettings, settingsHash } from './settings.js';
-import type { VideoSample } from './video-sample.js';
+import type { VideoSample } from './videoSample.js';
 
 let root: string;
 let data: string;

@@ -5,7 +5,7 @@ export {
   readCacheEntry,
   sourceFingerprint,
   writeCacheEntry,
-} from './cache-store.js';
+} from './cacheStore.js';
 export {
   CACHE_FORMAT_VERSION,
   CACHE_MAGIC,
@@ -13,15 +13,15 @@ export {
   type CacheHeader,
   decodeCacheEntry,
   encodeCacheEntry,
-} from './entry-format.js';
+} from './entryFormat.js';
 export {
   type PrepareDatasetOptions,
   type PrepareJob,
   type PrepareProgress,
   type PrepareSummary,
   prepareDataset,
-} from './prepare-dataset.js';
-export { preprocessRendered, preprocessVideo } from './preprocess-video.js';
+} from './prepareDataset.js';
+export { preprocessRendered, preprocessVideo } from './preprocessVideo.js';
 export {
   DEFAULT_PREPROCESS_SETTINGS,
   type PreprocessSettings,
@@ -29,4 +29,4 @@ export {
   resolveSettings,
   settingsHash,
 } from './settings.js';
-export type { VideoSample } from './video-sample.js';
+export type { VideoSample } from './videoSample.js';

@@ -5,11 +5,11 @@ export {
   type DataLoaderOptions,
   type EpochOrder,
   type LoaderRecord,
-} from './data-loader.js';
+} from './dataLoader.js';
 export {
   cacheSource,
   memorySource,
   syntheticSource,
   type VideoSampleSource,
-} from './sample-sources.js';
-export { uniformTimeSteps } from './time-steps.js';
+} from './sampleSources.js';
+export { uniformTimeSteps } from './timeSteps.js';

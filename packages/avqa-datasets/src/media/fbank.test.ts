@@ -161,14 +161,17 @@ describe('fft', () => {
 
   it('realPowerSpectrum equals |FFT|^2 of the same real signal', () => {
     fc.assert(
-      fc.property(fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: 32, maxLength: 32 }), (values) => {
-        const power = new Float64Array(17);
-        realPowerSpectrum(Float64Array.from(values), power);
-        const re = Float64Array.from(values);
-        const im = new Float64Array(32);
-        fft(re, im);
-        for (let k = 0; k <= 16; k++) expect(power[k]).toBeCloseTo(re[k]! ** 2 + im[k]! ** 2, 8);
-      }),
+      fc.property(
+        fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: 32, maxLength: 32 }),
+        (values) => {
+          const power = new Float64Array(17);
+          realPowerSpectrum(Float64Array.from(values), power);
+          const re = Float64Array.from(values);
+          const im = new Float64Array(32);
+          fft(re, im);
+          for (let k = 0; k <= 16; k++) expect(power[k]).toBeCloseTo(re[k]! ** 2 + im[k]! ** 2, 8);
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -107,7 +107,9 @@ export function kaldiFbank(waveform: Float32Array, options: Partial<FbankOptions
   const padded = new Float64Array(fftSize);
   const spectrum = new Float64Array(bins);
   // Each triangle covers a few FFT bins; summing only those is most of the fbank's speed.
-  const spans = Array.from({ length: o.melBins }, (_, m) => nonZeroSpan(banks.subarray(m * bins, (m + 1) * bins)));
+  const spans = Array.from({ length: o.melBins }, (_, m) =>
+    nonZeroSpan(banks.subarray(m * bins, (m + 1) * bins)),
+  );
   const ditherRng = o.dither !== 0 ? gaussianStream(0x5eed) : undefined;
   for (let f = 0; f < frames; f++) {
     const start = o.snipEdges

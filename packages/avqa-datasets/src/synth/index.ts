@@ -29,8 +29,8 @@ export {
 } from './layout.js';
 export { type QuestionCandidate, questionsForScene } from './questions.js';
 export { createRandom, deriveSeed, type Random } from './random.js';
-export { renderAudio, renderStem } from './render-audio.js';
-export { type RenderedFrames, renderFrames } from './render-frames.js';
+export { renderAudio, renderStem } from './renderAudio.js';
+export { type RenderedFrames, renderFrames } from './renderFrames.js';
 export {
   isSounding,
   onsetOf,

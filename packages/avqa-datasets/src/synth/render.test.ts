@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { INSTRUMENT_CLASSES, INSTRUMENTS, type InstrumentClass } from './instruments.js';
 import { createRandom } from './random.js';
-import { playingSpans, renderAudio, renderStem } from './render-audio.js';
-import { renderFrames } from './render-frames.js';
+import { playingSpans, renderAudio, renderStem } from './renderAudio.js';
+import { renderFrames } from './renderFrames.js';
 import type { Scene, SceneInstrument } from './scene.js';
 
 const SR = 16000;

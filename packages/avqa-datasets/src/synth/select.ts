@@ -62,7 +62,8 @@ function* answerRoundRobin(
   const single = buckets.length === 1;
   while (true) {
     const open = buckets.filter((b) => b.length > 0);
-    // A template whose scenes allow only one answer (rare) is still asked, but never flooded.
+    // Templates with two or more answers stop when one is left (no run of a single answer);
+    // a template whose scenes only ever allow one answer cannot be balanced and is asked as is.
     if (open.length === 0 || (!single && open.length < 2)) return;
     for (const bucket of open) {
       const item = bucket.pop();

@@ -1,6 +1,6 @@
 import { float16ToNumber, numberToFloat16 } from '../features/float16.js';
 import { crc32 } from '../media/crc32.js';
-import type { VideoSample } from './video-sample.js';
+import type { VideoSample } from './videoSample.js';
 
 /**
  * The cache file of one video:

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MediaFiles } from '../media/decode.js';
-import { type CacheOutcome, loadOrBuildCacheEntry } from './cache-store.js';
+import { type CacheOutcome, loadOrBuildCacheEntry } from './cacheStore.js';
 import { type PreprocessSettingsInput, resolveSettings } from './settings.js';
 
 export interface PrepareJob {
@@ -110,7 +110,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
 }
 
 /**
- * Starts one worker on the entry next to this module: prepare-worker.js / .cjs when built;
+ * Starts one worker on the entry next to this module: prepareWorker.js / .cjs when built;
  * from TypeScript source (tests, `--conditions=source`), a small stub registers the tsx
  * loader inside the thread first, since a worker does not inherit the parent's loaders.
  */
@@ -118,7 +118,7 @@ function startWorker(workerData: unknown): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) {
     const extension = here.endsWith('.cjs') ? '.cjs' : '.js';
-    return new Worker(new URL(`./prepare-worker${extension}`, here), { workerData });
+    return new Worker(new URL(`./prepareWorker${extension}`, here), { workerData });
   }
   let tsxApi: string;
   try {
@@ -129,7 +129,7 @@ function startWorker(workerData: unknown): Worker {
       'prepareDataset: running from TypeScript source needs the tsx package to start worker threads',
     );
   }
-  const entry = new URL('./prepare-worker.ts', here).href;
+  const entry = new URL('./prepareWorker.ts', here).href;
   const stub = `(async () => { const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(entry)}); })();`;
   return new Worker(stub, { eval: true, workerData });
 }

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAnnotations } from '../annotations/parseAnnotations.js';
-import type { VideoSample } from '../cache/video-sample.js';
+import type { VideoSample } from '../cache/videoSample.js';
 import { synthesizeAnnotations } from '../synth/generate.js';
-import { type Batch, createDataLoader, type LoaderRecord } from './data-loader.js';
-import { memorySource, syntheticSource, type VideoSampleSource } from './sample-sources.js';
-import { uniformTimeSteps } from './time-steps.js';
+import { type Batch, createDataLoader, type LoaderRecord } from './dataLoader.js';
+import { memorySource, syntheticSource, type VideoSampleSource } from './sampleSources.js';
+import { uniformTimeSteps } from './timeSteps.js';
 
 const T = 6;
 

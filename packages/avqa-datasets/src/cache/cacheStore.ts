@@ -2,10 +2,10 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { float16ToNumber, numberToFloat16 } from '../features/float16.js';
 import type { MediaFiles } from '../media/decode.js';
-import { CacheEntryError, decodeCacheEntry, encodeCacheEntry } from './entry-format.js';
-import { preprocessVideo } from './preprocess-video.js';
+import { CacheEntryError, decodeCacheEntry, encodeCacheEntry } from './entryFormat.js';
+import { preprocessVideo } from './preprocessVideo.js';
 import { type PreprocessSettings, settingsHash } from './settings.js';
-import type { VideoSample } from './video-sample.js';
+import type { VideoSample } from './videoSample.js';
 
 /** What happened when a video was asked of the cache. */
 export type CacheOutcome = 'cached' | 'built' | 'rebuilt';

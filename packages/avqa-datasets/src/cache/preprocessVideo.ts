@@ -1,7 +1,7 @@
 import { decodeMedia, type MediaFiles } from '../media/decode.js';
 import { fbankPerSecond } from '../media/fbank.js';
 import type { PreprocessSettings } from './settings.js';
-import type { VideoSample } from './video-sample.js';
+import type { VideoSample } from './videoSample.js';
 
 /** Decodes one video (either layout) and computes its per-second fbank. */
 export async function preprocessVideo(

@@ -3,8 +3,8 @@
  * each video, and reports the outcome. Kept tiny so the main thread owns all scheduling.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadOrBuildCacheEntry } from './cache-store.js';
-import type { PrepareJob, WorkerReply } from './prepare-dataset.js';
+import { loadOrBuildCacheEntry } from './cacheStore.js';
+import type { PrepareJob, WorkerReply } from './prepareDataset.js';
 import type { PreprocessSettings } from './settings.js';
 
 const { cacheDir, settings } = workerData as { cacheDir: string; settings: PreprocessSettings };

@@ -1,7 +1,7 @@
-import { loadOrBuildCacheEntry } from '../cache/cache-store.js';
-import { preprocessRendered } from '../cache/preprocess-video.js';
+import { loadOrBuildCacheEntry } from '../cache/cacheStore.js';
+import { preprocessRendered } from '../cache/preprocessVideo.js';
 import { type PreprocessSettingsInput, resolveSettings } from '../cache/settings.js';
-import type { VideoSample } from '../cache/video-sample.js';
+import type { VideoSample } from '../cache/videoSample.js';
 import type { MediaFiles } from '../media/decode.js';
 import { renderSceneMedia } from '../synth/generate.js';
 import type { Scene } from '../synth/scene.js';

@@ -1,7 +1,7 @@
-import type { VideoSample } from '../cache/video-sample.js';
+import type { VideoSample } from '../cache/videoSample.js';
 import { createRandom, deriveSeed } from '../synth/random.js';
-import type { VideoSampleSource } from './sample-sources.js';
-import { gatherSteps, uniformTimeSteps } from './time-steps.js';
+import type { VideoSampleSource } from './sampleSources.js';
+import { gatherSteps, uniformTimeSteps } from './timeSteps.js';
 
 /**
  * What the loader needs of a question record; the parsed AvqaRecord of this package has

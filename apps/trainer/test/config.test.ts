@@ -1,0 +1,121 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config/config-error.js';
+import {
+  parseMaskFlag,
+  parseMergeFlag,
+  parseNumberFlag,
+  parseSubsetFlag,
+} from '../src/config/flags.js';
+import { SPARSITY_PRESET_NAMES, SPARSITY_PRESETS } from '../src/config/sparsity-presets.js';
+import { resolveTrainConfig, type TrainOptions } from '../src/config/train-config.js';
+import { buildProgram } from '../src/program.js';
+
+function configError(options: TrainOptions): ConfigError {
+  try {
+    resolveTrainConfig(options);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`no error for ${JSON.stringify(options)}`);
+}
+
+describe('train config', () => {
+  it("defaults to the authors' optimiser settings and the paper's sparsity", () => {
+    const config = resolveTrainConfig({});
+    expect(config.lr).toBe(1e-3);
+    expect(config.lrDecay).toEqual({ factor: 0.1, every: 8 });
+    expect(config.seed).toBe(42);
+    expect(config.preset).toBe('sparsify');
+    expect(config.mask).toEqual({ ratio: 0.5, epochs: 3 });
+    expect(config.merge?.fence).toBe(1.5);
+    expect(config.infobatch).toEqual({ pruneRatio: 0.5, delta: 0.875 });
+  });
+
+  it('each ablation preset turns on exactly its level', () => {
+    const on = (name: string) => {
+      const c = resolveTrainConfig({ preset: name });
+      return [c.mask !== null, c.merge !== null, c.infobatch !== null];
+    };
+    expect(on('dense')).toEqual([false, false, false]);
+    expect(on('mask-only')).toEqual([true, false, false]);
+    expect(on('merge-only')).toEqual([false, true, false]);
+    expect(on('infobatch-only')).toEqual([false, false, true]);
+    expect(on('sparsify')).toEqual([true, true, true]);
+    expect(SPARSITY_PRESET_NAMES).toEqual(Object.keys(SPARSITY_PRESETS));
+  });
+
+  it('a flag that changes a level makes the preset custom', () => {
+    expect(
+      resolveTrainConfig({ preset: 'dense', merge: { fence: 0, block: 1, minKeep: 2 } }).preset,
+    ).toBe('custom');
+    expect(resolveTrainConfig({ preset: 'dense', epochs: 3 }).preset).toBe('dense');
+  });
+
+  it.each([
+    [{ preset: 'fast' }, '--preset', 'unknown preset "fast"'],
+    [{ epochs: 0 }, '--epochs', 'integer >= 1, got 0'],
+    [{ epochs: 2.5 }, '--epochs', 'got 2.5'],
+    [{ lr: -1 }, '--lr', 'in (0, 10]'],
+    [{ lr: Number.NaN }, '--lr', 'got NaN'],
+    [{ batchSize: 0 }, '--batch-size', 'got 0'],
+    [{ lrDecayFactor: 2 }, '--lr-decay', 'in (0, 1]'],
+    [{ mask: { ratio: 1, epochs: 3 } }, '--mask ratio', 'in [0, 1)'],
+    [{ merge: { fence: 1.5, block: -1, minKeep: 0.25 } }, '--merge block', 'got -1'],
+    [{ merge: { fence: 1.5, block: 1, minKeep: 1.5 } }, '--merge minKeep', 'got 1.5'],
+    [{ infobatch: { pruneRatio: 1, delta: 0.875 } }, '--infobatch prune ratio', 'got 1'],
+    [{ subset: { kind: 'random', fraction: 0 } }, '--subset', 'got 0'],
+    [{ data: 'imagenet' }, '--data', 'unknown data "imagenet"'],
+    [{ data: 'music-avqa' }, '--root', 'needs --root'],
+  ] as [TrainOptions, string, string][])('%j fails naming %s', (options, option, message) => {
+    const error = configError(options);
+    expect(error.option).toBe(option);
+    expect(error.message).toContain(option);
+    expect(error.message).toContain(message);
+  });
+
+  it('every valid learning rate and epoch count resolves unchanged', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-6, max: 10, noNaN: true }),
+        fc.integer({ min: 1, max: 1000 }),
+        (lr, epochs) => {
+          const config = resolveTrainConfig({ lr, epochs });
+          expect(config.lr).toBe(lr);
+          expect(config.epochs).toBe(epochs);
+        },
+      ),
+    );
+  });
+});
+
+describe('flags', () => {
+  it('parse the sparsity switches', () => {
+    expect(parseMaskFlag('0.5,3')).toEqual({ ratio: 0.5, epochs: 3 });
+    expect(parseMaskFlag('off')).toBeNull();
+    expect(parseMergeFlag('1.5,2')).toEqual({ fence: 1.5, block: 2, minKeep: 0.25 });
+    expect(parseMergeFlag('0,1,4')).toEqual({ fence: 0, block: 1, minKeep: 4 });
+    expect(parseSubsetFlag('0.25')).toEqual({ kind: 'random', fraction: 0.25 });
+    expect(parseSubsetFlag('runs/key-subset.json')).toEqual({
+      kind: 'file',
+      file: 'runs/key-subset.json',
+    });
+  });
+
+  it.each(['0.5', '0.5,x', ',3', '0.5,3,1'])(
+    '--mask %s is rejected with the expected form',
+    (text) => {
+      expect(() => parseMaskFlag(text)).toThrow(/--mask: expected ratio,epochs/);
+    },
+  );
+
+  it('--epochs abc is rejected by the command line before anything runs', async () => {
+    const program = buildProgram().exitOverride();
+    for (const command of program.commands) command.exitOverride();
+    await expect(
+      program.parseAsync(['node', 'sparsify', 'train', '--epochs', 'abc']),
+    ).rejects.toThrow(/--epochs: expected a number, got "abc"/);
+    expect(() => parseNumberFlag('--lr')('')).toThrow(ConfigError);
+  });
+});
