@@ -1,4 +1,6 @@
+import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../src/config/train-config.js';
 import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
@@ -13,7 +15,8 @@ import { UniformSampler } from '../src/train/uniform-sampler.js';
 import { randomSource, silentLogger, TINY_INPUTS, tempDir, tinyConfig } from './fixtures.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await tf.setBackend('wasm');
+  await enableFastKernels({ native: 'off' });
 });
 
 const train = randomSource('train', 12, 1);

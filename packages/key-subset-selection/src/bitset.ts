@@ -37,23 +37,10 @@ export function countBits(bits: Uint32Array): number {
   return count;
 }
 
-/** Calls `visit(index)` for every set bit, in ascending index order. */
-export function forEachSetBit(bits: Uint32Array, visit: (index: number) => void): void {
-  for (let w = 0; w < bits.length; w++) {
-    let word = bits[w]!;
-    while (word !== 0) {
-      const lowest = word & -word;
-      visit((w << 5) + 31 - Math.clz32(lowest));
-      word ^= lowest;
-    }
-  }
-}
-
 /** The set indices in ascending order. */
 export function bitsetToIndices(bits: Uint32Array): Int32Array {
   const indices = new Int32Array(countBits(bits));
   let next = 0;
-  // Inlined rather than forEachSetBit: this runs on every epoch plan over millions of bits.
   for (let w = 0; w < bits.length; w++) {
     let word = bits[w]!;
     while (word !== 0) {

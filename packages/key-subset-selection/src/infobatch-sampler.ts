@@ -107,7 +107,8 @@ export class InfoBatchSampler {
       kept.set(hard);
       const easy = new Int32Array(easyCount);
       for (let i = 0, next = 0; i < size; i++) if (scores[i]! < meanScore) easy[next++] = i;
-      const keepCount = Math.floor((1 - pruneRatio) * easyCount);
+      // The 1e-9 keeps float error from losing a sample: (1 - 0.9) * 10 = 0.9999999999999998.
+      const keepCount = Math.floor((1 - pruneRatio) * easyCount + 1e-9);
       const random = new SplitMix32(deriveSeed(seed, epoch, RandomStream.prune));
       for (const index of sampleToFront(easy, keepCount, random)) {
         setBit(kept, index);

@@ -75,6 +75,19 @@ describe('InfoBatchSampler: scores, mean and the easy/hard split', () => {
     expect(new Set(plan.weights)).toEqual(new Set([1, Math.fround(1 / 0.7)]));
   });
 
+  it('keeps floor((1 - p) * |easy|) despite float error, e.g. 1 of 10 easy samples at pruneRatio 0.9', () => {
+    const sampler = new InfoBatchSampler({
+      size: 11,
+      epochs: 2,
+      delta: 1,
+      pruneRatio: 0.9,
+      seed: 9,
+    });
+    trainEpoch(sampler, 0, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100]);
+    // (1 - 0.9) * 10 is 0.9999999999999998 in floats.
+    expect(sampler.planEpoch(1).numSamples).toBe(2);
+  });
+
   it('counts a sample as easy only when strictly below the mean of all current scores', () => {
     const sampler = new InfoBatchSampler({ size: 4, epochs: 3, seed: 0, pruneRatio: 0.5 });
     sampler.planEpoch(0);

@@ -14,7 +14,7 @@ import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
  * on this project's machine: see docs/results.md.
  */
 export const DEMO_DEFAULTS = {
-  videos: 300,
+  videos: 120,
   epochs: 8,
   batchSize: 8,
   seed: 42,

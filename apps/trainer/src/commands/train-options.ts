@@ -64,8 +64,8 @@ export function addTrainFlags(
         parseMaskFlag,
       )
       .option(
-        '--merge <fence,block>',
-        'level 2: IQR fence c and the block after which tokens merge (off = none)',
+        '--merge <fence,block[,minKeep]>',
+        'level 2: IQR fence c, the block after which tokens merge, the fewest kept (off = none)',
         parseMergeFlag,
       )
       .option(

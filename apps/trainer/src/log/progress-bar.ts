@@ -20,7 +20,7 @@ export interface ProgressSink {
 export class ProgressBar {
   private done = 0;
   private readonly started = performance.now();
-  private lastDraw = 0;
+  private lastDraw = Number.NEGATIVE_INFINITY;
   private suffix = '';
 
   constructor(

@@ -17,33 +17,36 @@ export function reorderFortran(
   shape: readonly number[],
   direction: 'fortran-to-c' | 'c-to-fortran' = 'fortran-to-c',
 ): Float32Array {
-  const rank = shape.length;
   const target = new Float32Array(source.length);
-  if (rank < 2) {
+  if (shape.length < 2 || source.length === 0) {
     target.set(source);
     return target;
   }
-  // Walk the C-order multi-index like an odometer, keeping the matching Fortran offset.
-  const fortranStrides: number[] = [];
-  let stride = 1;
-  for (const dimension of shape) {
-    fortranStrides.push(stride);
-    stride *= dimension;
-  }
-  const counter = new Array<number>(rank).fill(0);
-  let fortranOffset = 0;
-  for (let cOffset = 0; cOffset < source.length; cOffset += 1) {
-    if (direction === 'fortran-to-c') target[cOffset] = source[fortranOffset] as number;
-    else target[fortranOffset] = source[cOffset] as number;
-    for (let axis = rank - 1; axis >= 0; axis -= 1) {
+  // Walk the Fortran order (axis 0 fastest, contiguous) and keep the matching C offset:
+  // an inner loop over axis 0, whose C stride is the product of the other axes, and an
+  // odometer over the outer axes.
+  const cStrides = shape.map((_dimension, axis) => shapeSize(shape.slice(axis + 1)));
+  const rows = shape[0] as number;
+  const rowStride = cStrides[0] as number;
+  const counter = new Array<number>(shape.length).fill(0);
+  let cBase = 0;
+  for (let fortranOffset = 0; fortranOffset < source.length; fortranOffset += rows) {
+    if (direction === 'fortran-to-c') {
+      for (let row = 0; row < rows; row += 1)
+        target[cBase + row * rowStride] = source[fortranOffset + row] as number;
+    } else {
+      for (let row = 0; row < rows; row += 1)
+        target[fortranOffset + row] = source[cBase + row * rowStride] as number;
+    }
+    for (let axis = 1; axis < shape.length; axis += 1) {
       const next = (counter[axis] as number) + 1;
       if (next < (shape[axis] as number)) {
         counter[axis] = next;
-        fortranOffset += fortranStrides[axis] as number;
+        cBase += cStrides[axis] as number;
         break;
       }
       counter[axis] = 0;
-      fortranOffset -= (next - 1) * (fortranStrides[axis] as number);
+      cBase -= (next - 1) * (cStrides[axis] as number);
     }
   }
   return target;
