@@ -55,11 +55,13 @@ export function structuredAttention(
       const width = 2 + Math.floor(random() * (side / 3));
       const top = Math.floor(random() * (side - height));
       const left = Math.floor(random() * (side - width));
-      for (let r = top; r < top + height; r++) for (let c = left; c < left + width; c++) label[r * side + c] = k;
+      for (let r = top; r < top + height; r++)
+        for (let c = left; c < left + width; c++) label[r * side + c] = k;
     });
     for (let n = 0; n < tokens; n++) {
       const base = label[n]! >= 0 ? instruments[label[n]!]! : background;
-      for (let d = 0; d < dim; d++) patches[(b * tokens + n) * dim + d] = base[d]! + 0.5 * gaussian(random);
+      for (let d = 0; d < dim; d++)
+        patches[(b * tokens + n) * dim + d] = base[d]! + 0.5 * gaussian(random);
     }
     const asked = instruments[Math.floor(random() * instruments.length)]!;
     const length = 5 + Math.floor(random() * (QUESTION_LENGTH - 4));
@@ -71,7 +73,8 @@ export function structuredAttention(
       // a few question words name the instrument; the others are generic words
       const word = vector(1);
       const mention = random() < 0.3 ? 1 : 0.1;
-      for (let d = 0; d < dim; d++) question[(b * QUESTION_LENGTH + q) * dim + d] = word[d]! + mention * asked[d]!;
+      for (let d = 0; d < dim; d++)
+        question[(b * QUESTION_LENGTH + q) * dim + d] = word[d]! + mention * asked[d]!;
     }
   }
   return tf.tidy(() => {
@@ -81,7 +84,12 @@ export function structuredAttention(
     const headDim = dim / heads;
     const project = (t: tf.Tensor3D, length: number) =>
       tf.transpose(
-        tf.reshape(tf.matMul(tf.reshape(t, [-1, dim]), projection), [batch, length, heads, headDim]),
+        tf.reshape(tf.matMul(tf.reshape(t, [-1, dim]), projection), [
+          batch,
+          length,
+          heads,
+          headDim,
+        ]),
         [0, 2, 1, 3],
       );
     const logits = tf.mul(
@@ -96,11 +104,18 @@ export function structuredAttention(
   });
 }
 
-export function peakedAttention(batch: number, tokens: number, heads: number, seed: number): tf.Tensor4D {
+export function peakedAttention(
+  batch: number,
+  tokens: number,
+  heads: number,
+  seed: number,
+): tf.Tensor4D {
   const random = mulberry32(seed);
   const logits = new Float32Array(batch * heads * QUESTION_LENGTH * tokens);
   for (let b = 0; b < batch; b++) {
-    const salient = Array.from({ length: 1 + Math.floor(random() * 8) }, () => Math.floor(random() * tokens));
+    const salient = Array.from({ length: 1 + Math.floor(random() * 8) }, () =>
+      Math.floor(random() * tokens),
+    );
     for (let h = 0; h < heads; h++) {
       for (let q = 0; q < QUESTION_LENGTH; q++) {
         const row = ((b * heads + h) * QUESTION_LENGTH + q) * tokens;
@@ -109,5 +124,7 @@ export function peakedAttention(batch: number, tokens: number, heads: number, se
       }
     }
   }
-  return tf.tidy(() => tf.softmax(tf.tensor4d(logits, [batch, heads, QUESTION_LENGTH, tokens])) as tf.Tensor4D);
+  return tf.tidy(
+    () => tf.softmax(tf.tensor4d(logits, [batch, heads, QUESTION_LENGTH, tokens])) as tf.Tensor4D,
+  );
 }

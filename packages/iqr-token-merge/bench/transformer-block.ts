@@ -15,7 +15,13 @@ export interface BlockWeights {
 
 export function initBlock(dim: number, heads: number, seed: number): BlockWeights {
   const init = (rows: number, columns: number, offset: number) =>
-    tf.randomNormal([rows, columns], 0, 1 / Math.sqrt(rows), 'float32', seed + offset) as tf.Tensor2D;
+    tf.randomNormal(
+      [rows, columns],
+      0,
+      1 / Math.sqrt(rows),
+      'float32',
+      seed + offset,
+    ) as tf.Tensor2D;
   return {
     heads,
     qkv: init(dim, 3 * dim, 0),
