@@ -2,7 +2,7 @@
  * Forward and training-step times per preset on wasm, dense vs. a 50% input mask vs. a
  * reducer halving the tokens (vs. both), reported as ratios to dense in one run.
  * Run under the bench lock: `flock /tmp/bench.lock pnpm --filter @sparsify/amuse-encoder bench`.
- * Optional args: presets (comma list, default tiny,small,base) and repetitions (default 3).
+ * Optional args: presets (comma list, default tiny,small,base) and rounds (default 5).
  */
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
@@ -46,23 +46,20 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function time(repetitions: number, run: () => void): number {
-  run(); // warm-up: kernel setup, Adam slots
-  const times: number[] = [];
-  for (let i = 0; i < repetitions; i++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
-  }
-  return median(times);
+function elapsed(run: () => void): number {
+  const start = performance.now();
+  run();
+  return performance.now() - start;
 }
 
 async function main(): Promise<void> {
   const presets = (process.argv[2] ?? 'tiny,small,base').split(',');
-  const repetitions = Number(process.argv[3] ?? 3);
+  const repetitions = Number(process.argv[3] ?? 5);
   await tf.setBackend('wasm');
   await tf.ready();
-  console.log(`backend ${tf.getBackend()}, median of ${repetitions} after 1 warm-up\n`);
+  console.log(
+    `backend ${tf.getBackend()}, median of ${repetitions} rounds after 1 warm-up; each round runs every variant once, so load drift hits all variants alike\n`,
+  );
   console.log(
     '| preset | input tokens (v/a) | batch | variant | forward ms | ratio | train step ms | ratio |',
   );
@@ -76,40 +73,42 @@ async function main(): Promise<void> {
       'int32',
     );
     const optimizer = tf.train.adam(1e-4);
-    let denseForward = 0;
-    let denseTrain = 0;
-    for (const variant of VARIANTS) {
-      const forward = time(repetitions, () => {
-        const { logits } = model.forward(batch, { ...variant.options, training: false });
-        logits.dataSync();
-        logits.dispose();
-      });
-      const train = benchCase.train
-        ? time(repetitions, () => {
-            const loss = optimizer.minimize(
-              () =>
-                tf.mean(
-                  perSampleCrossEntropy(
-                    model.forward(batch, { ...variant.options, training: true }).logits,
-                    labels,
-                  ),
-                ) as tf.Scalar,
-              true,
-              model.trainableVariables(),
-            )!;
-            loss.dataSync();
-            loss.dispose();
-          })
-        : Number.NaN;
-      if (variant.name === 'dense') {
-        denseForward = forward;
-        denseTrain = train;
+    const forward = (options: ForwardOptions) => () => {
+      const { logits } = model.forward(batch, options);
+      logits.dataSync();
+      logits.dispose();
+    };
+    const trainStep = (options: ForwardOptions) => () => {
+      const lossOf = () =>
+        tf.mean(perSampleCrossEntropy(model.forward(batch, options).logits, labels)) as tf.Scalar;
+      const loss = optimizer.minimize(lossOf, true, model.trainableVariables())!;
+      loss.dataSync();
+      loss.dispose();
+    };
+    const times = VARIANTS.map(() => ({ forward: [] as number[], train: [] as number[] }));
+    // round 0 is the warm-up (kernel setup, Adam slots) and is not recorded
+    for (let round = 0; round <= repetitions; round++) {
+      for (const [i, variant] of VARIANTS.entries()) {
+        const f = elapsed(forward({ ...variant.options, training: false }));
+        const t = benchCase.train
+          ? elapsed(trainStep({ ...variant.options, training: true }))
+          : NaN;
+        if (round > 0) {
+          times[i]!.forward.push(f);
+          times[i]!.train.push(t);
+        }
       }
+    }
+    const denseForward = median(times[0]!.forward);
+    const denseTrain = median(times[0]!.train);
+    for (const [i, variant] of VARIANTS.entries()) {
+      const f = median(times[i]!.forward);
+      const t = median(times[i]!.train);
       const trainCells = benchCase.train
-        ? `${train.toFixed(0)} | ${(train / denseTrain).toFixed(2)}`
+        ? `${t.toFixed(0)} | ${(t / denseTrain).toFixed(2)}`
         : '- | -';
       console.log(
-        `| ${benchCase.preset} | ${description.tokens.video}/${description.tokens.audio} | ${benchCase.batch} | ${variant.name} | ${forward.toFixed(0)} | ${(forward / denseForward).toFixed(2)} | ${trainCells} |`,
+        `| ${benchCase.preset} | ${description.tokens.video}/${description.tokens.audio} | ${benchCase.batch} | ${variant.name} | ${f.toFixed(0)} | ${(f / denseForward).toFixed(2)} | ${trainCells} |`,
       );
     }
     console.log(`\n${description.text}\n`);

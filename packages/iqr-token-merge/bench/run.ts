@@ -11,6 +11,7 @@ import {
   attentionBias,
   createIqrTokenReducer,
   importanceFromAttention,
+  mergeTokens,
   selectKeyTokens,
 } from '../src/index.js';
 import { peakedAttention, structuredAttention } from './attention-data.js';
@@ -64,9 +65,9 @@ console.log(
   `\n(b) one block on wasm, B = ${BATCH}, structured attention; medians of interleaved runs`,
 );
 console.log(
-  '| N | c | M (padded) | M/N | block before ms | block after ms | after/before | merge ms (plan + apply) | merge % of block before | train step before ms | train after (incl. merge) ms | train ratio |',
+  '| N | c | M (padded) | M/N | block before ms | block after ms | after/before | merge ms (plan + apply) | of which apply ms | merge % of block before | train step before ms | train after (incl. merge) ms | train ratio |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 const weights = initBlock(DIM, HEADS, 7);
 const weightList = [weights.qkv, weights.projection, weights.hidden, weights.output];
 for (const side of SIDES) {
@@ -120,6 +121,7 @@ for (const side of SIDES) {
       before: [] as number[],
       after: [] as number[],
       merge: [] as number[],
+      apply: [] as number[],
       trainBefore: [] as number[],
       trainAfter: [] as number[],
     };
@@ -145,6 +147,7 @@ for (const side of SIDES) {
       time('before', () => runBlock(weights, data.tokens, null));
       time('after', () => runBlock(weights, reduced.tokens, bias));
       time('merge', () => reducer.reduceTokens(input, { training: true, epoch: 0, step: 0 }));
+      time('apply', () => mergeTokens(reduced.plan, data.tokens));
       // A training step at N = 1024 takes ~30 s on stock wasm; it is measured up to N = 400.
       if (tokens <= 400) {
         time('trainBefore', () => tf.grads(loss)([data.tokens, ...weightList]));
@@ -157,7 +160,7 @@ for (const side of SIDES) {
       Object.entries(timings).map(([k, v]) => [k, v.length ? median(v) : Number.NaN]),
     ) as Record<keyof typeof timings, number>;
     console.log(
-      `| ${tokens} | ${iqrMultiplier} | ${outputs} | ${(outputs / tokens).toFixed(3)} | ${m.before.toFixed(0)} | ${m.after.toFixed(0)} | ${(m.after / m.before).toFixed(3)} | ${m.merge.toFixed(1)} | ${((100 * m.merge) / m.before).toFixed(1)}% | ${m.trainBefore.toFixed(0)} | ${m.trainAfter.toFixed(0)} | ${(m.trainAfter / m.trainBefore).toFixed(3)} |`,
+      `| ${tokens} | ${iqrMultiplier} | ${outputs} | ${(outputs / tokens).toFixed(3)} | ${m.before.toFixed(0)} | ${m.after.toFixed(0)} | ${(m.after / m.before).toFixed(3)} | ${m.merge.toFixed(1)} | ${m.apply.toFixed(1)} | ${((100 * m.merge) / m.before).toFixed(1)}% | ${m.trainBefore.toFixed(0)} | ${m.trainAfter.toFixed(0)} | ${(m.trainAfter / m.trainBefore).toFixed(3)} |`,
     );
     tf.dispose([reduced.tokens, reduced.sizes, reduced.padMask, bias]);
   }

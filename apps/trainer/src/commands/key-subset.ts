@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   formatComposition,
+  type KeptHistory,
   type KeySubsetOptions,
+  keySubsetScores,
   selectKeySubset,
   subsetComposition,
   writeSubsetAnnotationFile,
@@ -10,13 +12,16 @@ import {
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { parseNumberFlag } from '../config/flags.js';
-import { resolveTrainConfig, type TrainOptions } from '../config/train-config.js';
+import { resolveTrainConfig, type TrainConfig, type TrainOptions } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
-import { loadDataset } from '../pipeline/dataset.js';
+import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
 import type { EpochSampler } from '../pipeline/types.js';
 import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
-import { RunFolder } from '../run/run-folder.js';
+import type { RunResults } from '../report/run-results.js';
+import { type EpochMetrics, RunFolder } from '../run/run-folder.js';
+import { readCheckpointState } from '../train/checkpoint.js';
 import { InfoBatchEpochSampler } from '../train/infobatch-sampler.js';
+import { stratifiedTopN } from '../train/stratified-subset.js';
 import { trainRun } from '../train/train-run.js';
 import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
 import { addTrainFlags, type TrainFlags, trainOptionsFrom } from './train-options.js';
@@ -24,6 +29,10 @@ import { addTrainFlags, type TrainFlags, trainOptionsFrom } from './train-option
 export interface KeySubsetRecipe
   extends Required<Pick<KeySubsetOptions, 'fraction' | 'k' | 'r' | 'decayFrom' | 'mode'>> {
   out: string;
+  /** 'type': top-n within each question type, each keeping its share (not in the paper). */
+  stratify: 'none' | 'type';
+  /** Reuse the kept history of a finished InfoBatch run folder instead of training one. */
+  fromRun?: string;
   /** Also train on the key subset and on a random subset of the same size, and report retention. */
   compare: boolean;
 }
@@ -57,27 +66,34 @@ export async function runKeySubset(
   if (full.subset)
     throw new ConfigError('--subset', 'key-subset selection starts from the full training set');
   const dataset = await loadDataset(full.data, logger);
-  let history: InfoBatchEpochSampler['history'] | null = null;
-  const fullRun = await trainRun({
-    config: full,
-    runDir: join(recipe.out, 'full-infobatch'),
-    logger,
-    name: 'full data (InfoBatch)',
-    dataset,
-    shouldStop,
-    onSampler: (sampler: EpochSampler) => {
-      if (sampler instanceof InfoBatchEpochSampler) history = sampler.history;
-    },
-  });
-  if (!fullRun.results) return null;
-  if (!history) throw new Error('key-subset: the full run did not use InfoBatch');
-  const subset = selectKeySubset(history, {
+  const fullRun = recipe.fromRun
+    ? finishedInfoBatchRun(recipe.fromRun, dataset.train.records.length)
+    : await trainInfoBatchRun(
+        full,
+        join(recipe.out, 'full-infobatch'),
+        dataset,
+        logger,
+        shouldStop,
+      );
+  if (!fullRun) return null;
+  const { history } = fullRun;
+  const selection = {
     fraction: recipe.fraction,
     k: recipe.k,
     r: recipe.r,
     decayFrom: recipe.decayFrom,
     mode: recipe.mode,
-  });
+  };
+  const subset =
+    recipe.stratify === 'type'
+      ? {
+          indices: stratifiedTopN(
+            keySubsetScores(history, selection).scores,
+            dataset.train.records.map((r) => r.type),
+            Math.round(recipe.fraction * dataset.train.records.length),
+          ),
+        }
+      : selectKeySubset(history, selection);
   // Positions among the training records -> records of the annotation file, which also
   // holds any record the parser left out.
   const rawRecords = JSON.parse(readFileSync(dataset.trainAnnotationFile, 'utf8')) as unknown[];
@@ -86,6 +102,7 @@ export async function runKeySubset(
     (position) => dataset.train.records[position]?.index ?? -1,
   );
   const subsetFile = join(new RunFolder(recipe.out).dir, 'key-subset.json');
+  mkdirSync(recipe.out, { recursive: true });
   await writeSubsetAnnotationFile(subsetFile, rawRecords, fileIndices);
   const composition = formatComposition(subsetComposition(rawRecords, fileIndices));
   logger.event(
@@ -96,7 +113,7 @@ export async function runKeySubset(
   const header = [
     `# Key subset: ${subset.indices.length} of ${dataset.train.records.length} training questions (fraction ${recipe.fraction})`,
     '',
-    `Recipe: InfoBatch run of ${full.epochs} epochs, groups of k = ${recipe.k} epochs, decay r = ${recipe.r} from the ${recipe.decayFrom} group, counting ${recipe.mode} epochs.`,
+    `Recipe: InfoBatch run of ${history.epochs} epochs, groups of k = ${recipe.k} epochs, decay r = ${recipe.r} from the ${recipe.decayFrom} group, counting ${recipe.mode} epochs${recipe.stratify === 'type' ? ', top-n within each question type' : ''}.`,
     '',
     composition,
     '',
@@ -109,9 +126,7 @@ export async function runKeySubset(
       markdown: header.join('\n'),
     };
   }
-  const runs: ComparedRun[] = [
-    { results: fullRun.results, metrics: new RunFolder(fullRun.folder.dir).readMetrics() },
-  ];
+  const runs: ComparedRun[] = [{ results: fullRun.results, metrics: fullRun.metrics }];
   const subsetFraction = subset.indices.length / dataset.train.records.length;
   for (const [name, dir, subsetSpec] of [
     ['key subset', 'key-subset', { kind: 'file', file: subsetFile }],
@@ -159,6 +174,56 @@ export async function runKeySubset(
   return { subsetFile, size: subset.indices.length, retention, markdown };
 }
 
+interface InfoBatchRun {
+  results: RunResults;
+  metrics: EpochMetrics[];
+  history: KeptHistory;
+}
+
+async function trainInfoBatchRun(
+  config: TrainConfig,
+  runDir: string,
+  dataset: LoadedDataset,
+  logger: Logger,
+  shouldStop?: () => boolean,
+): Promise<InfoBatchRun | null> {
+  let history: KeptHistory | null = null;
+  const outcome = await trainRun({
+    config,
+    runDir,
+    logger,
+    name: 'full data (InfoBatch)',
+    dataset,
+    shouldStop,
+    onSampler: (sampler: EpochSampler) => {
+      if (sampler instanceof InfoBatchEpochSampler) history = sampler.history;
+    },
+  });
+  if (!outcome.results) return null;
+  if (!history) throw new Error('key-subset: the full run did not use InfoBatch');
+  return { results: outcome.results, metrics: outcome.folder.readMetrics(), history };
+}
+
+/** The kept history saved in a finished InfoBatch run's last checkpoint. */
+function finishedInfoBatchRun(runDir: string, size: number): InfoBatchRun {
+  const folder = new RunFolder(runDir);
+  const state = readCheckpointState(folder.lastCheckpointPath);
+  const sampler = new InfoBatchEpochSampler(size, 1, { pruneRatio: 0.5, delta: 0.875 }, 0);
+  try {
+    sampler.loadState(state.samplerState);
+  } catch (error) {
+    throw new ConfigError(
+      '--from-run',
+      `${runDir} has no InfoBatch state for ${size} samples: ${(error as Error).message}`,
+    );
+  }
+  return {
+    results: folder.readJson<RunResults>(folder.resultsJsonPath),
+    metrics: folder.readMetrics(),
+    history: sampler.history,
+  };
+}
+
 /** `sparsify key-subset`. */
 export function createKeySubsetCommand(): Command {
   const command = new Command('key-subset').description(
@@ -194,6 +259,15 @@ export function createKeySubsetCommand(): Command {
         .choices(['kept', 'hard'])
         .default('kept'),
     )
+    .addOption(
+      new Option(
+        '--stratify <by>',
+        "none (the authors' recipe) or type: top-n within each question type",
+      )
+        .choices(['none', 'type'])
+        .default('none'),
+    )
+    .option('--from-run <dir>', 'reuse the kept history of a finished InfoBatch run folder')
     .option('--no-compare', 'only write the subset, do not train on it')
     .action(async (flags: TrainFlags & Record<string, unknown>, cmd: Command) => {
       const logger = createLogger(flags);
@@ -211,6 +285,8 @@ export function createKeySubsetCommand(): Command {
             decayFrom: flags.decayFrom as 'earliest' | 'latest',
             mode: flags.count as 'kept' | 'hard',
             compare: flags.compare as boolean,
+            stratify: flags.stratify as 'none' | 'type',
+            fromRun: flags.fromRun as string | undefined,
           },
           logger,
           interrupt.stopRequested,

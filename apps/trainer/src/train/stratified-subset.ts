@@ -1,0 +1,45 @@
+/**
+ * Top-n by key-subset score within each question type, each type keeping its share of
+ * the training set (largest remainders fill the rounding gap). An addition to the
+ * authors' recipe: on data where whole types are easy (yes/no answers), the global top-n
+ * drops those types entirely. Ties go to the lower index, as in selectKeySubset.
+ *
+ * This belongs in @sparsify/key-subset-selection next to selectKeySubset; it lives here
+ * until that package offers it.
+ */
+export function stratifiedTopN(
+  scores: ArrayLike<number>,
+  types: readonly string[],
+  count: number,
+): Int32Array {
+  if (types.length !== scores.length) {
+    throw new RangeError(`stratifiedTopN: ${scores.length} scores but ${types.length} types`);
+  }
+  const byType = new Map<string, number[]>();
+  types.forEach((type, i) => {
+    const members = byType.get(type) ?? [];
+    members.push(i);
+    byType.set(type, members);
+  });
+  const total = types.length;
+  const groups = [...byType.entries()].map(([type, members]) => {
+    const exact = (count * members.length) / total;
+    return { type, members, quota: Math.floor(exact), remainder: exact - Math.floor(exact) };
+  });
+  let missing = count - groups.reduce((sum, g) => sum + g.quota, 0);
+  for (const group of [...groups].sort(
+    (a, b) => b.remainder - a.remainder || (a.type < b.type ? -1 : 1),
+  )) {
+    if (missing <= 0) break;
+    group.quota++;
+    missing--;
+  }
+  const chosen: number[] = [];
+  for (const { members, quota } of groups) {
+    const ranked = members
+      .slice()
+      .sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+    chosen.push(...ranked.slice(0, quota));
+  }
+  return Int32Array.from(chosen.sort((a, b) => a - b));
+}
