@@ -1,7 +1,7 @@
+import { perSampleCrossEntropy } from '@sparsify/amuse-encoder';
 import * as tf from '@tensorflow/tfjs';
 import type { Progress } from '../log/logger.js';
 import type { BatchSource, TokenCounts, TrainableModel } from '../pipeline/types.js';
-import { perSampleCrossEntropy } from './cross-entropy.js';
 
 export interface SplitPredictions {
   /** Predicted label per record of the split, in record order. */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { perSampleCrossEntropy } from '@sparsify/amuse-encoder';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
@@ -13,7 +14,6 @@ import type {
 import type { Rng } from '../rng.js';
 import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
 import { emptyEpochTotals, type LoopState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { perSampleCrossEntropy } from './cross-entropy.js';
 import { predictSplit } from './evaluate.js';
 import { stepDecayLearningRate } from './lr-schedule.js';
 import { NonFiniteLossError } from './training-errors.js';
