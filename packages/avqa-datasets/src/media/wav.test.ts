@@ -43,7 +43,7 @@ describe('WAV', () => {
           expect(worst).toBeLessThanOrEqual(1 / 32767);
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 200 },
     );
   });
 

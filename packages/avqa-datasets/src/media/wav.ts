@@ -116,8 +116,10 @@ export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array
   writeTag(36, 'data');
   view.setUint32(40, samples.length * 2, true);
   for (let i = 0; i < samples.length; i++) {
-    const s = Math.max(-1, Math.min(1, samples[i] as number));
-    view.setInt16(44 + i * 2, Math.round(s * 32767), true);
+    // The same scale as the reader (1/32768), so a round trip is off by half a step at most;
+    // only +1.0 itself, which int16 cannot hold, is clipped to 32767.
+    const level = Math.round((samples[i] as number) * 32768);
+    view.setInt16(44 + i * 2, Math.max(-32768, Math.min(32767, level)), true);
   }
   return bytes;
 }
