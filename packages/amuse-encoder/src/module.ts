@@ -28,7 +28,10 @@ export class ParameterStore {
     else values = new Float32Array(size).fill(init.kind === 'ones' ? 1 : 0);
     // tf variable names are global to the engine, so they stay auto-generated; the dotted
     // name lives in this store (two models may then coexist).
-    const variable = tf.variable(tf.tensor(values, shape, 'float32'), true);
+    // The variable shares the initial tensor's data, so the tensor itself can go.
+    const initial = tf.tensor(values, shape, 'float32');
+    const variable = tf.variable(initial, true);
+    initial.dispose();
     this.variables.set(name, variable);
     return variable;
   }

@@ -90,6 +90,14 @@ describe.each(BACKENDS)('training on %s', (backend) => {
     model.dispose();
   });
 
+  it('creating and disposing a model leaves no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    const model = createAmuseModel(TEST_MODEL);
+    expect(tf.memory().numTensors - before).toBe(model.parameters().size);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('the same seed gives the same output; another seed does not', () => {
     const a = createAmuseModel(TEST_MODEL);
     const b = createAmuseModel(TEST_MODEL);

@@ -20,4 +20,5 @@ export {
 } from './key-subset';
 export { type InfoBatchOptions, pruningEpochCount } from './options';
 export { type SamplerStateJSON, STATE_FORMAT, STATE_VERSION, type StateExpectation } from './state';
+export { stratifiedTopN } from './stratified-subset';
 export { writeFileAtomic, writeSubsetAnnotationFile } from './write-file';

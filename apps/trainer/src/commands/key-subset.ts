@@ -6,6 +6,7 @@ import {
   type KeySubsetOptions,
   keySubsetScores,
   selectKeySubset,
+  stratifiedTopN,
   subsetComposition,
   writeSubsetAnnotationFile,
 } from '@sparsify/key-subset-selection';
@@ -21,7 +22,6 @@ import type { RunResults } from '../report/run-results.js';
 import { type EpochMetrics, RunFolder } from '../run/run-folder.js';
 import { readCheckpointState } from '../train/checkpoint.js';
 import { InfoBatchEpochSampler } from '../train/infobatch-sampler.js';
-import { stratifiedTopN } from '../train/stratified-subset.js';
 import { trainRun } from '../train/train-run.js';
 import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
 import { addTrainFlags, type TrainFlags, trainOptionsFrom } from './train-options.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stratifiedTopN } from '../src/train/stratified-subset.js';
+import { stratifiedTopN } from '../src/index.js';
 
 describe('stratifiedTopN', () => {
   it("keeps each type's share and its best-scored members (ties: lower index)", () => {

@@ -3,9 +3,7 @@
  * the training set (largest remainders fill the rounding gap). An addition to the
  * authors' recipe: on data where whole types are easy (yes/no answers), the global top-n
  * drops those types entirely. Ties go to the lower index, as in selectKeySubset.
- *
- * This belongs in @sparsify/key-subset-selection next to selectKeySubset; it lives here
- * until that package offers it.
+ * Returns the chosen indices in ascending order.
  */
 export function stratifiedTopN(
   scores: ArrayLike<number>,
