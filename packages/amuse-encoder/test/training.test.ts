@@ -9,7 +9,14 @@ import {
 } from '../src/index.js';
 import { TEST_MODEL } from './config.js';
 import { AveragePairs, KeepFirstHalf } from './doubles.js';
-import { BACKENDS, disposeBatch, randomBatch, useBackend } from './fixtures.js';
+import {
+  BACKENDS,
+  disposeBatch,
+  questionIds,
+  randomBatch,
+  SMALL_INPUTS,
+  useBackend,
+} from './fixtures.js';
 
 function meanLoss(
   model: AmuseModel,
@@ -136,6 +143,30 @@ describe('training on wasm', () => {
     expect(losses.at(-1)!).toBeLessThan(0.3 * losses[0]!);
     optimizer.dispose();
     tf.dispose(labels);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  // A regression test for the init: with ViT's fixed std 0.02 at width 64 every Linear
+  // shrank the signal ~6x, logits hardly differed between samples (spread ~0.002) and the
+  // tiny preset could not memorise 64 training questions of the synthetic benchmark.
+  it('at init, the logits of the tiny preset differ between samples', () => {
+    const model = createAmuseModel({ preset: 'tiny', inputs: SMALL_INPUTS, seed: 3 });
+    const samples = 8;
+    const batch = randomBatch(model.config.inputs, samples, 21);
+    const spreadOverSamples = () => {
+      const { logits } = model.forward(batch, { training: false });
+      const spread = tf.mean(tf.sqrt(tf.moments(logits, 0).variance)).dataSync()[0]!;
+      logits.dispose();
+      return spread;
+    };
+    const differentQuestions = spreadOverSamples();
+    // One question for every sample: what is left comes from the frames and fbank.
+    batch.question.dispose();
+    batch.question = tf.tile(questionIds(1, 14, 4), [samples, 1]) as tf.Tensor2D;
+    const sameQuestion = spreadOverSamples();
+    expect(sameQuestion).toBeGreaterThan(0.02);
+    expect(differentQuestions).toBeGreaterThan(0.02);
     disposeBatch(batch);
     model.dispose();
   });

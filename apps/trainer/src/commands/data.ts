@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_INPUTS } from '@sparsify/amuse-encoder';
 import {
+  type AvqaRecord,
   DEFAULT_SYNTHETIC_OPTIONS,
   datasetStats,
   formatDatasetStats,
@@ -14,7 +15,7 @@ import {
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { parseNumberFlag } from '../config/flags.js';
-import { datasetMediaFiles } from '../pipeline/dataset.js';
+import { datasetClipSeconds, datasetMediaFiles } from '../pipeline/dataset.js';
 import { preprocessSettingsFor } from '../pipeline/model-inputs.js';
 import { createLogger } from './runtime.js';
 
@@ -83,18 +84,32 @@ export function createDataCommand(): Command {
       '--root <dir>',
       'dataset folder: json/avqa-{train,val,test}.json and videos/ (or frames/ + audio/)',
     )
-    .option('--cache-dir <dir>', 'cache folder (default <root>/.cache)')
-    .option('--seconds <n>', 'clip length (official: 60)', parseNumberFlag('--seconds'), 60)
+    .option('--cache-dir <dir>', 'cache folder (default <root>/.cache, the one train reads)')
+    .option(
+      '--seconds <n>',
+      'clip length (default: read from the first training videos, at most 60, as train does; another value makes a cache train does not read)',
+      parseNumberFlag('--seconds'),
+    )
     .option('--workers <n>', 'worker threads', parseNumberFlag('--workers'))
     .option('-q, --quiet', 'no progress bar')
+    .option('--log-format <format>', 'text or json (one JSON object per line on stdout)', 'text')
     .action(async (flags) => {
       const logger = createLogger(flags);
       const videoIds = new Set<string>();
+      let trainRecords: readonly AvqaRecord[] = [];
       for (const split of SPLITS) {
         const file = join(flags.root, SYNTH_LAYOUT.annotations(split));
         if (!existsSync(file)) throw new ConfigError('--root', `${file} is missing`);
-        for (const record of (await readAnnotationFile(file)).records) videoIds.add(record.videoId);
+        const { records } = await readAnnotationFile(file);
+        if (split === 'train') trainRecords = records;
+        for (const record of records) videoIds.add(record.videoId);
       }
+      const seconds: number = flags.seconds ?? (await datasetClipSeconds(flags.root, trainRecords));
+      logger.event(
+        'clip-seconds',
+        { root: flags.root, seconds },
+        `clips preprocessed at ${seconds} s`,
+      );
       const jobs = [...videoIds].map((videoId) => ({
         videoId,
         media: datasetMediaFiles(flags.root, videoId),
@@ -103,7 +118,7 @@ export function createDataCommand(): Command {
       const summary = await prepareDataset({
         jobs,
         cacheDir: flags.cacheDir ?? join(flags.root, '.cache'),
-        settings: preprocessSettingsFor(DEFAULT_INPUTS, flags.seconds),
+        settings: preprocessSettingsFor(DEFAULT_INPUTS, seconds),
         workers: flags.workers,
         onProgress: () => progress.tick(),
       });

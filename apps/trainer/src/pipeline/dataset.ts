@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_INPUTS, type InputSpec } from '@sparsify/amuse-encoder';
 import {
+  type AvqaRecord,
   cacheSource,
   type MediaFiles,
+  parseWav,
   readAnnotationFile,
+  runFfmpeg,
   SYNTH_LAYOUT,
 } from '@sparsify/avqa-datasets';
 import { ConfigError } from '../config/config-error.js';
@@ -33,8 +37,12 @@ export interface LoadedDataset {
   fbankStats: FbankStats;
 }
 
-/** The official clip length of MUSIC-AVQA videos. */
+/** The official clip length of MUSIC-AVQA videos: longer clips are cut to it. */
 const MUSIC_AVQA_SECONDS = 60;
+/** Training videos whose length sets the clip length of a dataset folder. */
+const CLIP_PROBE_VIDEOS = 8;
+/** Rate the soundtrack of an mp4 is decoded at just to count its seconds. */
+const PROBE_SAMPLE_RATE = 1000;
 /** Training videos whose fbank sets the normalisation of real data. */
 const FBANK_STATS_VIDEOS = 64;
 /** Reduced inputs kept in memory (about 140 KB each at the default geometry). */
@@ -49,6 +57,63 @@ export function datasetMediaFiles(root: string, videoId: string): MediaFiles {
     framesDir: join(root, SYNTH_LAYOUT.framesDir(videoId)),
     wavPath: join(root, SYNTH_LAYOUT.wav(videoId)),
   };
+}
+
+/** Seconds of a video's soundtrack: from the wav itself, or decoded from the mp4 by ffmpeg. */
+async function mediaSeconds(media: MediaFiles): Promise<number> {
+  if (media.kind === 'frames+wav') {
+    const wav = parseWav(await readFile(media.wavPath), media.wavPath);
+    return wav.samples.length / wav.channels / wav.sampleRate;
+  }
+  // One unsigned byte per sample at a low rate: the byte count is the duration.
+  const raw = await runFfmpeg([
+    '-i',
+    media.path,
+    '-vn',
+    '-ac',
+    '1',
+    '-ar',
+    String(PROBE_SAMPLE_RATE),
+    '-f',
+    'u8',
+    'pipe:1',
+  ]);
+  return raw.length / PROBE_SAMPLE_RATE;
+}
+
+/**
+ * The clip length a dataset folder is preprocessed at (`train` and `data prepare` agree on
+ * it, so they share cache entries): the longest of the first training videos in whole
+ * seconds, at most the official 60. Assuming 60 s for shorter clips would pad them with
+ * copies of their last second, and most of the time steps picked uniformly from the padded
+ * clip would be that one second; clips shorter than the chosen length still repeat their
+ * last second (the official rule). Videos whose media cannot be read are left out.
+ */
+export async function datasetClipSeconds(
+  root: string,
+  trainRecords: readonly Pick<AvqaRecord, 'videoId'>[],
+): Promise<number> {
+  const videoIds = [...new Set(trainRecords.map((r) => r.videoId))].slice(0, CLIP_PROBE_VIDEOS);
+  if (videoIds.length === 0)
+    throw new Error(`${join(root, SYNTH_LAYOUT.annotations('train'))}: no training questions`);
+  let longest = 0;
+  const failures: string[] = [];
+  for (const videoId of videoIds) {
+    const media = datasetMediaFiles(root, videoId);
+    try {
+      longest = Math.max(longest, await mediaSeconds(media));
+    } catch (error) {
+      const path = media.kind === 'mp4' ? media.path : media.wavPath;
+      failures.push(`video ${videoId} (${path}): ${(error as Error).message}`);
+    }
+  }
+  // A broken video is `data prepare`'s to report; only when none can be read is there no length.
+  if (failures.length === videoIds.length) {
+    throw new Error(
+      `cannot read the clip length of any of the first training videos:\n  ${failures.join('\n  ')}`,
+    );
+  }
+  return Math.min(MUSIC_AVQA_SECONDS, Math.max(1, Math.round(longest)));
 }
 
 /** Loads (generating on first use) the data a config names. */
@@ -74,16 +139,18 @@ async function loadMusicAvqa(
   for (const split of ['train', 'val', 'test'] as const) {
     if (!existsSync(file(split))) throw new ConfigError('--root', `${file(split)} is missing`);
   }
-  const settings = preprocessSettingsFor(inputs, MUSIC_AVQA_SECONDS);
+  const [train, val, test] = await Promise.all(
+    [file('train'), file('val'), file('test')].map((f) => readAnnotationFile(f)),
+  );
+  if (!train || !val || !test) throw new Error('unreachable');
+  const seconds = await datasetClipSeconds(root, train.records);
+  logger.event('clip-seconds', { root, seconds }, `${root}: clips preprocessed at ${seconds} s`);
+  const settings = preprocessSettingsFor(inputs, seconds);
   const samples = cacheSource({
     cacheDir: join(root, '.cache'),
     settings,
     media: (id) => datasetMediaFiles(root, id),
   });
-  const [train, val, test] = await Promise.all(
-    [file('train'), file('val'), file('test')].map((f) => readAnnotationFile(f)),
-  );
-  if (!train || !val || !test) throw new Error('unreachable');
   const reduced = async (videoId: string) => sampleToInputs(await samples.load(videoId), inputs);
   const statsVideos = [...new Set(train.records.map((r) => r.videoId))].slice(
     0,
@@ -122,7 +189,7 @@ async function loadMusicAvqa(
     test: new MediaBatchSource('test', test.records, media, inputs),
     inputs,
     trainAnnotationFile: file('train'),
-    seconds: MUSIC_AVQA_SECONDS,
+    seconds,
     fbankStats,
   };
 }

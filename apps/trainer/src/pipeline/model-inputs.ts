@@ -73,17 +73,26 @@ export function sampleToInputs(
   const windowSize = audio.frames * melBins;
   const frames = new Uint8Array(video.timeSteps * frameSize);
   const fbank = new Float32Array(audio.timeSteps * windowSize);
-  uniformTimeSteps(seconds, video.timeSteps).forEach((second, t) => {
+  spreadTimeSteps(seconds, video.timeSteps).forEach((second, t) => {
     frames.set(
       sample.video.data.subarray(second * frameSize, (second + 1) * frameSize),
       t * frameSize,
     );
   });
-  uniformTimeSteps(audioSeconds, audio.timeSteps).forEach((second, t) => {
+  spreadTimeSteps(audioSeconds, audio.timeSteps).forEach((second, t) => {
     const start = second * fbankFrames * melBins;
     fbank.set(sample.audio.data.subarray(start, start + windowSize), t * windowSize);
   });
   return { frames, fbank };
+}
+
+/**
+ * Exactly `count` time steps of a `total`-second clip: uniformTimeSteps, except that a clip
+ * shorter than `count` repeats seconds instead of leaving the last steps empty (zeros).
+ */
+function spreadTimeSteps(total: number, count: number): Int32Array {
+  if (count <= total) return uniformTimeSteps(total, count);
+  return Int32Array.from({ length: count }, (_, i) => Math.floor(((i + 0.5) * total) / count));
 }
 
 export function normaliseFbank(fbank: Float32Array, stats: FbankStats): Float32Array {

@@ -1,0 +1,236 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_INPUTS } from '@sparsify/amuse-encoder';
+import {
+  cacheEntryPath,
+  generateSyntheticBenchmark,
+  resolveFfmpeg,
+  type SyntheticBenchmark,
+} from '@sparsify/avqa-datasets';
+import type { Command } from 'commander';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import type { MediaArrays } from '../src/pipeline/amuse-model.js';
+import { loadDataset } from '../src/pipeline/dataset.js';
+import { preprocessSettingsFor } from '../src/pipeline/model-inputs.js';
+import { buildProgram } from '../src/program.js';
+import type { RunResults } from '../src/report/run-results.js';
+import type { EpochMetrics } from '../src/run/run-folder.js';
+import { RunFolder } from '../src/run/run-folder.js';
+import { tempDir as makeTempDir, silentLogger } from './fixtures.js';
+
+// Shorter than the 5 time steps the model samples and far from the official 60 s, so both
+// the clip length read from the media and the repeated seconds of a short clip are exercised.
+const SECONDS = 4;
+const VIDEOS = 8;
+
+// Both layouts decode through ffmpeg (the frames folder is piped through it as images).
+const hasFfmpeg = await resolveFfmpeg().then(
+  () => true,
+  () => false,
+);
+
+/** Runs `sparsify ...args` with JSON logs and returns the JSON events it printed. */
+async function sparsify(...args: string[]): Promise<Record<string, unknown>[]> {
+  const lines: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  try {
+    const program = buildProgram();
+    // Errors reject the promise instead of exiting the test process.
+    const noExit = (command: Command) => {
+      command.exitOverride().configureOutput({ writeErr: () => undefined });
+      for (const sub of command.commands) noExit(sub);
+    };
+    noExit(program);
+    await program.parseAsync(['node', 'sparsify', ...args]);
+  } finally {
+    write.mockRestore();
+  }
+  return lines
+    .join('')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const eventNamed = (events: Record<string, unknown>[], name: string) =>
+  events.find((e) => e.event === name);
+
+function videoIds(benchmark: SyntheticBenchmark): string[] {
+  return benchmark.scenes.map((scene) => scene.videoId).sort();
+}
+
+/** The cache entries `data prepare` wrote, as video ids, for clips of `seconds`. */
+function cachedVideos(root: string, seconds: number): string[] {
+  const entry = cacheEntryPath(
+    join(root, '.cache'),
+    'x',
+    preprocessSettingsFor(DEFAULT_INPUTS, seconds),
+  );
+  const dir = join(entry, '..');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.avqc'))
+    .map((f) => f.replace(/\.avqc$/, ''))
+    .sort();
+}
+
+const made: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = makeTempDir(prefix);
+  made.push(dir);
+  return dir;
+};
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasFfmpeg)('sparsify on a folder in the MUSIC-AVQA layout', () => {
+  it('data prepare fills the cache, train reads it and writes metrics and results', async () => {
+    const root = tempDir('avqa-frames');
+    const benchmark = await generateSyntheticBenchmark({
+      out: root,
+      videos: VIDEOS,
+      seconds: SECONDS,
+      seed: 5,
+      media: 'frames+wav',
+    });
+
+    const prepared = await sparsify(
+      'data',
+      'prepare',
+      '--root',
+      root,
+      '--workers',
+      '2',
+      '--log-format',
+      'json',
+    );
+    expect(eventNamed(prepared, 'clip-seconds')?.seconds).toBe(SECONDS);
+    expect(eventNamed(prepared, 'result')).toMatchObject({
+      total: VIDEOS,
+      built: VIDEOS,
+      failed: [],
+    });
+    expect(process.exitCode ?? 0).toBe(0);
+    expect(cachedVideos(root, SECONDS)).toEqual(videoIds(benchmark));
+
+    const runDir = join(root, 'run');
+    const trained = await sparsify(
+      '--backend',
+      'wasm',
+      'train',
+      '--data',
+      'music-avqa',
+      '--root',
+      root,
+      '--preset',
+      'dense',
+      '--model',
+      'tiny',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '4',
+      '--out',
+      runDir,
+      '--log-format',
+      'json',
+    );
+    expect(eventNamed(trained, 'clip-seconds')?.seconds).toBe(SECONDS);
+    // Train read what prepare wrote: no entry for another clip length appeared.
+    expect(readdirSync(join(root, '.cache'))).toHaveLength(1);
+
+    const folder = new RunFolder(runDir);
+    const metrics = readFileSync(folder.metricsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as EpochMetrics);
+    expect(metrics).toHaveLength(1);
+    expect(metrics[0]?.datasetSize).toBe(benchmark.records.train.length);
+    expect(Number.isFinite(metrics[0]?.trainLoss)).toBe(true);
+    const results = JSON.parse(readFileSync(folder.resultsJsonPath, 'utf8')) as RunResults;
+    expect(results.evaluation.overall.total).toBe(benchmark.records.test.length);
+    const accuracy = results.evaluation.overall.accuracy;
+    expect(typeof accuracy).toBe('number');
+    expect(accuracy).toBeGreaterThanOrEqual(0);
+    expect(accuracy).toBeLessThanOrEqual(1);
+    expect(existsSync(folder.reportPath)).toBe(true);
+
+    // Every one of the model's 5 time steps holds a real second of the 4 s clip, none an
+    // empty (constant: zeros, or zeros after fbank normalisation) frame or fbank window.
+    const dataset = await loadDataset({ kind: 'music-avqa', root }, silentLogger());
+    expect(dataset.seconds).toBe(SECONDS);
+    const { frames, fbank } = (await dataset.train.load([0])).inputs as MediaArrays;
+    const { video, audio } = DEFAULT_INPUTS as {
+      video: { timeSteps: number; height: number; width: number };
+      audio: { timeSteps: number; frames: number; melBins: number };
+    };
+    const varies = (values: Float32Array) => values.some((v) => v !== values[0]);
+    const frameSize = video.height * video.width * 3;
+    const windowSize = audio.frames * audio.melBins;
+    for (let t = 0; t < video.timeSteps; t++) {
+      expect(varies(frames.subarray(t * frameSize, (t + 1) * frameSize)), `frame ${t}`).toBe(true);
+    }
+    for (let t = 0; t < audio.timeSteps; t++) {
+      expect(varies(fbank.subarray(t * windowSize, (t + 1) * windowSize)), `fbank ${t}`).toBe(true);
+    }
+  });
+
+  it('reads the clip length of mp4 videos and prepares them', async () => {
+    const root = tempDir('avqa-mp4');
+    const benchmark = await generateSyntheticBenchmark({
+      out: root,
+      videos: 4,
+      seconds: SECONDS,
+      seed: 6,
+      media: 'mp4',
+    });
+    const prepared = await sparsify(
+      'data',
+      'prepare',
+      '--root',
+      root,
+      '--workers',
+      '0',
+      '--log-format',
+      'json',
+    );
+    expect(eventNamed(prepared, 'clip-seconds')?.seconds).toBe(SECONDS);
+    expect(eventNamed(prepared, 'result')).toMatchObject({ built: 4, failed: [] });
+    expect(cachedVideos(root, SECONDS)).toEqual(videoIds(benchmark));
+  });
+});
+
+describe('a dataset folder without its files', () => {
+  it.each([
+    ['train', ['train', '--data', 'music-avqa', '--root']],
+    ['data prepare', ['data', 'prepare', '--root']],
+  ])('%s names the missing json file', async (_, args) => {
+    const root = tempDir('avqa-empty');
+    mkdirSync(join(root, 'json'));
+    await expect(sparsify(...args, root, '--log-format', 'json')).rejects.toThrow(
+      `--root: ${join(root, 'json', 'avqa-train.json')} is missing`,
+    );
+  });
+
+  it('train names the media it cannot read the clip length of', async () => {
+    const root = tempDir('avqa-no-media');
+    const benchmark = await generateSyntheticBenchmark({
+      out: root,
+      videos: VIDEOS,
+      seed: 5,
+      media: 'none',
+    });
+    const first = benchmark.records.train[0]?.video_id;
+    await expect(
+      sparsify('train', '--data', 'music-avqa', '--root', root, '--log-format', 'json'),
+    ).rejects.toThrow(`video ${first} (${join(root, 'audio', `${first}.wav`)})`);
+  });
+});
