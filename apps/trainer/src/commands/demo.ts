@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import { majorityAnswerBaseline, questionOnlyBaseline } from '@sparsify/avqa-datasets';
 import { Command } from 'commander';
 import { parseNumberFlag } from '../config/flags.js';
 import { resolveTrainConfig, type TrainOptions } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
-import { loadDataset } from '../pipeline/dataset.js';
+import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
 import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
 import { RunFolder } from '../run/run-folder.js';
 import { trainRun } from '../train/train-run.js';
@@ -14,7 +15,7 @@ import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
  * on this project's machine: see docs/results.md.
  */
 export const DEMO_DEFAULTS = {
-  videos: 300,
+  videos: 240,
   epochs: 8,
   batchSize: 8,
   seed: 42,
@@ -39,6 +40,8 @@ export interface DemoOutcome {
   runs: ComparedRun[];
   /** Sparsify's training seconds over dense's. */
   timeRatio: number;
+  /** Overall test accuracy of answering without looking, for scale. */
+  blind: { majority: number; questionOnly: number };
   markdown: string;
 }
 
@@ -76,21 +79,44 @@ export async function runDemo(
   }
   const [denseRun, sparseRun] = runs as [ComparedRun, ComparedRun];
   const timeRatio = sparseRun.results.trainSeconds / denseRun.results.trainSeconds;
+  const blind = blindBaselines(dataset);
   const markdown = [
     `# Dense vs Sparsify on the synthetic benchmark (${options.videos} videos, ${options.epochs} epochs)`,
     '',
     comparisonMarkdown(runs),
     `Training time ratio (Sparsify / dense): ${timeRatio.toFixed(2)}`,
     '',
+    formatBlind(blind),
+    '',
   ].join('\n');
   const folder = new RunFolder(options.out);
   folder.writeText(join(folder.dir, 'results.md'), markdown);
   folder.writeJson(join(folder.dir, 'results.json'), {
     timeRatio,
+    blind,
     runs: runs.map((r) => r.results),
   });
   folder.writeText(join(folder.dir, 'report.html'), comparisonReport('Dense vs Sparsify', runs));
-  return { runs, timeRatio, markdown };
+  return { runs, timeRatio, blind, markdown };
+}
+
+/**
+ * What answering without looking scores on the same split: the majority answer of each
+ * question type, and the most frequent train answer of the exact question text. A model
+ * must beat the second to show it used the video and the audio.
+ */
+function blindBaselines(dataset: LoadedDataset): DemoOutcome['blind'] {
+  const train = dataset.train.records;
+  const test = dataset.test.records;
+  return {
+    majority: majorityAnswerBaseline(train, test).overall.accuracy ?? 0,
+    questionOnly: questionOnlyBaseline(train, test).overall.accuracy ?? 0,
+  };
+}
+
+function formatBlind(blind: DemoOutcome['blind']): string {
+  const percent = (value: number) => `${(value * 100).toFixed(2)}%`;
+  return `Blind baselines on the same test split: majority answer per type ${percent(blind.majority)}, question-only ${percent(blind.questionOnly)} overall`;
 }
 
 /** `sparsify demo` = `pnpm start`. */
@@ -138,6 +164,7 @@ export function createDemoCommand(): Command {
             '',
             comparisonMarkdown(outcome.runs, 'text'),
             `training time: dense ${dense.results.trainSeconds.toFixed(0)} s, Sparsify ${sparse.results.trainSeconds.toFixed(0)} s (ratio ${outcome.timeRatio.toFixed(2)})`,
+            formatBlind(outcome.blind),
             `tokens kept per sample (train): dense ${dense.results.meanTokensKept.toFixed(1)}, Sparsify ${sparse.results.meanTokensKept.toFixed(1)} of ${dense.results.tokensTotal.toFixed(0)}`,
             `samples used per epoch: dense ${dense.results.meanSamplesPerEpoch.toFixed(0)}, Sparsify ${sparse.results.meanSamplesPerEpoch.toFixed(0)} of ${dense.results.datasetSize}`,
             `report: ${join(new RunFolder(flags.out).dir, 'report.html')}`,
