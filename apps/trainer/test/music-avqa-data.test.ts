@@ -30,6 +30,20 @@ const hasFfmpeg = await resolveFfmpeg().then(
 );
 
 /** Runs `sparsify ...args` with JSON logs and returns the JSON events it printed. */
+/** `sparsify data prepare --root ROOT --workers N` with JSON logs. */
+function prepareData(root: string, workers: number): Promise<Record<string, unknown>[]> {
+  return sparsify(
+    'data',
+    'prepare',
+    '--root',
+    root,
+    '--workers',
+    String(workers),
+    '--log-format',
+    'json',
+  );
+}
+
 async function sparsify(...args: string[]): Promise<Record<string, unknown>[]> {
   const lines: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
@@ -102,16 +116,7 @@ describe.skipIf(!hasFfmpeg)('sparsify on a folder in the MUSIC-AVQA layout', () 
       media: 'frames+wav',
     });
 
-    const prepared = await sparsify(
-      'data',
-      'prepare',
-      '--root',
-      root,
-      '--workers',
-      '2',
-      '--log-format',
-      'json',
-    );
+    const prepared = await prepareData(root, 2);
     expect(eventNamed(prepared, 'clip-seconds')?.seconds).toBe(SECONDS);
     expect(eventNamed(prepared, 'result')).toMatchObject({
       total: VIDEOS,
@@ -192,16 +197,7 @@ describe.skipIf(!hasFfmpeg)('sparsify on a folder in the MUSIC-AVQA layout', () 
       seed: 6,
       media: 'mp4',
     });
-    const prepared = await sparsify(
-      'data',
-      'prepare',
-      '--root',
-      root,
-      '--workers',
-      '0',
-      '--log-format',
-      'json',
-    );
+    const prepared = await prepareData(root, 0);
     expect(eventNamed(prepared, 'clip-seconds')?.seconds).toBe(SECONDS);
     expect(eventNamed(prepared, 'result')).toMatchObject({ built: 4, failed: [] });
     expect(cachedVideos(root, SECONDS)).toEqual(videoIds(benchmark));

@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_INPUTS, type InputSpec } from '@sparsify/amuse-encoder';
 import {
   type AvqaRecord,
   cacheSource,
   type MediaFiles,
-  parseWav,
+  mediaSeconds,
   readAnnotationFile,
-  runFfmpeg,
   SYNTH_LAYOUT,
 } from '@sparsify/avqa-datasets';
 import { ConfigError } from '../config/config-error.js';
@@ -41,8 +39,6 @@ export interface LoadedDataset {
 const MUSIC_AVQA_SECONDS = 60;
 /** Training videos whose length sets the clip length of a dataset folder. */
 const CLIP_PROBE_VIDEOS = 8;
-/** Rate the soundtrack of an mp4 is decoded at just to count its seconds. */
-const PROBE_SAMPLE_RATE = 1000;
 /** Training videos whose fbank sets the normalisation of real data. */
 const FBANK_STATS_VIDEOS = 64;
 /** Reduced inputs kept in memory (about 140 KB each at the default geometry). */
@@ -57,28 +53,6 @@ export function datasetMediaFiles(root: string, videoId: string): MediaFiles {
     framesDir: join(root, SYNTH_LAYOUT.framesDir(videoId)),
     wavPath: join(root, SYNTH_LAYOUT.wav(videoId)),
   };
-}
-
-/** Seconds of a video's soundtrack: from the wav itself, or decoded from the mp4 by ffmpeg. */
-async function mediaSeconds(media: MediaFiles): Promise<number> {
-  if (media.kind === 'frames+wav') {
-    const wav = parseWav(await readFile(media.wavPath), media.wavPath);
-    return wav.samples.length / wav.channels / wav.sampleRate;
-  }
-  // One unsigned byte per sample at a low rate: the byte count is the duration.
-  const raw = await runFfmpeg([
-    '-i',
-    media.path,
-    '-vn',
-    '-ac',
-    '1',
-    '-ar',
-    String(PROBE_SAMPLE_RATE),
-    '-f',
-    'u8',
-    'pipe:1',
-  ]);
-  return raw.length / PROBE_SAMPLE_RATE;
 }
 
 /**

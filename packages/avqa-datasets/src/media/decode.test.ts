@@ -7,6 +7,7 @@ import {
   decodeFramesFolder,
   decodeMedia,
   decodeVideoFrames,
+  mediaSeconds,
   padAudio,
   padFrames,
 } from './decode.js';
@@ -116,6 +117,16 @@ describe('decodeAudio', () => {
     expect(shape).toEqual([4, 98, bins]);
     const row = Array.from(data.subarray(1 * 98 * bins + 40 * bins, 1 * 98 * bins + 41 * bins));
     expect(row.indexOf(Math.max(...row))).toBe(expectedMelBin(TONE_HZ, bins));
+  });
+});
+
+describe('mediaSeconds', () => {
+  it('reads a wav from its header and an mp4 from its decoded soundtrack, uncut', async () => {
+    const wavPath = join(dir, 'two-and-a-half.wav');
+    await writeFile(wavPath, encodeWav(new Float32Array(2.5 * 16000), 16000));
+    expect(await mediaSeconds({ kind: 'frames+wav', framesDir: dir, wavPath })).toBe(2.5);
+    // AAC adds a few ms of priming, so the 3 s clip decodes to 3 s within 1/20 s.
+    expect(await mediaSeconds({ kind: 'mp4', path: join(dir, 'clip.mp4') })).toBeCloseTo(3, 1);
   });
 });
 

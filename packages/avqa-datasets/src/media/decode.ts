@@ -124,6 +124,33 @@ export async function decodeAudio(
   return padAudio(samples, options.seconds, options.sampleRate, path);
 }
 
+/** Rate the soundtrack is decoded at just to count its seconds: one byte per sample. */
+const DURATION_SAMPLE_RATE = 1000;
+
+/**
+ * Seconds of a video's soundtrack, uncut: from the wav header and length (frames+wav), or
+ * by decoding the mp4's audio at 1 kHz, one unsigned byte per sample, and counting bytes.
+ */
+export async function mediaSeconds(media: MediaFiles): Promise<number> {
+  if (media.kind === 'frames+wav') {
+    const wav = parseWav(await readFile(media.wavPath), media.wavPath);
+    return wav.samples.length / wav.channels / wav.sampleRate;
+  }
+  const raw = await runFfmpeg([
+    '-i',
+    media.path,
+    '-vn',
+    '-ac',
+    '1',
+    '-ar',
+    String(DURATION_SAMPLE_RATE),
+    '-f',
+    'u8',
+    'pipe:1',
+  ]);
+  return raw.length / DURATION_SAMPLE_RATE;
+}
+
 /**
  * Reads a .wav in TypeScript; only when its rate differs from the requested one does it
  * fall back to ffmpeg for resampling.

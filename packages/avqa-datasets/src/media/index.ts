@@ -7,6 +7,7 @@ export {
   decodeVideoFrames,
   decodeWavFile,
   type MediaFiles,
+  mediaSeconds,
   padAudio,
   padFrames,
   type VideoDecodeOptions,
