@@ -9,6 +9,7 @@ export {
   type TypeComposition,
 } from './annotations';
 export { bitsetFromIndices, bitsetToIndices } from './bitset';
+export { type CoverageSubsetOptions, coverageSubset } from './coverage-subset';
 export type { EpochPlan } from './epoch-plan';
 export { type BatchUpdate, InfoBatchSampler } from './infobatch-sampler';
 export { KeptHistory } from './kept-history';

@@ -31,6 +31,12 @@ export interface KeySubset {
   scores: Float64Array;
   /** Per group g = 1..G: its decay weight w_g times its size correction k / |group|. */
   groupWeights: Float64Array;
+  /**
+   * The tie at the cut: `tied` samples share the score of the last one chosen, and `chosen`
+   * of them fit in n (by lower index). When `tied > chosen`, the index order of the data, not
+   * the score, picked part of the subset. Null for n = 0.
+   */
+  cutoff: { score: number; tied: number; chosen: number } | null;
 }
 
 function resolveSubsetSize(options: KeySubsetOptions, size: number): number {
@@ -115,12 +121,25 @@ export function keySubsetScores(
 
 /**
  * The key subset D3: the n samples with the highest score(i). Equal scores are broken by the
- * lower sample index first, so the selection is deterministic.
+ * lower sample index first, so the selection is deterministic. The authors' code does the
+ * same: `Counter.most_common` is a stable sort over the first epoch's record, which lists
+ * every sample in ascending order.
  */
 export function selectKeySubset(history: KeptHistory, options: KeySubsetOptions): KeySubset {
   const n = resolveSubsetSize(options, history.size);
   const { scores, groupWeights } = keySubsetScores(history, options);
-  return { indices: rankByScore(scores).slice(0, n), scores, groupWeights };
+  const indices = rankByScore(scores).slice(0, n);
+  return { indices, scores, groupWeights, cutoff: tieAtCutoff(scores, indices) };
+}
+
+function tieAtCutoff(scores: Float64Array, chosenIndices: Int32Array): KeySubset['cutoff'] {
+  if (chosenIndices.length === 0) return null;
+  const score = scores[chosenIndices[chosenIndices.length - 1]!]!;
+  let tied = 0;
+  for (const value of scores) if (value === score) tied++;
+  let chosen = 0;
+  for (const index of chosenIndices) if (scores[index] === score) chosen++;
+  return { score, tied, chosen };
 }
 
 /**

@@ -1,18 +1,17 @@
+/** One question type's members and its share of the subset. */
+export interface TypeQuota {
+  type: string;
+  /** Sample indices of this type, ascending. */
+  members: number[];
+  /** How many of them the subset takes. */
+  quota: number;
+}
+
 /**
- * Top-n by key-subset score within each question type, each type keeping its share of
- * the training set (largest remainders fill the rounding gap). An addition to the
- * authors' recipe: on data where whole types are easy (yes/no answers), the global top-n
- * drops those types entirely. Ties go to the lower index, as in selectKeySubset.
- * Returns the chosen indices in ascending order.
+ * Splits n between the types in proportion to their sizes: floors first, then one more to
+ * the largest remainders (equal remainders: type name order) until the quotas sum to n.
  */
-export function stratifiedTopN(
-  scores: ArrayLike<number>,
-  types: readonly string[],
-  count: number,
-): Int32Array {
-  if (types.length !== scores.length) {
-    throw new RangeError(`stratifiedTopN: ${scores.length} scores but ${types.length} types`);
-  }
+export function typeQuotas(types: readonly string[], count: number): TypeQuota[] {
   const byType = new Map<string, number[]>();
   types.forEach((type, i) => {
     const members = byType.get(type) ?? [];
@@ -32,8 +31,25 @@ export function stratifiedTopN(
     group.quota++;
     missing--;
   }
+  return groups.map(({ type, members, quota }) => ({ type, members, quota }));
+}
+
+/**
+ * Top-n by key-subset score within each question type, each type keeping its share of
+ * the training set (`typeQuotas`). An addition to the authors' recipe: on data where whole
+ * types are easy (yes/no answers), the global top-n drops those types entirely. Ties go to
+ * the lower index, as in selectKeySubset. Returns the chosen indices in ascending order.
+ */
+export function stratifiedTopN(
+  scores: ArrayLike<number>,
+  types: readonly string[],
+  count: number,
+): Int32Array {
+  if (types.length !== scores.length) {
+    throw new RangeError(`stratifiedTopN: ${scores.length} scores but ${types.length} types`);
+  }
   const chosen: number[] = [];
-  for (const { members, quota } of groups) {
+  for (const { members, quota } of typeQuotas(types, count)) {
     const ranked = members
       .slice()
       .sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);

@@ -90,6 +90,18 @@ describe('selectKeySubset', () => {
     expect([...selectKeySubset(flat, { count: 3 }).indices]).toEqual([0, 1, 2]);
   });
 
+  it('reports the tie at the cut: how many share the last score and how many fit', () => {
+    const history = new KeptHistory(5, { recordHard: false });
+    history.appendEpochIndices([1, 2, 4]);
+    history.appendEpochIndices([0, 1, 2, 3, 4]);
+    // One group of k = 2 epochs: scores 1, 2, 2, 1, 2, and three samples share 2.
+    const cutoff = (count: number) => selectKeySubset(history, { k: 2, count }).cutoff;
+    expect(cutoff(2)).toEqual({ score: 2, tied: 3, chosen: 2 });
+    expect(cutoff(3)).toEqual({ score: 2, tied: 3, chosen: 3 });
+    expect(cutoff(4)).toEqual({ score: 1, tied: 2, chosen: 1 });
+    expect(cutoff(0)).toBeNull();
+  });
+
   it('takes n as a count or as a fraction rounded to the nearest count', () => {
     const history = new KeptHistory(5, { recordHard: false });
     history.appendEpochIndices([0, 1, 2, 3, 4]);

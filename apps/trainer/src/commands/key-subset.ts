@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  coverageSubset,
   formatComposition,
   type KeptHistory,
   type KeySubsetOptions,
@@ -29,8 +30,13 @@ import { addTrainFlags, type TrainFlags, trainOptionsFrom } from './train-option
 export interface KeySubsetRecipe
   extends Required<Pick<KeySubsetOptions, 'fraction' | 'k' | 'r' | 'decayFrom' | 'mode'>> {
   out: string;
-  /** 'type': top-n within each question type, each keeping its share (not in the paper). */
+  /** 'type': choose within each question type, each keeping its share (not in the paper). */
   stratify: 'none' | 'type';
+  /**
+   * 'top': the n highest scores (the authors). 'coverage': CCS, an even spread over the
+   * score strata after leaving out the top one (not in the paper; see `coverageSubset`).
+   */
+  select: 'top' | 'coverage';
   /** Reuse the kept history of a finished InfoBatch run folder instead of training one. */
   fromRun?: string;
   /** Also train on the key subset and on a random subset of the same size, and report retention. */
@@ -84,16 +90,21 @@ export async function runKeySubset(
     decayFrom: recipe.decayFrom,
     mode: recipe.mode,
   };
+  const count = Math.round(recipe.fraction * dataset.train.records.length);
+  const types = dataset.train.records.map((record) => record.type);
+  const scores = () => keySubsetScores(history, selection).scores;
   const subset =
-    recipe.stratify === 'type'
+    recipe.select === 'coverage'
       ? {
-          indices: stratifiedTopN(
-            keySubsetScores(history, selection).scores,
-            dataset.train.records.map((r) => r.type),
-            Math.round(recipe.fraction * dataset.train.records.length),
-          ),
+          indices: coverageSubset(scores(), {
+            count,
+            types: recipe.stratify === 'type' ? types : undefined,
+            seed: full.seed,
+          }),
         }
-      : selectKeySubset(history, selection);
+      : recipe.stratify === 'type'
+        ? { indices: stratifiedTopN(scores(), types, count) }
+        : selectKeySubset(history, selection);
   // Positions among the training records -> records of the annotation file, which also
   // holds any record the parser left out.
   const rawRecords = JSON.parse(readFileSync(dataset.trainAnnotationFile, 'utf8')) as unknown[];
@@ -110,11 +121,18 @@ export async function runKeySubset(
     { file: subsetFile, size: subset.indices.length, of: dataset.train.records.length },
     `key subset: ${subset.indices.length} of ${dataset.train.records.length} questions -> ${subsetFile}`,
   );
+  const cutoff = 'cutoff' in subset ? subset.cutoff : null;
+  const tieNote =
+    cutoff && cutoff.tied > cutoff.chosen
+      ? `Tie at the cut: ${cutoff.tied} questions share the last chosen score (${cutoff.score.toFixed(3)}) and ${cutoff.chosen} of them fit, taken by lower index as in the authors' code: the data order, not the score, chose them.`
+      : null;
+  if (tieNote) logger.warn(tieNote);
   const header = [
     `# Key subset: ${subset.indices.length} of ${dataset.train.records.length} training questions (fraction ${recipe.fraction})`,
     '',
-    `Recipe: InfoBatch run of ${history.epochs} epochs, groups of k = ${recipe.k} epochs, decay r = ${recipe.r} from the ${recipe.decayFrom} group, counting ${recipe.mode} epochs${recipe.stratify === 'type' ? ', top-n within each question type' : ''}.`,
+    `Recipe: InfoBatch run of ${history.epochs} epochs, groups of k = ${recipe.k} epochs, decay r = ${recipe.r} from the ${recipe.decayFrom} group, counting ${recipe.mode} epochs; ${recipe.select === 'coverage' ? 'coverage-centric draw over the score strata, the top stratum left out' : 'the top n'}${recipe.stratify === 'type' ? ' within each question type' : ''}.`,
     '',
+    ...(tieNote ? [tieNote, ''] : []),
     composition,
     '',
   ];
@@ -267,6 +285,14 @@ export function createKeySubsetCommand(): Command {
         .choices(['none', 'type'])
         .default('none'),
     )
+    .addOption(
+      new Option(
+        '--select <rule>',
+        'top: the n highest scores (the authors); coverage: an even spread over the score strata, never-learned samples last (CCS; not in the paper)',
+      )
+        .choices(['top', 'coverage'])
+        .default('top'),
+    )
     .option('--from-run <dir>', 'reuse the kept history of a finished InfoBatch run folder')
     .option('--no-compare', 'only write the subset, do not train on it')
     .action(async (flags: TrainFlags & Record<string, unknown>, cmd: Command) => {
@@ -286,6 +312,7 @@ export function createKeySubsetCommand(): Command {
             mode: flags.count as 'kept' | 'hard',
             compare: flags.compare as boolean,
             stratify: flags.stratify as 'none' | 'type',
+            select: flags.select as 'top' | 'coverage',
             fromRun: flags.fromRun as string | undefined,
           },
           logger,

@@ -1,0 +1,101 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildProgram } from '../src/program.js';
+import type { RunResults } from '../src/report/run-results.js';
+import { RunFolder } from '../src/run/run-folder.js';
+import { tempDir } from './fixtures.js';
+
+type Event = Record<string, unknown> & { event: string };
+
+/**
+ * `sparsify ...args` in this process with JSON logs; `onEvent` sees each event as it is
+ * printed. Returns the events and the exit code the command set.
+ */
+async function sparsify(
+  args: string[],
+  onEvent: (event: Event) => void = () => {},
+): Promise<{ events: Event[]; exitCode: number | undefined }> {
+  const events: Event[] = [];
+  let pending = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    pending += String(chunk);
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines.filter((l) => l.startsWith('{'))) {
+      const event = JSON.parse(line) as Event;
+      events.push(event);
+      onEvent(event);
+    }
+    return true;
+  });
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const program = buildProgram();
+    const noExit = (command: Command) => {
+      command.exitOverride().configureOutput({ writeErr: () => undefined });
+      for (const sub of command.commands) noExit(sub);
+    };
+    noExit(program);
+    await program.parseAsync(['node', 'sparsify', ...args, '--log-format', 'json']);
+  } finally {
+    write.mockRestore();
+    stderr.mockRestore();
+  }
+  const exitCode = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { events, exitCode };
+}
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe('Ctrl-C during sparsify train', () => {
+  it('saves a checkpoint, exits with 130, and --resume finishes with the uninterrupted result', async () => {
+    const root = tempDir('interrupt');
+    const flags = ['--videos', '8', '--data-seed', '7', '--epochs', '2', '--batch-size', '8'];
+    const data = ['--cache-dir', join(root, 'cache')];
+    const whole = join(root, 'whole');
+    const cut = join(root, 'cut');
+    await sparsify(['train', ...flags, ...data, '--preset', 'sparsify', '--out', whole]);
+
+    // Only our handler may see the fake Ctrl-C: the test runner's own listeners stay out.
+    const others = process.listeners('SIGINT');
+    process.removeAllListeners('SIGINT');
+    let interrupted: { events: Event[]; exitCode: number | undefined };
+    try {
+      interrupted = await sparsify(
+        ['train', ...flags, ...data, '--preset', 'sparsify', '--out', cut],
+        (event) => {
+          if (event.event === 'epoch') process.emit('SIGINT');
+        },
+      );
+      expect(process.listenerCount('SIGINT')).toBe(0);
+    } finally {
+      for (const listener of others) process.on('SIGINT', listener);
+    }
+
+    const folder = new RunFolder(cut);
+    expect(interrupted.exitCode).toBe(130);
+    expect(interrupted.events.find((e) => e.event === 'interrupted')).toMatchObject({
+      epoch: 1,
+      step: 0,
+      checkpoint: folder.lastCheckpointPath,
+    });
+    expect(existsSync(folder.lastCheckpointPath)).toBe(true);
+    expect(existsSync(folder.resultsJsonPath)).toBe(false);
+    expect(folder.readMetrics()).toHaveLength(1);
+
+    const resumed = await sparsify(['train', '--resume', cut]);
+    expect(resumed.exitCode).toBeUndefined();
+    expect(resumed.events.find((e) => e.event === 'resume')).toMatchObject({ epoch: 1, step: 0 });
+    const results = (dir: string) =>
+      JSON.parse(readFileSync(new RunFolder(dir).resultsJsonPath, 'utf8')) as RunResults;
+    expect(results(cut).evaluation).toEqual(results(whole).evaluation);
+    expect(folder.readMetrics().map((m) => m.trainLoss)).toEqual(
+      new RunFolder(whole).readMetrics().map((m) => m.trainLoss),
+    );
+  }, 120_000);
+});
