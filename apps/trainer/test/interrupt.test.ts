@@ -88,6 +88,11 @@ describe('Ctrl-C during sparsify train', () => {
     expect(existsSync(folder.resultsJsonPath)).toBe(false);
     expect(folder.readMetrics()).toHaveLength(1);
 
+    await expect(
+      sparsify(['train', '--resume', cut, '--epochs', '5', '--lr', '0.01']),
+    ).rejects.toThrow(
+      `--resume: the run continues with ${cut}/config.json, so --epochs, --lr would be ignored`,
+    );
     const resumed = await sparsify(['train', '--resume', cut]);
     expect(resumed.exitCode).toBeUndefined();
     expect(resumed.events.find((e) => e.event === 'resume')).toMatchObject({ epoch: 1, step: 0 });

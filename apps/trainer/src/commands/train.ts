@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { ConfigError } from '../config/config-error.js';
 import { resolveTrainConfig } from '../config/train-config.js';
 import { resultsMarkdown } from '../report/run-results.js';
 import { trainRun } from '../train/train-run.js';
@@ -15,6 +16,25 @@ export function defaultRunDir(name: string): string {
   return `runs/${name}-${stamp}`;
 }
 
+/** Flags that only change how a resumed run reports or computes, never what it trains. */
+const FLAGS_RESUME_KEEPS = new Set(['resume', 'quiet', 'logFormat', 'fastKernels']);
+
+/**
+ * A resumed run continues with the config.json it started with, so any training flag given
+ * beside `--resume` would be silently dropped; refusing it is kinder than a surprise.
+ */
+function rejectFlagsBesideResume(cmd: Command, runDir: string): void {
+  const given = cmd.options
+    .filter((option) => !FLAGS_RESUME_KEEPS.has(option.attributeName()))
+    .filter((option) => cmd.getOptionValueSource(option.attributeName()) === 'cli')
+    .map((option) => option.long ?? option.flags);
+  if (given.length === 0) return;
+  throw new ConfigError(
+    '--resume',
+    `the run continues with ${runDir}/config.json, so ${given.join(', ')} would be ignored; drop ${given.length === 1 ? 'it' : 'them'}, or start a new run with --out`,
+  );
+}
+
 /** `sparsify train`: one run into a run folder; `--resume DIR` continues one. */
 export function createTrainCommand(): Command {
   const command = new Command('train').description(
@@ -27,6 +47,7 @@ export function createTrainCommand(): Command {
       'continue the run in this folder from its last checkpoint (same result as uninterrupted)',
     )
     .action(async (flags: TrainCommandFlags, cmd: Command) => {
+      if (flags.resume !== undefined) rejectFlagsBesideResume(cmd, flags.resume);
       const logger = createLogger(flags);
       const config = resolveTrainConfig(trainOptionsFrom(flags));
       await prepareBackend(cmd.optsWithGlobals().backend, config.fastKernels, logger);
