@@ -43,7 +43,7 @@ export interface TrainLoopResult {
   interrupted: boolean;
 }
 
-interface StepOutcome {
+export interface StepOutcome {
   loss: number;
   losses: Float32Array;
   correct: number;
@@ -55,7 +55,7 @@ interface StepOutcome {
  * rescales kept easy samples), averaged over the batch. The update is applied only when the
  * loss is finite, so a NaN never reaches the weights.
  */
-function trainStep(
+export function trainStep(
   model: TrainableModel,
   optimizer: tf.Optimizer,
   batch: ArrayBatch,

@@ -1,0 +1,227 @@
+/**
+ * Where one training step of the demo's model spends its time, dense vs. Sparsify: kernels
+ * launched per step, kernel time, wall time, and kernel time per group of ops. Kernel counts
+ * are exact on any machine; the times are the median of `rounds` steps. It shows why a
+ * step with an eighth of the tokens still costs more than half a dense step: the number of
+ * kernels does not shrink with the tokens, and at this model size each kernel's fixed
+ * dispatch cost, not its arithmetic, is most of the step.
+ *   pnpm --filter @sparsify/trainer bench [-- rounds]
+ * Run it alone on the machine (flock /tmp/bench.lock) for times worth writing down.
+ */
+import { DEFAULT_INPUTS } from '@sparsify/amuse-encoder';
+import { fastKernelsStatus } from '@sparsify/tfjs-fast-kernels';
+import * as tf from '@tensorflow/tfjs';
+import { prepareBackend } from '../src/commands/runtime.js';
+import { resolveTrainConfig } from '../src/config/train-config.js';
+import { Logger } from '../src/log/logger.js';
+import { type MediaArrays, SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
+import { checkRawInputs } from '../src/pipeline/model-inputs.js';
+import type { ArrayBatch } from '../src/pipeline/types.js';
+import { Rng } from '../src/rng.js';
+import { trainStep } from '../src/train/train-loop.js';
+
+const BATCH = 8;
+const ANSWERS = 42;
+const QUESTION_WORDS = 14;
+
+interface Case {
+  name: string;
+  preset: 'dense' | 'sparsify';
+  /** Epoch 0 is inside the paper's masking window (epochs 0-2); epoch 3 is past it. */
+  epoch: number;
+}
+
+const CASES: Case[] = [
+  { name: 'dense', preset: 'dense', epoch: 0 },
+  { name: 'Sparsify, masked epoch (mask + merge)', preset: 'sparsify', epoch: 0 },
+  { name: 'Sparsify, later epoch (merge only)', preset: 'sparsify', epoch: 3 },
+];
+
+/** Coarse groups, so the table says what kind of work the time goes to. */
+function kernelGroup(name: string): string {
+  if (/^(BatchMatMul|_FusedMatMul|MatMul|Einsum)$/.test(name)) return 'matmul';
+  if (
+    /^(Add|AddN|Sub|Multiply|RealDiv|Div|Maximum|Minimum|Neg|Sqrt|Rsqrt|Square|SquaredDifference|Exp|Log|Pow|Erf|Tanh|Sigmoid|Relu|Step|Cast|Greater|GreaterEqual|Less|LessEqual|Equal|NotEqual|Select|LogicalAnd|LogicalNot|ZerosLike|OnesLike|Fill|Abs|Sign|Floor|Reciprocal)$/.test(
+      name,
+    )
+  )
+    return 'elementwise';
+  if (/^(Sum|Mean|Max|Min|Prod|ArgMax|ArgMin|Softmax|LogSoftmax|Cumsum|TopK)$/.test(name))
+    return 'reduce / softmax';
+  if (
+    /^(Reshape|Transpose|Slice|StridedSlice|Concat|Pack|Unpack|Tile|Identity|ExpandDims|Squeeze|Pad|MirrorPad|BroadcastTo|Reverse|SplitV)$/.test(
+      name,
+    )
+  )
+    return 'layout';
+  if (/^(Gather|GatherV2|GatherNd|ScatterNd|UnsortedSegmentSum|SparseToDense|OneHot)$/.test(name))
+    return 'gather / scatter';
+  return 'other';
+}
+
+function randomBatch(rng: Rng): ArrayBatch {
+  const { video, audio } = checkRawInputs(DEFAULT_INPUTS);
+  const inputs: MediaArrays = {
+    question: Int32Array.from({ length: BATCH * QUESTION_WORDS }, () => 1 + rng.nextInt(90)),
+    frames: Float32Array.from(
+      { length: BATCH * video.timeSteps * video.height * video.width * 3 },
+      () => rng.next(),
+    ),
+    fbank: Float32Array.from(
+      { length: BATCH * audio.timeSteps * audio.frames * audio.melBins },
+      () => rng.next() * 2 - 1,
+    ),
+  };
+  return { inputs, labels: Int32Array.from({ length: BATCH }, () => rng.nextInt(ANSWERS)) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** Adam's update alone, on gradients of ones: the same work whatever the tokens. */
+async function profileOptimizer(
+  model: SparsifiedAmuse,
+  optimizer: tf.Optimizer,
+  rounds: number,
+): Promise<Profile['adam']> {
+  const grads: tf.NamedTensorMap = {};
+  for (const variable of model.parameters.values()) grads[variable.name] = tf.onesLike(variable);
+  const walls: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const start = performance.now();
+    optimizer.applyGradients(grads);
+    // Adam's new values are ready once one is read; reading the last variable waits for all.
+    [...model.parameters.values()].at(-1)?.dataSync();
+    walls.push(performance.now() - start);
+  }
+  const info = await tf.profile(() => optimizer.applyGradients(grads));
+  tf.dispose(Object.values(grads));
+  return { kernels: info.kernels.length, wallMs: median(walls), parameters: model.parameters.size };
+}
+
+interface Profile {
+  /** Adam's update alone over all `parameters` tensors. */
+  adam: { kernels: number; wallMs: number; parameters: number };
+  kernels: number;
+  kernelMs: number;
+  wallMs: number;
+  tokens: string;
+  groups: Map<string, { count: number; ms: number }>;
+}
+
+interface Setup {
+  model: SparsifiedAmuse;
+  optimizer: tf.Optimizer;
+  step: () => ReturnType<typeof trainStep>;
+}
+
+function setUp(benchCase: Case): Setup {
+  const config = resolveTrainConfig({ preset: benchCase.preset });
+  const model = new SparsifiedAmuse(config, DEFAULT_INPUTS);
+  const optimizer = tf.train.adam(config.lr);
+  const batch = randomBatch(new Rng(7));
+  const weights = new Float32Array(BATCH).fill(1);
+  let step = 0;
+  return {
+    model,
+    optimizer,
+    step: () =>
+      trainStep(model, optimizer, batch, weights, {
+        training: true,
+        epoch: benchCase.epoch,
+        step: step++,
+      }),
+  };
+}
+
+/**
+ * Each round steps every case once, so drifting load on a shared machine hits all cases
+ * alike; the ratios are what to read.
+ */
+async function profileCases(rounds: number): Promise<Profile[]> {
+  const setups = CASES.map(setUp);
+  // Warm-up: compile kernels, create Adam's moments.
+  for (const setup of setups) for (let i = 0; i < 2; i++) setup.step();
+
+  const walls: number[][] = setups.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    setups.forEach((setup, i) => {
+      const start = performance.now();
+      setup.step();
+      walls[i]!.push(performance.now() - start);
+    });
+  }
+  const profiles: Profile[] = [];
+  for (const [i, setup] of setups.entries()) {
+    // Profiling syncs after every kernel, so wall time is measured above without it.
+    // tf.profile returns one shared object that the next call resets: read it at once.
+    const kernelTimes: number[] = [];
+    let kernels = 0;
+    let tokens = '';
+    const groups = new Map<string, { count: number; ms: number }>();
+    for (let round = 0; round < rounds; round++) {
+      const info = await tf.profile(() => {
+        const outcome = setup.step();
+        tokens = `${outcome.tokens.videoKept.toFixed(0)} + ${outcome.tokens.audioKept.toFixed(0)}`;
+      });
+      kernels = info.kernels.length;
+      kernelTimes.push(info.kernels.reduce((sum, k) => sum + Number(k.kernelTimeMs), 0));
+      for (const kernel of info.kernels) {
+        const group = groups.get(kernelGroup(kernel.name)) ?? { count: 0, ms: 0 };
+        group.count += 1 / rounds;
+        group.ms += Number(kernel.kernelTimeMs) / rounds;
+        groups.set(kernelGroup(kernel.name), group);
+      }
+    }
+    profiles.push({
+      adam: await profileOptimizer(setup.model, setup.optimizer, rounds),
+      kernels,
+      kernelMs: median(kernelTimes),
+      wallMs: median(walls[i]!),
+      tokens,
+      groups,
+    });
+    setup.optimizer.dispose();
+    setup.model.dispose();
+  }
+  return profiles;
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 15);
+  const backend = await prepareBackend('auto', true, new Logger({ quiet: true, format: 'text' }));
+  console.log(
+    `backend ${backend.name} (matmul: ${fastKernelsStatus()?.matmulEngine ?? 'stock'}), tiny model, batch ${BATCH}, ${DEFAULT_INPUTS.video.timeSteps} frames + ${DEFAULT_INPUTS.audio.timeSteps} fbank windows; median of ${rounds} steps\n`,
+  );
+  const profiles = await profileCases(rounds);
+  const results = CASES.map((benchCase, i): [Case, Profile] => [benchCase, profiles[i]!]);
+  const dense = results[0]![1];
+
+  console.log(
+    '| step | tokens after level 1-2 (v + a) | kernels | ratio | kernel ms | ratio | wall ms | ratio |',
+  );
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const [benchCase, p] of results) {
+    console.log(
+      `| ${benchCase.name} | ${p.tokens} | ${p.kernels} | ${(p.kernels / dense.kernels).toFixed(2)} | ${p.kernelMs.toFixed(1)} | ${(p.kernelMs / dense.kernelMs).toFixed(2)} | ${p.wallMs.toFixed(1)} | ${(p.wallMs / dense.wallMs).toFixed(2)} |`,
+    );
+  }
+  console.log(
+    `| of which Adam's update (${dense.adam.parameters} tensors) | | ${dense.adam.kernels} | ${(dense.adam.kernels / dense.kernels).toFixed(2)} | | | ${dense.adam.wallMs.toFixed(1)} | ${(dense.adam.wallMs / dense.wallMs).toFixed(2)} |`,
+  );
+  const names = [...new Set(results.flatMap(([, p]) => [...p.groups.keys()]))].sort();
+  console.log(`\nKernels (count, ms) per group, mean of the profiled steps:\n`);
+  console.log(`| group | ${results.map(([c]) => c.name).join(' | ')} |`);
+  console.log(`|---|${results.map(() => '---:').join('|')}|`);
+  for (const name of names) {
+    const cells = results.map(([, p]) => {
+      const g = p.groups.get(name) ?? { count: 0, ms: 0 };
+      return `${g.count.toFixed(0)}, ${g.ms.toFixed(1)}`;
+    });
+    console.log(`| ${name} | ${cells.join(' | ')} |`);
+  }
+}
+
+await main();
