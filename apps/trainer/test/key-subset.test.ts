@@ -120,6 +120,43 @@ describe('sparsify key-subset on a tiny synthetic benchmark', () => {
     }
   }, 60_000);
 
+  it('with --stratify type also trains a random draw per type with the key subset counts', async () => {
+    const out = join(root, 'per-type-control');
+    const outcome = await runKeySubset(
+      options,
+      { ...recipe, select: 'coverage', stratify: 'type', out, compare: true, fromRun: fullRunDir },
+      silentLogger(),
+    );
+    const { subsetFile, size, retention, markdown } = outcome!;
+    const key = readJson<RawRecord[]>(subsetFile);
+    const control = readJson<RawRecord[]>(join(out, 'random-per-type.json'));
+    const train = readJson<RawRecord[]>(trainFile);
+    const countsOf = (records: RawRecord[]) => {
+      const counts = new Map<string, number>();
+      for (const r of records) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+      return [...counts].sort();
+    };
+    expect(control.length).toBe(size);
+    expect(countsOf(control)).toEqual(countsOf(key));
+    expect(Object.keys(control[0]!)).toEqual(Object.keys(train[0]!));
+    // The control trained on exactly its file's questions.
+    const metrics = new RunFolder(join(out, 'random-per-type')).readMetrics();
+    expect(metrics.map((m) => m.datasetSize)).toEqual([size, size, size]);
+    const accuracy = (dir: string) =>
+      readJson<RunResults>(new RunFolder(join(out, dir)).resultsJsonPath).evaluation.overall
+        .accuracy ?? Number.NaN;
+    const fullAccuracy = readJson<RunResults>(new RunFolder(fullRunDir).resultsJsonPath).evaluation
+      .overall.accuracy as number;
+    expect(retention!.randomPerType).toBeCloseTo(accuracy('random-per-type') / fullAccuracy, 12);
+    expect(markdown).toContain('| random subset, per type |');
+    expect(markdown).toMatch(/random subset per type \d+\.\d%$/m);
+    const results = readJson<{ runs: unknown[]; retention: { randomPerType: number } }>(
+      join(out, 'results.json'),
+    );
+    expect(results.runs).toHaveLength(4);
+    expect(results.retention.randomPerType).toBe(retention!.randomPerType);
+  }, 180_000);
+
   it('--select coverage draws the package coverage subset over the same scores, per type', async () => {
     const out = join(root, 'coverage');
     const outcome = await runKeySubset(

@@ -14,9 +14,15 @@ import {
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { parseNumberFlag } from '../config/flags.js';
-import { resolveTrainConfig, type TrainConfig, type TrainOptions } from '../config/train-config.js';
+import {
+  resolveTrainConfig,
+  type SubsetSpec,
+  type TrainConfig,
+  type TrainOptions,
+} from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
+import { randomPositionsPerType } from '../pipeline/subset.js';
 import type { EpochSampler } from '../pipeline/types.js';
 import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
 import type { RunResults } from '../report/run-results.js';
@@ -39,15 +45,26 @@ export interface KeySubsetRecipe
   select: 'top' | 'coverage';
   /** Reuse the kept history of a finished InfoBatch run folder instead of training one. */
   fromRun?: string;
-  /** Also train on the key subset and on a random subset of the same size, and report retention. */
+  /**
+   * Also train on the key subset and on a random subset of the same size (and, with
+   * stratify 'type', on a random draw per type with the same counts) and report retention.
+   */
   compare: boolean;
+}
+
+/** Subset overall accuracy / full-data overall accuracy. */
+export interface Retention {
+  key: number;
+  random: number;
+  /** With --stratify type: a random draw with the key subset's count of each type. */
+  randomPerType?: number;
 }
 
 export interface KeySubsetOutcome {
   subsetFile: string;
   size: number;
   /** Subset accuracy / full-data accuracy, overall on test. */
-  retention: { key: number; random: number } | null;
+  retention: Retention | null;
   markdown: string;
 }
 
@@ -146,10 +163,31 @@ export async function runKeySubset(
   }
   const runs: ComparedRun[] = [{ results: fullRun.results, metrics: fullRun.metrics }];
   const subsetFraction = subset.indices.length / dataset.train.records.length;
-  for (const [name, dir, subsetSpec] of [
+  const compared: [string, string, SubsetSpec][] = [
     ['key subset', 'key-subset', { kind: 'file', file: subsetFile }],
     ['random subset', 'random-subset', { kind: 'random', fraction: subsetFraction }],
-  ] as const) {
+  ];
+  if (recipe.stratify === 'type') {
+    // A subset drawn per type gets a control drawn per type with the same counts.
+    const counts = new Map<string, number>();
+    for (const position of subset.indices) {
+      const type = types[position] as string;
+      counts.set(type, (counts.get(type) ?? 0) + 1);
+    }
+    const controlFile = join(new RunFolder(recipe.out).dir, 'random-per-type.json');
+    const control = randomPositionsPerType(types, counts, full.seed);
+    await writeSubsetAnnotationFile(
+      controlFile,
+      rawRecords,
+      control.map((position) => dataset.train.records[position]?.index ?? -1),
+    );
+    compared.push([
+      'random subset, per type',
+      'random-per-type',
+      { kind: 'file', file: controlFile },
+    ]);
+  }
+  for (const [name, dir, subsetSpec] of compared) {
     const config = { ...full, preset: 'custom' as const, infobatch: null, subset: subsetSpec };
     const outcome = await trainRun({
       config,
@@ -167,14 +205,16 @@ export async function runKeySubset(
   }
   const accuracy = (run: ComparedRun | undefined) => run?.results.evaluation.overall.accuracy ?? 0;
   const fullAccuracy = accuracy(runs[0]);
-  const retention = {
+  const retention: Retention = {
     key: accuracy(runs[1]) / fullAccuracy,
     random: accuracy(runs[2]) / fullAccuracy,
+    ...(runs[3] ? { randomPerType: accuracy(runs[3]) / fullAccuracy } : {}),
   };
+  const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
   const markdown = [
     ...header,
     comparisonMarkdown(runs),
-    `Retention (subset overall accuracy / full-data overall accuracy): key subset ${(retention.key * 100).toFixed(1)}%, random subset ${(retention.random * 100).toFixed(1)}%`,
+    `Retention (subset overall accuracy / full-data overall accuracy): key subset ${percent(retention.key)}, random subset ${percent(retention.random)}${retention.randomPerType === undefined ? '' : `, random subset per type ${percent(retention.randomPerType)}`}`,
     '',
   ].join('\n');
   const folder = new RunFolder(recipe.out);
@@ -280,7 +320,7 @@ export function createKeySubsetCommand(): Command {
     .addOption(
       new Option(
         '--stratify <by>',
-        "none (the authors' recipe) or type: top-n within each question type",
+        "none (the authors' recipe) or type: choose within each question type (and compare with a random draw per type too)",
       )
         .choices(['none', 'type'])
         .default('none'),

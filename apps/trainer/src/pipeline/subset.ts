@@ -34,6 +34,31 @@ export function randomSubsetPositions(size: number, fraction: number, seed: numb
     .sort((a, b) => a - b);
 }
 
+/**
+ * A seeded random draw with `counts[type]` positions of each question type: the control for
+ * a subset chosen per type, which separates what the per-type quota buys from what the
+ * selection within a type buys. Ascending positions.
+ */
+export function randomPositionsPerType(
+  types: readonly string[],
+  counts: ReadonlyMap<string, number>,
+  seed: number,
+): number[] {
+  const rng = new Rng(seed ^ 0x7e5ed);
+  const chosen: number[] = [];
+  for (const type of [...counts.keys()].sort()) {
+    const positions = types.flatMap((t, i) => (t === type ? [i] : []));
+    const count = counts.get(type) ?? 0;
+    if (count > positions.length) {
+      throw new RangeError(
+        `${count} questions of type ${type} asked for, ${positions.length} exist`,
+      );
+    }
+    chosen.push(...rng.shuffled(positions).slice(0, count));
+  }
+  return chosen.sort((a, b) => a - b);
+}
+
 /** Positions of the subset file's records among the training records, matched by question id (or video + question). */
 export async function subsetFilePositions(
   file: string,
