@@ -10,7 +10,7 @@ const typesArbitrary = fc.array(
   },
 );
 
-/** Counts of at most what each type has, chosen by `fractions`. */
+/** For each type, `fraction` of its questions, rounded down. */
 function countsFor(types: string[], fraction: number): Map<string, number> {
   const counts = new Map<string, number>();
   for (const type of new Set(types)) {

@@ -125,10 +125,9 @@ export async function runKeySubset(
   // Positions among the training records -> records of the annotation file, which also
   // holds any record the parser left out.
   const rawRecords = JSON.parse(readFileSync(dataset.trainAnnotationFile, 'utf8')) as unknown[];
-  const fileIndices = Array.from(
-    subset.indices,
-    (position) => dataset.train.records[position]?.index ?? -1,
-  );
+  const toFileIndices = (positions: ArrayLike<number>) =>
+    Array.from(positions, (position) => dataset.train.records[position]?.index ?? -1);
+  const fileIndices = toFileIndices(subset.indices);
   const subsetFile = join(new RunFolder(recipe.out).dir, 'key-subset.json');
   mkdirSync(recipe.out, { recursive: true });
   await writeSubsetAnnotationFile(subsetFile, rawRecords, fileIndices);
@@ -176,11 +175,7 @@ export async function runKeySubset(
     }
     const controlFile = join(new RunFolder(recipe.out).dir, 'random-per-type.json');
     const control = randomPositionsPerType(types, counts, full.seed);
-    await writeSubsetAnnotationFile(
-      controlFile,
-      rawRecords,
-      control.map((position) => dataset.train.records[position]?.index ?? -1),
-    );
+    await writeSubsetAnnotationFile(controlFile, rawRecords, toFileIndices(control));
     compared.push([
       'random subset, per type',
       'random-per-type',
