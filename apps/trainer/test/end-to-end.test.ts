@@ -70,6 +70,11 @@ describe('sparsify end to end on a tiny synthetic benchmark', () => {
 
     const evaluated = await evaluateRun(splitDir, 'test', 'best', logger, dataset);
     expect(evaluated.evaluation).toEqual(results.evaluation);
+    const heldout = await evaluateRun(splitDir, 'heldout', 'best', logger, dataset, 4);
+    const heldoutQuestions = heldout.evaluation.overall.total;
+    expect(heldoutQuestions).toBeGreaterThan(0);
+    expect(heldoutQuestions).not.toBe(results.evaluation.overall.total);
+    expect(heldout.tokensKept).toBe(evaluated.tokensKept);
 
     const media = join(root, 'media');
     await generateSyntheticBenchmark({ out: media, videos: VIDEOS, seed: DATA_SEED, media: 'mp4' });

@@ -167,6 +167,9 @@ describe.skipIf(!hasFfmpeg)('sparsify on a folder in the MUSIC-AVQA layout', () 
     expect(accuracy).toBeGreaterThanOrEqual(0);
     expect(accuracy).toBeLessThanOrEqual(1);
     expect(existsSync(folder.reportPath)).toBe(true);
+    await expect(sparsify('eval', runDir, '--split', 'heldout')).rejects.toThrow(
+      `--split: heldout is for runs on the synthetic benchmark; ${runDir} trained on music-avqa`,
+    );
 
     // Every one of the model's 5 time steps holds a real second of the 4 s clip, none an
     // empty (constant: zeros, or zeros after fbank normalisation) frame or fbank window.

@@ -5,8 +5,10 @@ import {
   preprocessRendered,
   readAnnotationFile,
   renderSceneMedia,
+  type Scene,
   SYNTH_LAYOUT,
   synthesizeAnnotations,
+  synthesizeHeldoutTest,
 } from '@sparsify/avqa-datasets';
 import type { Logger } from '../log/logger.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
@@ -70,34 +72,7 @@ export async function loadSyntheticDataset(
   if (!header) header = await buildCache(spec, inputs, logger);
   else logger.event('data-cache', { dir: spec.dir }, `synthetic benchmark: cached in ${spec.dir}`);
 
-  const frames = new Uint8Array(readFileSync(join(spec.dir, 'frames.u8')));
-  const fbankBytes = readFileSync(join(spec.dir, 'fbank.f32'));
-  const fbank = new Float32Array(
-    fbankBytes.buffer.slice(fbankBytes.byteOffset, fbankBytes.byteOffset + fbankBytes.byteLength),
-  );
-  const { video, audio } = inputs as {
-    video: { timeSteps: number; height: number; width: number };
-    audio: { timeSteps: number; frames: number; melBins: number };
-  };
-  const frameValues = video.timeSteps * video.height * video.width * 3;
-  const fbankValues = audio.timeSteps * audio.frames * audio.melBins;
-  if (
-    frames.length !== header.videoIds.length * frameValues ||
-    fbank.length !== header.videoIds.length * fbankValues
-  ) {
-    throw new Error(
-      `${spec.dir}: media files do not match media.json (delete the folder to rebuild it)`,
-    );
-  }
-  const position = new Map(header.videoIds.map((id, i) => [id, i]));
-  const media = (videoId: string): VideoMedia => {
-    const i = position.get(videoId);
-    if (i === undefined) throw new Error(`${spec.dir}: no media for video ${videoId}`);
-    return {
-      frames: frames.subarray(i * frameValues, (i + 1) * frameValues),
-      fbank: fbank.subarray(i * fbankValues, (i + 1) * fbankValues),
-    };
-  };
+  const media = readMediaCache(spec.dir, header.videoIds, inputs);
   const split = async (name: 'train' | 'val' | 'test') => {
     const set = await readAnnotationFile(join(spec.dir, SYNTH_LAYOUT.annotations(name)));
     return new MediaBatchSource(name, set.records, media, inputs);
@@ -124,30 +99,16 @@ async function buildCache(
       `${JSON.stringify(benchmark.records[name], null, 2)}\n`,
     );
   }
-  const progress = logger.progress('rendering synthetic benchmark', benchmark.scenes.length);
-  const settings = preprocessSettingsFor(inputs, benchmark.options.seconds);
-  const rendered = benchmark.scenes.map((scene) => {
-    const media = renderSceneMedia(scene, {
-      frameSize: [settings.frameHeight, settings.frameWidth],
-      noise: benchmark.options.noise,
-      sampleRate: settings.sampleRate,
-    });
-    const out = sampleToInputs(preprocessRendered(media.frames, media.waveform, settings), inputs);
-    progress.tick();
-    return out;
-  });
-  progress.finish();
-  const frameValues = rendered[0]?.frames.length ?? 0;
-  const fbankValues = rendered[0]?.fbank.length ?? 0;
-  const frames = new Uint8Array(rendered.length * frameValues);
-  const fbank = new Float32Array(rendered.length * fbankValues);
-  rendered.forEach((r, i) => {
-    frames.set(r.frames, i * frameValues);
-    fbank.set(r.fbank, i * fbankValues);
-  });
+  const { frames, fbank } = renderModelInputs(
+    benchmark.scenes,
+    benchmark.options,
+    inputs,
+    logger.progress('rendering synthetic benchmark', benchmark.scenes.length),
+  );
   // Normalise log-mel energies with statistics of the training videos only (as AST does).
   const videoIds = benchmark.scenes.map((scene) => scene.videoId);
   const trainVideos = new Set(benchmark.splitVideos.train);
+  const fbankValues = fbank.length / Math.max(1, videoIds.length);
   let sum = 0;
   let sumSquares = 0;
   let count = 0;
@@ -161,7 +122,7 @@ async function buildCache(
   });
   const mean = sum / Math.max(1, count);
   const std = Math.sqrt(Math.max(1e-12, sumSquares / Math.max(1, count) - mean * mean));
-  for (let i = 0; i < fbank.length; i++) fbank[i] = ((fbank[i] as number) - mean) / std;
+  normalise(fbank, { mean, std });
   writeFileAtomic(join(spec.dir, 'frames.u8'), frames);
   writeFileAtomic(join(spec.dir, 'fbank.f32'), new Uint8Array(fbank.buffer));
   const header: MediaHeader = {
@@ -179,4 +140,145 @@ async function buildCache(
     `synthetic benchmark: ${spec.videos} videos cached in ${spec.dir}`,
   );
   return header;
+}
+
+/** What a held-out cache's media.json records: its benchmark, its size and the stats used. */
+interface HeldoutHeader {
+  version: 1;
+  spec: { videos: number; seed: number; count: number; inputs: InputSpec };
+  /** The benchmark's training statistics, applied to the held-out fbank. */
+  fbank: FbankStats;
+  videoIds: string[];
+}
+
+/**
+ * The held-out test set of a synthetic benchmark (`synthesizeHeldoutTest`): `count` scenes
+ * no split holds, normalised with the benchmark's training fbank statistics, cached in
+ * `<spec.dir>/heldout-<count>` on first use.
+ */
+export async function loadSyntheticHeldout(
+  spec: SyntheticSpec,
+  inputs: InputSpec,
+  count: number,
+  fbankStats: FbankStats,
+  logger: Logger,
+): Promise<BatchSource> {
+  const dir = join(spec.dir, `heldout-${count}`);
+  const headerPath = join(dir, 'media.json');
+  const annotationPath = join(dir, 'json', 'avqa-heldout.json');
+  const wanted: HeldoutHeader['spec'] = { videos: spec.videos, seed: spec.seed, count, inputs };
+  let header: HeldoutHeader | null = null;
+  if (existsSync(headerPath)) {
+    header = JSON.parse(readFileSync(headerPath, 'utf8')) as HeldoutHeader;
+    if (
+      header.version !== 1 ||
+      JSON.stringify(header.spec) !== JSON.stringify(wanted) ||
+      JSON.stringify(header.fbank) !== JSON.stringify(fbankStats)
+    ) {
+      logger.warn(`${dir} holds a held-out set with other settings: rebuilding it`);
+      header = null;
+    }
+  }
+  if (!header) {
+    const heldout = synthesizeHeldoutTest({ videos: spec.videos, seed: spec.seed }, count);
+    writeFileAtomic(annotationPath, `${JSON.stringify(heldout.records, null, 2)}\n`);
+    const { frames, fbank } = renderModelInputs(
+      heldout.scenes,
+      heldout.options,
+      inputs,
+      logger.progress('rendering held-out test videos', count),
+    );
+    normalise(fbank, fbankStats);
+    writeFileAtomic(join(dir, 'frames.u8'), frames);
+    writeFileAtomic(join(dir, 'fbank.f32'), new Uint8Array(fbank.buffer));
+    header = {
+      version: 1,
+      spec: wanted,
+      fbank: fbankStats,
+      videoIds: heldout.scenes.map((scene) => scene.videoId),
+    };
+    writeFileAtomic(headerPath, `${JSON.stringify(header)}\n`);
+    logger.event(
+      'data-built',
+      { dir, videos: count },
+      `held-out test set: ${count} videos cached in ${dir}`,
+    );
+  }
+  const set = await readAnnotationFile(annotationPath);
+  return new MediaBatchSource(
+    'heldout',
+    set.records,
+    readMediaCache(dir, header.videoIds, inputs),
+    inputs,
+  );
+}
+
+/** Renders each scene and reduces it to the model's inputs, concatenated in scene order. */
+function renderModelInputs(
+  scenes: readonly Scene[],
+  options: { seconds: number; noise: number },
+  inputs: InputSpec,
+  progress: ReturnType<Logger['progress']>,
+): { frames: Uint8Array; fbank: Float32Array } {
+  const settings = preprocessSettingsFor(inputs, options.seconds);
+  const rendered = scenes.map((scene) => {
+    const media = renderSceneMedia(scene, {
+      frameSize: [settings.frameHeight, settings.frameWidth],
+      noise: options.noise,
+      sampleRate: settings.sampleRate,
+    });
+    const out = sampleToInputs(preprocessRendered(media.frames, media.waveform, settings), inputs);
+    progress.tick();
+    return out;
+  });
+  progress.finish();
+  const frameValues = rendered[0]?.frames.length ?? 0;
+  const fbankValues = rendered[0]?.fbank.length ?? 0;
+  const frames = new Uint8Array(rendered.length * frameValues);
+  const fbank = new Float32Array(rendered.length * fbankValues);
+  rendered.forEach((r, i) => {
+    frames.set(r.frames, i * frameValues);
+    fbank.set(r.fbank, i * fbankValues);
+  });
+  return { frames, fbank };
+}
+
+function normalise(fbank: Float32Array, { mean, std }: FbankStats): void {
+  for (let i = 0; i < fbank.length; i++) fbank[i] = ((fbank[i] as number) - mean) / std;
+}
+
+/** The per-video media of a cache folder (frames.u8, fbank.f32), checked against its ids. */
+function readMediaCache(
+  dir: string,
+  videoIds: readonly string[],
+  inputs: InputSpec,
+): (videoId: string) => VideoMedia {
+  const frames = new Uint8Array(readFileSync(join(dir, 'frames.u8')));
+  const fbankBytes = readFileSync(join(dir, 'fbank.f32'));
+  const fbank = new Float32Array(
+    fbankBytes.buffer.slice(fbankBytes.byteOffset, fbankBytes.byteOffset + fbankBytes.byteLength),
+  );
+  const { video, audio } = inputs as {
+    video: { timeSteps: number; height: number; width: number };
+    audio: { timeSteps: number; frames: number; melBins: number };
+  };
+  const frameValues = video.timeSteps * video.height * video.width * 3;
+  const fbankValues = audio.timeSteps * audio.frames * audio.melBins;
+  if (
+    frames.length !== videoIds.length * frameValues ||
+    fbank.length !== videoIds.length * fbankValues
+  ) {
+    throw new Error(
+      `${dir}: media files do not match media.json (delete the folder to rebuild it)`,
+    );
+  }
+  const position = new Map(videoIds.map((id, i) => [id, i]));
+  return (videoId: string): VideoMedia => {
+    const i = position.get(videoId);
+    if (i === undefined) throw new Error(`${dir}: no media for video ${videoId}`);
+    return {
+      frames: frames.subarray(i * frameValues, (i + 1) * frameValues),
+      fbank: fbank.subarray(i * fbankValues, (i + 1) * fbankValues),
+    };
+  };
 }

@@ -8,10 +8,12 @@ import { decodeMedia } from '../media/decode.js';
 import { ANSWER_VOCABULARY } from '../vocab/officialVocabulary.js';
 import { majorityAnswerBaseline, questionOnlyBaseline } from './baselines.js';
 import {
+  DEFAULT_SYNTHETIC_OPTIONS,
   generateSyntheticBenchmark,
   readSyntheticScenes,
   renderSceneMedia,
   synthesizeAnnotations,
+  synthesizeHeldoutTest,
 } from './generate.js';
 import { SPLITS, SYNTH_LAYOUT, syntheticMediaFiles } from './layout.js';
 import { QUESTION_TEMPLATES } from './templates.js';
@@ -195,5 +197,43 @@ describe('the synthetic questions', () => {
     expect(majority.overall.accuracy!).toBeLessThan(0.4);
     expect(questionOnly.overall.accuracy!).toBeLessThan(0.45);
     for (const count of Object.values(majority.byType)) expect(count.accuracy!).toBeLessThan(0.6);
+  });
+});
+
+describe('synthesizeHeldoutTest', () => {
+  const options = { videos: 12, seed: 7 } as const;
+  const benchmark = synthesizeAnnotations(options);
+  const heldout = synthesizeHeldoutTest(options, 10);
+
+  it('holds the scenes a larger benchmark would have after the first `videos`, none of the benchmark', () => {
+    const larger = synthesizeAnnotations({ ...options, videos: 22 });
+    expect(heldout.scenes).toEqual(larger.scenes.slice(12));
+    const benchmarkIds = new Set(benchmark.scenes.map((scene) => scene.videoId));
+    expect(heldout.scenes.some((scene) => benchmarkIds.has(scene.videoId))).toBe(false);
+    const heldoutIds = new Set(heldout.scenes.map((scene) => scene.videoId));
+    expect(heldout.records.every((record) => heldoutIds.has(record.video_id))).toBe(true);
+  });
+
+  it('chooses questions as for a split: records the official parser reads, unique ids, the same every call', () => {
+    const parsed = parseAnnotations(heldout.records, { source: 'heldout' });
+    expect(parsed.records).toHaveLength(heldout.records.length);
+    expect(heldout.records.length).toBe(10 * DEFAULT_SYNTHETIC_OPTIONS.questionsPerVideo);
+    const ids = heldout.records.map((record) => record.question_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(synthesizeHeldoutTest(options, 10)).toEqual(heldout);
+  });
+
+  it('leaves the benchmark it extends as it was (every documented result depends on it)', () => {
+    // sha256 of the records and scenes before synthesizeHeldoutTest existed.
+    expect(sha256(Buffer.from(JSON.stringify([benchmark.records, benchmark.scenes])))).toBe(
+      'c739fbf031b31e0760538f1844486083f5d55def3b8d4876750f2582586e3407',
+    );
+  });
+
+  it('names a count that is not a positive integer', () => {
+    expect(() => synthesizeHeldoutTest(options, 0)).toThrow(
+      'held-out videos must be a positive integer, got 0',
+    );
+    expect(() => synthesizeHeldoutTest(options, 2.5)).toThrow('got 2.5');
   });
 });

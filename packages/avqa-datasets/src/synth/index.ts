@@ -8,6 +8,7 @@ export {
   type SyntheticBenchmark,
   type SyntheticBenchmarkOptions,
   synthesizeAnnotations,
+  synthesizeHeldoutTest,
 } from './generate.js';
 export {
   COUNT_WORDS,
