@@ -17,8 +17,23 @@ export {
 } from './backends.js';
 export { type AskOutcome, askRun } from './commands/ask.js';
 export { backendsReport } from './commands/backends.js';
+export {
+  type CompareOptions,
+  compareExperiments,
+  type ExperimentComparison,
+  type ExperimentRun,
+  experimentRuns,
+} from './commands/compare.js';
 export { DEMO_DEFAULTS, type DemoOptions, type DemoOutcome, runDemo } from './commands/demo.js';
-export { type EvalOutcome, evaluateRun } from './commands/eval.js';
+export {
+  DEFAULT_HELDOUT_VIDEOS,
+  type EvalOutcome,
+  type EvalSplit,
+  evaluateAndSave,
+  evaluateRun,
+  type SavedEvaluation,
+  savedEvaluationPath,
+} from './commands/eval.js';
 export {
   type KeySubsetOutcome,
   type KeySubsetRecipe,
@@ -64,6 +79,7 @@ export type {
 export { buildProgram, type GlobalOptions } from './program.js';
 export { type ComparedRun, comparisonMarkdown, comparisonReport } from './report/comparison.js';
 export { type AccuracyColumn, type ReportRun, renderReport } from './report/html-report.js';
+export { type PairedSummary, pairedSummary, tCriticalValue } from './report/paired-stats.js';
 export { type RunResults, resultsMarkdown } from './report/run-results.js';
 export { Rng } from './rng.js';
 export { writeFileAtomic } from './run/atomic-write.js';

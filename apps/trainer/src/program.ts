@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { BACKEND_NAMES } from './backends.js';
 import { createAskCommand } from './commands/ask.js';
 import { backendsReport } from './commands/backends.js';
+import { createCompareCommand } from './commands/compare.js';
 import { createDataCommand } from './commands/data.js';
 import { createDemoCommand } from './commands/demo.js';
 import { createEvalCommand } from './commands/eval.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
 
   program.addCommand(createTrainCommand());
   program.addCommand(createEvalCommand());
+  program.addCommand(createCompareCommand());
   program.addCommand(createAskCommand());
   program.addCommand(createKeySubsetCommand());
   program.addCommand(createDataCommand());

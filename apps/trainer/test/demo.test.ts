@@ -4,6 +4,7 @@ import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { experimentRuns } from '../src/commands/compare.js';
 import { demoDecayEvery, runDemo } from '../src/commands/demo.js';
 import { silentLogger, tempDir } from './fixtures.js';
 
@@ -39,6 +40,10 @@ describe('sparsify demo (pnpm start) on a tiny benchmark', () => {
     }
     const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(saved.blind).toEqual(blind);
+    expect(experimentRuns(out).map((run) => [run.name, run.dir])).toEqual([
+      ['dense', join(out, 'dense')],
+      ['Sparsify', join(out, 'sparsify')],
+    ]);
     // Both runs decay the learning rate once, for the last quarter of the epochs.
     const config = JSON.parse(readFileSync(join(out, 'dense', 'config.json'), 'utf8'));
     expect(config.lrDecay.every).toBe(demoDecayEvery(2));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSyntheticBenchmark } from '@sparsify/avqa-datasets';
 import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
@@ -6,7 +6,12 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { askRun } from '../src/commands/ask.js';
-import { evaluateRun } from '../src/commands/eval.js';
+import {
+  evaluateAndSave,
+  evaluateRun,
+  type SavedEvaluation,
+  savedEvaluationPath,
+} from '../src/commands/eval.js';
 import { resolveTrainConfig } from '../src/config/train-config.js';
 import { loadDataset } from '../src/pipeline/dataset.js';
 import type { RunResults } from '../src/report/run-results.js';
@@ -75,6 +80,18 @@ describe('sparsify end to end on a tiny synthetic benchmark', () => {
     expect(heldoutQuestions).toBeGreaterThan(0);
     expect(heldoutQuestions).not.toBe(results.evaluation.overall.total);
     expect(heldout.tokensKept).toBe(evaluated.tokensKept);
+
+    // Saved beside the checkpoints; reused only for the same checkpoint bytes.
+    const options = { heldoutVideos: 4, dataset };
+    const saved = await evaluateAndSave(splitDir, 'heldout', 'best', logger, options);
+    expect(saved.evaluation).toEqual(heldout.evaluation);
+    const savedPath = savedEvaluationPath(splitDir, 'heldout', 'best', 4);
+    const file = JSON.parse(readFileSync(savedPath, 'utf8')) as SavedEvaluation;
+    writeFileSync(savedPath, JSON.stringify({ ...file, tokensKept: -1 }));
+    const reuse = { ...options, reuse: true };
+    expect((await evaluateAndSave(splitDir, 'heldout', 'best', logger, reuse)).tokensKept).toBe(-1);
+    writeFileSync(savedPath, JSON.stringify({ ...file, tokensKept: -1, checkpointSha256: 'x' }));
+    expect(await evaluateAndSave(splitDir, 'heldout', 'best', logger, reuse)).toEqual(saved);
 
     const media = join(root, 'media');
     await generateSyntheticBenchmark({ out: media, videos: VIDEOS, seed: DATA_SEED, media: 'mp4' });

@@ -10,6 +10,7 @@ import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { experimentRuns } from '../src/commands/compare.js';
 import { runKeySubset } from '../src/commands/key-subset.js';
 import type { TrainOptions } from '../src/config/train-config.js';
 import type { RunResults } from '../src/report/run-results.js';
@@ -155,6 +156,13 @@ describe('sparsify key-subset on a tiny synthetic benchmark', () => {
     );
     expect(results.runs).toHaveLength(4);
     expect(results.retention.randomPerType).toBe(retention!.randomPerType);
+    // results.json says where each run is, the reused full-data run included.
+    expect(experimentRuns(out).map((run) => run.dir)).toEqual([
+      new RunFolder(fullRunDir).dir,
+      ...['key-subset', 'random-subset', 'random-per-type'].map(
+        (d) => new RunFolder(join(out, d)).dir,
+      ),
+    ]);
   }, 180_000);
 
   it('--select coverage draws the package coverage subset over the same scores, per type', async () => {

@@ -94,7 +94,8 @@ export async function runDemo(
   folder.writeJson(join(folder.dir, 'results.json'), {
     timeRatio,
     blind,
-    runs: runs.map((r) => r.results),
+    // Each run's folder, relative, so `sparsify compare` finds it when the folder moves.
+    runs: runs.map((r, i) => ({ ...r.results, runDir: ['dense', 'sparsify'][i] })),
   });
   folder.writeText(join(folder.dir, 'report.html'), comparisonReport('Dense vs Sparsify', runs));
   return { runs, timeRatio, blind, markdown };

@@ -1,15 +1,21 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   type AvqaEvaluation,
   evaluatePredictions,
   formatResultsTable,
   resultsTableJson,
 } from '@sparsify/avqa-datasets';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import * as tf from '@tensorflow/tfjs';
+import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
+import { parsePositiveIntegerFlag } from '../config/flags.js';
 import type { Logger } from '../log/logger.js';
 import type { LoadedDataset } from '../pipeline/dataset.js';
 import { loadSyntheticHeldout } from '../pipeline/synthetic-data.js';
 import type { BatchSource } from '../pipeline/types.js';
+import { RunFolder } from '../run/run-folder.js';
 import { predictSplit } from '../train/evaluate.js';
 import { type CheckpointChoice, loadRun } from '../train/load-run.js';
 import { createLogger, prepareBackend } from './runtime.js';
@@ -70,10 +76,82 @@ export async function evaluateRun(
   }
 }
 
+/** What `evaluateAndSave` writes beside a run's checkpoints. */
+export interface SavedEvaluation extends EvalOutcome {
+  split: EvalSplit;
+  /** Held-out test videos (split 'heldout' only). */
+  heldoutVideos?: number;
+  checkpoint: CheckpointChoice;
+  /** Of the checkpoint file evaluated: a retrained or resumed run is evaluated again. */
+  checkpointSha256: string;
+  /** Kernels round differently, so an evaluation is reused only on the same backend. */
+  backend: string;
+}
+
+/** `<run>/evaluations/<split>[-<videos>]-<checkpoint>.json`. */
+export function savedEvaluationPath(
+  runDir: string,
+  split: EvalSplit,
+  checkpoint: CheckpointChoice,
+  heldoutVideos = DEFAULT_HELDOUT_VIDEOS,
+): string {
+  const splitName = split === 'heldout' ? `heldout-${heldoutVideos}` : split;
+  return join(new RunFolder(runDir).dir, 'evaluations', `${splitName}-${checkpoint}.json`);
+}
+
+/**
+ * Evaluates a run's checkpoint and saves the result in the run folder (atomically), or,
+ * with `reuse`, returns the saved result when it was made from the same checkpoint bytes
+ * on the same backend: re-evaluating 8,000 held-out questions takes about a minute.
+ */
+export async function evaluateAndSave(
+  runDir: string,
+  split: EvalSplit,
+  checkpoint: CheckpointChoice,
+  logger: Logger,
+  options: { heldoutVideos?: number; reuse?: boolean; dataset?: LoadedDataset } = {},
+): Promise<SavedEvaluation> {
+  const heldoutVideos = options.heldoutVideos ?? DEFAULT_HELDOUT_VIDEOS;
+  const folder = new RunFolder(runDir);
+  const checkpointPath =
+    checkpoint === 'best' ? folder.bestCheckpointPath : folder.lastCheckpointPath;
+  if (!existsSync(checkpointPath))
+    throw new Error(`${checkpointPath} does not exist: is ${folder.dir} a finished run folder?`);
+  const key = {
+    split,
+    ...(split === 'heldout' ? { heldoutVideos } : {}),
+    checkpoint,
+    checkpointSha256: createHash('sha256').update(readFileSync(checkpointPath)).digest('hex'),
+    backend: tf.getBackend(),
+  };
+  const path = savedEvaluationPath(runDir, split, checkpoint, heldoutVideos);
+  if (options.reuse && existsSync(path)) {
+    const saved = folder.readJson<SavedEvaluation>(path);
+    const sameKey = (Object.keys(key) as (keyof typeof key)[]).every((k) => saved[k] === key[k]);
+    if (sameKey) {
+      logger.event('evaluation-reused', { path }, `${path}: reused`);
+      return saved;
+    }
+  }
+  const outcome = await evaluateRun(
+    runDir,
+    split,
+    checkpoint,
+    logger,
+    options.dataset,
+    heldoutVideos,
+  );
+  const saved: SavedEvaluation = { ...key, ...outcome };
+  folder.writeJson(path, saved);
+  return saved;
+}
+
 /** `sparsify eval RUN_DIR`: the per-type table of a checkpoint on a split. */
 export function createEvalCommand(): Command {
   return new Command('eval')
-    .description("evaluate a run's checkpoint on a split: the official per-type accuracy table")
+    .description(
+      "evaluate a run's checkpoint on a split: the official per-type accuracy table (also saved in <run>/evaluations/)",
+    )
     .argument('<run-dir>', 'a run folder written by train')
     .addOption(
       new Option(
@@ -86,7 +164,7 @@ export function createEvalCommand(): Command {
     .option(
       '--heldout-videos <n>',
       'videos in the held-out test set (--split heldout)',
-      parsePositiveInteger,
+      parsePositiveIntegerFlag('--heldout-videos'),
       DEFAULT_HELDOUT_VIDEOS,
     )
     .addOption(
@@ -99,14 +177,11 @@ export function createEvalCommand(): Command {
     .action(async (runDir: string, flags, cmd: Command) => {
       const logger = createLogger(flags);
       await prepareBackend(cmd.optsWithGlobals().backend, true, logger);
-      const outcome = await evaluateRun(
-        runDir,
-        flags.split,
-        flags.checkpoint,
-        logger,
-        undefined,
-        flags.heldoutVideos,
-      );
+      if (flags.split !== 'heldout' && cmd.getOptionValueSource('heldoutVideos') === 'cli')
+        throw new ConfigError('--heldout-videos', 'only applies to --split heldout');
+      const outcome = await evaluateAndSave(runDir, flags.split, flags.checkpoint, logger, {
+        heldoutVideos: flags.heldoutVideos,
+      });
       const name = `${flags.checkpoint} (${flags.split})`;
       logger.result(
         `${formatResultsTable([{ name, evaluation: outcome.evaluation }], { format: 'text' })}\ntokens kept per sample: ${outcome.tokensKept.toFixed(1)}`,
@@ -116,10 +191,4 @@ export function createEvalCommand(): Command {
         },
       );
     });
-}
-
-function parsePositiveInteger(value: string): number {
-  const n = Number(value);
-  if (!(Number.isInteger(n) && n >= 1)) throw new InvalidArgumentError('a positive integer');
-  return n;
 }

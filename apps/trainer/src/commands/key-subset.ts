@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   coverageSubset,
   formatComposition,
@@ -161,6 +161,7 @@ export async function runKeySubset(
     };
   }
   const runs: ComparedRun[] = [{ results: fullRun.results, metrics: fullRun.metrics }];
+  const runDirs = [recipe.fromRun ?? join(recipe.out, 'full-infobatch')];
   const subsetFraction = subset.indices.length / dataset.train.records.length;
   const compared: [string, string, SubsetSpec][] = [
     ['key subset', 'key-subset', { kind: 'file', file: subsetFile }],
@@ -197,6 +198,7 @@ export async function runKeySubset(
       results: outcome.results,
       metrics: new RunFolder(outcome.folder.dir).readMetrics(),
     });
+    runDirs.push(outcome.folder.dir);
   }
   const accuracy = (run: ComparedRun | undefined) => run?.results.evaluation.overall.accuracy ?? 0;
   const fullAccuracy = accuracy(runs[0]);
@@ -218,7 +220,11 @@ export async function runKeySubset(
     subsetFile,
     size: subset.indices.length,
     retention,
-    runs: runs.map((r) => r.results),
+    // Each run's folder, relative, so `sparsify compare` finds it when the folders move.
+    runs: runs.map((r, i) => ({
+      ...r.results,
+      runDir: relative(folder.dir, resolve(runDirs[i] as string)),
+    })),
   });
   folder.writeText(
     join(folder.dir, 'report.html'),

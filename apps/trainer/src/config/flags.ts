@@ -49,6 +49,17 @@ export function parseNumberFlag(option: string) {
   };
 }
 
+/** Parses a positive integer flag (a count), naming the flag otherwise. */
+export function parsePositiveIntegerFlag(option: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isInteger(value) || value < 1) {
+      throw new ConfigError(option, `expected a positive integer, got "${text}"`);
+    }
+    return value;
+  };
+}
+
 function parseNumberPair(option: string, text: string, expected: string): [number, number] {
   const parts = text.split(',').map((part) => part.trim());
   const numbers = parts.map(Number);
