@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { evaluatePredictions } from '@sparsify/avqa-datasets';
 import { describe, expect, it } from 'vitest';
 import { compareExperiments, experimentRuns } from '../src/commands/compare.js';
+import { resolveTrainConfig } from '../src/config/train-config.js';
+import { loadDataset } from '../src/pipeline/dataset.js';
+import { blindBaselines } from '../src/report/blind-baselines.js';
 import { pairedSummary } from '../src/report/paired-stats.js';
 import { randomSource, silentLogger, tempDir } from './fixtures.js';
 
@@ -22,12 +25,16 @@ function experiment(
   runDirs: 'recorded' | 'conventional' = 'recorded',
 ): string {
   const dir = join(root, name);
+  // A real data spec: compare fits the blind baselines on the first run's data.
+  const config = JSON.stringify(
+    resolveTrainConfig({ videos: 12, dataSeed: 7, cacheDir: join(root, 'cache') }),
+  );
   for (const [i] of runs.entries()) {
     mkdirSync(join(dir, `run-${i}`), { recursive: true });
-    writeFileSync(join(dir, `run-${i}`, 'config.json'), '{}');
+    writeFileSync(join(dir, `run-${i}`, 'config.json'), config);
   }
   mkdirSync(join(dir, 'dense'), { recursive: true });
-  writeFileSync(join(dir, 'dense', 'config.json'), '{}');
+  writeFileSync(join(dir, 'dense', 'config.json'), config);
   const results = {
     runs: runs.map(([runName, correct], i) => ({
       name: runName,
@@ -82,6 +89,14 @@ describe('sparsify compare', () => {
     );
     expect(c.markdown).toContain('| key - random (points) | +8.33 |');
     expect(c.markdown).toContain(`| ${dirs[0]} | 50.00 | 45.00 | 40.00 |`);
+    const data = await loadDataset(
+      resolveTrainConfig({ videos: 12, dataSeed: 7, cacheDir: join(root, 'cache') }).data,
+      silentLogger(),
+    );
+    expect(c.blind).toEqual(blindBaselines(data.train.records, data.test.records));
+    expect(c.markdown).toMatch(
+      /Blind baselines on this split: .* question-only \d+\.\d\d% overall/,
+    );
   });
 
   it('finds the runs of folders written before results.json named them', () => {

@@ -9,11 +9,14 @@ import {
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { parseNumberFlag, parsePositiveIntegerFlag } from '../config/flags.js';
+import type { TrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
+import { loadDataset } from '../pipeline/dataset.js';
+import { type BlindBaselines, blindBaselines, formatBlind } from '../report/blind-baselines.js';
 import { type PairedSummary, pairedSummary } from '../report/paired-stats.js';
 import type { RunResults } from '../report/run-results.js';
 import { RunFolder } from '../run/run-folder.js';
-import { DEFAULT_HELDOUT_VIDEOS, evaluateAndSave } from './eval.js';
+import { DEFAULT_HELDOUT_VIDEOS, evaluateAndSave, splitSource } from './eval.js';
 import { createLogger, prepareBackend } from './runtime.js';
 
 /**
@@ -84,6 +87,8 @@ export interface ExperimentComparison {
   ratios: { name: string; of: string; summary: PairedSummary }[];
   /** Every pair of runs (a before b): a - b in points, the first run as b. */
   differences: { a: string; b: string; summary: PairedSummary }[];
+  /** Answering blind on the same split, fitted on the first run's training split. */
+  blind: BlindBaselines;
   markdown: string;
 }
 
@@ -161,6 +166,20 @@ export async function compareExperiments(
     }
   }
   const pooled = names.map((_, run) => sumEvaluations(evaluations.map((row) => row[run]!)));
+  const first = experiments[0]!.runs[0]!;
+  const config = new RunFolder(first.dir).readJson<TrainConfig>(
+    new RunFolder(first.dir).configPath,
+  );
+  const dataset = await loadDataset(config.data, logger);
+  const source = await splitSource(
+    first.dir,
+    config,
+    dataset,
+    options.split,
+    heldoutVideos,
+    logger,
+  );
+  const blind = blindBaselines(dataset.train.records, source.records);
   const comparison = {
     split: options.split === 'heldout' ? `heldout (${heldoutVideos} videos)` : 'test',
     experiments: experiments.map((e) => e.dir),
@@ -169,6 +188,7 @@ export async function compareExperiments(
     pooled,
     ratios,
     differences,
+    blind,
   };
   return { ...comparison, markdown: comparisonMarkdown(comparison) };
 }
@@ -233,6 +253,8 @@ function comparisonMarkdown(c: Omit<ExperimentComparison, 'markdown'>): string {
     '|---|---:|---|---|---|',
     ...c.ratios.map((r) => ratioRow(`${r.name} / ${r.of}`, r.summary)),
     ...c.differences.map((d) => pointsRow(`${d.a} - ${d.b} (points)`, d.summary)),
+    '',
+    formatBlind(c.blind, 'this split'),
     '',
   ].join('\n');
 }

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { majorityAnswerBaseline, questionOnlyBaseline } from '@sparsify/avqa-datasets';
 import { Command } from 'commander';
 import { parseNumberFlag } from '../config/flags.js';
 import { resolveTrainConfig, type TrainOptions } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
-import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
+import { loadDataset } from '../pipeline/dataset.js';
+import { type BlindBaselines, blindBaselines, formatBlind } from '../report/blind-baselines.js';
 import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
 import { RunFolder } from '../run/run-folder.js';
 import { trainRun } from '../train/train-run.js';
@@ -41,7 +41,7 @@ export interface DemoOutcome {
   /** Sparsify's training seconds over dense's. */
   timeRatio: number;
   /** Overall test accuracy of answering without looking, for scale. */
-  blind: { majority: number; questionOnly: number };
+  blind: BlindBaselines;
   markdown: string;
 }
 
@@ -79,7 +79,7 @@ export async function runDemo(
   }
   const [denseRun, sparseRun] = runs as [ComparedRun, ComparedRun];
   const timeRatio = sparseRun.results.trainSeconds / denseRun.results.trainSeconds;
-  const blind = blindBaselines(dataset);
+  const blind = blindBaselines(dataset.train.records, dataset.test.records);
   const markdown = [
     `# Dense vs Sparsify on the synthetic benchmark (${options.videos} videos, ${options.epochs} epochs)`,
     '',
@@ -99,25 +99,6 @@ export async function runDemo(
   });
   folder.writeText(join(folder.dir, 'report.html'), comparisonReport('Dense vs Sparsify', runs));
   return { runs, timeRatio, blind, markdown };
-}
-
-/**
- * What answering without looking scores on the same split: the majority answer of each
- * question type, and the most frequent train answer of the exact question text. A model
- * must beat the second to show it used the video and the audio.
- */
-function blindBaselines(dataset: LoadedDataset): DemoOutcome['blind'] {
-  const train = dataset.train.records;
-  const test = dataset.test.records;
-  return {
-    majority: majorityAnswerBaseline(train, test).overall.accuracy ?? 0,
-    questionOnly: questionOnlyBaseline(train, test).overall.accuracy ?? 0,
-  };
-}
-
-function formatBlind(blind: DemoOutcome['blind']): string {
-  const percent = (value: number) => `${(value * 100).toFixed(2)}%`;
-  return `Blind baselines on the same test split: majority answer per type ${percent(blind.majority)}, question-only ${percent(blind.questionOnly)} overall`;
 }
 
 /** `sparsify demo` = `pnpm start`. */

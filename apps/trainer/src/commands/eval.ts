@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { parsePositiveIntegerFlag } from '../config/flags.js';
+import type { TrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import type { LoadedDataset } from '../pipeline/dataset.js';
 import { loadSyntheticHeldout } from '../pipeline/synthetic-data.js';
@@ -46,21 +47,7 @@ export async function evaluateRun(
 ): Promise<EvalOutcome> {
   const run = await loadRun(runDir, checkpoint, logger, dataset);
   try {
-    let source: BatchSource;
-    if (split !== 'heldout') source = run.dataset[split];
-    else if (run.config.data.kind === 'synthetic')
-      source = await loadSyntheticHeldout(
-        run.config.data,
-        run.dataset.inputs,
-        heldoutVideos,
-        run.dataset.fbankStats,
-        logger,
-      );
-    else
-      throw new ConfigError(
-        '--split',
-        `heldout is for runs on the synthetic benchmark; ${runDir} trained on ${run.config.data.kind}`,
-      );
+    const source = await splitSource(runDir, run.config, run.dataset, split, heldoutVideos, logger);
     const predicted = await predictSplit(
       run.model,
       source,
@@ -74,6 +61,30 @@ export async function evaluateRun(
   } finally {
     run.model.dispose();
   }
+}
+
+/** The records and media of a split of a run's data; `heldout` is generated on first use. */
+export async function splitSource(
+  runDir: string,
+  config: TrainConfig,
+  dataset: LoadedDataset,
+  split: EvalSplit,
+  heldoutVideos: number,
+  logger: Logger,
+): Promise<BatchSource> {
+  if (split !== 'heldout') return dataset[split];
+  if (config.data.kind !== 'synthetic')
+    throw new ConfigError(
+      '--split',
+      `heldout is for runs on the synthetic benchmark; ${runDir} trained on ${config.data.kind}`,
+    );
+  return loadSyntheticHeldout(
+    config.data,
+    dataset.inputs,
+    heldoutVideos,
+    dataset.fbankStats,
+    logger,
+  );
 }
 
 /** What `evaluateAndSave` writes beside a run's checkpoints. */
