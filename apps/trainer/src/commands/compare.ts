@@ -116,11 +116,18 @@ export async function compareExperiments(
     }
   }
   const evaluations: AvqaEvaluation[][] = [];
-  for (const { runs } of experiments) {
+  const total = experiments.length * names.length;
+  for (const [e, { runs }] of experiments.entries()) {
     const row: AvqaEvaluation[] = [];
-    for (const run of runs) {
+    for (const [r, run] of runs.entries()) {
       if (options.split === 'test') row.push(run.results.evaluation);
       else {
+        const done = e * names.length + r;
+        logger.event(
+          'compare-run',
+          { run: run.dir, done, total },
+          `${run.dir} (${done + 1}/${total})`,
+        );
         const saved = await evaluateAndSave(run.dir, 'heldout', 'best', logger, {
           heldoutVideos,
           reuse: true,
@@ -142,29 +149,18 @@ export async function compareExperiments(
       confidence,
     ),
   }));
-  const differences: ExperimentComparison['differences'] = [];
-  for (let a = 1; a < names.length; a++) {
-    differences.push({
-      a: names[a] as string,
-      b: names[0] as string,
-      summary: pairedSummary(
-        column(a).map((value, e) => value - (column(0)[e] as number)),
-        confidence,
-      ),
-    });
-  }
-  for (let a = 1; a < names.length; a++) {
-    for (let b = a + 1; b < names.length; b++) {
-      differences.push({
-        a: names[a] as string,
-        b: names[b] as string,
-        summary: pairedSummary(
-          column(a).map((value, e) => value - (column(b)[e] as number)),
-          confidence,
-        ),
-      });
-    }
-  }
+  // Later runs against the first, then every later pair in folder order.
+  const pairs: [number, number][] = names.slice(1).map((_, k) => [k + 1, 0]);
+  for (let a = 1; a < names.length; a++)
+    for (let b = a + 1; b < names.length; b++) pairs.push([a, b]);
+  const differences = pairs.map(([a, b]) => ({
+    a: names[a] as string,
+    b: names[b] as string,
+    summary: pairedSummary(
+      column(a).map((value, e) => value - (column(b)[e] as number)),
+      confidence,
+    ),
+  }));
   const pooled = names.map((_, run) => sumEvaluations(evaluations.map((row) => row[run]!)));
   const first = experiments[0]!.runs[0]!;
   const config = new RunFolder(first.dir).readJson<TrainConfig>(
