@@ -163,9 +163,8 @@ export async function compareExperiments(
   }));
   const pooled = names.map((_, run) => sumEvaluations(evaluations.map((row) => row[run]!)));
   const first = experiments[0]!.runs[0]!;
-  const config = new RunFolder(first.dir).readJson<TrainConfig>(
-    new RunFolder(first.dir).configPath,
-  );
+  const firstFolder = new RunFolder(first.dir);
+  const config = firstFolder.readJson<TrainConfig>(firstFolder.configPath);
   const dataset = await loadDataset(config.data, logger);
   const source = await splitSource(
     first.dir,

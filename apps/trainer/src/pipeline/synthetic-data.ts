@@ -10,7 +10,7 @@ import {
   synthesizeAnnotations,
   synthesizeHeldoutTest,
 } from '@sparsify/avqa-datasets';
-import type { Logger } from '../log/logger.js';
+import type { Logger, Progress } from '../log/logger.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { MediaBatchSource, type VideoMedia } from './media-batch-source.js';
 import { type FbankStats, preprocessSettingsFor, sampleToInputs } from './model-inputs.js';
@@ -218,7 +218,7 @@ function renderModelInputs(
   scenes: readonly Scene[],
   options: { seconds: number; noise: number },
   inputs: InputSpec,
-  progress: ReturnType<Logger['progress']>,
+  progress: Progress,
 ): { frames: Uint8Array; fbank: Float32Array } {
   const settings = preprocessSettingsFor(inputs, options.seconds);
   const rendered = scenes.map((scene) => {
