@@ -90,7 +90,9 @@ export {
   readCheckpointState,
   saveCheckpoint,
 } from './train/checkpoint.js';
+export { type EpochTurn, EpochTurns } from './train/epoch-turns.js';
 export { predictSplit, type SplitPredictions } from './train/evaluate.js';
+export { FlatAdam } from './train/flat-adam.js';
 export { InfoBatchEpochSampler } from './train/infobatch-sampler.js';
 export { stepDecayLearningRate } from './train/lr-schedule.js';
 export {

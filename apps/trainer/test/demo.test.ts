@@ -1,11 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeSafetensors } from '@sparsify/amuse-encoder';
 import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { experimentRuns } from '../src/commands/compare.js';
 import { demoDecayEvery, runDemo } from '../src/commands/demo.js';
+import { Logger } from '../src/log/logger.js';
+import { RunFolder } from '../src/run/run-folder.js';
+import { trainRun } from '../src/train/train-run.js';
 import { silentLogger, tempDir } from './fixtures.js';
 
 beforeAll(async () => {
@@ -16,11 +20,20 @@ beforeAll(async () => {
 describe('sparsify demo (pnpm start) on a tiny benchmark', () => {
   it('trains dense and Sparsify on the same data and writes the comparison', async () => {
     const out = tempDir('demo');
+    const events: { event: string; run?: string; epoch?: number }[] = [];
+    const logger = new Logger({ format: 'json', out: (line) => events.push(JSON.parse(line)) });
     const outcome = await runDemo(
       { out, videos: 8, epochs: 2, seed: 3, cacheDir: join(out, 'cache'), fastKernels: true },
-      silentLogger(),
+      logger,
     );
     expect(outcome).not.toBeNull();
+    // The runs take turns, an epoch each, so both meet the same machine.
+    expect(events.filter((e) => e.event === 'epoch').map((e) => `${e.run} ${e.epoch}`)).toEqual([
+      'dense 0',
+      'Sparsify 0',
+      'dense 1',
+      'Sparsify 1',
+    ]);
     const { runs, timeRatio, blind, markdown } = outcome!;
     expect(runs.map((run) => run.results.name)).toEqual(['dense', 'Sparsify']);
     const [dense, sparse] = runs;
@@ -47,7 +60,30 @@ describe('sparsify demo (pnpm start) on a tiny benchmark', () => {
     // Both runs decay the learning rate once, for the last quarter of the epochs.
     const config = JSON.parse(readFileSync(join(out, 'dense', 'config.json'), 'utf8'));
     expect(config.lrDecay.every).toBe(demoDecayEvery(2));
-  }, 120_000);
+
+    // Taking turns changes nothing a run computes: Sparsify alone gives the same epochs and
+    // the same best checkpoint, bit for bit.
+    const sparseConfig = JSON.parse(readFileSync(join(out, 'sparsify', 'config.json'), 'utf8'));
+    const alone = tempDir('sparsify-alone');
+    await trainRun({
+      config: sparseConfig,
+      runDir: alone,
+      logger: silentLogger(),
+      name: 'Sparsify',
+    });
+    const untimed = (dir: string) =>
+      new RunFolder(dir).readMetrics().map(({ seconds: _seconds, ...rest }) => rest);
+    expect(untimed(alone)).toEqual(untimed(join(out, 'sparsify')));
+    const parameters = (dir: string) => {
+      const bytes = readFileSync(new RunFolder(dir).bestCheckpointPath);
+      return decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+        .tensors;
+    };
+    const together = parameters(join(out, 'sparsify'));
+    const apart = parameters(alone);
+    expect([...apart.keys()]).toEqual([...together.keys()]);
+    for (const [name, array] of apart) expect(array.data).toEqual(together.get(name)?.data);
+  }, 180_000);
 
   it('decays the learning rate for about the last quarter of any run length', () => {
     expect([1, 2, 4, 8, 10, 30].map(demoDecayEvery)).toEqual([1, 2, 3, 6, 8, 23]);

@@ -7,6 +7,7 @@ import { loadDataset } from '../pipeline/dataset.js';
 import { type BlindBaselines, blindBaselines, formatBlind } from '../report/blind-baselines.js';
 import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
 import { RunFolder } from '../run/run-folder.js';
+import { EpochTurns } from '../train/epoch-turns.js';
 import { trainRun } from '../train/train-run.js';
 import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
 
@@ -66,17 +67,43 @@ export async function runDemo(
   };
   const dense = resolveTrainConfig({ ...shared, preset: 'dense' });
   const dataset = await loadDataset(dense.data, logger);
-  const runs: ComparedRun[] = [];
-  for (const [name, preset] of [
+  // The two runs take turns, an epoch each, so drift in the machine's speed hits both alike
+  // and the time ratio compares like with like; each computes what it would alone.
+  const presets = [
     ['dense', 'dense'],
     ['Sparsify', 'sparsify'],
-  ] as const) {
-    const config = resolveTrainConfig({ ...shared, preset });
-    const folder = join(options.out, preset);
-    const outcome = await trainRun({ config, runDir: folder, logger, name, dataset, shouldStop });
-    if (!outcome.results) return null;
-    runs.push({ results: outcome.results, metrics: new RunFolder(folder).readMetrics() });
-  }
+  ] as const;
+  const turns = new EpochTurns(presets.length);
+  const outcomes = await Promise.all(
+    presets.map(async ([name, preset], i) => {
+      const config = resolveTrainConfig({ ...shared, preset });
+      const folder = join(options.out, preset);
+      try {
+        const outcome = await trainRun({
+          config,
+          runDir: folder,
+          logger,
+          name,
+          dataset,
+          shouldStop,
+          turn: turns.turn(i),
+        });
+        return (
+          outcome.results && {
+            results: outcome.results,
+            metrics: new RunFolder(folder).readMetrics(),
+          }
+        );
+      } catch (error) {
+        turns.abort(error);
+        throw error;
+      } finally {
+        turns.leave(i);
+      }
+    }),
+  );
+  if (outcomes.some((outcome) => outcome === null)) return null;
+  const runs = outcomes as ComparedRun[];
   const [denseRun, sparseRun] = runs as [ComparedRun, ComparedRun];
   const timeRatio = sparseRun.results.trainSeconds / denseRun.results.trainSeconds;
   const blind = blindBaselines(dataset.train.records, dataset.test.records);

@@ -15,6 +15,7 @@ import type { Rng } from '../rng.js';
 import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
 import { emptyEpochTotals, type LoopState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { predictSplit } from './evaluate.js';
+import { FlatAdam } from './flat-adam.js';
 import { stepDecayLearningRate } from './lr-schedule.js';
 import { NonFiniteLossError } from './training-errors.js';
 
@@ -35,6 +36,10 @@ export interface TrainLoopOptions {
   stepLimit?: number;
   /** Called after each epoch (e.g. for key-subset's kept history). */
   onEpochEnd?: (metrics: EpochMetrics) => void;
+  /** Awaited after each epoch's checkpoint, untimed: the demo's runs take turns here. */
+  betweenEpochs?: () => Promise<void>;
+  /** Names the run in progress bars and epoch lines (when several runs share a log). */
+  label?: string;
 }
 
 export interface TrainLoopResult {
@@ -80,8 +85,8 @@ export function trainStep(
   let correct = 0;
   for (const [i, label] of batch.labels.entries()) if (predictedLabels[i] === label) correct++;
   if (Number.isFinite(loss)) {
-    // Adam keeps its moments by position in the gradient map: give every parameter an
-    // entry (zero when a hook cut it off this step) so positions never shift.
+    // Adam keeps its moments by position in the gradient map (FlatAdam insists on it): give
+    // every parameter an entry (zero when a hook cut it off this step) so positions never shift.
     const complete: tf.NamedTensorMap = {};
     for (const variable of variables)
       complete[variable.name] = grads[variable.name] ?? tf.zerosLike(variable);
@@ -116,7 +121,7 @@ function freshState(rng: Rng, sampler: EpochSampler): LoopState {
  */
 export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainLoopResult> {
   const { config, model, train, val, sampler, rng, folder, logger } = options;
-  const optimizer = tf.train.adam(config.lr);
+  const optimizer = new FlatAdam(config.lr);
   let state = freshState(rng, sampler);
   if (options.resume && existsSync(folder.lastCheckpointPath)) {
     state = await loadCheckpoint(folder.lastCheckpointPath, model.parameters, optimizer);
@@ -141,11 +146,12 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
     while (state.epoch < config.epochs) {
       const epoch = state.epoch;
       const lr = stepDecayLearningRate(config.lr, config.lrDecay, epoch);
-      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      optimizer.learningRate = lr;
       if (!state.order) state.order = sampler.planEpoch(epoch);
       const order = state.order;
       const steps = Math.ceil(order.indices.length / config.batchSize);
-      const progress = logger.progress(`epoch ${epoch + 1}/${config.epochs}`, steps);
+      const prefix = options.label ? `${options.label}: ` : '';
+      const progress = logger.progress(`${prefix}epoch ${epoch + 1}/${config.epochs}`, steps);
       progress.tick(state.stepInEpoch);
       while (state.stepInEpoch < steps) {
         if (
@@ -221,7 +227,11 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       };
       state.metrics.push(metrics);
       folder.appendMetrics(metrics);
-      logger.event('epoch', { ...metrics }, formatEpoch(metrics, config.epochs));
+      logger.event(
+        'epoch',
+        { ...(options.label ? { run: options.label } : {}), ...metrics },
+        prefix + formatEpoch(metrics, config.epochs),
+      );
       options.onEpochEnd?.(metrics);
       const improved = metrics.valAccuracy > state.bestValAccuracy;
       state.epoch++;
@@ -234,6 +244,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         await saveCheckpoint(folder.bestCheckpointPath, model.parameters, null, state);
       }
       await save();
+      await options.betweenEpochs?.();
     }
     return { state, interrupted: false };
   } finally {

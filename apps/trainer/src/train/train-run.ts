@@ -10,6 +10,7 @@ import { type RunResults, summariseRun, writeRunResults } from '../report/run-re
 import { Rng } from '../rng.js';
 import { RunFolder } from '../run/run-folder.js';
 import { loadCheckpoint } from './checkpoint.js';
+import type { EpochTurn } from './epoch-turns.js';
 import { predictSplit } from './evaluate.js';
 import { InfoBatchEpochSampler } from './infobatch-sampler.js';
 import { runTrainingLoop } from './train-loop.js';
@@ -31,6 +32,8 @@ export interface TrainRunOptions {
   stepLimit?: number;
   /** Sees the sampler after training (key-subset reads InfoBatch's kept history). */
   onSampler?: (sampler: EpochSampler) => void;
+  /** Take turns with other runs in this process, an epoch each (the demo's timing). */
+  turn?: EpochTurn;
 }
 
 export interface TrainRunOutcome {
@@ -59,6 +62,7 @@ function outOfMemoryAdvice(config: TrainConfig): OutOfMemoryError {
  */
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcome> {
   const { logger } = options;
+  await options.turn?.wait();
   const folder = new RunFolder(options.runDir);
   let config = options.config;
   if (options.resume && existsSync(folder.configPath)) {
@@ -106,6 +110,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
       resume: options.resume ?? false,
       shouldStop: options.shouldStop,
       stepLimit: options.stepLimit,
+      betweenEpochs: options.turn?.pass,
+      label: options.turn ? name : undefined,
     });
     options.onSampler?.(sampler);
     if (loop.interrupted) return { folder, config, results: null };
