@@ -12,6 +12,7 @@ import { DEFAULT_INPUTS } from '@sparsify/amuse-encoder';
 import { fastKernelsStatus } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import { prepareBackend } from '../src/commands/runtime.js';
+import { PAPER_MERGE } from '../src/config/sparsity-presets.js';
 import { resolveTrainConfig } from '../src/config/train-config.js';
 import { Logger } from '../src/log/logger.js';
 import { type MediaArrays, SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
@@ -131,19 +132,17 @@ interface Profile {
 
 interface Setup {
   model: SparsifiedAmuse;
-  optimizer: tf.Optimizer;
+  optimizer: FlatAdam;
   step: () => ReturnType<typeof trainStep>;
 }
 
 function setUp(benchCase: Case): Setup {
-  const preset = resolveTrainConfig({ preset: benchCase.preset });
-  const config =
-    benchCase.mergeBlock === undefined || !preset.merge
-      ? preset
-      : resolveTrainConfig({
-          preset: benchCase.preset,
-          merge: { ...preset.merge, block: benchCase.mergeBlock },
-        });
+  const config = resolveTrainConfig({
+    preset: benchCase.preset,
+    ...(benchCase.mergeBlock === undefined
+      ? {}
+      : { merge: { ...PAPER_MERGE, block: benchCase.mergeBlock } }),
+  });
   const model = new SparsifiedAmuse(config, DEFAULT_INPUTS);
   const optimizer = new FlatAdam(config.lr);
   const batch = randomBatch(new Rng(7));
@@ -202,7 +201,7 @@ async function profileCases(rounds: number): Promise<Profile[]> {
     }
     let stockAdam: Profile['stockAdam'];
     if (i === 0) {
-      const stock = tf.train.adam(resolveTrainConfig({ preset: 'dense' }).lr);
+      const stock = tf.train.adam(setup.optimizer.learningRate);
       stockAdam = await profileOptimizer(setup.model, stock, rounds);
       stock.dispose();
     }

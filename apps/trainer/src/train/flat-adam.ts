@@ -9,7 +9,6 @@ export interface NamedTensor {
 interface Layout {
   names: string[];
   shapes: number[][];
-  sizes: number[];
 }
 
 /**
@@ -100,7 +99,7 @@ export class FlatAdam extends tf.Optimizer {
         ),
         flatten(variables),
       );
-      const pieces = tf.split(newValues, layout.sizes);
+      const pieces = tf.split(newValues, layout.shapes.map(tf.util.sizeFromShape));
       for (const [i, variable] of variables.entries()) {
         variable.assign(tf.reshape(pieces[i] as tf.Tensor, variable.shape));
       }
@@ -118,7 +117,7 @@ export class FlatAdam extends tf.Optimizer {
     const { layout, firstMoment, secondMoment } = this;
     if (!layout || !firstMoment || !secondMoment) return [iterations];
     const views = (moment: tf.Tensor, suffix: string) =>
-      tf.split(moment, layout.sizes).map((piece, i) => {
+      tf.split(moment, layout.shapes.map(tf.util.sizeFromShape)).map((piece, i) => {
         const tensor = tf.reshape(piece, layout.shapes[i] as number[]);
         piece.dispose();
         this.weightViews.push(tensor);
@@ -149,7 +148,7 @@ export class FlatAdam extends tf.Optimizer {
     });
     const shapes = slots.slice(0, count).map(({ tensor }) => tensor.shape.slice());
     this.disposeMoments();
-    this.layout = { names, shapes, sizes: shapes.map(sizeOf) };
+    this.layout = { names, shapes };
     this.firstMoment = tf.tidy(() =>
       flatten(slots.slice(0, count).map(({ tensor }) => tensor)).variable(false),
     );
@@ -177,9 +176,9 @@ export class FlatAdam extends tf.Optimizer {
   /** The moments, created as zeros on the first step (as tf.train.adam does). */
   private moments(layout: Layout): [tf.Variable, tf.Variable] {
     if (!this.firstMoment || !this.secondMoment) {
-      const total = layout.sizes.reduce((sum, size) => sum + size, 0);
-      this.firstMoment = tf.keep(tf.zeros([total]).variable(false));
-      this.secondMoment = tf.keep(tf.zeros([total]).variable(false));
+      const total = layout.shapes.reduce((sum, shape) => sum + tf.util.sizeFromShape(shape), 0);
+      this.firstMoment = tf.zeros([total]).variable(false);
+      this.secondMoment = tf.zeros([total]).variable(false);
     }
     return [this.firstMoment, this.secondMoment];
   }
@@ -192,17 +191,13 @@ export class FlatAdam extends tf.Optimizer {
   private checkLayout(variables: tf.Variable[]): Layout {
     const shapes = variables.map((variable) => variable.shape.slice());
     if (!this.layout) {
-      this.layout = {
-        names: variables.map((variable) => variable.name),
-        shapes,
-        sizes: shapes.map(sizeOf),
-      };
+      this.layout = { names: variables.map((variable) => variable.name), shapes };
       return this.layout;
     }
     const expected = this.layout.shapes;
     const same =
       expected.length === shapes.length &&
-      shapes.every((shape, i) => shape.join() === (expected[i] as number[]).join());
+      shapes.every((shape, i) => tf.util.arraysEqual(shape, expected[i] as number[]));
     if (!same) {
       throw new Error(
         `FlatAdam: this step's parameter shapes (${describe(shapes)}) differ from the ones its moments were made for (${describe(expected)}); it updates one fixed list of parameters in one order`,
@@ -219,10 +214,6 @@ export class FlatAdam extends tf.Optimizer {
     this.firstMoment = null;
     this.secondMoment = null;
   }
-}
-
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((product, dim) => product * dim, 1);
 }
 
 function flatten(tensors: tf.Tensor[]): tf.Tensor1D {
