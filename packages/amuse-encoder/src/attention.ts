@@ -4,8 +4,10 @@
  * negative number for padding slots (proportional attention, as ToMe does).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { multiHeadAttention } from './fused-ops.js';
 import { LayerNorm, Linear } from './layers.js';
 import type { Scope } from './module.js';
+import { offTape } from './off-tape.js';
 
 /** Added to the scores of padding slots: large, yet finite so softmax never sees -inf - -inf. */
 export const PADDING_BIAS = -1e9;
@@ -19,24 +21,21 @@ export function keyBias(
   padMask: tf.Tensor2D | null,
 ): tf.Tensor2D | null {
   if (sizes === null && padMask === null) return null;
-  // Sizes of padding slots are 0; clamping to 1 keeps log finite there (the pad term wins).
-  const sizeBias = sizes === null ? null : tf.log(tf.maximum(sizes, 1));
-  const padBias = padMask === null ? null : tf.mul(padMask, PADDING_BIAS);
-  if (sizeBias === null) return padBias as tf.Tensor2D;
-  if (padBias === null) return sizeBias as tf.Tensor2D;
-  return tf.add(sizeBias, padBias) as tf.Tensor2D;
+  // A function of constants: nothing to record for gradients.
+  return offTape(() => {
+    // Sizes of padding slots are 0; clamping to 1 keeps log finite there (the pad term wins).
+    const sizeBias = sizes === null ? null : tf.log(tf.maximum(sizes, 1));
+    const padBias = padMask === null ? null : tf.mul(padMask, PADDING_BIAS);
+    if (sizeBias === null) return padBias as tf.Tensor2D;
+    if (padBias === null) return sizeBias as tf.Tensor2D;
+    return tf.add(sizeBias, padBias) as tf.Tensor2D;
+  });
 }
 
 /** [B*N, D] -> [B, H, N, D/H]. */
 function splitHeads(x: tf.Tensor2D, batch: number, tokens: number, heads: number): tf.Tensor4D {
   const headDim = x.shape[1] / heads;
   return tf.transpose(tf.reshape(x, [batch, tokens, heads, headDim]), [0, 2, 1, 3]);
-}
-
-/** [B, H, N, D/H] -> [B*N, D]. */
-function mergeHeads(x: tf.Tensor4D): tf.Tensor2D {
-  const [b, h, n, headDim] = x.shape;
-  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b * n, h * headDim]);
 }
 
 /** softmax(q k^T / sqrt(d) + bias) over the keys: [B, H, Nq, Nk]. */
@@ -78,13 +77,9 @@ export class SelfAttention {
   apply(x: tf.Tensor3D, bias: tf.Tensor2D | null): SelfAttentionOutput {
     const [b, n, d] = x.shape;
     const [q, k, v] = tf.split(this.qkv.apply(tf.reshape(x, [b * n, d])), 3, 1) as tf.Tensor2D[];
-    const probabilities = attentionProbabilities(
-      splitHeads(q!, b, n, this.heads),
-      splitHeads(k!, b, n, this.heads),
-      bias,
-    );
-    const mixed = tf.matMul(probabilities, splitHeads(v!, b, n, this.heads)) as tf.Tensor4D;
-    const out = tf.reshape(this.proj.apply(mergeHeads(mixed)), [b, n, d]) as tf.Tensor3D;
+    const shape = { batch: b, queries: n, keys: n, heads: this.heads };
+    const mixed = multiHeadAttention(q!, k!, v!, shape, bias);
+    const out = tf.reshape(this.proj.apply(mixed), [b, n, d]) as tf.Tensor3D;
     return { out, keys: tf.reshape(k!, [b, n, d]) as tf.Tensor3D };
   }
 
@@ -143,13 +138,9 @@ export class CrossModalAdapter {
     const q = this.query.apply(tf.reshape(this.norm.apply(x), [b * n, d]));
     const kv = this.keyValue.apply(tf.reshape(this.contextNorm.apply(context), [b * nc, d]));
     const [k, v] = tf.split(kv, 2, 1) as tf.Tensor2D[];
-    const probabilities = attentionProbabilities(
-      splitHeads(q, b, n, this.heads),
-      splitHeads(k!, b, nc, this.heads),
-      contextBias,
-    );
-    const mixed = tf.matMul(probabilities, splitHeads(v!, b, nc, this.heads)) as tf.Tensor4D;
-    const update = tf.reshape(this.proj.apply(mergeHeads(mixed)), [b, n, d]) as tf.Tensor3D;
+    const shape = { batch: b, queries: n, keys: nc, heads: this.heads };
+    const mixed = multiHeadAttention(q, k!, v!, shape, contextBias);
+    const update = tf.reshape(this.proj.apply(mixed), [b, n, d]) as tf.Tensor3D;
     return tf.mul(update, this.gate);
   }
 }

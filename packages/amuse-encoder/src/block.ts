@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CrossModalAdapter, SelfAttention } from './attention.js';
 import { LayerNorm, Mlp } from './layers.js';
 import type { Scope } from './module.js';
+import { offTape } from './off-tape.js';
 
 /** What an adapter attends to: the question (early blocks) or the other stream (later). */
 export type AdapterKind = 'none' | 'question' | 'audioVisual';
@@ -67,8 +68,11 @@ export class Block {
     return { tokens, keys: attended.keys };
   }
 
-  /** [B, H, Nq, N]: the attention the context's tokens pay to this block's keys. */
+  /**
+   * [B, H, Nq, N]: the attention the context's tokens pay to this block's keys. A score for
+   * choosing tokens, computed off the tape: no gradient flows through it.
+   */
   importanceAttention(context: ContextTokens, keys: tf.Tensor3D, bias: tf.Tensor2D | null) {
-    return this.attn.attentionFrom(this.norm1.apply(context.tokens), keys, bias);
+    return offTape(() => this.attn.attentionFrom(this.norm1.apply(context.tokens), keys, bias));
   }
 }

@@ -56,7 +56,8 @@ export interface ReducerInput {
   keys: Tensor3D;
   /**
    * [B, H, Nq, N] attention probabilities that queries from the question (early blocks) or
-   * the other modality (later blocks) put on these tokens.
+   * the other modality (later blocks) put on these tokens. A score to choose tokens by, not
+   * part of the gradient: it is computed off the tape, so no loss can backpropagate into it.
    */
   attention: Tensor4D;
   /** [B, Nq] 1 = padded query (e.g. question <pad>), to ignore. */

@@ -3,6 +3,7 @@
  * ([B*N, D] x [D, E]): 2-D untransposed matmuls are the fast path on every backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { affine, gelu, type NormalizeScaleShift, normalizeScaleShift } from './fused-ops.js';
 import { glorotNormal, normal, ones, type Scope, zeros } from './module.js';
 
 /**
@@ -45,7 +46,7 @@ export class Linear {
 
   /** [R, in] -> [R, out]. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(matMulPlainGrad(x, this.weight as tf.Tensor2D), this.bias);
+    return affine(x, this.weight as tf.Tensor2D, this.bias as tf.Tensor1D);
   }
 
   /** [B, N, in] -> [B, N, out], through one 2-D product. */
@@ -58,6 +59,7 @@ export class Linear {
 export class LayerNorm {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable;
+  private readonly scaleAndShift: NormalizeScaleShift;
 
   constructor(
     scope: Scope,
@@ -66,20 +68,16 @@ export class LayerNorm {
   ) {
     this.weight = scope.param('weight', [features], ones);
     this.bias = scope.param('bias', [features], zeros);
+    this.scaleAndShift = normalizeScaleShift(epsilon);
   }
 
   /** Normalises the last axis. */
   apply<T extends tf.Tensor>(x: T): T {
     const { mean, variance } = tf.moments(x, -1, true);
-    const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
-    return tf.add(tf.mul(normed, this.weight), this.bias) as T;
+    // x also feeds the mean, the variance and (in a block) the residual: its gradient sums
+    // contributions in tape order, so only the part after x - mean can be one tape node.
+    return this.scaleAndShift(tf.sub(x, mean), variance, this.weight, this.bias) as T;
   }
-}
-
-/** GELU, tanh approximation (tfjs-core has no gelu op). */
-export function gelu<T extends tf.Tensor>(x: T): T {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner))) as T;
 }
 
 /** Two-layer perceptron, GELU between: [R, D] -> [R, out]. */

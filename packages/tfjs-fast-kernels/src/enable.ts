@@ -1,9 +1,15 @@
 import {
+  type GradConfig,
+  getGradient,
   getKernel,
   type KernelConfig,
+  registerGradient,
   registerKernel,
+  unregisterGradient,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { castConfig } from './cast_kernel';
+import { gradientConfigs } from './gradients';
 import { identityConfig } from './identity_kernel';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul_kernels';
 import { loadNativeBlas, type NativeBlas } from './native_blas';
@@ -24,6 +30,8 @@ export interface FastKernelsOptions {
 export interface FastKernelsReport {
   /** Kernel names now served by this package on the `wasm` backend. */
   kernels: string[];
+  /** Kernels whose gradient this package replaced, on every backend (same values, fewer kernels). */
+  gradients: string[];
   /** What runs the matmuls: XNNPACK inside wasm, or the native BLAS addon on the wasm heap. */
   matmulEngine: 'xnnpack' | 'native-blas' | 'none';
   native: {
@@ -43,6 +51,8 @@ interface Enabled {
   report: FastKernelsReport;
   /** The wasm backend's own kernels this package replaced, to put back on disable. */
   replaced: KernelConfig[];
+  /** The gradients it replaced (absent when none was registered), likewise. */
+  replacedGradients: Array<{ kernelName: string; stock: GradConfig | undefined }>;
 }
 
 let enabled: Enabled | null = null;
@@ -107,8 +117,9 @@ export async function enableFastKernels(
   const stockBatchMatMul = getKernel('BatchMatMul', 'wasm');
   const stockFusedMatMul = getKernel('_FusedMatMul', 'wasm');
   const stockPow = getKernel('Pow', 'wasm');
+  const stockCast = getKernel('Cast', 'wasm');
   const wasmBackendRegistered =
-    stockBatchMatMul != null && stockFusedMatMul != null && stockPow != null;
+    stockBatchMatMul != null && stockFusedMatMul != null && stockPow != null && stockCast != null;
   const replaced: KernelConfig[] = [];
   const kernels: string[] = [];
   if (wasmBackendRegistered) {
@@ -123,6 +134,7 @@ export async function enableFastKernels(
       unsortedSegmentSumConfig,
       powConfig(stockPow.kernelFunc),
       identityConfig,
+      castConfig(stockCast.kernelFunc),
       splitVConfig,
     ];
     for (const config of configs) {
@@ -130,13 +142,19 @@ export async function enableFastKernels(
       kernels.push(config.kernelName);
     }
   }
+  const replacedGradients = gradientConfigs.map((config) => {
+    const stock = getGradient(config.kernelName);
+    registerGradient(config);
+    return { kernelName: config.kernelName, stock };
+  });
   const report: FastKernelsReport = {
     kernels,
+    gradients: replacedGradients.map((g) => g.kernelName),
     matmulEngine: !wasmBackendRegistered ? 'none' : native.blas != null ? 'native-blas' : 'xnnpack',
     native: native.report,
     wasmBackendRegistered,
   };
-  enabled = { report, replaced };
+  enabled = { report, replaced, replacedGradients };
   return report;
 }
 
@@ -150,5 +168,9 @@ export function disableFastKernels(): void {
   if (enabled == null) return;
   for (const kernelName of enabled.report.kernels) unregisterKernel(kernelName, 'wasm');
   for (const stock of enabled.replaced) registerKernel(stock);
+  for (const { kernelName, stock } of enabled.replacedGradients) {
+    unregisterGradient(kernelName);
+    if (stock !== undefined) registerGradient(stock);
+  }
   enabled = null;
 }

@@ -1,0 +1,200 @@
+/**
+ * The layers' hot paths as single tape nodes, with the gradients autodiff would compute, bit
+ * for bit.
+ *
+ * Recording an op on tfjs's tape costs a kernel launch per saved input (a clone), a tape
+ * node, and in the backward pass casts and reshapes that change no value. A small model
+ * launches thousands of them per step, each costing about as much as the arithmetic of a
+ * small one. Each function below runs its forward ops off the tape (inside `customGrad`) and
+ * its backward pass as the stock gradients' own ops, in the order tfjs's backprop runs them,
+ * minus the casts and reshapes. Same ops on the same values give the same floats; the tests
+ * compare every output and gradient bit for bit with the plain composition.
+ *
+ * Only subgraphs whose inner tensors have no other consumer can be fused this way: a
+ * tensor's gradient is a sum in tape order of its consumers' contributions, and a fused op
+ * could not interleave its own contributions with outside ones.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+type Saved = tf.Tensor[];
+
+/** x W + b for x [R, in], W [in, out], b [out]; the gradient uses untransposed products only. */
+export const affine = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: tf.add(tf.matMul(x, w), b),
+    gradFunc: (dy: tf.Tensor, saved: Saved) => {
+      const [xSaved, wSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const dy2 = dy as tf.Tensor2D;
+      // Stock wasm runs transposed matmuls (matMul's own gradient: dy W^T, x^T dy) ~10x
+      // slower than plain ones; a 2-D transpose costs little.
+      return [
+        tf.matMul(dy2, tf.transpose(wSaved)),
+        tf.matMul(tf.transpose(xSaved), dy2),
+        tf.sum(dy2, 0),
+      ];
+    },
+  };
+}) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
+const GELU_SCALE = Math.sqrt(2 / Math.PI);
+const GELU_CUBIC = 0.044715;
+
+/**
+ * GELU, tanh approximation (tfjs-core has no gelu op):
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). x feeds three of these ops, so the
+ * gradient matches the composition's bit for bit only when x has no other consumer (in the
+ * MLP it is fc1's output); otherwise it differs in summation order only.
+ */
+export const gelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const inner = tf.mul(GELU_SCALE, tf.add(x, tf.mul(GELU_CUBIC, tf.pow(x, 3))));
+  const half = tf.mul(0.5, x);
+  const tanh = tf.tanh(inner);
+  const onePlusTanh = tf.add(1, tanh);
+  save([x, half, tanh, onePlusTanh]);
+  return {
+    value: tf.mul(half, onePlusTanh),
+    gradFunc: (dy: tf.Tensor, saved: Saved) => {
+      const [xSaved, halfSaved, tanhSaved, onePlusTanhSaved] = saved as [
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+      ];
+      // Backprop visits the forward ops last to first: half * (1 + tanh), tanh, 0.5 x,
+      // sqrt(2/pi) s, x + 0.044715 p, 0.044715 p, x^3. x's gradient sums its three
+      // contributions in that order.
+      const dHalf = tf.mul(dy, onePlusTanhSaved);
+      const dTanh = tf.mul(dy, halfSaved);
+      const dInner = tf.mul(tf.sub(tf.scalar(1), tf.square(tanhSaved)), dTanh);
+      const fromHalf = tf.mul(dHalf, 0.5);
+      const dSum = tf.mul(dInner, GELU_SCALE);
+      const dCube = tf.mul(dSum, GELU_CUBIC);
+      const exponent = tf.scalar(3);
+      const fromCube = tf.mul(
+        dCube,
+        tf.mul(exponent, tf.pow(xSaved, tf.sub(exponent, tf.scalar(1)))),
+      );
+      return tf.add(tf.add(fromHalf, dSum), fromCube);
+    },
+  };
+}) as <T extends tf.Tensor>(x: T) => T;
+
+/** (x - mean) / sqrt(variance + epsilon) * weight + bias, from x - mean and the variance. */
+export type NormalizeScaleShift = (
+  centered: tf.Tensor,
+  variance: tf.Tensor,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+) => tf.Tensor;
+
+/** LayerNorm after its moments, for a fixed epsilon. */
+export function normalizeScaleShift(epsilon: number): NormalizeScaleShift {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [centered, variance, weight, bias, save] = args as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.GradSaveFunc,
+    ];
+    const shifted = tf.add(variance, epsilon);
+    const inverseStd = tf.rsqrt(shifted);
+    const normed = tf.mul(centered, inverseStd);
+    save([centered, shifted, inverseStd, normed, weight]);
+    return {
+      value: tf.add(tf.mul(normed, weight), bias),
+      gradFunc: (dy: tf.Tensor, saved: Saved) => {
+        const [centeredS, shiftedS, inverseStdS, normedS, weightS] = saved as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ];
+        // Stock gradients: a broadcast input's gradient is summed over the broadcast axes.
+        const sumTo = (grad: tf.Tensor, shape: number[]) => {
+          const axes = tf.backend_util.getReductionAxes(shape, grad.shape);
+          return axes.length > 0 ? tf.reshape(tf.sum(grad, axes), shape) : grad;
+        };
+        const dBias = sumTo(dy, bias.shape);
+        const dNormed = tf.mul(dy, weightS);
+        const dWeight = sumTo(tf.mul(dy, normedS), weightS.shape);
+        const dCentered = tf.mul(dNormed, inverseStdS);
+        const dInverseStd = sumTo(tf.mul(dNormed, centeredS), inverseStdS.shape);
+        // rsqrt's gradient as tfjs writes it: -dy / (2 x^1.5).
+        const dVariance = tf.neg(tf.div(dInverseStd, tf.mul(tf.pow(shiftedS, 1.5), 2)));
+        return [dCentered, dVariance, dWeight, dBias];
+      },
+    };
+  }) as NormalizeScaleShift;
+}
+
+/** The geometry of one multi-head attention: q is [batch * queries, D], k and v [batch * keys, D]. */
+export interface AttentionShape {
+  batch: number;
+  queries: number;
+  keys: number;
+  heads: number;
+}
+
+/**
+ * softmax(q k^T / sqrt(D/H) + bias) v over H heads, heads merged back: [batch * queries, D].
+ * `bias` [batch, keys] is added to every query's scores (a constant: it gets no gradient).
+ */
+export function multiHeadAttention(
+  q: tf.Tensor2D,
+  k: tf.Tensor2D,
+  v: tf.Tensor2D,
+  shape: AttentionShape,
+  bias: tf.Tensor2D | null,
+): tf.Tensor2D {
+  const { batch, queries, keys, heads } = shape;
+  const width = q.shape[1];
+  const headDim = width / heads;
+  const scale = 1 / Math.sqrt(headDim);
+  // [rows, D] -> [B, H, rows / B, D / H] and back.
+  const splitHeads = (x: tf.Tensor, tokens: number) =>
+    tf.transpose(tf.reshape(x, [batch, tokens, heads, headDim]), [0, 2, 1, 3]);
+  const mergeHeads = (x: tf.Tensor, tokens: number) =>
+    tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [batch * tokens, width]);
+  const attend = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [queryRows, keyRows, valueRows, save] = args as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.GradSaveFunc,
+    ];
+    const scaled = tf.mul(splitHeads(queryRows, queries), scale);
+    const keyHeads = splitHeads(keyRows, keys);
+    let scores = tf.matMul(scaled, keyHeads, false, true);
+    if (bias !== null) scores = tf.add(scores, tf.reshape(bias, [batch, 1, 1, keys]));
+    const probabilities = tf.softmax(scores);
+    const valueHeads = splitHeads(valueRows, keys);
+    save([scaled, keyHeads, probabilities, valueHeads]);
+    return {
+      value: mergeHeads(tf.matMul(probabilities, valueHeads), queries),
+      gradFunc: (dy: tf.Tensor, saved: Saved) => {
+        const [scaledS, keyHeadsS, probabilitiesS, valueHeadsS] = saved as tf.Tensor4D[];
+        // mergeHeads' transpose is its own inverse ([0, 2, 1, 3]), as is splitHeads'.
+        const dMixed = tf.transpose(tf.reshape(dy, [batch, queries, heads, headDim]), [0, 2, 1, 3]);
+        // Each product's gradient with the transpose flags tfjs's BatchMatMul gradient uses.
+        const dProbabilities = tf.matMul(dMixed, valueHeadsS!, false, true);
+        const dValueHeads = tf.matMul(probabilitiesS!, dMixed, true, false);
+        const dyTimesY = tf.mul(dProbabilities, probabilitiesS!);
+        const dScores = tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [-1], true), probabilitiesS!));
+        const dScaled = tf.matMul(dScores, keyHeadsS!, false, false);
+        const dKeyHeads = tf.matMul(dScores, scaledS!, true, false);
+        const dQueryHeads = tf.mul(dScaled, scale);
+        return [
+          mergeHeads(dQueryHeads, queries),
+          mergeHeads(dKeyHeads, keys),
+          mergeHeads(dValueHeads, keys),
+        ];
+      },
+    };
+  });
+  return attend(q, k, v) as tf.Tensor2D;
+}

@@ -1,0 +1,277 @@
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { affine, gelu, multiHeadAttention, normalizeScaleShift } from '../src/fused-ops.js';
+import { matMulPlainGrad } from '../src/layers.js';
+import { BACKENDS, useBackend } from './fixtures.js';
+
+/** The compositions the fused ops replace, exactly as the layers wrote them before. */
+const plain = {
+  affine: (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D =>
+    tf.add(matMulPlainGrad(x, w), b),
+  gelu: (x: tf.Tensor) => {
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  },
+  layerNorm: (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, epsilon: number) => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)));
+    return tf.add(tf.mul(normed, w), b);
+  },
+  attention: (
+    q: tf.Tensor,
+    k: tf.Tensor,
+    v: tf.Tensor,
+    {
+      batch,
+      queries,
+      keys,
+      heads,
+    }: { batch: number; queries: number; keys: number; heads: number },
+    bias: tf.Tensor | null,
+  ) => {
+    const width = q.shape[1]!;
+    const split = (x: tf.Tensor, tokens: number) =>
+      tf.transpose(tf.reshape(x, [batch, tokens, heads, width / heads]), [0, 2, 1, 3]);
+    let scores = tf.matMul(
+      tf.mul(split(q, queries), 1 / Math.sqrt(width / heads)),
+      split(k, keys),
+      false,
+      true,
+    );
+    if (bias !== null) scores = tf.add(scores, tf.reshape(bias, [batch, 1, 1, keys]));
+    const mixed = tf.matMul(tf.softmax(scores), split(v, keys));
+    return tf.reshape(tf.transpose(mixed, [0, 2, 1, 3]), [batch * queries, width]);
+  },
+};
+
+function fusedLayerNorm(epsilon: number) {
+  const scaleShift = normalizeScaleShift(epsilon);
+  return (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return scaleShift(tf.sub(x, mean), variance, w, b);
+  };
+}
+
+/** The float32 bit patterns, so that -0, NaN and last-bit differences all count. */
+function bits(t: tf.Tensor): number[] {
+  return Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+}
+
+function random(shape: number[], seed: number, scale = 1): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), scale));
+}
+
+/**
+ * Value and gradients of sum(f(inputs) * up) + sum(inputs[0] * side): the side term gives
+ * the first input another consumer, as a residual connection does, so its gradient is a
+ * sum over consumers in tape order. An empty `side` leaves it out.
+ */
+function valueAndGrads(
+  f: (...inputs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  up: tf.Tensor,
+  side: tf.Tensor,
+): tf.Tensor[] {
+  return tf.tidy(() => {
+    const loss = (...xs: tf.Tensor[]) => {
+      // Pass the first input through an op so that it is itself on the tape.
+      const first = tf.mul(xs[0]!, 1);
+      const out = f(first, ...xs.slice(1));
+      const main = tf.sum(tf.mul(out, up));
+      return side.size === 0 ? main : tf.add(main, tf.sum(tf.mul(first, side)));
+    };
+    const { value, grads } = tf.valueAndGrads(loss)(inputs);
+    return [f(...inputs), value, ...grads];
+  });
+}
+
+function expectSameBits(fused: tf.Tensor[], reference: tf.Tensor[]): void {
+  expect(fused.length).toBe(reference.length);
+  fused.forEach((t, i) => {
+    expect(t.shape, `output ${i} shape`).toEqual(reference[i]!.shape);
+    expect(bits(t), `output ${i}`).toEqual(bits(reference[i]!));
+  });
+}
+
+describe.each(BACKENDS)('fused ops on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it('affine: x W + b and its gradients, bit for bit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (rows, inner, cols, seed) => {
+          const inputs = [
+            random([rows, inner], seed),
+            random([inner, cols], seed + 1),
+            random([cols], seed + 2),
+          ];
+          const up = random([rows, cols], seed + 3);
+          const side = random([rows, inner], seed + 4);
+          const f = (g: typeof affine) => (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+            g(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D);
+          const fused = valueAndGrads(f(affine), inputs, up, side);
+          const reference = valueAndGrads(f(plain.affine), inputs, up, side);
+          expectSameBits(fused, reference);
+          tf.dispose([...inputs, up, side, ...fused, ...reference]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  // GELU's input feeds three of its ops, so bit-identity needs it to have no other consumer
+  // (in the encoder it is fc1's output); with one, the sums differ only in their order.
+  it('gelu and its gradient, bit for bit, from tiny to saturating inputs', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(1e-3, 1, 4, 30),
+        fc.integer({ min: 0, max: 10_000 }),
+        (shape, scale, seed) => {
+          const x = random(shape, seed, scale);
+          const up = random(shape, seed + 1);
+          const noSide = tf.zeros([0]);
+          const fused = valueAndGrads(gelu, [x], up, noSide);
+          const reference = valueAndGrads(plain.gelu, [x], up, noSide);
+          expectSameBits(fused, reference);
+          tf.dispose([x, up, noSide, ...fused, ...reference]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('LayerNorm after its moments: value and gradients (x, weight, bias), bit for bit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 2 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.constantFrom(1e-5, 1e-3),
+        fc.constantFrom(1e-2, 1, 50),
+        fc.integer({ min: 0, max: 10_000 }),
+        (leading, features, epsilon, scale, seed) => {
+          const shape = [...leading, features];
+          const inputs = [
+            random(shape, seed, scale),
+            random([features], seed + 1),
+            random([features], seed + 2),
+          ];
+          const up = random(shape, seed + 3);
+          const side = random(shape, seed + 4);
+          const fused = valueAndGrads(fusedLayerNorm(epsilon), inputs, up, side);
+          const reference = valueAndGrads(
+            (x, w, b) => plain.layerNorm(x, w, b, epsilon),
+            inputs,
+            up,
+            side,
+          );
+          expectSameBits(fused, reference);
+          tf.dispose([...inputs, up, side, ...fused, ...reference]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('gelu with another consumer of its input: the same gradient up to summation order', () => {
+    const x = random([4, 6], 11, 2);
+    const up = random([4, 6], 12);
+    const side = random([4, 6], 13);
+    const [, , fusedGrad] = valueAndGrads(gelu, [x], up, side);
+    const [, , plainGrad] = valueAndGrads(plain.gelu, [x], up, side);
+    const gap = tf.max(tf.abs(tf.sub(fusedGrad!, plainGrad!))).dataSync()[0]!;
+    expect(gap).toBeLessThan(1e-6);
+  });
+
+  it('multi-head attention (self and cross, with and without a key bias): value and gradients of q, k, v, bit for bit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom(1, 2, 4),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 10_000 }),
+        (batch, queries, keys, heads, headDim, withBias, seed) => {
+          const width = heads * headDim;
+          const shape = { batch, queries, keys, heads };
+          const inputs = [
+            random([batch * queries, width], seed, 2),
+            random([batch * keys, width], seed + 1, 2),
+            random([batch * keys, width], seed + 2),
+          ];
+          const bias = withBias ? random([batch, keys], seed + 3) : null;
+          const up = random([batch * queries, width], seed + 4);
+          const side = random([batch * queries, width], seed + 5);
+          const fused = valueAndGrads(
+            (q, k, v) =>
+              multiHeadAttention(
+                q as tf.Tensor2D,
+                k as tf.Tensor2D,
+                v as tf.Tensor2D,
+                shape,
+                bias as tf.Tensor2D | null,
+              ),
+            inputs,
+            up,
+            side,
+          );
+          const reference = valueAndGrads(
+            (q, k, v) => plain.attention(q, k, v, shape, bias),
+            inputs,
+            up,
+            side,
+          );
+          expectSameBits(fused, reference);
+          tf.dispose([...inputs, up, side, ...fused, ...reference, ...(bias ? [bias] : [])]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('all-equal features (zero variance) and a batch of one', () => {
+    const x = tf.fill([1, 5], 3);
+    const w = random([5], 1);
+    const b = random([5], 2);
+    const up = random([1, 5], 3);
+    const side = random([1, 5], 4);
+    const fused = valueAndGrads(fusedLayerNorm(1e-5), [x, w, b], up, side);
+    const reference = valueAndGrads(
+      (a, c, d) => plain.layerNorm(a, c, d, 1e-5),
+      [x, w, b],
+      up,
+      side,
+    );
+    expectSameBits(fused, reference);
+    expect(fused.every((t) => Array.from(t.dataSync()).every(Number.isFinite))).toBe(true);
+  });
+
+  it('records one tape node per op and launches fewer kernels than the composition', async () => {
+    const x = random([16, 32], 5);
+    const w = random([32], 6);
+    const b = random([32], 7);
+    const kernels = async (f: () => tf.Tensor[]) => {
+      const info = await tf.profile(() => {
+        tf.dispose(f());
+      });
+      return info.kernels.length;
+    };
+    const up = random([16, 32], 8);
+    const side = random([16, 32], 9);
+    const fusedLn = await kernels(() => valueAndGrads(fusedLayerNorm(1e-5), [x, w, b], up, side));
+    const plainLn = await kernels(() =>
+      valueAndGrads((a, c, d) => plain.layerNorm(a, c, d, 1e-5), [x, w, b], up, side),
+    );
+    const fusedGelu = await kernels(() => valueAndGrads(gelu, [x], up, side));
+    const plainGelu = await kernels(() => valueAndGrads(plain.gelu, [x], up, side));
+    expect(fusedLn).toBeLessThan(plainLn);
+    expect(fusedGelu).toBeLessThan(plainGelu);
+  });
+});
