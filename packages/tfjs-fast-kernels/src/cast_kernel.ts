@@ -1,6 +1,6 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import { shareInput } from './identity_kernel';
 import { requiredInput } from './kernel_inputs';
-import { asWasmHeapBackend } from './wasm_heap';
 
 /**
  * Cast to the dtype a tensor already has as a shared reference, like Identity: tensors are
@@ -13,11 +13,7 @@ export function castConfig(stockCast: KernelFunc): KernelConfig {
     backendName: 'wasm',
     kernelFunc: (args) => {
       const x = requiredInput(args.inputs, 'x', 'Cast');
-      if (x.dtype !== args.attrs?.dtype) return stockCast(args);
-      const backend = asWasmHeapBackend(args.backend);
-      if (typeof backend === 'string') throw new Error(`tfjs-fast-kernels Cast: ${backend}`);
-      backend.incRef(x.dataId);
-      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+      return x.dtype === args.attrs?.dtype ? shareInput(args, 'Cast') : stockCast(args);
     },
   };
 }

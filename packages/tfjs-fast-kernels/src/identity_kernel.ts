@@ -1,6 +1,15 @@
-import type { KernelConfig } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { requiredInput } from './kernel_inputs';
 import { asWasmHeapBackend } from './wasm_heap';
+
+/** Input `x` itself as the output: one more reference to its buffer, no copy. */
+export function shareInput(args: Parameters<KernelFunc>[0], kernelName: string): TensorInfo {
+  const x = requiredInput(args.inputs, 'x', kernelName);
+  const backend = asWasmHeapBackend(args.backend);
+  if (typeof backend === 'string') throw new Error(`tfjs-fast-kernels ${kernelName}: ${backend}`);
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
 
 /**
  * Identity as a shared reference, as the cpu backend does it: tensors are immutable, so a
@@ -10,11 +19,5 @@ import { asWasmHeapBackend } from './wasm_heap';
 export const identityConfig: KernelConfig = {
   kernelName: 'Identity',
   backendName: 'wasm',
-  kernelFunc: (args) => {
-    const x = requiredInput(args.inputs, 'x', 'Identity');
-    const backend = asWasmHeapBackend(args.backend);
-    if (typeof backend === 'string') throw new Error(`tfjs-fast-kernels Identity: ${backend}`);
-    backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-  },
+  kernelFunc: (args) => shareInput(args, 'Identity'),
 };
