@@ -4,7 +4,6 @@
  * negative number for padding slots (proportional attention, as ToMe does).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { multiHeadAttention } from './fused-ops.js';
 import { LayerNorm, Linear } from './layers.js';
 import type { Scope } from './module.js';
 import { offTape } from './off-tape.js';
@@ -33,24 +32,88 @@ export function keyBias(
 }
 
 /** [B*N, D] -> [B, H, N, D/H]. */
-function splitHeads(x: tf.Tensor2D, batch: number, tokens: number, heads: number): tf.Tensor4D {
-  const headDim = x.shape[1] / heads;
+function splitHeads(x: tf.Tensor, batch: number, tokens: number, heads: number): tf.Tensor4D {
+  const headDim = x.shape[1]! / heads;
   return tf.transpose(tf.reshape(x, [batch, tokens, heads, headDim]), [0, 2, 1, 3]);
 }
 
-/** softmax(q k^T / sqrt(d) + bias) over the keys: [B, H, Nq, Nk]. */
+/** [B, H, N, D/H] -> [B*N, D]. */
+function mergeHeads(x: tf.Tensor): tf.Tensor2D {
+  const [b, h, n, headDim] = x.shape as [number, number, number, number];
+  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b * n, h * headDim]);
+}
+
+/** Queries [B, H, Nq, d] times 1/sqrt(d), ready for the scores. */
+function scaleQueries(queries: tf.Tensor4D): tf.Tensor4D {
+  return tf.mul(queries, 1 / Math.sqrt(queries.shape[3])) as tf.Tensor4D;
+}
+
+/** softmax(scaled q k^T + bias) over the keys: [B, H, Nq, Nk]. */
 function attentionProbabilities(
-  queries: tf.Tensor4D,
+  scaledQueries: tf.Tensor4D,
   keys: tf.Tensor4D,
   bias: tf.Tensor2D | null,
 ): tf.Tensor4D {
-  const headDim = queries.shape[3];
-  let scores = tf.matMul(tf.mul(queries, 1 / Math.sqrt(headDim)), keys, false, true);
+  let scores = tf.matMul(scaledQueries, keys, false, true);
   if (bias !== null) {
     const [b, nk] = bias.shape;
     scores = tf.add(scores, tf.reshape(bias, [b, 1, 1, nk]));
   }
   return tf.softmax(scores) as tf.Tensor4D;
+}
+
+/** The geometry of one multi-head attention: q is [batch * queries, D], k and v [batch * keys, D]. */
+export interface AttentionShape {
+  batch: number;
+  queries: number;
+  keys: number;
+  heads: number;
+}
+
+/**
+ * softmax(q k^T / sqrt(D/H) + bias) v over H heads, heads merged back: [batch * queries, D],
+ * as one tape node whose gradient is autodiff's, bit for bit (see fused-ops.ts). `bias`
+ * [batch, keys] is added to every query's scores (a constant: it gets no gradient).
+ */
+export function multiHeadAttention(
+  q: tf.Tensor2D,
+  k: tf.Tensor2D,
+  v: tf.Tensor2D,
+  { batch, queries, keys, heads }: AttentionShape,
+  bias: tf.Tensor2D | null,
+): tf.Tensor2D {
+  const attend = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [queryRows, keyRows, valueRows, save] = args as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.GradSaveFunc,
+    ];
+    const scaled = scaleQueries(splitHeads(queryRows, batch, queries, heads));
+    const keyHeads = splitHeads(keyRows, batch, keys, heads);
+    const probabilities = attentionProbabilities(scaled, keyHeads, bias);
+    const valueHeads = splitHeads(valueRows, batch, keys, heads);
+    save([scaled, keyHeads, probabilities, valueHeads]);
+    return {
+      value: mergeHeads(tf.matMul(probabilities, valueHeads)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [scaledS, keyHeadsS, probabilitiesS, valueHeadsS] = saved as tf.Tensor4D[];
+        // The stock gradients, last op first: mergeHeads' reshape and transpose (their
+        // inverses are splitHeads'), each product with the transpose flags tfjs's
+        // BatchMatMul gradient uses, softmax, the scaling, splitHeads.
+        const dMixed = splitHeads(dy, batch, queries, heads);
+        const dProbabilities = tf.matMul(dMixed, valueHeadsS!, false, true);
+        const dValueHeads = tf.matMul(probabilitiesS!, dMixed, true, false);
+        const dyTimesY = tf.mul(dProbabilities, probabilitiesS!);
+        const dScores = tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [-1], true), probabilitiesS!));
+        const dScaled = tf.matMul(dScores, keyHeadsS!, false, false);
+        const dKeyHeads = tf.matMul(dScores, scaledS!, true, false);
+        const dQueryHeads = scaleQueries(dScaled as tf.Tensor4D);
+        return [mergeHeads(dQueryHeads), mergeHeads(dKeyHeads), mergeHeads(dValueHeads)];
+      },
+    };
+  });
+  return attend(q, k, v) as tf.Tensor2D;
 }
 
 export interface SelfAttentionOutput {
@@ -97,7 +160,7 @@ export class SelfAttention {
     const n = keys.shape[1];
     const [q] = tf.split(this.qkv.apply(tf.reshape(outsideQueries, [b * nq, d])), 3, 1);
     return attentionProbabilities(
-      splitHeads(q as tf.Tensor2D, b, nq, this.heads),
+      scaleQueries(splitHeads(q as tf.Tensor2D, b, nq, this.heads)),
       splitHeads(tf.reshape(keys, [b * n, d]), b, n, this.heads),
       bias,
     );

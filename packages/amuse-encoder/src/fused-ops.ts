@@ -1,6 +1,6 @@
 /**
  * The layers' hot paths as single tape nodes, with the gradients autodiff would compute, bit
- * for bit.
+ * for bit (the attention core, the same way, is `multiHeadAttention` in attention.ts).
  *
  * Recording an op on tfjs's tape costs a kernel launch per saved input (a clone), a tape
  * node, and in the backward pass casts and reshapes that change no value: a fifth of the
@@ -20,23 +20,34 @@ import * as tf from '@tensorflow/tfjs-core';
 
 type Saved = tf.Tensor[];
 
-/** x W + b for x [R, in], W [in, out], b [out]; the gradient uses untransposed products only. */
+/**
+ * [dy W^T, x^T dy], the gradients of x W, from untransposed products: stock wasm runs
+ * transposed matmuls (what matMul's own gradient uses) ~10x slower than plain ones, while a
+ * 2-D transpose costs little.
+ */
+function plainProductGrads(dy: tf.Tensor, saved: Saved): [tf.Tensor2D, tf.Tensor2D] {
+  const [x, w] = saved as [tf.Tensor2D, tf.Tensor2D];
+  const dy2 = dy as tf.Tensor2D;
+  return [tf.matMul(dy2, tf.transpose(w)), tf.matMul(tf.transpose(x), dy2)];
+}
+
+/** x W for x [R, in], W [in, out], with the gradient of plain products. */
+export const matMulPlainGrad = tf.customGrad(
+  // customGrad passes the save function after the inputs, in the same rest array.
+  (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([x, w]);
+    return { value: tf.matMul(x, w), gradFunc: plainProductGrads };
+  },
+) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+
+/** x W + b for x [R, in], W [in, out], b [out], with the gradient of plain products. */
 export const affine = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
   save([x, w]);
   return {
     value: tf.add(tf.matMul(x, w), b),
-    gradFunc: (dy: tf.Tensor, saved: Saved) => {
-      const [xSaved, wSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const dy2 = dy as tf.Tensor2D;
-      // Stock wasm runs transposed matmuls (matMul's own gradient: dy W^T, x^T dy) ~10x
-      // slower than plain ones; a 2-D transpose costs little.
-      return [
-        tf.matMul(dy2, tf.transpose(wSaved)),
-        tf.matMul(tf.transpose(xSaved), dy2),
-        tf.sum(dy2, 0),
-      ];
-    },
+    gradFunc: (dy: tf.Tensor, saved: Saved) => [...plainProductGrads(dy, saved), tf.sum(dy, 0)],
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
@@ -132,71 +143,4 @@ export function normalizeScaleShift(epsilon: number): NormalizeScaleShift {
       },
     };
   }) as NormalizeScaleShift;
-}
-
-/** The geometry of one multi-head attention: q is [batch * queries, D], k and v [batch * keys, D]. */
-export interface AttentionShape {
-  batch: number;
-  queries: number;
-  keys: number;
-  heads: number;
-}
-
-/**
- * softmax(q k^T / sqrt(D/H) + bias) v over H heads, heads merged back: [batch * queries, D].
- * `bias` [batch, keys] is added to every query's scores (a constant: it gets no gradient).
- */
-export function multiHeadAttention(
-  q: tf.Tensor2D,
-  k: tf.Tensor2D,
-  v: tf.Tensor2D,
-  shape: AttentionShape,
-  bias: tf.Tensor2D | null,
-): tf.Tensor2D {
-  const { batch, queries, keys, heads } = shape;
-  const width = q.shape[1];
-  const headDim = width / heads;
-  const scale = 1 / Math.sqrt(headDim);
-  // [rows, D] -> [B, H, rows / B, D / H] and back.
-  const splitHeads = (x: tf.Tensor, tokens: number) =>
-    tf.transpose(tf.reshape(x, [batch, tokens, heads, headDim]), [0, 2, 1, 3]);
-  const mergeHeads = (x: tf.Tensor, tokens: number) =>
-    tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [batch * tokens, width]);
-  const attend = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [queryRows, keyRows, valueRows, save] = args as [
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-      tf.GradSaveFunc,
-    ];
-    const scaled = tf.mul(splitHeads(queryRows, queries), scale);
-    const keyHeads = splitHeads(keyRows, keys);
-    let scores = tf.matMul(scaled, keyHeads, false, true);
-    if (bias !== null) scores = tf.add(scores, tf.reshape(bias, [batch, 1, 1, keys]));
-    const probabilities = tf.softmax(scores);
-    const valueHeads = splitHeads(valueRows, keys);
-    save([scaled, keyHeads, probabilities, valueHeads]);
-    return {
-      value: mergeHeads(tf.matMul(probabilities, valueHeads), queries),
-      gradFunc: (dy: tf.Tensor, saved: Saved) => {
-        const [scaledS, keyHeadsS, probabilitiesS, valueHeadsS] = saved as tf.Tensor4D[];
-        // mergeHeads' transpose is its own inverse ([0, 2, 1, 3]), as is splitHeads'.
-        const dMixed = tf.transpose(tf.reshape(dy, [batch, queries, heads, headDim]), [0, 2, 1, 3]);
-        // Each product's gradient with the transpose flags tfjs's BatchMatMul gradient uses.
-        const dProbabilities = tf.matMul(dMixed, valueHeadsS!, false, true);
-        const dValueHeads = tf.matMul(probabilitiesS!, dMixed, true, false);
-        const dyTimesY = tf.mul(dProbabilities, probabilitiesS!);
-        const dScores = tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [-1], true), probabilitiesS!));
-        const dScaled = tf.matMul(dScores, keyHeadsS!, false, false);
-        const dKeyHeads = tf.matMul(dScores, scaledS!, true, false);
-        const dQueryHeads = tf.mul(dScaled, scale);
-        return [
-          mergeHeads(dQueryHeads, queries),
-          mergeHeads(dKeyHeads, keys),
-          mergeHeads(dValueHeads, keys),
-        ];
-      },
-    };
-  });
-  return attend(q, k, v) as tf.Tensor2D;
 }

@@ -3,29 +3,14 @@
  * ([B*N, D] x [D, E]): 2-D untransposed matmuls are the fast path on every backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { affine, gelu, type NormalizeScaleShift, normalizeScaleShift } from './fused-ops.js';
+import {
+  affine,
+  gelu,
+  matMulPlainGrad,
+  type NormalizeScaleShift,
+  normalizeScaleShift,
+} from './fused-ops.js';
 import { glorotNormal, normal, ones, type Scope, zeros } from './module.js';
-
-/**
- * x W whose gradient is built from untransposed products: stock wasm runs transposed matmuls
- * (what matMul's own gradient uses, dY W^T and X^T dY) ~10x slower than plain ones, while a
- * 2-D transpose costs little.
- */
-export const matMulPlainGrad = tf.customGrad(
-  // customGrad passes the save function after the inputs, in the same rest array.
-  (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    save([x, w]);
-    return {
-      value: tf.matMul(x, w),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xSaved, wSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const dy2 = dy as tf.Tensor2D;
-        return [tf.matMul(dy2, tf.transpose(wSaved)), tf.matMul(tf.transpose(xSaved), dy2)];
-      },
-    };
-  },
-) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
 export class Linear {
   readonly weight: tf.Variable;

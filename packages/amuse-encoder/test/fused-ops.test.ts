@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { affine, gelu, multiHeadAttention, normalizeScaleShift } from '../src/fused-ops.js';
-import { matMulPlainGrad } from '../src/layers.js';
+import { multiHeadAttention } from '../src/attention.js';
+import { affine, gelu, matMulPlainGrad, normalizeScaleShift } from '../src/fused-ops.js';
 import { BACKENDS, useBackend } from './fixtures.js';
 
 /** The compositions the fused ops replace, exactly as the layers wrote them before. */

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { matMulPlainGrad } from '../src/fused-ops.js';
 import { keyBias, PADDING_BIAS } from '../src/index.js';
-import { matMulPlainGrad } from '../src/layers.js';
 import { BACKENDS, useBackend } from './fixtures.js';
 
 describe.each(BACKENDS)('layers on %s', (backend) => {
