@@ -64,6 +64,7 @@ export {
 } from './config/train-config.js';
 export { type LogFormat, Logger, type LoggerOptions, type Progress } from './log/logger.js';
 export { formatDuration, ProgressBar } from './log/progress-bar.js';
+export { type LiveLine, TerminalArea } from './log/terminal-area.js';
 export { SparsifiedAmuse } from './pipeline/amuse-model.js';
 export { type LoadedDataset, loadDataset } from './pipeline/dataset.js';
 export type {
@@ -90,10 +91,10 @@ export {
   readCheckpointState,
   saveCheckpoint,
 } from './train/checkpoint.js';
-export { type EpochTurn, EpochTurns } from './train/epoch-turns.js';
 export { predictSplit, type SplitPredictions } from './train/evaluate.js';
 export { FlatAdam } from './train/flat-adam.js';
 export { InfoBatchEpochSampler } from './train/infobatch-sampler.js';
+export { LockstepTurns, type RunTurn } from './train/lockstep-turns.js';
 export { stepDecayLearningRate } from './train/lr-schedule.js';
 export {
   runTrainingLoop,

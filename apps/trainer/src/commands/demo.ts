@@ -7,7 +7,7 @@ import { loadDataset } from '../pipeline/dataset.js';
 import { type BlindBaselines, blindBaselines, formatBlind } from '../report/blind-baselines.js';
 import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
 import { RunFolder } from '../run/run-folder.js';
-import { EpochTurns } from '../train/epoch-turns.js';
+import { LockstepTurns } from '../train/lockstep-turns.js';
 import { trainRun } from '../train/train-run.js';
 import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
 
@@ -67,13 +67,13 @@ export async function runDemo(
   };
   const dense = resolveTrainConfig({ ...shared, preset: 'dense' });
   const dataset = await loadDataset(dense.data, logger);
-  // The two runs take turns, an epoch each, so drift in the machine's speed hits both alike
-  // and the time ratio compares like with like; each computes what it would alone.
+  // The two runs advance in lockstep, a step at a time, so a slow spell of the machine hits
+  // both alike and the time ratio compares like with like; each computes what it would alone.
   const presets = [
     ['dense', 'dense'],
     ['Sparsify', 'sparsify'],
   ] as const;
-  const turns = new EpochTurns(presets.length);
+  const turns = new LockstepTurns(presets.length);
   const outcomes = await Promise.all(
     presets.map(async ([name, preset], i) => {
       const config = resolveTrainConfig({ ...shared, preset });

@@ -1,4 +1,5 @@
 import { ProgressBar, type ProgressSink } from './progress-bar.js';
+import { TerminalArea } from './terminal-area.js';
 
 export type LogFormat = 'text' | 'json';
 
@@ -31,10 +32,17 @@ export class Logger {
     this.quiet = options.quiet ?? false;
     this.format = options.format ?? 'text';
     this.out = options.out ?? ((text) => process.stdout.write(text));
-    this.err = options.err ?? {
+    const err = options.err ?? {
       write: (text) => process.stderr.write(text),
       isTTY: Boolean(process.stderr.isTTY),
     };
+    // On a terminal, notes go above the open progress bars, which keep a line each.
+    if (err.isTTY && !err.liveLine) {
+      const area = new TerminalArea((text) => err.write(text));
+      this.err = { isTTY: true, write: (text) => area.print(text), liveLine: () => area.line() };
+    } else {
+      this.err = err;
+    }
   }
 
   /** A structured event: a JSON line in json mode, a note on stderr otherwise. */

@@ -1,3 +1,5 @@
+import type { LiveLine } from './terminal-area.js';
+
 /** Formats seconds as 1h02m, 3m05s or 12s. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--';
@@ -11,6 +13,16 @@ export function formatDuration(seconds: number): string {
 export interface ProgressSink {
   write(text: string): void;
   isTTY: boolean;
+  /** On a terminal, where a bar draws (Logger's TerminalArea); by default the current line. */
+  liveLine?: () => LiveLine;
+}
+
+/** The current line of a terminal, redrawn in place. */
+function currentLine(sink: ProgressSink): LiveLine {
+  return {
+    update: (text) => sink.write(`\r\x1b[2K${text}`),
+    close: () => sink.write('\n'),
+  };
 }
 
 /**
@@ -22,13 +34,17 @@ export class ProgressBar {
   private readonly started = performance.now();
   private lastDraw = Number.NEGATIVE_INFINITY;
   private suffix = '';
+  /** Where a terminal shows the bar; null in a log file. */
+  private readonly line: LiveLine | null;
 
   constructor(
     private readonly label: string,
     private readonly total: number,
     private readonly sink: ProgressSink,
     private readonly quietSeconds = 10,
-  ) {}
+  ) {
+    this.line = sink.isTTY ? (sink.liveLine?.() ?? currentLine(sink)) : null;
+  }
 
   /** Advances by `count` items; `suffix` is shown after the bar (e.g. the running loss). */
   tick(count = 1, suffix?: string): void {
@@ -46,8 +62,8 @@ export class ProgressBar {
     const changed = suffix !== undefined && suffix !== this.suffix;
     if (suffix !== undefined) this.suffix = suffix;
     // A log file already has the final line from tick(); a terminal needs its newline.
-    if (this.sink.isTTY || changed || this.done < this.total) this.draw();
-    if (this.sink.isTTY) this.sink.write('\n');
+    if (this.line || changed || this.done < this.total) this.draw();
+    this.line?.close();
   }
 
   /** Seconds elapsed and the estimate of seconds left, from the mean rate so far. */
@@ -68,6 +84,7 @@ export class ProgressBar {
   }
 
   private draw(): void {
-    this.sink.write(this.sink.isTTY ? `\r\x1b[2K${this.render()}` : `${this.render()}\n`);
+    if (this.line) this.line.update(this.render());
+    else this.sink.write(`${this.render()}\n`);
   }
 }

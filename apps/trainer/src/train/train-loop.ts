@@ -36,8 +36,11 @@ export interface TrainLoopOptions {
   stepLimit?: number;
   /** Called after each epoch (e.g. for key-subset's kept history). */
   onEpochEnd?: (metrics: EpochMetrics) => void;
-  /** Awaited after each epoch's checkpoint, untimed: the demo's runs take turns here. */
-  betweenEpochs?: () => Promise<void>;
+  /**
+   * Awaited before each step, untimed, with how far the run is (epochs done plus the
+   * fraction of this epoch's steps done): the demo's runs take turns here.
+   */
+  beforeStep?: (progress: number) => Promise<void>;
   /** Names the run in progress bars and epoch lines (when several runs share a log). */
   label?: string;
 }
@@ -154,6 +157,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       const progress = logger.progress(`${prefix}epoch ${epoch + 1}/${config.epochs}`, steps);
       progress.tick(state.stepInEpoch);
       while (state.stepInEpoch < steps) {
+        await options.beforeStep?.(epoch + state.stepInEpoch / steps);
         if (
           options.shouldStop?.() ||
           (options.stepLimit !== undefined && stepsThisProcess >= options.stepLimit)
@@ -244,7 +248,6 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         await saveCheckpoint(folder.bestCheckpointPath, model.parameters, null, state);
       }
       await save();
-      await options.betweenEpochs?.();
     }
     return { state, interrupted: false };
   } finally {

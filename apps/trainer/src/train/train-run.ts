@@ -10,9 +10,9 @@ import { type RunResults, summariseRun, writeRunResults } from '../report/run-re
 import { Rng } from '../rng.js';
 import { RunFolder } from '../run/run-folder.js';
 import { loadCheckpoint } from './checkpoint.js';
-import type { EpochTurn } from './epoch-turns.js';
 import { predictSplit } from './evaluate.js';
 import { InfoBatchEpochSampler } from './infobatch-sampler.js';
+import type { RunTurn } from './lockstep-turns.js';
 import { runTrainingLoop } from './train-loop.js';
 import { isOutOfMemory, OutOfMemoryError } from './training-errors.js';
 import { UniformSampler } from './uniform-sampler.js';
@@ -32,8 +32,8 @@ export interface TrainRunOptions {
   stepLimit?: number;
   /** Sees the sampler after training (key-subset reads InfoBatch's kept history). */
   onSampler?: (sampler: EpochSampler) => void;
-  /** Take turns with other runs in this process, an epoch each (the demo's timing). */
-  turn?: EpochTurn;
+  /** Advance in lockstep with other runs in this process, a step at a time (the demo's timing). */
+  turn?: RunTurn;
 }
 
 export interface TrainRunOutcome {
@@ -110,7 +110,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
       resume: options.resume ?? false,
       shouldStop: options.shouldStop,
       stepLimit: options.stepLimit,
-      betweenEpochs: options.turn?.pass,
+      beforeStep: options.turn?.at,
       label: options.turn ? name : undefined,
     });
     options.onSampler?.(sampler);
