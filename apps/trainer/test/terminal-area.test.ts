@@ -35,35 +35,36 @@ function screen(output: string): string[] {
   return rows.map((line) => line.trimEnd());
 }
 
+/** An area `columns` wide whose output is kept, and the screen it shows. */
+function recordingArea(columns: number) {
+  let output = '';
+  const area = new TerminalArea(
+    (text) => {
+      output += text;
+    },
+    () => columns,
+  );
+  return { area, shown: () => screen(output) };
+}
+
 describe('TerminalArea', () => {
   it('keeps one live line per open bar below everything printed', () => {
-    let output = '';
-    const area = new TerminalArea(
-      (text) => {
-        output += text;
-      },
-      () => 40,
-    );
+    const { area, shown } = recordingArea(40);
     area.print('start\n');
     const dense = area.line();
     const sparse = area.line();
     dense.update('dense 10%');
     sparse.update('Sparsify 12%');
     dense.update('dense 20%');
-    expect(screen(output)).toEqual(['start', 'dense 20%', 'Sparsify 12%']);
+    expect(shown()).toEqual(['start', 'dense 20%', 'Sparsify 12%']);
     dense.update('dense 100%');
     dense.close();
     area.print('dense: epoch 1/8 done\n');
     sparse.update('Sparsify 80%');
-    expect(screen(output)).toEqual([
-      'start',
-      'dense 100%',
-      'dense: epoch 1/8 done',
-      'Sparsify 80%',
-    ]);
+    expect(shown()).toEqual(['start', 'dense 100%', 'dense: epoch 1/8 done', 'Sparsify 80%']);
     sparse.close();
     area.print('end\n');
-    expect(screen(output)).toEqual([
+    expect(shown()).toEqual([
       'start',
       'dense 100%',
       'dense: epoch 1/8 done',
@@ -74,15 +75,9 @@ describe('TerminalArea', () => {
   });
 
   it('cuts lines to the terminal width, so no line wraps', () => {
-    let output = '';
-    const area = new TerminalArea(
-      (text) => {
-        output += text;
-      },
-      () => 30,
-    );
+    const { area, shown } = recordingArea(30);
     area.line().update('x'.repeat(100));
-    expect(screen(output)).toEqual(['x'.repeat(29)]);
+    expect(shown()).toEqual(['x'.repeat(29)]);
   });
 
   it('shows what was printed and the open lines, in order, for any interleaving (property)', () => {
@@ -98,13 +93,7 @@ describe('TerminalArea', () => {
     );
     fc.assert(
       fc.property(fc.array(action, { maxLength: 30 }), (actions) => {
-        let output = '';
-        const area = new TerminalArea(
-          (text) => {
-            output += text;
-          },
-          () => 80,
-        );
+        const { area, shown } = recordingArea(80);
         const bars: { line: ReturnType<TerminalArea['line']>; text: string; open: boolean }[] = [];
         const scrollback: string[] = [];
         for (const a of actions) {
@@ -127,10 +116,10 @@ describe('TerminalArea', () => {
         }
         const live = bars.filter((bar) => bar.open && bar.text !== '').map((bar) => bar.text);
         const expected = [...scrollback, ...live];
-        const shown = screen(output);
+        const rows = shown();
         // With no live line the cursor sits on an empty last row.
-        if (live.length === 0) expect(shown.pop()).toBe('');
-        expect(shown).toEqual(expected);
+        if (live.length === 0) expect(rows.pop()).toBe('');
+        expect(rows).toEqual(expected);
       }),
       { numRuns: 200 },
     );
@@ -146,10 +135,10 @@ describe('TerminalArea', () => {
     dense.tick();
     dense.finish();
     logger.event('epoch', {}, 'dense: epoch 1/2 done');
-    const shown = screen(output);
-    expect(shown).toHaveLength(3);
-    expect(shown[0]).toMatch(/^dense: epoch 1\/2 \[#+\] 100% 2\/2/);
-    expect(shown[1]).toBe('dense: epoch 1/2 done');
-    expect(shown[2]).toMatch(/^Sparsify: epoch 1\/2 \[#+\.+\] {2}50% 1\/2/);
+    const rows = screen(output);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/^dense: epoch 1\/2 \[#+\] 100% 2\/2/);
+    expect(rows[1]).toBe('dense: epoch 1/2 done');
+    expect(rows[2]).toMatch(/^Sparsify: epoch 1\/2 \[#+\.+\] {2}50% 1\/2/);
   });
 });
