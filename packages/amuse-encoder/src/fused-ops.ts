@@ -95,6 +95,12 @@ export const gelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => 
   };
 }) as <T extends tf.Tensor>(x: T) => T;
 
+/** A broadcast input's gradient, as the stock gradients take it: summed over the broadcast axes. */
+function sumToShape(grad: tf.Tensor, shape: number[]): tf.Tensor {
+  const axes = tf.backend_util.getReductionAxes(shape, grad.shape);
+  return axes.length > 0 ? tf.reshape(tf.sum(grad, axes), shape) : grad;
+}
+
 /** (x - mean) / sqrt(variance + epsilon) * weight + bias, from x - mean and the variance. */
 export type NormalizeScaleShift = (
   centered: tf.Tensor,
@@ -127,16 +133,11 @@ export function normalizeScaleShift(epsilon: number): NormalizeScaleShift {
           tf.Tensor,
           tf.Tensor,
         ];
-        // Stock gradients: a broadcast input's gradient is summed over the broadcast axes.
-        const sumTo = (grad: tf.Tensor, shape: number[]) => {
-          const axes = tf.backend_util.getReductionAxes(shape, grad.shape);
-          return axes.length > 0 ? tf.reshape(tf.sum(grad, axes), shape) : grad;
-        };
-        const dBias = sumTo(dy, bias.shape);
+        const dBias = sumToShape(dy, bias.shape);
         const dNormed = tf.mul(dy, weightS);
-        const dWeight = sumTo(tf.mul(dy, normedS), weightS.shape);
+        const dWeight = sumToShape(tf.mul(dy, normedS), weightS.shape);
         const dCentered = tf.mul(dNormed, inverseStdS);
-        const dInverseStd = sumTo(tf.mul(dNormed, centeredS), inverseStdS.shape);
+        const dInverseStd = sumToShape(tf.mul(dNormed, centeredS), inverseStdS.shape);
         // rsqrt's gradient as tfjs writes it: -dy / (2 x^1.5).
         const dVariance = tf.neg(tf.div(dInverseStd, tf.mul(tf.pow(shiftedS, 1.5), 2)));
         return [dCentered, dVariance, dWeight, dBias];
