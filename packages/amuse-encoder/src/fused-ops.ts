@@ -5,8 +5,9 @@
  * Recording an op on tfjs's tape costs a kernel launch per saved input (a clone), a tape
  * node, and in the backward pass casts and reshapes that change no value: a fifth of the
  * kernels of a training step of the demo's model. Each is cheap (they share buffers), so a
- * dense step runs only ~2% fewer instructions without them; a step with little arithmetic
- * left (after token merging) gains more. Each function below runs its forward ops off the
+ * dense step runs only 1.6% fewer instructions without them (callgrind, in
+ * docs/benchmarks/trainer.md); a step with little arithmetic left (after token merging)
+ * gains more. Each function below runs its forward ops off the
  * tape (inside `customGrad`) and its backward pass as the stock gradients' own ops, in the
  * order tfjs's backprop runs them, minus the casts and reshapes. Same ops on the same values
  * give the same floats; the tests compare every output and gradient bit for bit with the
