@@ -75,7 +75,9 @@ beforeAll(() => {
   for (const line of tsc.stdout.split('\n')) {
     const short = /^examples\/([^/]+)\//.exec(line)?.[1];
     if (short != null) diagnostics.get(short)?.push(line);
-    else if (line.trim() !== '' && !/^\s/.test(line)) diagnostics.set('(tsc)', [line]);
+    else if (line.trim() !== '' && !/^\s/.test(line)) {
+      diagnostics.set('(tsc)', [...(diagnostics.get('(tsc)') ?? []), line]);
+    }
   }
   for (const [pkgName, data] of Object.entries(exampleData)) {
     const pkg = packages.find((p) => p.name === pkgName);
@@ -103,7 +105,7 @@ function runExample(short: string, file: string): void {
   expect(run.status, `node ${file} exited ${run.status}:\n${output}`).toBe(0);
 }
 
-it('packs every publishable package and installs the tarballs from npm', () => {
+it('packs every publishable package and installs the tarballs with npm', () => {
   expect(packages.map((p) => p.name).sort()).toEqual([
     '@sparsify/amuse-encoder',
     '@sparsify/avqa-datasets',
