@@ -1,5 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,7 +124,12 @@ it('packs every publishable package and installs the tarballs with npm', () => {
     '@sparsify/trainer',
   ]);
   for (const pkg of packages) {
-    expect(existsSync(join(appDir, 'node_modules', ...pkg.name.split('/'), 'LICENSE'))).toBe(true);
+    const installed = join(appDir, 'node_modules', ...pkg.name.split('/'));
+    expect(existsSync(join(installed, 'LICENSE')), `${pkg.name} ships no LICENSE`).toBe(true);
+    const testFiles = readdirSync(installed, { recursive: true, encoding: 'utf8' }).filter((file) =>
+      /\.(test|testing)\.ts$/.test(file),
+    );
+    expect(testFiles, `${pkg.name} ships test files`).toEqual([]);
   }
   expect(diagnostics.get('(tsc)') ?? []).toEqual([]);
 });
