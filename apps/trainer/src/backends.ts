@@ -120,7 +120,8 @@ function installHint(probe: BackendProbe): string {
   const native = probe.name === 'tensorflow' || probe.name === 'tensorflow-gpu';
   return (
     `backend '${probe.name}' is not usable here: ${probe.detail}. ` +
-    `Install it with \`pnpm --filter @sparsify/trainer add ${probe.packageName}@4.22.0\`` +
+    `Install it beside @sparsify/trainer with \`npm install ${probe.packageName}@4.22.0\`` +
+    ` (in a clone of the repository: \`pnpm --filter @sparsify/trainer add ${probe.packageName}@4.22.0\`)` +
     (native ? ' (its install downloads libtensorflow, so the machine needs that host).' : '.')
   );
 }

@@ -97,6 +97,7 @@ describe('asking for a backend that is missing', () => {
       message = (error as Error).message;
     }
     expect(message).toContain('@tensorflow/tfjs-node');
+    expect(message).toContain('npm install @tensorflow/tfjs-node@4.22.0');
     expect(message).toContain('pnpm --filter @sparsify/trainer add @tensorflow/tfjs-node@4.22.0');
     expect(message).not.toContain('\n');
   });

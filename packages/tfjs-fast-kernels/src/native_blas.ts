@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The N-API addon built from native/blas_matmul.c by `pnpm build:native`. */
+/** The N-API addon built from native/blas_matmul.c by scripts/build-native.mjs. */
 export interface NativeBlas {
   sgemmBatch(
     heap: ArrayBuffer,
@@ -23,30 +25,78 @@ export type NativeLoad =
   | { loaded: true; path: string; blas: NativeBlas; reason: string }
   | { loaded: false; path: string; reason: string };
 
-/** src/ and dist/ both sit one level below the package root, so this works from either. */
-export const nativeAddonPath = fileURLToPath(
-  new URL('../native/build/blas_matmul.node', import.meta.url),
+/** The addon's file name wherever it is built. */
+export const nativeAddonFile = 'blas_matmul.node';
+
+/** Bump when native/blas_matmul.c's exports change, so an old cached build is not loaded. */
+export const nativeAddonAbi = 'v1';
+
+/**
+ * Where `npx sparsify-fast-kernels build-native` puts the addon: a user cache outside
+ * node_modules, so a reinstall keeps it. The directory names the addon's interface version
+ * and the platform, since one cache serves every install on the machine.
+ * scripts/build-native.mjs computes the same directory (a test keeps the two in step).
+ */
+export function nativeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env.SPARSIFY_NATIVE_DIR;
+  if (override != null && override !== '') return resolve(override);
+  const cacheHome =
+    env.XDG_CACHE_HOME != null && env.XDG_CACHE_HOME !== ''
+      ? env.XDG_CACHE_HOME
+      : join(homedir(), '.cache');
+  return join(
+    cacheHome,
+    'sparsify-ts',
+    'tfjs-fast-kernels',
+    `${nativeAddonAbi}-${process.platform}-${process.arch}`,
+  );
+}
+
+/**
+ * The monorepo's `pnpm build:native` output (native/build, beside src/ and dist/, which both
+ * sit one level below the package root).
+ */
+export const packageAddonPath = fileURLToPath(
+  new URL(`../native/build/${nativeAddonFile}`, import.meta.url),
 );
 
-/** Loads the addon if it was built and its BLAS library resolves; never throws. */
-export function loadNativeBlas(path: string = nativeAddonPath): NativeLoad {
-  if (!existsSync(path)) {
+/**
+ * Where the loader looks, first match wins: $SPARSIFY_NATIVE_DIR when set, the package's own
+ * native/build, then the user cache.
+ */
+export function nativeAddonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const cached = join(nativeCacheDir(env), nativeAddonFile);
+  const explicit = env.SPARSIFY_NATIVE_DIR != null && env.SPARSIFY_NATIVE_DIR !== '';
+  return explicit ? [cached, packageAddonPath] : [packageAddonPath, cached];
+}
+
+/** The command an npm user runs to build the addon (the status message names it). */
+export const buildNativeCommand = 'npx sparsify-fast-kernels build-native';
+
+/**
+ * Loads the addon if it was built and its BLAS library resolves; never throws. With no path,
+ * the first of `nativeAddonCandidates(env)` that exists.
+ */
+export function loadNativeBlas(path?: string, env: NodeJS.ProcessEnv = process.env): NativeLoad {
+  const candidates = path != null ? [path] : nativeAddonCandidates(env);
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (found == null) {
     return {
       loaded: false,
-      path,
-      reason: 'addon not built (run `pnpm build:native` with a CBLAS installed)',
+      path: candidates[candidates.length - 1] ?? '',
+      reason: `addon not built (looked in ${candidates.join(', ')}; run \`${buildNativeCommand}\` with a C compiler and a CBLAS such as libopenblas-dev installed)`,
     };
   }
   try {
-    const blas = createRequire(import.meta.url)(path) as NativeBlas;
+    const blas = createRequire(import.meta.url)(found) as NativeBlas;
     if (typeof blas.sgemmBatch !== 'function') {
-      return { loaded: false, path, reason: 'addon loaded but exports no sgemmBatch' };
+      return { loaded: false, path: found, reason: 'addon loaded but exports no sgemmBatch' };
     }
-    return { loaded: true, path, blas, reason: 'addon loaded' };
+    return { loaded: true, path: found, blas, reason: 'addon loaded' };
   } catch (error) {
     return {
       loaded: false,
-      path,
+      path: found,
       reason: `addon failed to load: ${(error as Error).message.split('\n')[0]}`,
     };
   }
