@@ -1,0 +1,109 @@
+/**
+ * InfoBatch as a drop-in, the way the original is used: the sampler hands out the batches,
+ * and `update(loss)` takes the batch's per-sample losses, records them and returns the
+ * weighted mean to back-propagate. No indices or weights pass through the user's hands.
+ *
+ * This package depends on no tensor library, so a loss tensor is taken structurally: any
+ * object with `dataSync()` (the per-sample values) and `mul(weights).mean()` (a scalar kept
+ * in the graph) is accepted, which a TensorFlow.js tensor is. Plain numbers work as well.
+ */
+import type { EpochPlan } from './epoch-plan';
+import { InfoBatchSampler } from './infobatch-sampler';
+import type { InfoBatchOptions } from './options';
+
+/**
+ * A per-sample loss tensor [B], seen through the two methods InfoBatch needs. A
+ * TensorFlow.js `Tensor1D` satisfies it: `dataSync()` reads the values (to re-score the
+ * samples), `mul(weights).mean()` is the weighted loss, differentiable in the losses.
+ */
+export interface PerSampleLoss<Scalar> {
+  dataSync(): ArrayLike<number>;
+  mul(weights: Float32Array): { mean(): Scalar };
+}
+
+export interface InfoBatchLoopOptions extends InfoBatchOptions {
+  /** Samples per batch. */
+  batchSize: number;
+  /** Leave out a last, smaller batch. Default false. */
+  dropLast?: boolean;
+}
+
+/**
+ * `Scalar` is what `mul(weights).mean()` returns: `new InfoBatch<tf.Scalar>(...)` for
+ * TensorFlow.js, so `update(loss)` can be returned from `optimizer.minimize`'s function.
+ */
+export class InfoBatch<Scalar = unknown> {
+  /** The sampler underneath (plans, scores, kept history for the key subset). */
+  readonly sampler: InfoBatchSampler;
+  readonly batchSize: number;
+  readonly dropLast: boolean;
+  private batch: { indices: Int32Array; weights: Float32Array } | null = null;
+  private plan: EpochPlan | null = null;
+
+  constructor(options: InfoBatchLoopOptions) {
+    const { batchSize, dropLast, ...samplerOptions } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(
+        `InfoBatch: option batchSize must be a positive integer, got ${batchSize}`,
+      );
+    }
+    this.sampler = new InfoBatchSampler(samplerOptions);
+    this.batchSize = batchSize;
+    this.dropLast = dropLast ?? false;
+  }
+
+  /** The plan of the current epoch (null before the first `batches`). */
+  get epochPlan(): EpochPlan | null {
+    return this.plan;
+  }
+
+  /** Sample indices of the batch last handed out (null before the first). */
+  get indices(): Int32Array | null {
+    return this.batch?.indices ?? null;
+  }
+
+  /** Loss weights of the batch last handed out: 1 / (1 - pruneRatio) on kept easy samples, else 1. */
+  get weights(): Float32Array | null {
+    return this.batch?.weights ?? null;
+  }
+
+  /** Batches an epoch will have (call before `batches(epoch)` for a learning-rate schedule, or after). */
+  steps(epoch: number = this.sampler.currentEpoch + 1): number {
+    return this.sampler.planEpoch(epoch).steps(this.batchSize, this.dropLast);
+  }
+
+  /**
+   * Plans `epoch` (the next one by default) and yields its batches of sample indices, pruned
+   * and shuffled. Report each batch's losses with `update` before taking the next.
+   */
+  *batches(epoch: number = this.sampler.currentEpoch + 1): Generator<Int32Array, void, undefined> {
+    this.plan = this.sampler.planEpoch(epoch);
+    for (const batch of this.plan.batches(this.batchSize, this.dropLast)) {
+      this.batch = batch;
+      yield batch.indices;
+    }
+  }
+
+  /**
+   * Records the per-sample losses of the batch last handed out and returns
+   * mean_j(w_j · loss_j): a scalar in the graph for a tensor, a number for plain values.
+   */
+  update(loss: PerSampleLoss<Scalar>): Scalar;
+  update(losses: ArrayLike<number>): number;
+  update(loss: PerSampleLoss<Scalar> | ArrayLike<number>): Scalar | number {
+    if (this.batch === null) {
+      throw new Error('InfoBatch.update: no batch handed out yet; iterate `batches(epoch)` first');
+    }
+    const isTensor = typeof (loss as PerSampleLoss<Scalar>).dataSync === 'function';
+    const values = isTensor
+      ? (loss as PerSampleLoss<Scalar>).dataSync()
+      : (loss as ArrayLike<number>);
+    if (values.length !== this.batch.indices.length) {
+      throw new RangeError(
+        `InfoBatch.update: ${values.length} losses for a batch of ${this.batch.indices.length} samples; pass one loss per sample (no mean)`,
+      );
+    }
+    const { weights, weightedMeanLoss } = this.sampler.update(this.batch.indices, values);
+    return isTensor ? (loss as PerSampleLoss<Scalar>).mul(weights).mean() : weightedMeanLoss;
+  }
+}
