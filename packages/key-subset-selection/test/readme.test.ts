@@ -1,0 +1,42 @@
+/**
+ * The README's first example, run exactly as written (plus any block marked
+ * `<!-- doc-test -->`): every `console.log(...); // expected` line must print `expected`.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const blocks = [...readme.matchAll(/(<!-- doc-test -->\s*)?```ts\n([\s\S]*?)```/g)]
+  .filter((match, index) => index === 0 || match[1] !== undefined)
+  .map((match) => match[2]!);
+
+const format = (value: unknown) =>
+  typeof value === 'string' ? value : JSON.stringify(value).replaceAll(',', ', ');
+
+describe('README examples', () => {
+  it.each(blocks.map((code, index) => [index, code] as const))(
+    'example %i runs as written and prints what its comments say',
+    async (index, code) => {
+      const dir = fileURLToPath(new URL('../.vitest/', import.meta.url));
+      mkdirSync(dir, { recursive: true });
+      const file = `${dir}readme-example-${index}.ts`;
+      writeFileSync(file, code);
+      const printed: string[] = [];
+      const log = vi
+        .spyOn(console, 'log')
+        .mockImplementation((...args) => printed.push(args.map(format).join(' ')));
+      try {
+        await import(pathToFileURL(file).href);
+      } finally {
+        log.mockRestore();
+        rmSync(file);
+      }
+      const expected = [...code.matchAll(/console\.log\(.*\);\s*\/\/\s*(.+)$/gm)].map((m) =>
+        m[1]!.trim(),
+      );
+      expect(expected.length).toBeGreaterThan(0);
+      expect(printed).toEqual(expected);
+    },
+  );
+});
