@@ -12,36 +12,51 @@ import { InfoBatchSampler } from './infobatch-sampler';
 import type { InfoBatchOptions } from './options';
 
 /**
- * A per-sample loss tensor [B], seen through the two methods InfoBatch needs. A
- * TensorFlow.js `Tensor1D` satisfies it: `dataSync()` reads the values (to re-score the
- * samples), `mul(weights).mean()` is the weighted loss, differentiable in the losses.
+ * A per-sample loss tensor [B], seen through the methods InfoBatch needs. A TensorFlow.js
+ * `Tensor1D` satisfies it: `dataSync()` reads the values (to re-score the samples),
+ * `mul(weights).mean()` is the weighted loss, differentiable in the losses. The chained
+ * `mul` / `mean` methods exist when `@tensorflow/tfjs` is imported; with
+ * `@tensorflow/tfjs-core` alone, give the `weightedMean` option instead.
  */
 export interface PerSampleLoss<Scalar> {
   dataSync(): ArrayLike<number>;
-  mul(weights: Float32Array): { mean(): Scalar };
+  mul?(weights: Float32Array): { mean(): Scalar };
 }
 
-export interface InfoBatchLoopOptions extends InfoBatchOptions {
+export interface InfoBatchLoopOptions<
+  Scalar = unknown,
+  Loss extends PerSampleLoss<Scalar> = PerSampleLoss<Scalar>,
+> extends InfoBatchOptions {
   /** Samples per batch. */
   batchSize: number;
   /** Leave out a last, smaller batch. Default false. */
   dropLast?: boolean;
+  /**
+   * mean_j(weights[j] · loss[j]) in your tensor library, e.g.
+   * `(loss, w) => tf.mean(tf.mul(loss, w))`. Default: `loss.mul(w).mean()`.
+   */
+  weightedMean?: (loss: Loss, weights: Float32Array) => Scalar;
 }
 
 /**
- * `Scalar` is what `mul(weights).mean()` returns: `new InfoBatch<tf.Scalar>(...)` for
+ * `Scalar` is what the weighted mean returns: `new InfoBatch<tf.Scalar>(...)` for
  * TensorFlow.js, so `update(loss)` can be returned from `optimizer.minimize`'s function.
+ * `Loss` is the loss type `update` and `weightedMean` take (`tf.Tensor` for tfjs-core).
  */
-export class InfoBatch<Scalar = unknown> {
+export class InfoBatch<
+  Scalar = unknown,
+  Loss extends PerSampleLoss<Scalar> = PerSampleLoss<Scalar>,
+> {
   /** The sampler underneath (plans, scores, kept history for the key subset). */
   readonly sampler: InfoBatchSampler;
   readonly batchSize: number;
   readonly dropLast: boolean;
   private batch: { indices: Int32Array; weights: Float32Array } | null = null;
   private plan: EpochPlan | null = null;
+  private readonly weightedMean: InfoBatchLoopOptions<Scalar, Loss>['weightedMean'];
 
-  constructor(options: InfoBatchLoopOptions) {
-    const { batchSize, dropLast, ...samplerOptions } = options;
+  constructor(options: InfoBatchLoopOptions<Scalar, Loss>) {
+    const { batchSize, dropLast, weightedMean, ...samplerOptions } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(
         `InfoBatch: option batchSize must be a positive integer, got ${batchSize}`,
@@ -50,6 +65,7 @@ export class InfoBatch<Scalar = unknown> {
     this.sampler = new InfoBatchSampler(samplerOptions);
     this.batchSize = batchSize;
     this.dropLast = dropLast ?? false;
+    this.weightedMean = weightedMean;
   }
 
   /** The plan of the current epoch (null before the first `batches`). */
@@ -88,9 +104,9 @@ export class InfoBatch<Scalar = unknown> {
    * Records the per-sample losses of the batch last handed out and returns
    * mean_j(w_j · loss_j): a scalar in the graph for a tensor, a number for plain values.
    */
-  update(loss: PerSampleLoss<Scalar>): Scalar;
+  update(loss: Loss): Scalar;
   update(losses: ArrayLike<number>): number;
-  update(loss: PerSampleLoss<Scalar> | ArrayLike<number>): Scalar | number {
+  update(loss: Loss | ArrayLike<number>): Scalar | number {
     if (this.batch === null) {
       throw new Error('InfoBatch.update: no batch handed out yet; iterate `batches(epoch)` first');
     }
@@ -103,7 +119,14 @@ export class InfoBatch<Scalar = unknown> {
         `InfoBatch.update: ${values.length} losses for a batch of ${this.batch.indices.length} samples; pass one loss per sample (no mean)`,
       );
     }
+    const tensor = loss as Loss;
+    if (isTensor && this.weightedMean === undefined && typeof tensor.mul !== 'function') {
+      throw new TypeError(
+        'InfoBatch.update: the loss has no mul() method (TensorFlow.js registers it when @tensorflow/tfjs is imported); with @tensorflow/tfjs-core alone pass the option weightedMean: (loss, w) => tf.mean(tf.mul(loss, w))',
+      );
+    }
     const { weights, weightedMeanLoss } = this.sampler.update(this.batch.indices, values);
-    return isTensor ? (loss as PerSampleLoss<Scalar>).mul(weights).mean() : weightedMeanLoss;
+    if (!isTensor) return weightedMeanLoss;
+    return this.weightedMean ? this.weightedMean(tensor, weights) : tensor.mul!(weights).mean();
   }
 }

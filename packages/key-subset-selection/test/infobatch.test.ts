@@ -80,6 +80,32 @@ describe('InfoBatch (drop-in loop)', () => {
     );
   });
 
+  it('weighs with the weightedMean option when the loss has no chained mul (tfjs-core alone)', () => {
+    const seen: Float32Array[] = [];
+    const trainset = new InfoBatch<number>({
+      size: 6,
+      epochs: 1,
+      batchSize: 3,
+      weightedMean: (loss, weights) => {
+        seen.push(weights);
+        const values = loss.dataSync();
+        return Array.from(values).reduce((sum, v, j) => sum + v * weights[j]!, 0) / values.length;
+      },
+    });
+    for (const indices of trainset.batches()) {
+      const result = trainset.update({ dataSync: () => Float32Array.from(indices, (i) => i) });
+      expect(result).toBeCloseTo(indices.reduce((a, b) => a + b, 0) / 3, 6);
+    }
+    expect(seen.length).toBe(2);
+    const bare = new InfoBatch<number>({ size: 2, epochs: 1, batchSize: 2 });
+    bare.batches().next();
+    expect(() => bare.update({ dataSync: () => [1, 2] })).toThrow(
+      /no mul\(\) method .* weightedMean/,
+    );
+    // nothing was recorded by the rejected call
+    expect(bare.sampler.scoreOf(0)).toBe(3);
+  });
+
   it('a batch of one, and dropLast leaves out the short batch', () => {
     const single = new InfoBatch({ size: 3, epochs: 1, batchSize: 1, seed: 0 });
     const batches = [...single.batches()].map((indices) => {
