@@ -13,6 +13,11 @@ export {
   selectKeyTokens,
   selectTopTokens,
 } from './key-tokens.js';
+export {
+  type ApplicableLayer,
+  type PreNormLayers,
+  preNormBlockFromLayers,
+} from './layers-block.js';
 export { applyMergePlan, type MergedTokens, mergeTokens, unmergeTokens } from './merge-apply.js';
 export {
   type ImportanceSource,

@@ -4,6 +4,7 @@ import {
   mergingTransformer,
   multiHeadAttention,
   type PreNormBlock,
+  preNormBlockFromLayers,
   tokenSequence,
 } from '../src/index.js';
 import { BACKENDS, expectAllClose, tf, useBackend } from './fixtures.js';
@@ -167,31 +168,70 @@ describe.each(BACKENDS)('mergingBlock on %s', (backend) => {
     tf.dispose([x, value, inputGradient, ...Object.values(grads), ...variables]);
   });
 
-  it('accepts tf.layers layers as parts', () => {
+  it('takes tf.layers layers through preNormBlockFromLayers (fused or separate q, k, v)', () => {
     tf.tidy(() => {
-      const qkv = tf.layers.dense({ units: 3 * WIDTH });
-      const proj = tf.layers.dense({ units: WIDTH });
-      const hidden = tf.layers.dense({ units: 2 * WIDTH, activation: 'gelu' });
-      const out = tf.layers.dense({ units: WIDTH });
-      const norm1 = tf.layers.layerNormalization();
-      const norm2 = tf.layers.layerNormalization();
-      const apply = (layer: tf.layers.Layer, x: tf.Tensor3D) => layer.apply(x) as tf.Tensor3D;
-      const block = mergingBlock(
-        {
-          heads: HEADS,
-          norm1: (x) => apply(norm1, x),
-          qkv: (x) => {
-            const [q, k, v] = tf.split(apply(qkv, x), 3, 2) as tf.Tensor3D[];
-            return { q: q!, k: k!, v: v! };
-          },
-          proj: (x) => apply(proj, x),
-          norm2: (x) => apply(norm2, x),
-          mlp: (x) => apply(out, apply(hidden, x)),
-        },
-        { r: 4 },
-      );
-      const result = block(tf.randomNormal([2, 10, WIDTH], 0, 1, 'float32', 14) as tf.Tensor3D);
+      const dense = (units: number, activation?: 'relu') =>
+        tf.layers.dense({ units, activation, kernelInitializer: 'glorotNormal' });
+      const [qkv, proj, hidden, out] = [
+        dense(3 * WIDTH),
+        dense(WIDTH),
+        dense(2 * WIDTH, 'relu'),
+        dense(WIDTH),
+      ];
+      const [norm1, norm2] = [tf.layers.layerNormalization(), tf.layers.layerNormalization()];
+      const fromLayers = preNormBlockFromLayers({
+        heads: HEADS,
+        norm1,
+        qkv,
+        proj,
+        norm2,
+        mlp: [hidden, out],
+      });
+      const x = tf.randomNormal([2, 10, WIDTH], 0, 1, 'float32', 14) as tf.Tensor3D;
+      const result = mergingBlock(fromLayers, { r: 4 })(x);
       expect(result.tokens.shape).toEqual([2, 6, WIDTH]);
+      // the same layers written out by hand give the same block
+      const apply = (layer: tf.layers.Layer, t: tf.Tensor3D) => layer.apply(t) as tf.Tensor3D;
+      const byHand: PreNormBlock = {
+        heads: HEADS,
+        norm1: (t) => apply(norm1, t),
+        qkv: (t) => {
+          const [q, k, v] = tf.split(apply(qkv, t), 3, 2) as tf.Tensor3D[];
+          return { q: q!, k: k!, v: v! };
+        },
+        proj: (t) => apply(proj, t),
+        norm2: (t) => apply(norm2, t),
+        mlp: (t) => apply(out, apply(hidden, t)),
+      };
+      expectAllClose(
+        mergingBlock(byHand, { r: 4 })(x).tokens.dataSync(),
+        result.tokens.dataSync(),
+        5,
+      );
+      // separate projections: q, k, v as three layers
+      const separate = preNormBlockFromLayers({
+        heads: HEADS,
+        norm1,
+        query: dense(WIDTH),
+        key: dense(WIDTH),
+        value: dense(WIDTH),
+        proj,
+        norm2,
+        mlp: [hidden, out],
+      });
+      expect(mergingBlock(separate, { target: 3 })(x).tokens.shape).toEqual([2, 3, WIDTH]);
+      expect(() =>
+        preNormBlockFromLayers({ heads: HEADS, norm1, qkv, query: qkv, proj, norm2, mlp: out }),
+      ).toThrow(/either qkv or all of query, key and value/);
+      const broken = preNormBlockFromLayers({
+        heads: HEADS,
+        norm1,
+        qkv,
+        proj,
+        norm2,
+        mlp: { apply: () => 'nope' },
+      });
+      expect(() => mergingBlock(broken, { r: 1 })(x)).toThrow(/mlp\[0\]\.apply must map/);
     });
   });
 
