@@ -10,6 +10,7 @@
 import type { EpochPlan } from './epoch-plan';
 import { InfoBatchSampler } from './infobatch-sampler';
 import type { InfoBatchOptions } from './options';
+import type { SamplerStateJSON, StateExpectation } from './state';
 
 /**
  * A per-sample loss tensor [B], seen through the methods InfoBatch needs. A TensorFlow.js
@@ -55,14 +56,15 @@ export class InfoBatch<
   private plan: EpochPlan | null = null;
   private readonly weightedMean: InfoBatchLoopOptions<Scalar, Loss>['weightedMean'];
 
-  constructor(options: InfoBatchLoopOptions<Scalar, Loss>) {
+  /** `sampler`: continue with an existing sampler (e.g. restored); its options win. */
+  constructor(options: InfoBatchLoopOptions<Scalar, Loss>, sampler?: InfoBatchSampler) {
     const { batchSize, dropLast, weightedMean, ...samplerOptions } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(
         `InfoBatch: option batchSize must be a positive integer, got ${batchSize}`,
       );
     }
-    this.sampler = new InfoBatchSampler(samplerOptions);
+    this.sampler = sampler ?? new InfoBatchSampler(samplerOptions);
     this.batchSize = batchSize;
     this.dropLast = dropLast ?? false;
     this.weightedMean = weightedMean;
@@ -128,5 +130,27 @@ export class InfoBatch<
     const { weights, weightedMeanLoss } = this.sampler.update(this.batch.indices, values);
     if (!isTensor) return weightedMeanLoss;
     return this.weightedMean ? this.weightedMean(tensor, weights) : tensor.mul!(weights).mean();
+  }
+
+  /** The sampler's state (scores, history, epoch) as plain JSON; see `InfoBatch.fromJSON`. */
+  toJSON(): SamplerStateJSON {
+    return this.sampler.toJSON();
+  }
+
+  /**
+   * Resumes from `toJSON()` (parsed). Continue with the next epoch's `batches()`; an epoch
+   * saved part-way is planned again identically, so skip the batches already trained.
+   * `options.size` must match the saved sampler, as must any other sampler option given.
+   */
+  static fromJSON<Scalar = unknown, Loss extends PerSampleLoss<Scalar> = PerSampleLoss<Scalar>>(
+    state: unknown,
+    options: StateExpectation & Omit<InfoBatchLoopOptions<Scalar, Loss>, keyof InfoBatchOptions>,
+  ): InfoBatch<Scalar, Loss> {
+    const { batchSize, dropLast, weightedMean, ...expect } = options;
+    const sampler = InfoBatchSampler.fromJSON(state, expect);
+    return new InfoBatch<Scalar, Loss>(
+      { ...sampler.options, batchSize, dropLast, weightedMean },
+      sampler,
+    );
   }
 }

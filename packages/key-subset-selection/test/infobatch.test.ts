@@ -106,6 +106,34 @@ describe('InfoBatch (drop-in loop)', () => {
     expect(bare.sampler.scoreOf(0)).toBe(3);
   });
 
+  it('resumes from JSON at an epoch boundary exactly as an uninterrupted run', () => {
+    const options = { size: 30, epochs: 5, batchSize: 4, seed: 11 };
+    const trainEpoch = (trainset: InfoBatch, epoch: number) => {
+      const seen: number[][] = [];
+      for (const indices of trainset.batches(epoch)) {
+        seen.push([...indices, ...trainset.weights!]);
+        trainset.update(Array.from(indices, (i) => lossOf(i, epoch)));
+      }
+      return seen;
+    };
+    const straight = new InfoBatch(options);
+    const interrupted = new InfoBatch(options);
+    for (let epoch = 0; epoch < 2; epoch++) {
+      expect(trainEpoch(interrupted, epoch)).toEqual(trainEpoch(straight, epoch));
+    }
+    const resumed = InfoBatch.fromJSON(JSON.parse(JSON.stringify(interrupted)), {
+      size: 30,
+      batchSize: 4,
+    });
+    expect(resumed.sampler.currentEpoch).toBe(1);
+    for (let epoch = 2; epoch < 5; epoch++) {
+      expect(trainEpoch(resumed, epoch)).toEqual(trainEpoch(straight, epoch));
+    }
+    expect(() =>
+      InfoBatch.fromJSON(JSON.parse(JSON.stringify(straight)), { size: 31, batchSize: 4 }),
+    ).toThrow(/saved for a dataset of/);
+  });
+
   it('a batch of one, and dropLast leaves out the short batch', () => {
     const single = new InfoBatch({ size: 3, epochs: 1, batchSize: 1, seed: 0 });
     const batches = [...single.batches()].map((indices) => {
