@@ -54,6 +54,8 @@ export class InfoBatch<
   readonly dropLast: boolean;
   private batch: { indices: Int32Array; weights: Float32Array } | null = null;
   private plan: EpochPlan | null = null;
+  /** True while an epoch's `batches` generator is open (planning another would corrupt it). */
+  private iterating = false;
   private readonly weightedMean: InfoBatchLoopOptions<Scalar, Loss>['weightedMean'];
 
   /** `sampler`: continue with an existing sampler (e.g. restored); its options win. */
@@ -85,8 +87,17 @@ export class InfoBatch<
     return this.batch?.weights ?? null;
   }
 
-  /** Batches an epoch will have (call before `batches(epoch)` for a learning-rate schedule, or after). */
-  steps(epoch: number = this.sampler.currentEpoch + 1): number {
+  /**
+   * Batches epoch `epoch` has: the current epoch, or the next one (which this plans, so ask
+   * before iterating its `batches`, e.g. for a learning-rate schedule, not in the middle of
+   * the current epoch).
+   */
+  steps(epoch: number): number {
+    if (this.iterating && epoch !== this.sampler.currentEpoch) {
+      throw new Error(
+        `InfoBatch.steps(${epoch}): epoch ${this.sampler.currentEpoch} is still handing out batches; planning another epoch now would change its weights`,
+      );
+    }
     return this.sampler.planEpoch(epoch).steps(this.batchSize, this.dropLast);
   }
 
@@ -95,10 +106,20 @@ export class InfoBatch<
    * and shuffled. Report each batch's losses with `update` before taking the next.
    */
   *batches(epoch: number = this.sampler.currentEpoch + 1): Generator<Int32Array, void, undefined> {
+    if (this.iterating && epoch !== this.sampler.currentEpoch) {
+      throw new Error(
+        `InfoBatch.batches(${epoch}): epoch ${this.sampler.currentEpoch} is still handing out batches`,
+      );
+    }
     this.plan = this.sampler.planEpoch(epoch);
-    for (const batch of this.plan.batches(this.batchSize, this.dropLast)) {
-      this.batch = batch;
-      yield batch.indices;
+    this.iterating = true;
+    try {
+      for (const batch of this.plan.batches(this.batchSize, this.dropLast)) {
+        this.batch = batch;
+        yield batch.indices;
+      }
+    } finally {
+      this.iterating = false;
     }
   }
 

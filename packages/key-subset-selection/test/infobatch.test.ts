@@ -160,6 +160,11 @@ describe('InfoBatch (drop-in loop)', () => {
       /3 losses for a batch of 2/,
     );
     expect(() => trainset.update([1, Number.NaN])).toThrow(/not finite/);
+    // asking for the next epoch's length mid-epoch would replan under the open batches
+    expect(() => trainset.steps(1)).toThrow(/epoch 0 is still handing out batches/);
+    expect(trainset.steps(0)).toBe(2);
+    batches.return(undefined);
+    expect(trainset.steps(1)).toBe(2);
     expect(() => new InfoBatch({ size: 4, epochs: 2, batchSize: 0 })).toThrow(
       /batchSize must be a positive integer/,
     );
