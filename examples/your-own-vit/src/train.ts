@@ -35,6 +35,8 @@ export interface SparsifyTrainingOptions {
   pruneRatio: number;
   learningRate: number;
   model: Omit<ViTConfig, 'seed'>;
+  /** Run the same loop with every level switched off (the dense baseline). Default false. */
+  dense: boolean;
 }
 
 export const DEFAULT_OPTIONS: SparsifyTrainingOptions = {
@@ -47,6 +49,7 @@ export const DEFAULT_OPTIONS: SparsifyTrainingOptions = {
   mergePerBlock: 2,
   pruneRatio: 0.5,
   learningRate: 3e-3,
+  dense: false,
   model: {
     imageSize: 16,
     patchSize: 4,
@@ -81,6 +84,8 @@ export interface SparsifyTrainingRun {
   accuracy: number;
   /** Sequence lengths after each block at evaluation. */
   evaluationLengths: number[];
+  /** Wall time of the training epochs (not model setup or evaluation), milliseconds. */
+  trainingMs: number;
 }
 
 export function trainWithSparsify(
@@ -93,23 +98,28 @@ export function trainWithSparsify(
   const heldOut = syntheticImages(64, options.model, seed + 1000);
 
   const masker = createTokenMasker({
-    ratio: options.maskRatio,
+    ratio: options.dense ? 0 : options.maskRatio,
     activeEpochs: options.maskEpochs,
     keep: [0], // the class token
     seed,
   });
-  const encoder = mergingTransformer(vit.blocks, { r: options.mergePerBlock, importance: 'cls' });
+  const encoder = mergingTransformer(vit.blocks, {
+    r: options.mergePerBlock,
+    importance: 'cls',
+    enabled: !options.dense,
+  });
   const trainset = new InfoBatch<tf.Scalar>({
     size: samples,
     epochs,
     batchSize,
-    pruneRatio: options.pruneRatio,
+    pruneRatio: options.dense ? 0 : options.pruneRatio,
     seed,
   });
   const optimizer = tf.train.adam(options.learningRate);
 
   const reports: EpochReport[] = [];
   let step = 0;
+  const started = performance.now();
   for (let epoch = 0; epoch < epochs; epoch++) {
     let lossSum = 0;
     let steps = 0;
@@ -142,6 +152,7 @@ export function trainWithSparsify(
     });
   }
 
+  const trainingMs = performance.now() - started;
   const predictions = tf.tidy(() => {
     const tokens = masker(vit.embed(heldOut.images), { epoch: epochs, step, training: false });
     return tf.argMax(vit.head(encoder(tokens.tokens).tokens), 1).dataSync();
@@ -154,7 +165,14 @@ export function trainWithSparsify(
   disposeImages(train);
   disposeImages(heldOut);
   optimizer.dispose();
-  return { vit, reports, keySubset, accuracy: correct / truth.length, evaluationLengths };
+  return {
+    vit,
+    reports,
+    keySubset,
+    accuracy: correct / truth.length,
+    evaluationLengths,
+    trainingMs,
+  };
 }
 
 /** -log softmax(logits)[label] per sample: [B], not yet averaged (InfoBatch weighs it). */

@@ -27,6 +27,17 @@ describe('your own ViT with Sparsify plugged in', () => {
     tf.dispose(run.vit.variables);
   });
 
+  it('the dense baseline runs the same loop on every token and sample', () => {
+    const run = trainWithSparsify({ dense: true, epochs: 2 });
+    expect(run.reports.map((r) => r.tokensAfterMasking)).toEqual([17, 17]);
+    expect(run.reports.map((r) => r.lengthsAfterBlocks)).toEqual([
+      [17, 17],
+      [17, 17],
+    ]);
+    expect(run.reports.map((r) => r.samplesUsed)).toEqual([64, 64]);
+    tf.dispose(run.vit.variables);
+  });
+
   it('is reproducible from its seed', () => {
     const first = trainWithSparsify({ epochs: 2 });
     const second = trainWithSparsify({ epochs: 2 });
