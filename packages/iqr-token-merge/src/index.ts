@@ -7,8 +7,24 @@ export {
   type IqrTokenReducer,
   type IqrTokenReducerOptions,
 } from './iqr-token-reducer.js';
-export { type KeySelection, type KeySelectionOptions, selectKeyTokens } from './key-tokens.js';
+export {
+  type KeySelection,
+  type KeySelectionOptions,
+  selectKeyTokens,
+  selectTopTokens,
+} from './key-tokens.js';
+export {
+  type ApplicableLayer,
+  type PreNormLayers,
+  preNormBlockFromLayers,
+} from './layers-block.js';
 export { applyMergePlan, type MergedTokens, mergeTokens, unmergeTokens } from './merge-apply.js';
+export {
+  type ImportanceSource,
+  type MergeByImportanceOptions,
+  type MergeByImportanceResult,
+  mergeByImportance,
+} from './merge-by-importance.js';
 export {
   computeMergePlan,
   type MergePlan,
@@ -16,4 +32,16 @@ export {
   type MergePlanOptions,
   type SimilarityMeasure,
 } from './merge-plan.js';
+export {
+  type MergingBlock,
+  type MergingCall,
+  type MergingTransformer,
+  mergingBlock,
+  mergingTransformer,
+  type PreNormBlock,
+  type TokenMergeRule,
+  type TokenSequence,
+  tokenSequence,
+} from './merging-block.js';
+export { type AttentionOutput, multiHeadAttention } from './proportional-attention.js';
 export { type Quartiles, quantile, quantileOfSorted, quartiles } from './quantile.js';

@@ -64,6 +64,21 @@ export function selectKeyTokens(
   return { keyIndices, fence, aboveFence };
 }
 
+/**
+ * ToMe-style selection: the `count` candidates with the highest scores (ties to the lower
+ * position), ascending. A count of at least the number of candidates keeps them all, so
+ * nothing merges (ToMe's r = 0).
+ */
+export function selectTopTokens(
+  scores: ArrayLike<number>,
+  candidates: ArrayLike<number>,
+  count: number,
+): Int32Array {
+  const byScore = Array.from(candidates, (token) => token);
+  byScore.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  return Int32Array.from(byScore.slice(0, Math.max(0, count))).sort();
+}
+
 /** A bound given as a count (>= 1) or a fraction in (0, 1) of `candidates`, as a count. */
 export function resolveKeepBound(bound: number, candidates: number, name: string): number {
   validateKeepBound(bound, name);

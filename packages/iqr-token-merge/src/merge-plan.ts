@@ -14,12 +14,22 @@
  *  5. an output's size is the sum of its members' sizes and its source list the union
  *     of their source lists, so repeated merges stay exact.
  */
-import { type KeySelectionOptions, selectKeyTokens } from './key-tokens.js';
+import { type KeySelectionOptions, selectKeyTokens, selectTopTokens } from './key-tokens.js';
 import { nearestKeys } from './nearest-key.js';
 
 export type SimilarityMeasure = 'dot' | 'cosine';
 
 export interface MergePlanOptions extends KeySelectionOptions {
+  /**
+   * ToMe's r: merge exactly r tokens per sample (min(r, candidates - 1)) instead of the IQR
+   * fence; 0 merges nothing. Excludes `target`, `iqrMultiplier`, `minKeep` and `maxKeep`.
+   */
+  r?: number;
+  /**
+   * Output length per sample, protected tokens included (at least one other token is kept);
+   * a sample already no longer than this is left as it is. Excludes `r` and the IQR options.
+   */
+  target?: number;
   /** Sim(i, j): 'dot' = k_i . k_j as in the paper, 'cosine' = ToMe's normalised form. Default 'dot'. */
   similarity?: SimilarityMeasure;
   /** Token positions that are always kept and never merged (e.g. [0] for a class token). */
@@ -77,6 +87,8 @@ export function computeMergePlan(input: MergePlanInput, options: MergePlanOption
     throw new Error(`similarity must be 'dot' or 'cosine', got '${options.similarity}'`);
   }
 
+  const fixedCount = fixedKeepRule(options);
+
   const destinationPerSample: Int32Array[] = [];
   const keptIndices: Int32Array[] = [];
   for (let b = 0; b < batchSize; b++) {
@@ -90,7 +102,10 @@ export function computeMergePlan(input: MergePlanInput, options: MergePlanOption
       else candidates.push(n);
     }
     const sampleScores = sliceRow(input.scores, b * tokenCount, tokenCount);
-    const { keyIndices } = selectKeyTokens(sampleScores, candidates, options);
+    const keyIndices =
+      fixedCount === null
+        ? selectKeyTokens(sampleScores, candidates, options).keyIndices
+        : selectTopTokens(sampleScores, candidates, fixedCount(candidates.length, kept.length));
     kept.push(...keyIndices);
     kept.sort((x, y) => x - y);
     const keptArray = Int32Array.from(kept);
@@ -108,6 +123,35 @@ export function computeMergePlan(input: MergePlanInput, options: MergePlanOption
     keptIndices.push(keptArray);
   }
   return assemblePlan(input, destinationPerSample, keptIndices);
+}
+
+/**
+ * With `r` or `target`, how many of a sample's n candidates to keep given how many protected
+ * tokens it keeps anyway; null for the IQR fence.
+ */
+export function fixedKeepRule(
+  options: MergePlanOptions,
+): ((candidates: number, protectedKept: number) => number) | null {
+  const { r, target } = options;
+  if (r === undefined && target === undefined) return null;
+  if (r !== undefined && target !== undefined) {
+    throw new Error(`give one of r (${r}) and target (${target}), not both`);
+  }
+  for (const name of ['iqrMultiplier', 'minKeep', 'maxKeep'] as const) {
+    if (options[name] !== undefined) {
+      throw new Error(
+        `${name} sets the IQR fence, which ${r !== undefined ? 'r' : 'target'} replaces; give one or the other`,
+      );
+    }
+  }
+  if (r !== undefined) {
+    if (!Number.isInteger(r) || r < 0) throw new Error(`r must be an integer >= 0, got ${r}`);
+    return (candidates) => (r === 0 ? candidates : Math.max(candidates - r, 1));
+  }
+  if (!Number.isInteger(target) || target! < 1) {
+    throw new Error(`target must be an integer >= 1, got ${target}`);
+  }
+  return (candidates, protectedKept) => Math.min(candidates, Math.max(target! - protectedKept, 1));
 }
 
 /** Sizes, weights and source lists from each sample's destinations. */

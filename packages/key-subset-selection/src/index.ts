@@ -11,6 +11,7 @@ export {
 export { bitsetFromIndices, bitsetToIndices } from './bitset';
 export { type CoverageSubsetOptions, coverageSubset } from './coverage-subset';
 export type { EpochPlan } from './epoch-plan';
+export { InfoBatch, type InfoBatchLoopOptions, type PerSampleLoss } from './infobatch';
 export { type BatchUpdate, InfoBatchSampler } from './infobatch-sampler';
 export { KeptHistory } from './kept-history';
 export {

@@ -36,3 +36,10 @@ export {
   type StreamMaskMode,
   type TokenGrid,
 } from './strategies';
+export {
+  createTokenMasker,
+  type MaskedSequence,
+  type MaskStep,
+  type TokenMasker,
+  type TokenMaskerOptions,
+} from './token-masker';
