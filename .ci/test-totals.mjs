@@ -8,7 +8,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let missing = 0;
-for (const group of ['packages', 'apps']) {
+for (const group of ['packages', 'apps', 'examples']) {
   for (const name of fs.readdirSync(path.join(root, group))) {
     const dir = path.join(root, group, name);
     if (!fs.existsSync(path.join(dir, 'package.json'))) continue;
