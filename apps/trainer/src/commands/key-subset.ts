@@ -228,7 +228,7 @@ export async function runKeySubset(
   });
   folder.writeText(
     join(folder.dir, 'report.html'),
-    comparisonReport('Key subset vs random subset', runs),
+    await comparisonReport('Key subset vs random subset', runs),
   );
   return { subsetFile, size: subset.indices.length, retention, markdown };
 }

@@ -3,6 +3,8 @@ import {
   majorityAnswerBaseline,
   questionOnlyBaseline,
 } from '@sparsify/avqa-datasets';
+import type { ReportBaseline } from './html-report.js';
+import { accuracyColumns } from './run-results.js';
 
 /** Overall accuracy (0..1) of answering without looking or listening. */
 export interface BlindBaselines {
@@ -28,4 +30,18 @@ export function blindBaselines(
 export function formatBlind(blind: BlindBaselines, split = 'the same test split'): string {
   const percent = (value: number) => `${(value * 100).toFixed(2)}%`;
   return `Blind baselines on ${split}: majority answer per type ${percent(blind.majority)}, question-only ${percent(blind.questionOnly)} overall`;
+}
+
+/** The two blind baselines per column of the official table, for the report's bars and table. */
+export function blindBaselineColumns(
+  train: readonly AvqaRecord[],
+  test: readonly AvqaRecord[],
+): ReportBaseline[] {
+  return [
+    { name: 'question-only', testColumns: accuracyColumns(questionOnlyBaseline(train, test)) },
+    {
+      name: 'majority per type',
+      testColumns: accuracyColumns(majorityAnswerBaseline(train, test)),
+    },
+  ];
 }

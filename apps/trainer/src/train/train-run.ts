@@ -134,7 +134,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
       },
       { epoch: loop.state.bestEpoch, valAccuracy: loop.state.bestValAccuracy },
     );
-    writeRunResults(folder, results, loop.state.metrics);
+    await writeRunResults(folder, results, loop.state.metrics);
     logger.event('train-end', {
       name,
       overall: results.evaluation.overall,
