@@ -53,6 +53,10 @@ export function chartProblems(): ChartGeometry {
         if (overlap(b, box(item))) problems.push(`${name}: legend over a mark`);
       }
     }
+    for (const label of Array.from(svg.querySelectorAll('g.role-legend-label > text'))) {
+      if ((label.textContent ?? '').endsWith('…'))
+        problems.push(`${name}: legend label "${label.textContent}" cut short`);
+    }
     const texts = Array.from(svg.querySelectorAll('text')).filter(shown);
     const whole = box(svg);
     for (const text of texts) {

@@ -58,7 +58,8 @@ const CONFIG = {
     titleFontSize: 11,
     columns: 3,
     symbolType: 'stroke',
-    labelLimit: 200,
+    // No limit: without a canvas Vega estimates text widths generously and would cut names.
+    labelLimit: 0,
   },
   view: { stroke: '#888' },
 } as const;
@@ -186,41 +187,83 @@ export function barChartSpec(
   } as TopLevelSpec;
 }
 
-/** Dots, one per point, coloured by series (e.g. accuracy against training time per seed). */
+/** A horizontal reference line across a chart, labelled at its right end. */
+export interface ReferenceLine {
+  label: string;
+  y: number;
+}
+
+/**
+ * Dots, one per point, coloured by series (e.g. accuracy against training time per seed),
+ * with optional reference lines (e.g. a blind baseline).
+ */
 export function scatterChartSpec(
   frame: ChartFrame,
   points: readonly ScatterPoint[],
   colors?: SeriesColors,
+  references: readonly ReferenceLine[] = [],
 ): TopLevelSpec {
   const values = points
     .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))
     .map((p) => ({ ...p, x: drawn(p.x), y: drawn(p.y) }));
   const series = unique(values.map((p) => p.series));
+  const y = {
+    field: 'y',
+    type: 'quantitative',
+    title: frame.yTitle,
+    scale: { zero: false, padding: EDGE },
+  } as const;
+  const lines = references.filter((r) => Number.isFinite(r.y));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: frame.title,
     title: frame.title,
     width: frame.width ?? 420,
     height: frame.height ?? 240,
-    data: { values },
-    mark: { type: 'point', filled: true, size: 50, opacity: 0.85 },
-    encoding: {
-      x: {
-        field: 'x',
-        type: 'quantitative',
-        title: frame.xTitle,
-        scale: { zero: false, padding: EDGE },
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'point', filled: true, size: 50, opacity: 0.85 },
+        encoding: {
+          x: {
+            field: 'x',
+            type: 'quantitative',
+            title: frame.xTitle,
+            scale: { zero: false, padding: EDGE },
+          },
+          y,
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: null,
+            scale: colorScale(series, colors),
+          },
+          shape: { field: 'series', type: 'nominal', title: null },
+          tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'y' }],
+        },
       },
-      y: {
-        field: 'y',
-        type: 'quantitative',
-        title: frame.yTitle,
-        scale: { zero: false, padding: EDGE },
-      },
-      color: { field: 'series', type: 'nominal', title: null, scale: colorScale(series, colors) },
-      shape: { field: 'series', type: 'nominal', title: null },
-      tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'y' }],
-    },
+      ...(lines.length > 0
+        ? [
+            {
+              data: { values: lines },
+              mark: { type: 'rule', color: '#777', strokeDash: [5, 3] },
+              encoding: { y },
+            },
+            {
+              data: { values: lines },
+              mark: {
+                type: 'text',
+                align: 'right',
+                baseline: 'bottom',
+                dy: -3,
+                color: '#555',
+                fontSize: 11,
+              },
+              encoding: { y, x: { value: { expr: 'width - 4' } }, text: { field: 'label' } },
+            },
+          ]
+        : []),
+    ],
     config: { ...CONFIG, legend: { ...CONFIG.legend, symbolType: 'circle' } },
   } as TopLevelSpec;
 }
