@@ -3,8 +3,18 @@
  * SVG string renderer: no canvas, no browser, no script in the output). Scales come from the
  * data, so every mark lies inside its plot; legends sit below the plot, never over it.
  */
-import { Error as ERROR_LEVEL, logger, parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+
+/**
+ * Vega and Vega-Lite, loaded on first use: both are ES modules with top-level await, which
+ * `require()` cannot load, so importing them statically would break this package's CJS build
+ * for every user, not only those who draw a report.
+ */
+let vegaModules: Promise<[typeof import('vega'), typeof import('vega-lite')]> | null = null;
+function loadVega() {
+  vegaModules ??= Promise.all([import('vega'), import('vega-lite')]);
+  return vegaModules;
+}
 
 /** Size and titles of one chart. */
 export interface ChartFrame {
@@ -271,6 +281,7 @@ export function scatterChartSpec(
 /** The SVG markup of a Vega-Lite spec (no script, no external reference). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const title = typeof spec.title === 'string' ? spec.title : '';
+  const [{ Error: ERROR_LEVEL, logger, parse, View }, { compile }] = await loadVega();
   const errors: string[] = [];
   // Vega logs a failed dataflow step and goes on; the chart would then be incomplete.
   const log = logger(ERROR_LEVEL);
