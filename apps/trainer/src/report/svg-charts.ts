@@ -141,6 +141,13 @@ export function lineChartSpec(
               type: 'nominal',
               title: null,
               scale: { domain: styles, range: styles.map((_, i) => (i === 0 ? [1, 0] : [5, 3])) },
+              // The dash legend has no colour of its own: draw its samples in grey.
+              legend: {
+                symbolSize: 400,
+                encode: {
+                  symbols: { update: { stroke: { value: '#555' }, strokeWidth: { value: 2 } } },
+                },
+              },
             },
           }
         : {}),
