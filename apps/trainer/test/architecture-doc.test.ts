@@ -16,11 +16,11 @@ function references(markdown: string): { file: string; name: string }[] {
   );
 }
 
-const escape = (name: string) => name.replace(/\$/g, '\\$');
+const escapeRegExp = (name: string) => name.replace(/\$/g, '\\$');
 /** A method, object method or class member defined as `name(` or `name<T>(` at a line's start. */
 const memberDefinition = (name: string) =>
   new RegExp(
-    `^\\s*(?:(?:public|private|protected|static|async|override|readonly|get)\\s+)*${escape(name)}\\s*[(<]`,
+    `^\\s*(?:(?:public|private|protected|static|async|override|readonly|get)\\s+)*${escapeRegExp(name)}\\s*[(<]`,
     'm',
   );
 
@@ -31,7 +31,7 @@ function problem(file: string, name: string): string | null {
   const source = readFileSync(path, 'utf8');
   const [owner, member] = name.split('.') as [string, string | undefined];
   if (member !== undefined) {
-    const classStart = source.search(new RegExp(`\\bclass\\s+${escape(owner)}\\b`));
+    const classStart = source.search(new RegExp(`\\bclass\\s+${escapeRegExp(owner)}\\b`));
     if (classStart < 0) return `${file} has no class ${owner}`;
     const rest = source.slice(classStart);
     const next = rest.slice(1).search(/\n(?:export\s+)?(?:abstract\s+)?class\s/);
@@ -39,7 +39,7 @@ function problem(file: string, name: string): string | null {
     return memberDefinition(member).test(body) ? null : `${file}: class ${owner} has no ${member}`;
   }
   const declared = new RegExp(
-    `(?:\\bfunction\\s*\\*?\\s*${escape(name)}\\b|\\bclass\\s+${escape(name)}\\b|\\b(?:const|let)\\s+${escape(name)}\\s*=)`,
+    `(?:\\bfunction\\s*\\*?\\s*${escapeRegExp(name)}\\b|\\bclass\\s+${escapeRegExp(name)}\\b|\\b(?:const|let)\\s+${escapeRegExp(name)}\\s*=)`,
   );
   return declared.test(source) || memberDefinition(name).test(source)
     ? null
