@@ -8,7 +8,13 @@ import {
 import type { TrainConfig } from '../config/train-config.js';
 import type { BatchSource } from '../pipeline/types.js';
 import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
-import { type AccuracyColumn, type ReportRun, type RunCost, renderReport } from './html-report.js';
+import {
+  type AccuracyColumn,
+  type ReportBaseline,
+  type ReportRun,
+  type RunCost,
+  renderReport,
+} from './html-report.js';
 
 /** results.json: what a run achieved and what it cost. */
 export interface RunResults {
@@ -103,6 +109,7 @@ export async function writeRunResults(
   folder: RunFolder,
   results: RunResults,
   metrics: readonly EpochMetrics[],
+  options: { baselines?: readonly ReportBaseline[] } = {},
 ): Promise<void> {
   folder.writeJson(folder.resultsJsonPath, results);
   const markdown = resultsMarkdown(results);
@@ -118,6 +125,9 @@ export async function writeRunResults(
   ];
   folder.writeText(
     folder.reportPath,
-    await renderReport(`Sparsify run: ${results.name}`, [run], { notes }),
+    await renderReport(`Sparsify run: ${results.name}`, [run], {
+      notes,
+      baselines: options.baselines,
+    }),
   );
 }
