@@ -1,3 +1,4 @@
+import { type AvqaRecord, questionOnlyBaseline } from '@sparsify/avqa-datasets';
 import fc from 'fast-check';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -5,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Logger } from '../src/log/logger.js';
 import { formatDuration, ProgressBar } from '../src/log/progress-bar.js';
 import { RunEta } from '../src/log/run-eta.js';
+import { blindBaselineColumns, questionOnlyByTemplate } from '../src/report/blind-baselines.js';
 import { renderReport } from '../src/report/html-report.js';
 import {
   barChartSpec,
@@ -14,6 +16,7 @@ import {
   scatterChartSpec,
 } from '../src/report/svg-charts.js';
 import { isOutOfMemory } from '../src/train/training-errors.js';
+import { randomSource } from './fixtures.js';
 import { reportFixture } from './report-fixture.js';
 
 interface Box {
@@ -174,6 +177,28 @@ describe('report', () => {
     expect(html).toContain(
       `3. ${escapeXml(template.template)}</th><td>${template.type}</td><td>${template.total}</td><td>${percent}</td>`,
     );
+  });
+});
+
+describe('blind baselines per template', () => {
+  it('question-only per template adds up to its overall accuracy, each template once', () => {
+    // Five templates, each filled several ways: question-only falls back from the filled text to the template.
+    const templated = (records: readonly AvqaRecord[]) =>
+      records.map((r, i) => ({
+        ...r,
+        question: `template ${i % 5}`,
+        filledQuestion: `template ${i % 5}, filled ${i % 3}`,
+      }));
+    const train = templated(randomSource('train', 80, 1).records);
+    const test = templated(randomSource('test', 60, 2).records);
+    const perTemplate = questionOnlyByTemplate(train, test);
+    const overall = questionOnlyBaseline(train, test).overall;
+    expect(perTemplate.reduce((sum, t) => sum + t.correct, 0)).toBe(overall.correct);
+    expect(perTemplate.reduce((sum, t) => sum + t.total, 0)).toBe(test.length);
+    expect(new Set(perTemplate.map((t) => t.template)).size).toBe(perTemplate.length);
+    expect(perTemplate.length).toBeGreaterThan(1);
+    const [baseline] = blindBaselineColumns(train, test);
+    expect(baseline?.perTemplate).toEqual(perTemplate);
   });
 });
 
