@@ -62,9 +62,16 @@ export {
   type TrainOptions,
   validateTrainConfig,
 } from './config/train-config.js';
-export { type LogFormat, Logger, type LoggerOptions, type Progress } from './log/logger.js';
-export { formatDuration, ProgressBar } from './log/progress-bar.js';
-export { type LiveLine, TerminalArea } from './log/terminal-area.js';
+export {
+  type LogFormat,
+  Logger,
+  type LoggerOptions,
+  type Progress,
+  type ProgressOptions,
+} from './log/logger.js';
+export { formatDuration, ProgressBar, type ProgressBarOptions } from './log/progress-bar.js';
+export { RunEta } from './log/run-eta.js';
+export { type LiveLine, TerminalArea, terminalColumns } from './log/terminal-area.js';
 export { SparsifiedAmuse } from './pipeline/amuse-model.js';
 export { type LoadedDataset, loadDataset } from './pipeline/dataset.js';
 export type {
@@ -79,7 +86,15 @@ export type {
 } from './pipeline/types.js';
 export { buildProgram, type GlobalOptions } from './program.js';
 export { type ComparedRun, comparisonMarkdown, comparisonReport } from './report/comparison.js';
-export { type AccuracyColumn, type ReportRun, renderReport } from './report/html-report.js';
+export {
+  type AccuracyColumn,
+  type ReportBaseline,
+  type ReportOptions,
+  type ReportRun,
+  type RunCost,
+  renderReport,
+  type TemplateAccuracy,
+} from './report/html-report.js';
 export { type PairedSummary, pairedSummary, tCriticalValue } from './report/paired-stats.js';
 export { type RunResults, resultsMarkdown } from './report/run-results.js';
 export { Rng } from './rng.js';

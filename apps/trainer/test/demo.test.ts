@@ -51,6 +51,14 @@ describe('sparsify demo (pnpm start) on a tiny benchmark', () => {
     }
     const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(saved.blind).toEqual(blind);
+    // The report puts the blind baselines beside the runs, per type and overall.
+    const report = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(report).toMatch(
+      new RegExp(
+        `<th scope="row">question-only \\(no training\\)</th>(<td>[^<]*</td>){12}<td>${(blind.questionOnly * 100).toFixed(2)}</td></tr>`,
+      ),
+    );
+    expect(report).toContain('aria-label="Test accuracy per question type"');
     expect(experimentRuns(out).map((run) => [run.name, run.dir])).toEqual([
       ['dense', join(out, 'dense')],
       ['Sparsify', join(out, 'sparsify')],

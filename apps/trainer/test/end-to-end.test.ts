@@ -72,6 +72,8 @@ describe('sparsify end to end on a tiny synthetic benchmark', () => {
     const report = readFileSync(folder.reportPath, 'utf8');
     expect(report).toContain('<svg');
     expect(report).not.toMatch(/<script|src="http/);
+    expect(report).toContain('<th scope="row">question-only (no training)</th>');
+    expect(report).toContain('<caption>What each run cost');
 
     const evaluated = await evaluateRun(splitDir, 'test', 'best', logger, dataset);
     expect(evaluated.evaluation).toEqual(results.evaluation);

@@ -1,82 +1,152 @@
+import { type AvqaRecord, questionOnlyBaseline } from '@sparsify/avqa-datasets';
+import fc from 'fast-check';
+import { parse, View } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
+import { Logger } from '../src/log/logger.js';
 import { formatDuration, ProgressBar } from '../src/log/progress-bar.js';
+import { RunEta } from '../src/log/run-eta.js';
+import { blindBaselineColumns, questionOnlyByTemplate } from '../src/report/blind-baselines.js';
 import { renderReport } from '../src/report/html-report.js';
-import { barChart, lineChart, niceTicks } from '../src/report/svg-charts.js';
-import type { EpochMetrics } from '../src/run/run-folder.js';
+import {
+  barChartSpec,
+  escapeXml,
+  lineChartSpec,
+  renderSvg,
+  scatterChartSpec,
+} from '../src/report/svg-charts.js';
 import { isOutOfMemory } from '../src/train/training-errors.js';
+import { randomSource } from './fixtures.js';
+import { reportFixture } from './report-fixture.js';
 
-const epoch = (e: number, seconds: number): EpochMetrics => ({
-  epoch: e,
-  lr: 1e-3,
-  trainLoss: 3 - e,
-  trainAccuracy: 0.2 + e / 10,
-  valLoss: 3.1 - e,
-  valAccuracy: 0.25 + e / 10,
-  samplesUsed: 100 - e * 10,
-  datasetSize: 100,
-  videoTokensKept: 40,
-  audioTokensKept: 40,
-  videoTokensTotal: 80,
-  audioTokensTotal: 80,
-  seconds,
+interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/**
+ * Every item of every data mark (role 'mark') of a single-view chart, in plot coordinates,
+ * with the plot's size: what Vega itself computed for the SVG it writes.
+ */
+async function markBounds(spec: TopLevelSpec) {
+  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
+  await view.runAsync();
+  // biome-ignore lint/suspicious/noExplicitAny: Vega's scenegraph is untyped.
+  const frame = (view.scenegraph() as any).root.items[0];
+  const boxes: Box[] = [];
+  // biome-ignore lint/suspicious/noExplicitAny: Vega's scenegraph is untyped.
+  const walk = (mark: any, dx: number, dy: number) => {
+    for (const item of mark.items ?? []) {
+      if (mark.marktype === 'group') {
+        if (mark.role === 'scope' || mark.role === 'mark')
+          for (const child of item.items ?? []) walk(child, dx + (item.x ?? 0), dy + (item.y ?? 0));
+      } else if (mark.role === 'mark') {
+        const b = item.bounds;
+        boxes.push({ x1: b.x1 + dx, y1: b.y1 + dy, x2: b.x2 + dx, y2: b.y2 + dy });
+      }
+    }
+  };
+  for (const mark of frame.items) walk(mark, 0, 0);
+  view.finalize();
+  return { width: frame.width as number, height: frame.height as number, boxes };
+}
+
+/** A box sticking out of [0, width] x [0, height] by more than half a stroke. */
+const outside = (b: Box, width: number, height: number) =>
+  b.x1 < -1.5 || b.y1 < -1.5 || b.x2 > width + 1.5 || b.y2 > height + 1.5;
+
+const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
+
+describe('charts (Vega-Lite)', () => {
+  it('every line and dot lies inside its plot, for any data (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            series: fc.constantFrom('dense', 'Sparsify'),
+            style: fc.constantFrom('train', 'val'),
+            x: fc.integer({ min: 1, max: 40 }),
+            y: finite,
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        async (points) => {
+          const { width, height, boxes } = await markBounds(
+            lineChartSpec({ title: 't', xTitle: 'epoch', yTitle: 'y' }, points),
+          );
+          expect(boxes.length).toBeGreaterThanOrEqual(points.length);
+          expect(boxes.filter((b) => outside(b, width, height))).toEqual([]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('every bar and point lies inside its plot, negatives included (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(finite, { minLength: 1, maxLength: 13 }),
+        fc.array(finite, { minLength: 1, maxLength: 13 }),
+        async (a, b) => {
+          const bars = [
+            ...a.map((value, i) => ({ category: `type ${i}`, series: 'dense', value })),
+            ...b.map((value, i) => ({ category: `type ${i}`, series: 'Sparsify', value })),
+          ];
+          const barChart = await markBounds(
+            barChartSpec({ title: 't', xTitle: '%', yTitle: '' }, bars),
+          );
+          expect(barChart.boxes).toHaveLength(bars.length);
+          expect(barChart.boxes.filter((x) => outside(x, barChart.width, barChart.height))).toEqual(
+            [],
+          );
+          const scatter = await markBounds(
+            scatterChartSpec(
+              { title: 't', xTitle: 's', yTitle: '%' },
+              a.map((x, i) => ({ series: 's', x, y: b[i % b.length] as number })),
+            ),
+          );
+          expect(scatter.boxes.filter((x) => outside(x, scatter.width, scatter.height))).toEqual(
+            [],
+          );
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it('a flat series far above another is drawn, not cut (the old report lost dense samples/epoch)', async () => {
+    const points = [1, 2, 3, 4, 5, 6, 7, 8].flatMap((x) => [
+      { series: 'dense', x, y: 1344 },
+      { series: 'Sparsify', x, y: x === 1 || x === 8 ? 1344 : 900 },
+    ]);
+    const { width, height, boxes } = await markBounds(
+      lineChartSpec({ title: 'Samples', xTitle: 'epoch', yTitle: 'samples' }, points),
+    );
+    // A line's items are its vertices: 16 of them, and 16 dots.
+    expect(boxes.length).toBe(32);
+    expect(boxes.filter((b) => outside(b, width, height))).toEqual([]);
+  });
+
+  it('renders SVG with no script, no external reference, names escaped', async () => {
+    const svg = await renderSvg(
+      lineChartSpec({ title: 'Loss <&>', xTitle: 'epoch', yTitle: 'loss' }, [
+        { series: 'a<b>', x: 1, y: 2 },
+        { series: 'a<b>', x: 2, y: Number.NaN },
+      ]),
+    );
+    expect(svg.startsWith('<svg ')).toBe(true);
+    expect(svg).toContain('aria-label="Loss &#60;&#38;&#62;"');
+    expect(svg).toContain('a&lt;b&gt;');
+    expect(svg).not.toMatch(/<script|href="http|NaN/);
+  });
 });
 
 describe('report', () => {
-  it('draws one polyline per series and escapes names', () => {
-    const svg = lineChart('Loss', 'epoch', 'loss', [
-      {
-        name: 'a<b>',
-        points: [
-          [1, 2],
-          [2, 1],
-        ],
-      },
-      {
-        name: 'c',
-        points: [
-          [1, 3],
-          [2, Number.NaN],
-        ],
-      },
-    ]);
-    expect(svg.match(/<polyline/g)).toHaveLength(2);
-    expect(svg).toContain('a&#60;b&#62;');
-    expect(svg).not.toContain('NaN');
-  });
-
-  it('draws one bar per run and category', () => {
-    const svg = barChart(
-      'Acc',
-      '%',
-      ['A Count', 'V Loc'],
-      [
-        { name: 'dense', values: [50, 40] },
-        { name: 'sparse', values: [55, 35] },
-      ],
-    );
-    expect(svg.match(/<rect[^>]*><title>/g)).toHaveLength(4);
-  });
-
-  it('ticks are round and cover the range', () => {
-    const ticks = niceTicks(0.13, 0.87);
-    expect(ticks[0]).toBeGreaterThanOrEqual(0.13);
-    expect(ticks.at(-1)).toBeLessThanOrEqual(0.87);
-    expect(ticks.every((t) => Number.isInteger(t * 10) || Number.isInteger(t * 100))).toBe(true);
-  });
-
-  it('a report of two runs is one self-contained page with every chart', () => {
-    const html = renderReport('Dense vs Sparsify', [
-      {
-        name: 'dense',
-        metrics: [epoch(0, 10), epoch(1, 10)],
-        testColumns: [{ label: 'A Count', accuracy: 50 }],
-      },
-      {
-        name: 'Sparsify',
-        metrics: [epoch(0, 6), epoch(1, 5)],
-        testColumns: [{ label: 'A Count', accuracy: 52 }],
-      },
-    ]);
+  it('is one self-contained page: HTML tables, every chart, blind baselines beside the runs', async () => {
+    const { runs, baselines } = reportFixture({ templates: 0 });
+    const html = await renderReport('Dense vs Sparsify', runs, { baselines });
     for (const title of [
       'Loss',
       'Accuracy',
@@ -87,7 +157,48 @@ describe('report', () => {
     ]) {
       expect(html).toContain(`aria-label="${title}"`);
     }
-    expect(html).not.toMatch(/<script|<link|src="/);
+    expect(html).not.toMatch(/<script|<link|<pre|src="|href="http|@import|url\(/);
+    expect(html.match(/<table>/g)).toHaveLength(2);
+    expect(html).toContain('<th scope="row">question-only (no training)</th>');
+    // The time ratio against the first run, from the cost fields.
+    expect(html).toContain(
+      `<td>${(runs[1]!.cost!.trainSeconds / runs[0]!.cost!.trainSeconds).toFixed(2)}</td>`,
+    );
+    expect(html).not.toContain('per question template');
+  });
+
+  it('shows per-template accuracy beside the baseline when the runs have it', async () => {
+    const { runs, baselines } = reportFixture({ templates: 5 });
+    const html = await renderReport('Dense vs Sparsify', runs, { baselines });
+    expect(html).toContain('aria-label="Test accuracy per question template"');
+    expect(html.match(/<table>/g)).toHaveLength(3);
+    const template = runs[0]!.perTemplate![2]!;
+    const percent = ((template.correct / template.total) * 100).toFixed(2);
+    expect(html).toContain(
+      `3. ${escapeXml(template.template)}</th><td>${template.type}</td><td>${template.total}</td><td>${percent}</td>`,
+    );
+  });
+});
+
+describe('blind baselines per template', () => {
+  it('question-only per template adds up to its overall accuracy, each template once', () => {
+    // Five templates, each filled several ways: question-only falls back from the filled text to the template.
+    const templated = (records: readonly AvqaRecord[]) =>
+      records.map((r, i) => ({
+        ...r,
+        question: `template ${i % 5}`,
+        filledQuestion: `template ${i % 5}, filled ${i % 3}`,
+      }));
+    const train = templated(randomSource('train', 80, 1).records);
+    const test = templated(randomSource('test', 60, 2).records);
+    const perTemplate = questionOnlyByTemplate(train, test);
+    const overall = questionOnlyBaseline(train, test).overall;
+    expect(perTemplate.reduce((sum, t) => sum + t.correct, 0)).toBe(overall.correct);
+    expect(perTemplate.reduce((sum, t) => sum + t.total, 0)).toBe(test.length);
+    expect(new Set(perTemplate.map((t) => t.template)).size).toBe(perTemplate.length);
+    expect(perTemplate.length).toBeGreaterThan(1);
+    const [baseline] = blindBaselineColumns(train, test);
+    expect(baseline?.perTemplate).toEqual(perTemplate);
   });
 });
 
@@ -103,7 +214,7 @@ describe('progress', () => {
     const written: string[] = [];
     const bar = new ProgressBar('epoch 1/2', 4, { write: (t) => written.push(t), isTTY: true });
     bar.tick(1, 'loss 2.000');
-    expect(bar.render()).toMatch(/epoch 1\/2 \[#{6}\.{18}\] {2}25% 1\/4 \d+s<\d+s loss 2.000/);
+    expect(bar.render(24)).toMatch(/epoch 1\/2 \[#{6}\.{18}\] {2}25% 1\/4 \d+s<\d+s loss 2.000/);
     expect(written[0]?.startsWith('\r')).toBe(true);
     const logged: string[] = [];
     const quiet = new ProgressBar('x', 3, { write: (t) => logged.push(t), isTTY: false });
@@ -114,6 +225,71 @@ describe('progress', () => {
     // First tick and the last: a log file gets no line per step.
     expect(logged).toHaveLength(2);
     expect(logged.every((line) => line.endsWith('\n') && !line.includes('\r'))).toBe(true);
+  });
+
+  it('fills a terminal of any reported width; 0 or undefined columns mean 80', () => {
+    const lineFor = (columns: number | undefined) => {
+      const bar = new ProgressBar('dense: epoch 3/8', 168, {
+        write: () => {},
+        isTTY: false,
+        columns: () => columns,
+      });
+      bar.tick(42, 'loss 2.113');
+      return bar.render();
+    };
+    const barOf = (line: string) => /\[([#.]+)\]/.exec(line)?.[1] ?? '';
+    expect(lineFor(0)).toBe(lineFor(80));
+    expect(lineFor(undefined)).toBe(lineFor(80));
+    expect(lineFor(Number.NaN)).toBe(lineFor(80));
+    expect(lineFor(80).length).toBeLessThanOrEqual(79);
+    expect(barOf(lineFor(80)).length).toBeGreaterThan(8);
+    // Wide: the bar stops growing; narrow: it shrinks to its minimum (the area cuts the rest).
+    expect(barOf(lineFor(300))).toHaveLength(30);
+    expect(barOf(lineFor(40))).toHaveLength(8);
+    fc.assert(
+      fc.property(fc.integer({ min: 60, max: 400 }), (columns) => {
+        expect(lineFor(columns).length).toBeLessThanOrEqual(columns - 1);
+      }),
+    );
+  });
+
+  it('estimates the whole run: every epoch of every run, at the mean rate so far', () => {
+    let now = 0;
+    const eta = new RunEta(() => now);
+    expect(eta.remaining()).toBeNaN();
+    eta.plan(8);
+    eta.plan(8); // two runs in lockstep
+    now = 30_000;
+    eta.advance(1); // one epoch of one run in 30 s
+    expect(eta.fraction()).toBeCloseTo(1 / 16);
+    expect(eta.remaining()).toBeCloseTo(15 * 30);
+    now = 60_000;
+    eta.advance(0.5);
+    eta.advance(0.5);
+    expect(eta.remaining()).toBeCloseTo(14 * 30);
+    // A resumed run: epochs done before this process count as done but were not timed.
+    let later = 0;
+    const resumed = new RunEta(() => later);
+    resumed.plan(8, 6);
+    later = 10_000;
+    resumed.advance(0.5);
+    expect(resumed.remaining()).toBeCloseTo(1.5 * 20);
+    expect(() => resumed.plan(2, 3)).toThrow(RangeError);
+  });
+
+  it('an epoch bar shows the time left for all planned epochs, not only its own', () => {
+    const written: string[] = [];
+    const logger = new Logger({ err: { write: (t) => written.push(t), isTTY: false } });
+    logger.planEpochs(2);
+    logger.planEpochs(2);
+    const bar = logger.progress('dense: epoch 1/2', 4, { epoch: true });
+    bar.tick(2);
+    expect(logger.runEta.fraction()).toBeCloseTo(0.5 / 4);
+    expect(written.join('')).toMatch(/dense: epoch 1\/2 \[[#.]+\] {2}50% 2\/4 \d+s<\d+s all <\d+s/);
+    const validation = logger.progress('  validation', 10);
+    validation.tick(10);
+    expect(logger.runEta.fraction()).toBeCloseTo(0.5 / 4);
+    expect(written.at(-1)).not.toContain('all <');
   });
 });
 

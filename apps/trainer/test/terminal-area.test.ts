@@ -80,6 +80,12 @@ describe('TerminalArea', () => {
     expect(shown()).toEqual(['x'.repeat(29)]);
   });
 
+  it('takes a terminal that reports 0 columns as 80 wide, not 20', () => {
+    const { area, shown } = recordingArea(0);
+    area.line().update('x'.repeat(100));
+    expect(shown()).toEqual(['x'.repeat(79)]);
+  });
+
   it('shows what was printed and the open lines, in order, for any interleaving (property)', () => {
     const action = fc.oneof(
       fc.record({ kind: fc.constant('open' as const) }),

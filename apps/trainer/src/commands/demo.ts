@@ -4,7 +4,12 @@ import { parseNumberFlag } from '../config/flags.js';
 import { resolveTrainConfig, type TrainOptions } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { loadDataset } from '../pipeline/dataset.js';
-import { type BlindBaselines, blindBaselines, formatBlind } from '../report/blind-baselines.js';
+import {
+  type BlindBaselines,
+  blindBaselineColumns,
+  blindBaselines,
+  formatBlind,
+} from '../report/blind-baselines.js';
 import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
 import { RunFolder } from '../run/run-folder.js';
 import { LockstepTurns } from '../train/lockstep-turns.js';
@@ -124,7 +129,16 @@ export async function runDemo(
     // Each run's folder, relative, so `sparsify compare` finds it when the folder moves.
     runs: runs.map((r, i) => ({ ...r.results, runDir: ['dense', 'sparsify'][i] })),
   });
-  folder.writeText(join(folder.dir, 'report.html'), comparisonReport('Dense vs Sparsify', runs));
+  folder.writeText(
+    join(folder.dir, 'report.html'),
+    await comparisonReport('Dense vs Sparsify', runs, {
+      baselines: blindBaselineColumns(dataset.train.records, dataset.test.records),
+      notes: [
+        formatBlind(blind),
+        `Training time ratio (Sparsify / dense): ${timeRatio.toFixed(2)}`,
+      ],
+    }),
+  );
   return { runs, timeRatio, blind, markdown };
 }
 

@@ -24,6 +24,7 @@ import type { Logger } from '../log/logger.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
 import { randomPositionsPerType } from '../pipeline/subset.js';
 import type { EpochSampler } from '../pipeline/types.js';
+import { blindBaselineColumns } from '../report/blind-baselines.js';
 import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
 import type { RunResults } from '../report/run-results.js';
 import { type EpochMetrics, RunFolder } from '../run/run-folder.js';
@@ -228,7 +229,9 @@ export async function runKeySubset(
   });
   folder.writeText(
     join(folder.dir, 'report.html'),
-    comparisonReport('Key subset vs random subset', runs),
+    await comparisonReport('Key subset vs random subset', runs, {
+      baselines: blindBaselineColumns(dataset.train.records, dataset.test.records),
+    }),
   );
   return { subsetFile, size: subset.indices.length, retention, markdown };
 }

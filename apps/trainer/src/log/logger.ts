@@ -1,5 +1,6 @@
 import { ProgressBar, type ProgressSink } from './progress-bar.js';
-import { TerminalArea } from './terminal-area.js';
+import { RunEta } from './run-eta.js';
+import { TerminalArea, terminalColumns } from './terminal-area.js';
 
 export type LogFormat = 'text' | 'json';
 
@@ -10,6 +11,13 @@ export interface LoggerOptions {
   out?: (text: string) => void;
   /** Where progress and notes go. Defaults to stderr. */
   err?: ProgressSink;
+}
+
+export interface ProgressOptions {
+  /** The bar is one training epoch of a run planned with `planEpochs`: it shows the whole command's ETA. */
+  epoch?: boolean;
+  /** Items done before this process (a resumed epoch). */
+  startAt?: number;
 }
 
 /** A progress handle that does nothing (quiet runs and JSON logs). */
@@ -27,6 +35,8 @@ export class Logger {
   readonly format: LogFormat;
   private readonly out: (text: string) => void;
   private readonly err: ProgressSink;
+  /** Time left for every epoch of every run this command trains. */
+  readonly runEta = new RunEta();
 
   constructor(options: LoggerOptions = {}) {
     this.quiet = options.quiet ?? false;
@@ -35,11 +45,18 @@ export class Logger {
     const err = options.err ?? {
       write: (text) => process.stderr.write(text),
       isTTY: Boolean(process.stderr.isTTY),
+      columns: () => process.stderr.columns,
     };
     // On a terminal, notes go above the open progress bars, which keep a line each.
     if (err.isTTY && !err.liveLine) {
-      const area = new TerminalArea((text) => err.write(text));
-      this.err = { isTTY: true, write: (text) => area.print(text), liveLine: () => area.line() };
+      const columns = err.columns ?? (() => process.stderr.columns);
+      const area = new TerminalArea((text) => err.write(text), columns);
+      this.err = {
+        isTTY: true,
+        write: (text) => area.print(text),
+        liveLine: () => area.line(),
+        columns: () => terminalColumns(columns()),
+      };
     } else {
       this.err = err;
     }
@@ -65,10 +82,18 @@ export class Logger {
     else this.err.write(`warning: ${text}\n`);
   }
 
-  progress(label: string, total: number): Progress {
+  /** A run will train `epochs` epochs (`alreadyDone` of them before a resume): the overall ETA counts them. */
+  planEpochs(epochs: number, alreadyDone = 0): void {
+    this.runEta.plan(epochs, alreadyDone);
+  }
+
+  progress(label: string, total: number, options: ProgressOptions = {}): Progress {
     if (this.quiet || this.format === 'json') {
       return { tick: () => {}, finish: () => {} };
     }
-    return new ProgressBar(label, total, this.err);
+    return new ProgressBar(label, total, this.err, {
+      runEta: options.epoch ? this.runEta : undefined,
+      startAt: options.startAt,
+    });
   }
 }

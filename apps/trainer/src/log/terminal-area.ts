@@ -1,3 +1,13 @@
+/**
+ * The width to draw for: what the terminal reports, or 80 when it reports nothing useful
+ * (undefined off a terminal, 0 from some pseudo-terminals and CI runners).
+ */
+export function terminalColumns(reported: number | undefined): number {
+  return reported !== undefined && Number.isFinite(reported) && reported >= 1
+    ? Math.floor(reported)
+    : 80;
+}
+
 /** A line redrawn in place until closed; closing leaves its last text in the scrollback. */
 export interface LiveLine {
   update(text: string): void;
@@ -58,8 +68,14 @@ export class TerminalArea {
     this.drawn = live.length;
   }
 
+  /** The terminal's width (80 when unknown). */
+  width(): number {
+    return terminalColumns(this.columns());
+  }
+
   private fit(text: string): string {
-    const width = Math.max(20, (this.columns() ?? 80) - 1);
+    // One column short of the edge: some terminals wrap when the last column is written.
+    const width = Math.max(1, this.width() - 1);
     return text.length > width ? text.slice(0, width) : text;
   }
 }

@@ -3,6 +3,8 @@ import {
   majorityAnswerBaseline,
   questionOnlyBaseline,
 } from '@sparsify/avqa-datasets';
+import type { ReportBaseline, TemplateAccuracy } from './html-report.js';
+import { accuracyColumns } from './run-results.js';
 
 /** Overall accuracy (0..1) of answering without looking or listening. */
 export interface BlindBaselines {
@@ -28,4 +30,45 @@ export function blindBaselines(
 export function formatBlind(blind: BlindBaselines, split = 'the same test split'): string {
   const percent = (value: number) => `${(value * 100).toFixed(2)}%`;
   return `Blind baselines on ${split}: majority answer per type ${percent(blind.majority)}, question-only ${percent(blind.questionOnly)} overall`;
+}
+
+/**
+ * The two blind baselines per column of the official table, for the report's bars and table;
+ * question-only also per question template, shown when the runs have per-template accuracy.
+ */
+export function blindBaselineColumns(
+  train: readonly AvqaRecord[],
+  test: readonly AvqaRecord[],
+): ReportBaseline[] {
+  return [
+    {
+      name: 'question-only',
+      testColumns: accuracyColumns(questionOnlyBaseline(train, test)),
+      perTemplate: questionOnlyByTemplate(train, test),
+    },
+    {
+      name: 'majority per type',
+      testColumns: accuracyColumns(majorityAnswerBaseline(train, test)),
+    },
+  ];
+}
+
+/**
+ * Question-only accuracy on the test questions of each template (placeholders unfilled), in
+ * order of first appearance: the baseline fitted on all of train, scored one template at a time.
+ */
+export function questionOnlyByTemplate(
+  train: readonly AvqaRecord[],
+  test: readonly AvqaRecord[],
+): TemplateAccuracy[] {
+  const byTemplate = new Map<string, AvqaRecord[]>();
+  for (const record of test) {
+    const group = byTemplate.get(record.question) ?? [];
+    group.push(record);
+    byTemplate.set(record.question, group);
+  }
+  return [...byTemplate].map(([template, records]) => {
+    const { correct, total } = questionOnlyBaseline(train, records).overall;
+    return { template, type: records[0]?.type, correct, total };
+  });
 }

@@ -1,7 +1,7 @@
 import { formatResultsTable } from '@sparsify/avqa-datasets';
 import type { EpochMetrics } from '../run/run-folder.js';
-import { renderReport } from './html-report.js';
-import { accuracyColumns, type RunResults } from './run-results.js';
+import { type ReportBaseline, type ReportOptions, renderReport } from './html-report.js';
+import { accuracyColumns, type RunResults, reportCost } from './run-results.js';
 
 export interface ComparedRun {
   results: RunResults;
@@ -59,20 +59,23 @@ function alignColumns(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ')).join('\n');
 }
 
-export function comparisonReport(title: string, runs: readonly ComparedRun[]): string {
+/**
+ * The HTML report of several runs side by side (the first is the time ratio's baseline),
+ * with blind baselines beside them when given.
+ */
+export function comparisonReport(
+  title: string,
+  runs: readonly ComparedRun[],
+  options: { baselines?: readonly ReportBaseline[] } & ReportOptions = {},
+): Promise<string> {
   return renderReport(
     title,
     runs.map(({ results, metrics }) => ({
       name: results.name,
       metrics,
       testColumns: accuracyColumns(results.evaluation),
+      cost: reportCost(results),
     })),
-  ).replace(
-    '</body>',
-    `<h2>Results</h2>\n<pre>${escapeHtml(comparisonMarkdown(runs))}</pre>\n</body>`,
+    options,
   );
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -8,7 +8,13 @@ import {
 import type { TrainConfig } from '../config/train-config.js';
 import type { BatchSource } from '../pipeline/types.js';
 import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
-import { type AccuracyColumn, type ReportRun, renderReport } from './html-report.js';
+import {
+  type AccuracyColumn,
+  type ReportBaseline,
+  type ReportRun,
+  type RunCost,
+  renderReport,
+} from './html-report.js';
 
 /** results.json: what a run achieved and what it cost. */
 export interface RunResults {
@@ -85,12 +91,26 @@ export function resultsMarkdown(results: RunResults): string {
   ].join('\n');
 }
 
+/** What the report's cost table shows of a run. */
+export function reportCost(results: RunResults): RunCost {
+  return {
+    trainSeconds: results.trainSeconds,
+    meanTokensKept: results.meanTokensKept,
+    tokensTotal: results.tokensTotal,
+    testTokensKept: results.testTokensKept,
+    meanSamplesPerEpoch: results.meanSamplesPerEpoch,
+    datasetSize: results.datasetSize,
+    bestEpoch: results.bestEpoch,
+  };
+}
+
 /** Writes results.json, results.md and report.html into the run folder. */
-export function writeRunResults(
+export async function writeRunResults(
   folder: RunFolder,
   results: RunResults,
   metrics: readonly EpochMetrics[],
-): void {
+  options: { baselines?: readonly ReportBaseline[] } = {},
+): Promise<void> {
   folder.writeJson(folder.resultsJsonPath, results);
   const markdown = resultsMarkdown(results);
   folder.writeText(folder.resultsMarkdownPath, markdown);
@@ -98,7 +118,16 @@ export function writeRunResults(
     name: results.name,
     metrics,
     testColumns: accuracyColumns(results.evaluation),
-    summary: markdown,
+    cost: reportCost(results),
   };
-  folder.writeText(folder.reportPath, renderReport(`Sparsify run: ${results.name}`, [run]));
+  const notes = [
+    `Best epoch on validation: ${results.bestEpoch + 1} (val accuracy ${(results.bestValAccuracy * 100).toFixed(2)}%); evaluated on ${results.split}.`,
+  ];
+  folder.writeText(
+    folder.reportPath,
+    await renderReport(`Sparsify run: ${results.name}`, [run], {
+      notes,
+      baselines: options.baselines,
+    }),
+  );
 }

@@ -1,144 +1,313 @@
-/** Inline SVG charts: no script, no server, no external file, so report.html opens anywhere. */
+/**
+ * Charts as inline SVG, drawn by Vega-Lite (compiled to Vega, rendered headless with the
+ * SVG string renderer: no canvas, no browser, no script in the output). Scales come from the
+ * data, so every mark lies inside its plot; legends sit below the plot, never over it.
+ */
+import type { TopLevelSpec } from 'vega-lite';
 
-export interface Series {
-  name: string;
-  points: ReadonlyArray<readonly [number, number]>;
+/**
+ * Vega and Vega-Lite, loaded on first use: both are ES modules with top-level await, which
+ * `require()` cannot load, so importing them statically would break this package's CJS build
+ * for every user, not only those who draw a report.
+ */
+let vegaModules: Promise<[typeof import('vega'), typeof import('vega-lite')]> | null = null;
+function loadVega() {
+  vegaModules ??= Promise.all([import('vega'), import('vega-lite')]);
+  return vegaModules;
 }
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
-const WIDTH = 460;
-const HEIGHT = 260;
-const MARGIN = { left: 52, right: 12, top: 28, bottom: 40 };
+/** Size and titles of one chart. */
+export interface ChartFrame {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  /** Plot width in pixels (axes and legend come on top). */
+  width?: number;
+  /** Plot height in pixels; bar charts size it from their categories when absent. */
+  height?: number;
+}
+
+/** One point of a line; points sharing `series` and `style` form one line. */
+export interface LinePoint {
+  series: string;
+  /** A second grouping drawn as the dash pattern, e.g. 'train' and 'val'. */
+  style?: string;
+  x: number;
+  y: number;
+}
+
+/** One bar: `category` is its row, `series` its colour within the row. */
+export interface Bar {
+  category: string;
+  series: string;
+  value: number;
+}
+
+/** One point of a scatter chart. */
+export interface ScatterPoint {
+  series: string;
+  x: number;
+  y: number;
+}
+
+/** Colours by series name; series not named take the default palette in order. */
+export type SeriesColors = Readonly<Record<string, string>>;
+
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#17becf'];
+/** Pixels kept free at each end of a continuous scale, so dots at the extremes stay inside. */
+const EDGE = 8;
+
+const CONFIG = {
+  font: 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif',
+  title: { fontSize: 14, anchor: 'start', offset: 10 },
+  axis: { labelFontSize: 11, titleFontSize: 12, labelOverlap: true, grid: true },
+  legend: {
+    orient: 'bottom',
+    direction: 'horizontal',
+    labelFontSize: 11,
+    titleFontSize: 11,
+    columns: 3,
+    symbolType: 'stroke',
+    // No limit: without a canvas Vega estimates text widths generously and would cut names.
+    labelLimit: 0,
+  },
+  view: { stroke: '#888' },
+} as const;
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Round tick values covering [low, high]. */
-export function niceTicks(low: number, high: number, count = 5): number[] {
-  if (!Number.isFinite(low) || !Number.isFinite(high)) return [0, 1];
-  if (high - low < 1e-12) return [low];
-  const raw = (high - low) / count;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 2.5, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(low / step) * step; t <= high + step * 1e-9; t += step) {
-    ticks.push(Number(t.toPrecision(12)));
-  }
-  return ticks;
+/**
+ * A value as drawn: magnitudes below 1e-100 become 0, because d3's tick generator cannot
+ * step through a range of subnormal width (Vega then fails to draw the axis at all).
+ */
+function drawn(value: number): number {
+  return Math.abs(value) < 1e-100 ? 0 : value;
 }
 
-function formatTick(value: number): string {
-  return Math.abs(value) >= 1000 ? value.toExponential(1) : String(Number(value.toPrecision(3)));
+function colorScale(names: readonly string[], colors: SeriesColors = {}) {
+  let next = 0;
+  return {
+    domain: [...names],
+    range: names.map((name) => colors[name] ?? PALETTE[next++ % PALETTE.length]),
+  };
 }
 
-function frame(title: string, xLabel: string, yLabel: string, body: string): string {
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escapeXml(title)}">`,
-    `<text x="${WIDTH / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(title)}</text>`,
-    `<text x="${WIDTH / 2}" y="${HEIGHT - 4}" text-anchor="middle" font-size="11">${escapeXml(xLabel)}</text>`,
-    `<text transform="translate(12 ${HEIGHT / 2}) rotate(-90)" text-anchor="middle" font-size="11">${escapeXml(yLabel)}</text>`,
-    body,
-    '</svg>',
-  ].join('\n');
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
 }
 
-function legend(names: readonly string[]): string {
-  return names
-    .map((name, i) => {
-      const x = MARGIN.left + 8 + i * 110;
-      const color = COLORS[i % COLORS.length];
-      return `<rect x="${x}" y="${MARGIN.top + 2}" width="10" height="10" fill="${color}"/><text x="${x + 14}" y="${MARGIN.top + 11}" font-size="10">${escapeXml(name)}</text>`;
-    })
-    .join('');
+/** Lines with a dot per point: colour by series, dash by style. */
+export function lineChartSpec(
+  frame: ChartFrame,
+  points: readonly LinePoint[],
+  colors?: SeriesColors,
+): TopLevelSpec {
+  const values = points
+    .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))
+    .map((p) => ({ ...p, x: drawn(p.x), y: drawn(p.y) }));
+  const styles = unique(values.map((p) => p.style ?? ''));
+  const withStyle = styles.length > 1 || styles[0] !== '';
+  const series = unique(values.map((p) => p.series));
+  const integerX = values.every((p) => Number.isInteger(p.x));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    description: frame.title,
+    title: frame.title,
+    width: frame.width ?? 420,
+    height: frame.height ?? 220,
+    data: { values: values.map((p) => ({ ...p, style: p.style ?? '' })) },
+    mark: { type: 'line', point: { size: 28, filled: true }, strokeWidth: 2 },
+    encoding: {
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: frame.xTitle,
+        scale: { zero: false, nice: !integerX, padding: EDGE },
+        axis: integerX ? { tickMinStep: 1, format: 'd' } : {},
+      },
+      y: {
+        field: 'y',
+        type: 'quantitative',
+        title: frame.yTitle,
+        scale: { zero: false, padding: EDGE },
+      },
+      color: { field: 'series', type: 'nominal', title: null, scale: colorScale(series, colors) },
+      ...(withStyle
+        ? {
+            strokeDash: {
+              field: 'style',
+              type: 'nominal',
+              title: null,
+              scale: { domain: styles, range: styles.map((_, i) => (i === 0 ? [1, 0] : [5, 3])) },
+              // The dash legend has no colour of its own: draw its samples in grey.
+              legend: {
+                symbolSize: 400,
+                encode: {
+                  symbols: { update: { stroke: { value: '#555' }, strokeWidth: { value: 2 } } },
+                },
+              },
+            },
+          }
+        : {}),
+      detail: { field: 'style' },
+      tooltip: [{ field: 'series' }, { field: 'style' }, { field: 'x' }, { field: 'y' }],
+    },
+    config: CONFIG,
+  } as TopLevelSpec;
 }
 
-/** Line chart of several series sharing x and y axes. */
-export function lineChart(
-  title: string,
-  xLabel: string,
-  yLabel: string,
-  series: readonly Series[],
-): string {
-  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
-  const ys = series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
-  if (xs.length === 0 || ys.length === 0)
-    return frame(title, xLabel, yLabel, '<text x="60" y="120">no data</text>');
-  const xTicks = niceTicks(Math.min(...xs), Math.max(...xs));
-  const yTicks = niceTicks(Math.min(0, ...ys), Math.max(...ys) * 1.05 || 1);
-  const [x0, x1] = [Math.min(...xs, ...xTicks), Math.max(...xs, ...xTicks)];
-  const [y0, y1] = [Math.min(...yTicks), Math.max(...yTicks)];
-  const px = (x: number) =>
-    MARGIN.left + ((x - x0) / (x1 - x0 || 1)) * (WIDTH - MARGIN.left - MARGIN.right);
-  const py = (y: number) =>
-    HEIGHT - MARGIN.bottom - ((y - y0) / (y1 - y0 || 1)) * (HEIGHT - MARGIN.top - MARGIN.bottom);
-  const axes = [
-    ...yTicks.map(
-      (t) =>
-        `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${py(t)}" y2="${py(t)}" stroke="#ddd"/><text x="${MARGIN.left - 4}" y="${py(t) + 3}" text-anchor="end" font-size="10">${formatTick(t)}</text>`,
-    ),
-    ...xTicks.map(
-      (t) =>
-        `<text x="${px(t)}" y="${HEIGHT - MARGIN.bottom + 14}" text-anchor="middle" font-size="10">${formatTick(t)}</text>`,
-    ),
-    `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}" stroke="#333"/>`,
-    `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom}" stroke="#333"/>`,
-  ];
-  const lines = series.map((s, i) => {
-    const color = COLORS[i % COLORS.length];
-    const finite = s.points.filter((p) => Number.isFinite(p[1]));
-    const path = finite.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ');
-    const dots = finite
-      .map(
-        (p) =>
-          `<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="2.5" fill="${color}"/>`,
-      )
-      .join('');
-    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${path}"/>${dots}`;
-  });
-  return frame(
-    title,
-    xLabel,
-    yLabel,
-    [...axes, ...lines, legend(series.map((s) => s.name))].join('\n'),
-  );
+/**
+ * Grouped horizontal bars: one row per category (in the order given), one bar per series
+ * within it. Rows keep each category label on its own line, so labels never collide.
+ */
+export function barChartSpec(
+  frame: ChartFrame,
+  bars: readonly Bar[],
+  colors?: SeriesColors,
+): TopLevelSpec {
+  const values = bars
+    .filter((b) => Number.isFinite(b.value))
+    .map((b) => ({ ...b, value: drawn(b.value) }));
+  const categories = unique(bars.map((b) => b.category));
+  const series = unique(bars.map((b) => b.series));
+  const rowHeight = Math.max(18, series.length * 6 + 6);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    description: frame.title,
+    title: frame.title,
+    width: frame.width ?? 420,
+    height: frame.height ?? Math.max(60, categories.length * rowHeight),
+    data: { values },
+    mark: { type: 'bar' },
+    encoding: {
+      y: {
+        field: 'category',
+        type: 'nominal',
+        title: frame.yTitle || null,
+        sort: categories,
+        scale: { paddingInner: 0.25, paddingOuter: 0.15 },
+        axis: { grid: false, labelLimit: 220 },
+      },
+      yOffset: { field: 'series', type: 'nominal', sort: series },
+      x: {
+        field: 'value',
+        type: 'quantitative',
+        title: frame.xTitle,
+        scale: { nice: true },
+      },
+      color: { field: 'series', type: 'nominal', title: null, scale: colorScale(series, colors) },
+      tooltip: [{ field: 'series' }, { field: 'category' }, { field: 'value', format: '.2f' }],
+    },
+    config: { ...CONFIG, legend: { ...CONFIG.legend, symbolType: 'square' } },
+  } as TopLevelSpec;
 }
 
-/** Grouped bar chart: one group per category, one bar per series. */
-export function barChart(
-  title: string,
-  yLabel: string,
-  categories: readonly string[],
-  series: ReadonlyArray<{ name: string; values: readonly number[] }>,
-): string {
-  const values = series.flatMap((s) => s.values).filter(Number.isFinite);
-  const yTicks = niceTicks(0, Math.max(1e-9, ...values) * 1.05);
-  const y1 = Math.max(...yTicks);
-  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
-  const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const groupWidth = plotWidth / Math.max(1, categories.length);
-  const barWidth = (groupWidth * 0.8) / Math.max(1, series.length);
-  const py = (y: number) => HEIGHT - MARGIN.bottom - (y / (y1 || 1)) * plotHeight;
-  const parts = yTicks.map(
-    (t) =>
-      `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${py(t)}" y2="${py(t)}" stroke="#ddd"/><text x="${MARGIN.left - 4}" y="${py(t) + 3}" text-anchor="end" font-size="10">${formatTick(t)}</text>`,
-  );
-  categories.forEach((category, c) => {
-    const gx = MARGIN.left + c * groupWidth + groupWidth * 0.1;
-    series.forEach((s, i) => {
-      const value = s.values[c] ?? 0;
-      const y = py(Number.isFinite(value) ? value : 0);
-      parts.push(
-        `<rect x="${(gx + i * barWidth).toFixed(1)}" y="${y.toFixed(1)}" width="${(barWidth - 1).toFixed(1)}" height="${(HEIGHT - MARGIN.bottom - y).toFixed(1)}" fill="${COLORS[i % COLORS.length]}"><title>${escapeXml(`${s.name} ${category}: ${formatTick(value)}`)}</title></rect>`,
-      );
+/** A horizontal reference line across a chart, labelled at its right end. */
+export interface ReferenceLine {
+  label: string;
+  y: number;
+}
+
+/**
+ * Dots, one per point, coloured by series (e.g. accuracy against training time per seed),
+ * with optional reference lines (e.g. a blind baseline).
+ */
+export function scatterChartSpec(
+  frame: ChartFrame,
+  points: readonly ScatterPoint[],
+  colors?: SeriesColors,
+  references: readonly ReferenceLine[] = [],
+): TopLevelSpec {
+  const values = points
+    .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))
+    .map((p) => ({ ...p, x: drawn(p.x), y: drawn(p.y) }));
+  const series = unique(values.map((p) => p.series));
+  const y = {
+    field: 'y',
+    type: 'quantitative',
+    title: frame.yTitle,
+    scale: { zero: false, padding: EDGE },
+  } as const;
+  const lines = references.filter((r) => Number.isFinite(r.y));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    description: frame.title,
+    title: frame.title,
+    width: frame.width ?? 420,
+    height: frame.height ?? 240,
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'point', filled: true, size: 50, opacity: 0.85 },
+        encoding: {
+          x: {
+            field: 'x',
+            type: 'quantitative',
+            title: frame.xTitle,
+            scale: { zero: false, padding: EDGE },
+          },
+          y,
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: null,
+            scale: colorScale(series, colors),
+          },
+          shape: { field: 'series', type: 'nominal', title: null },
+          tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'y' }],
+        },
+      },
+      ...(lines.length > 0
+        ? [
+            {
+              data: { values: lines },
+              mark: { type: 'rule', color: '#777', strokeDash: [5, 3] },
+              encoding: { y },
+            },
+            {
+              data: { values: lines },
+              mark: {
+                type: 'text',
+                align: 'right',
+                baseline: 'bottom',
+                dy: -3,
+                color: '#555',
+                fontSize: 11,
+              },
+              encoding: { y, x: { value: { expr: 'width - 4' } }, text: { field: 'label' } },
+            },
+          ]
+        : []),
+    ],
+    config: { ...CONFIG, legend: { ...CONFIG.legend, symbolType: 'circle' } },
+  } as TopLevelSpec;
+}
+
+/** The SVG markup of a Vega-Lite spec (no script, no external reference). */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const title = typeof spec.title === 'string' ? spec.title : '';
+  const [{ Error: ERROR_LEVEL, logger, parse, View }, { compile }] = await loadVega();
+  const errors: string[] = [];
+  // Vega logs a failed dataflow step and goes on; the chart would then be incomplete.
+  const log = logger(ERROR_LEVEL);
+  log.error = (...args: readonly unknown[]) => {
+    errors.push(args.map(String).join(' '));
+    return log;
+  };
+  const view = new View(parse(compile(spec).spec), { renderer: 'none', logger: log });
+  try {
+    const svg = await view.toSVG().catch((error: unknown) => {
+      throw new Error(`chart "${title}" could not be drawn: ${errors[0] ?? String(error)}`);
     });
-    parts.push(
-      `<text x="${(gx + groupWidth * 0.4).toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 12}" text-anchor="middle" font-size="9">${escapeXml(category)}</text>`,
+    if (errors.length > 0) throw new Error(`chart "${title}" could not be drawn: ${errors[0]}`);
+    // The chart's title as its accessible name, for screen readers and for finding it.
+    return svg.replace(
+      '<svg ',
+      `<svg role="img" aria-label="${escapeXml(title)}" data-chart="${escapeXml(title)}" `,
     );
-  });
-  parts.push(
-    `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom}" stroke="#333"/>`,
-    legend(series.map((s) => s.name)),
-  );
-  return frame(title, '', yLabel, parts.join('\n'));
+  } finally {
+    view.finalize();
+  }
 }

@@ -145,6 +145,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
     await saveCheckpoint(folder.lastCheckpointPath, model.parameters, optimizer, state);
   };
   let stepsThisProcess = 0;
+  logger.planEpochs(config.epochs, state.epoch);
   try {
     while (state.epoch < config.epochs) {
       const epoch = state.epoch;
@@ -154,8 +155,10 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       const order = state.order;
       const steps = Math.ceil(order.indices.length / config.batchSize);
       const prefix = options.label ? `${options.label}: ` : '';
-      const progress = logger.progress(`${prefix}epoch ${epoch + 1}/${config.epochs}`, steps);
-      progress.tick(state.stepInEpoch);
+      const progress = logger.progress(`${prefix}epoch ${epoch + 1}/${config.epochs}`, steps, {
+        epoch: true,
+        startAt: state.stepInEpoch,
+      });
       while (state.stepInEpoch < steps) {
         await options.beforeStep?.(epoch + state.stepInEpoch / steps);
         if (

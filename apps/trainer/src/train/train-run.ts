@@ -6,6 +6,7 @@ import { SparsifiedAmuse } from '../pipeline/amuse-model.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
 import { applySubset } from '../pipeline/subset.js';
 import type { EpochSampler } from '../pipeline/types.js';
+import { blindBaselineColumns } from '../report/blind-baselines.js';
 import { type RunResults, summariseRun, writeRunResults } from '../report/run-results.js';
 import { Rng } from '../rng.js';
 import { RunFolder } from '../run/run-folder.js';
@@ -134,7 +135,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
       },
       { epoch: loop.state.bestEpoch, valAccuracy: loop.state.bestValAccuracy },
     );
-    writeRunResults(folder, results, loop.state.metrics);
+    // Blind baselines fitted on the whole training split, as `demo` shows them.
+    await writeRunResults(folder, results, loop.state.metrics, {
+      baselines: blindBaselineColumns(dataset.train.records, dataset.test.records),
+    });
     logger.event('train-end', {
       name,
       overall: results.evaluation.overall,
