@@ -188,6 +188,8 @@ export async function runKeySubset(
     const outcome = await trainRun({
       config,
       runDir: join(recipe.out, dir),
+      // key-subset owns its folder layout; running it again replaces its runs.
+      overwrite: true,
       logger,
       name,
       dataset,
@@ -250,6 +252,7 @@ async function trainInfoBatchRun(
   const outcome = await trainRun({
     config,
     runDir,
+    overwrite: true,
     logger,
     name: 'full data (InfoBatch)',
     dataset,
