@@ -44,7 +44,9 @@ for (const group of ['packages', 'apps']) {
       const failedTests = file.assertionResults.filter((a) => a.status === 'failed').length;
       const fileFailed = file.status === 'failed' && failedTests === 0;
       if (fileFailed) {
-        const why = (file.message || 'no test failed: a beforeAll/afterAll hook threw').split('\n')[0];
+        const why = (file.message || 'no test failed: a beforeAll/afterAll hook threw').split(
+          '\n',
+        )[0];
         failedFiles.push(`${relative}: ${why}`);
       }
       for (const assertion of file.assertionResults) {
@@ -70,6 +72,8 @@ for (const line of failedFiles) console.error(`test file failed: ${line}`);
 const failures = failed + failedFiles.length + missing;
 console.log(
   `${passed} passed, ${failures} failed, ${skipped} skipped` +
-    (failedFiles.length > 0 ? ` (${failedFiles.length} of the failures: test files that failed to run)` : ''),
+    (failedFiles.length > 0
+      ? ` (${failedFiles.length} of the failures: test files that failed to run)`
+      : ''),
 );
 process.exit(failures > 0 ? 1 : 0);
