@@ -41,17 +41,27 @@ export function musicAvqaFile(relativePath: string): string {
   return path;
 }
 
+let noted = false;
+/** Says once per test file, in the test command's output, why its real-data tests skip. */
+function noteSkip(): void {
+  if (noted || REAL_DATA_SKIP_REASON === null) return;
+  noted = true;
+  console.warn(`real-data tests skipped: ${REAL_DATA_SKIP_REASON}`);
+}
+
 /**
  * A describe block of tests that read the real data: skipped, with the reason in its title,
  * where the data is absent (unless SPARSIFY_REQUIRE_REAL_DATA=1).
  */
 export function describeWithRealData(name: string, body: () => void): void {
+  noteSkip();
   if (REAL_DATA_SKIP_REASON === null) describe(name, body);
   else describe.skip(`${name} — SKIPPED: ${REAL_DATA_SKIP_REASON}`, body);
 }
 
 /** One test that reads the real data: skipped, with the reason in its title, where absent. */
 export function itWithRealData(name: string, body: () => unknown): void {
+  noteSkip();
   if (REAL_DATA_SKIP_REASON === null) it(name, body);
   else it.skip(`${name} — SKIPPED: ${REAL_DATA_SKIP_REASON}`, body);
 }
