@@ -169,7 +169,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       while (state.stepInEpoch < steps) {
         await options.beforeStep?.(epoch + state.stepInEpoch / steps);
         // A step runs to its end without yielding; this turn of the event loop is where
-        // Ctrl-C's handler runs (about a microsecond per step: docs/notebook/2026-12-05-run-safety.md).
+        // Ctrl-C's handler runs (a few microseconds per step: docs/notebook/2026-12-05-run-safety.md).
         await yieldToEventLoop();
         if (
           options.shouldStop?.() ||

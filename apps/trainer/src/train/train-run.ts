@@ -98,7 +98,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
     if (!options.resume && folder.holdsRun()) {
       // Checked again under the lock: another run may have finished into it meanwhile.
       if (!options.overwrite) refuseExistingRun(folder);
-      logger.warn(`--overwrite: removing the run in ${folder.dir}`);
+      logger.warn(`replacing the run in ${folder.dir}`);
       folder.removeRunFiles();
       folder.create();
     }
