@@ -100,6 +100,7 @@ export { type RunResults, resultsMarkdown } from './report/run-results.js';
 export { Rng } from './rng.js';
 export { writeFileAtomic } from './run/atomic-write.js';
 export { type EpochMetrics, RunFolder } from './run/run-folder.js';
+export { type LockHolder, RunFolderLockedError, RunLock } from './run/run-lock.js';
 export {
   type LoopState,
   loadCheckpoint,

@@ -88,10 +88,14 @@ describe('Ctrl-C during sparsify train', () => {
     expect(existsSync(folder.resultsJsonPath)).toBe(false);
     expect(folder.readMetrics()).toHaveLength(1);
 
+    // --lr is the one training flag --resume takes (a NaN stop advises it); others are refused.
     await expect(
-      sparsify(['train', '--resume', cut, '--epochs', '5', '--lr', '0.01']),
+      sparsify(['train', '--resume', cut, '--epochs', '5', '--lr', '0.01', '--batch-size', '4']),
     ).rejects.toThrow(
-      `--resume: the run continues with ${cut}/config.json, so --epochs, --lr would be ignored`,
+      `--resume: the run continues with ${cut}/config.json, so --epochs, --batch-size would be ignored`,
+    );
+    await expect(sparsify(['train', '--resume', cut, '--overwrite'])).rejects.toThrow(
+      '--overwrite: --resume continues a run; it cannot also replace it',
     );
     const resumed = await sparsify(['train', '--resume', cut]);
     expect(resumed.exitCode).toBeUndefined();

@@ -1,10 +1,19 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_INPUTS } from '@sparsify/amuse-encoder';
 import {
   cacheEntryPath,
   generateSyntheticBenchmark,
   resolveFfmpeg,
+  runFfmpeg,
   type SyntheticBenchmark,
 } from '@sparsify/avqa-datasets';
 import type { Command } from 'commander';
@@ -189,6 +198,81 @@ describe.skipIf(!hasFfmpeg)('sparsify on a folder in the MUSIC-AVQA layout', () 
     for (let t = 0; t < audio.timeSteps; t++) {
       expect(varies(fbank.subarray(t * windowSize, (t + 1) * windowSize)), `fbank ${t}`).toBe(true);
     }
+  });
+
+  it('train names the video whose decoded audio holds a NaN (before: computeMergePlan: scores[0] is NaN)', async () => {
+    const root = tempDir('avqa-nan-audio');
+    const benchmark = await generateSyntheticBenchmark({
+      out: root,
+      videos: VIDEOS,
+      seconds: SECONDS,
+      seed: 6,
+      media: 'mp4',
+    });
+    const videoId = benchmark.records.train[0]?.video_id as string;
+    // A float PCM soundtrack passes NaN through ffmpeg's decoding untouched.
+    const samples = Float32Array.from(
+      { length: SECONDS * 16000 },
+      (_, n) => 0.1 * Math.sin(n / 10),
+    );
+    samples[5000] = Number.NaN;
+    const wav = new Uint8Array(44 + samples.byteLength);
+    const view = new DataView(wav.buffer);
+    wav.set(new TextEncoder().encode('RIFF'), 0);
+    view.setUint32(4, 36 + samples.byteLength, true);
+    wav.set(new TextEncoder().encode('WAVEfmt '), 8);
+    for (const [at, value, bytes] of [
+      [16, 16, 4],
+      [20, 3, 2],
+      [22, 1, 2],
+      [24, 16000, 4],
+      [28, 64000, 4],
+      [32, 4, 2],
+      [34, 32, 2],
+    ] as const) {
+      if (bytes === 4) view.setUint32(at, value, true);
+      else view.setUint16(at, value, true);
+    }
+    wav.set(new TextEncoder().encode('data'), 36);
+    view.setUint32(40, samples.byteLength, true);
+    wav.set(new Uint8Array(samples.buffer), 44);
+    const video = join(root, 'videos', `${videoId}.mp4`);
+    writeFileSync(join(root, 'nan.wav'), wav);
+    await runFfmpeg([
+      '-y',
+      '-i',
+      video,
+      '-i',
+      join(root, 'nan.wav'),
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-c:v',
+      'copy',
+      '-c:a',
+      'pcm_f32le',
+      '-f',
+      'mov',
+      `${video}.tmp`,
+    ]);
+    renameSync(`${video}.tmp`, video);
+    await expect(
+      sparsify(
+        'train',
+        '--data',
+        'music-avqa',
+        '--root',
+        root,
+        '--epochs',
+        '1',
+        '--out',
+        join(root, 'run'),
+        '--log-format',
+        'json',
+      ),
+    ).rejects.toThrow(`video ${videoId} (${video}): its fbank has NaN at value`);
+    expect(existsSync(join(root, 'run'))).toBe(false);
   });
 
   it('reads the clip length of mp4 videos and prepares them', async () => {

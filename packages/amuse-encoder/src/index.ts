@@ -39,7 +39,10 @@ export { ParameterStore, Scope } from './module.js';
 export { PAD_ID } from './question-encoder.js';
 export {
   assignParameters,
+  CHECKSUM_METADATA_KEY,
+  type DecodedSafetensors,
   decodeSafetensors,
+  type EncodeOptions,
   encodeSafetensors,
   type HasParameters,
   loadSafetensors,
@@ -48,4 +51,5 @@ export {
   type SafetensorsDtype,
   saveSafetensors,
 } from './safetensors.js';
+export { sha256Hex } from './sha256.js';
 export type { AudioBatch, VideoBatch } from './stream-embedding.js';

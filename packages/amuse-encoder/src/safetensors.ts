@@ -5,6 +5,7 @@
  * `safetensors.torch.load_file`. Loading checks every name and shape against the model.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { sha256Hex } from './sha256.js';
 
 export type SafetensorsDtype = 'F32' | 'I32';
 
@@ -22,13 +23,34 @@ export interface HasParameters {
 const HEADER_LENGTH_BYTES = 8;
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/**
+ * The metadata key holding each tensor's SHA-256 (a JSON object, name -> hex digest of the
+ * tensor's bytes in the file). decodeSafetensors verifies it when present.
+ */
+export const CHECKSUM_METADATA_KEY = 'sha256';
+
+export interface EncodeOptions {
+  /** Record each tensor's SHA-256 in the metadata (default true). */
+  checksums?: boolean;
+}
+
 export function encodeSafetensors(
   tensors: ReadonlyMap<string, NamedArray>,
   metadata: Record<string, string> = {},
+  options: EncodeOptions = {},
 ): Uint8Array {
   if (!littleEndian) throw new Error('encodeSafetensors: big-endian hosts are not supported');
   // No prototype: a tensor may be named '__proto__'.
   const header: Record<string, unknown> = Object.create(null);
+  if (options.checksums ?? true) {
+    const sums: Record<string, string> = Object.create(null);
+    for (const [name, array] of tensors) {
+      sums[name] = sha256Hex(
+        new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength),
+      );
+    }
+    metadata = { ...metadata, [CHECKSUM_METADATA_KEY]: JSON.stringify(sums) };
+  }
   if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
   let offset = 0;
   for (const [name, array] of tensors) {
@@ -62,13 +84,20 @@ export function encodeSafetensors(
   return out;
 }
 
-export function decodeSafetensors(
-  bytes: Uint8Array,
-  source = 'safetensors',
-): {
+/** A decoded file; `checksums` says whether its tensors were verified against stored SHA-256s. */
+export interface DecodedSafetensors {
   tensors: Map<string, NamedArray>;
   metadata: Record<string, string>;
-} {
+  /** 'verified': every tensor matched its stored digest; 'absent': the file has none (older writer). */
+  checksums: 'verified' | 'absent';
+}
+
+/**
+ * Reads a safetensors file. When its metadata holds per-tensor SHA-256 digests (see
+ * encodeSafetensors) every tensor is checked, and a damaged one is named; files without
+ * digests still load and say so in `checksums`.
+ */
+export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): DecodedSafetensors {
   if (bytes.length < HEADER_LENGTH_BYTES) throw new Error(`${source}: file too short for a header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
@@ -113,7 +142,31 @@ export function decodeSafetensors(
     const data = dtype === 'F32' ? new Float32Array(raw) : new Int32Array(raw);
     tensors.set(name, { dtype, shape, data });
   }
-  return { tensors, metadata };
+  const stored = metadata[CHECKSUM_METADATA_KEY];
+  if (stored === undefined) return { tensors, metadata, checksums: 'absent' };
+  let sums: Record<string, unknown>;
+  try {
+    sums = JSON.parse(stored) as Record<string, unknown>;
+  } catch {
+    throw new Error(
+      `${source}: the ${CHECKSUM_METADATA_KEY} metadata is not JSON: the file is damaged`,
+    );
+  }
+  for (const [name, array] of tensors) {
+    const expected = sums[name];
+    if (typeof expected !== 'string') {
+      throw new Error(
+        `${source}: tensor "${name}" has no ${CHECKSUM_METADATA_KEY} digest: the file is damaged`,
+      );
+    }
+    const actual = sha256Hex(new Uint8Array(array.data.buffer));
+    if (actual !== expected) {
+      throw new Error(
+        `${source}: tensor "${name}" fails its SHA-256 check (stored ${expected.slice(0, 12)}..., read ${actual.slice(0, 12)}...): the file is damaged`,
+      );
+    }
+  }
+  return { tensors, metadata, checksums: 'verified' };
 }
 
 /** Every parameter's current values, by name. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { describeWithRealData, musicAvqaFile } from '../../../vitest.real-data.js';
 import {
   createAmuseModel,
   DEFAULT_INPUTS,
@@ -11,8 +11,6 @@ import {
   QUESTION_VOCABULARY_SIZE,
 } from '../src/index.js';
 import { useBackend } from './fixtures.js';
-
-const DATA = resolve(__dirname, '../../../../shared/data/music-avqa');
 
 beforeAll(() => useBackend('cpu'));
 
@@ -55,16 +53,16 @@ describe('describeModel', () => {
   });
 });
 
-describe('vocabulary constants match the official MUSIC-AVQA files', () => {
+describeWithRealData('vocabulary constants match the official MUSIC-AVQA files', () => {
   it('93 question words with <pad> at PAD_ID, 42 answers', async () => {
-    const words = (await readFile(resolve(DATA, 'vocab/ques_vocab.txt'), 'utf8'))
+    const words = (await readFile(musicAvqaFile('vocab/ques_vocab.txt'), 'utf8'))
       .split('\n')
       .filter(Boolean);
     // the file lists the train-order vocabulary twice
     const unique = [...new Set(words)];
     expect(unique).toHaveLength(QUESTION_VOCABULARY_SIZE);
     expect(unique[PAD_ID]).toBe('<pad>');
-    const answers = (await readFile(resolve(DATA, 'vocab/ans_vocab.txt'), 'utf8'))
+    const answers = (await readFile(musicAvqaFile('vocab/ans_vocab.txt'), 'utf8'))
       .split('\n')
       .filter(Boolean);
     expect(answers).toHaveLength(NUM_ANSWERS);

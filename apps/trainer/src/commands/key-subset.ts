@@ -189,6 +189,8 @@ export async function runKeySubset(
     const outcome = await trainRun({
       config,
       runDir: join(recipe.out, dir),
+      // key-subset owns its folder layout; running it again replaces its runs.
+      overwrite: true,
       logger,
       name,
       dataset,
@@ -253,6 +255,7 @@ async function trainInfoBatchRun(
   const outcome = await trainRun({
     config,
     runDir,
+    overwrite: true,
     logger,
     name: 'full data (InfoBatch)',
     dataset,

@@ -49,7 +49,11 @@ export function interruptFlag(logger: Logger): {
 } {
   let requested = false;
   const onSignal = () => {
-    if (requested) process.exit(130);
+    if (requested) {
+      logger.warn('interrupted again: quitting now without saving (the last checkpoint stays)');
+      process.exit(130);
+      return;
+    }
     requested = true;
     logger.warn('interrupted: saving a checkpoint after this step (Ctrl-C again to quit now)');
   };

@@ -9,6 +9,7 @@ import { addTrainFlags, type TrainFlags, trainOptionsFrom } from './train-option
 interface TrainCommandFlags extends TrainFlags {
   out?: string;
   resume?: string;
+  overwrite?: boolean;
 }
 
 export function defaultRunDir(name: string): string {
@@ -16,8 +17,11 @@ export function defaultRunDir(name: string): string {
   return `runs/${name}-${stamp}`;
 }
 
-/** Flags that only change how a resumed run reports or computes, never what it trains. */
-const FLAGS_RESUME_KEEPS = new Set(['resume', 'quiet', 'logFormat', 'fastKernels']);
+/**
+ * Flags that only change how a resumed run reports or computes, never what it trains; and
+ * --lr, which a NaN stop advises lowering (the resumed run records it in config.json).
+ */
+const FLAGS_RESUME_KEEPS = new Set(['resume', 'quiet', 'logFormat', 'fastKernels', 'lr']);
 
 /**
  * A resumed run continues with the config.json it started with, so any training flag given
@@ -46,7 +50,11 @@ export function createTrainCommand(): Command {
       '--resume <dir>',
       'continue the run in this folder from its last checkpoint (same result as uninterrupted)',
     )
+    .option('--overwrite', 'replace the run already in --out (otherwise such a folder is refused)')
     .action(async (flags: TrainCommandFlags, cmd: Command) => {
+      if (flags.resume !== undefined && flags.overwrite) {
+        throw new ConfigError('--overwrite', '--resume continues a run; it cannot also replace it');
+      }
       if (flags.resume !== undefined) rejectFlagsBesideResume(cmd, flags.resume);
       const logger = createLogger(flags);
       const config = resolveTrainConfig(trainOptionsFrom(flags));
@@ -57,6 +65,11 @@ export function createTrainCommand(): Command {
           config,
           runDir: flags.resume ?? flags.out ?? defaultRunDir(config.preset),
           resume: flags.resume !== undefined,
+          resumeLearningRate:
+            flags.resume !== undefined && cmd.getOptionValueSource('lr') === 'cli'
+              ? flags.lr
+              : undefined,
+          overwrite: flags.overwrite ?? false,
           logger,
           shouldStop: interrupt.stopRequested,
         });

@@ -125,7 +125,18 @@ async function loadMusicAvqa(
     settings,
     media: (id) => datasetMediaFiles(root, id),
   });
-  const reduced = async (videoId: string) => sampleToInputs(await samples.load(videoId), inputs);
+  const reduced = async (videoId: string) => {
+    const sample = sampleToInputs(await samples.load(videoId), inputs);
+    // Checked before the fbank statistics: one NaN there would turn every video's inputs to NaN.
+    const bad = sample.fbank.findIndex((value) => !Number.isFinite(value));
+    if (bad >= 0) {
+      const media = datasetMediaFiles(root, videoId);
+      throw new Error(
+        `video ${videoId} (${media.kind === 'mp4' ? media.path : media.wavPath}): its fbank has ${sample.fbank[bad]} at value ${bad}: its decoded audio holds NaN or Infinity`,
+      );
+    }
+    return sample;
+  };
   const statsVideos = [...new Set(train.records.map((r) => r.videoId))].slice(
     0,
     FBANK_STATS_VIDEOS,

@@ -12,12 +12,29 @@ export interface VideoMedia {
 export type MediaLookup = (videoId: string) => VideoMedia | Promise<VideoMedia>;
 
 /**
+ * A NaN in one video's inputs reaches the loss (or the merge plan's scores) of a whole
+ * batch, where nothing names the video any more: stop here instead.
+ */
+function checkFinite(split: string, videoId: string, stream: string, values: Float32Array) {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    if (!Number.isFinite(value)) {
+      throw new Error(
+        `${split}: video ${videoId} has ${value} in its ${stream} (value ${i} of ${values.length}): its media or preprocessing cache is damaged`,
+      );
+    }
+  }
+}
+
+/**
  * Batches of one split from per-video media: stacks each question's video frames, fbank
  * windows and tokens into the arrays the model adapter turns into tensors.
  */
 export class MediaBatchSource implements BatchSource {
   private readonly frameValues: number;
   private readonly fbankValues: number;
+  /** Media arrays already found finite (lookups usually return the same cached arrays). */
+  private readonly checked = new WeakSet<Float32Array>();
 
   constructor(
     readonly name: string,
@@ -55,6 +72,13 @@ export class MediaBatchSource implements BatchSource {
           `${this.name}: video ${record.videoId} has ${media.frames.length} frame values and ${media.fbank.length} fbank values, ` +
             `the model expects ${this.frameValues} and ${this.fbankValues} (${JSON.stringify(this.inputs)})`,
         );
+      }
+      if (!this.checked.has(media.fbank)) {
+        checkFinite(this.name, record.videoId, 'fbank', media.fbank);
+        if (media.frames instanceof Float32Array) {
+          checkFinite(this.name, record.videoId, 'frames', media.frames);
+        }
+        this.checked.add(media.fbank);
       }
       question.set(record.tokenIds, i * questionLength);
       const frameOffset = i * this.frameValues;

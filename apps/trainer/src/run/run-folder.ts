@@ -1,6 +1,7 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { removeAbandonedTempFiles, writeFileAtomic } from './atomic-write.js';
+import { describeFsError } from './fs-errors.js';
 
 /** One line of metrics.jsonl: what an epoch did and what it cost. */
 export interface EpochMetrics {
@@ -54,8 +55,44 @@ export class RunFolder {
     return join(this.dir, 'report.html');
   }
 
+  get evaluationsDir() {
+    return join(this.dir, 'evaluations');
+  }
+
+  /** True when the folder holds a run (its config or a checkpoint). */
+  holdsRun(): boolean {
+    return [this.configPath, this.lastCheckpointPath, this.bestCheckpointPath].some((path) =>
+      existsSync(path),
+    );
+  }
+
   create(): void {
-    mkdirSync(join(this.dir, 'checkpoints'), { recursive: true });
+    const checkpoints = join(this.dir, 'checkpoints');
+    try {
+      mkdirSync(checkpoints, { recursive: true });
+    } catch (error) {
+      throw describeFsError(error, 'create the run folder', checkpoints);
+    }
+  }
+
+  /** Removes what a run wrote (for `--overwrite`); other files in the folder stay. */
+  removeRunFiles(): void {
+    for (const path of [
+      this.configPath,
+      this.metricsPath,
+      this.resultsJsonPath,
+      this.resultsMarkdownPath,
+      this.reportPath,
+      join(this.dir, 'checkpoints'),
+      this.evaluationsDir,
+    ]) {
+      rmSync(path, { recursive: true, force: true });
+    }
+  }
+
+  /** Deletes temp files a killed writer left behind (see writeFileAtomic); returns them. */
+  removeAbandonedTempFiles(): string[] {
+    return removeAbandonedTempFiles([this.dir, join(this.dir, 'checkpoints'), this.evaluationsDir]);
   }
 
   writeJson(path: string, value: unknown): void {
@@ -77,7 +114,11 @@ export class RunFolder {
   }
 
   appendMetrics(row: EpochMetrics): void {
-    appendFileSync(this.metricsPath, `${JSON.stringify(row)}\n`);
+    try {
+      appendFileSync(this.metricsPath, `${JSON.stringify(row)}\n`);
+    } catch (error) {
+      throw describeFsError(error, 'write', this.metricsPath);
+    }
   }
 
   readMetrics(): EpochMetrics[] {

@@ -135,17 +135,27 @@ export function readCheckpointState(path: string): Omit<LoopState, 'order'> {
   return JSON.parse(metadata.state ?? '{}') as Omit<LoopState, 'order'>;
 }
 
-/** Loads parameters into `parameters` (names and shapes checked) and the optimizer state. */
+/**
+ * Loads parameters into `parameters` (names and shapes checked) and the optimizer state.
+ * Every tensor is checked against the SHA-256 written with it, and a damaged one is named;
+ * a checkpoint written before checksums existed still loads, and `notice` hears so.
+ */
 export async function loadCheckpoint(
   path: string,
   parameters: ReadonlyMap<string, tf.Variable>,
   optimizer: tf.Optimizer | null,
+  notice: (text: string) => void = () => {},
 ): Promise<LoopState> {
   const bytes = readFileSync(path);
   const file = decodeSafetensors(
     new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     path,
   );
+  if (file.checksums === 'absent') {
+    notice(
+      `${path} was written before checkpoints carried checksums: its contents are not verified`,
+    );
+  }
   if (file.metadata.format !== CHECKPOINT_FORMAT) {
     throw new Error(
       `${path}: not a sparsify checkpoint (format "${file.metadata.format ?? 'none'}")`,

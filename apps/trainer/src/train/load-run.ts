@@ -31,6 +31,7 @@ export async function loadRun(
       checkpoint === 'best' ? folder.bestCheckpointPath : folder.lastCheckpointPath,
       model.parameters,
       null,
+      (text) => logger.warn(text),
     );
   } catch (error) {
     model.dispose();

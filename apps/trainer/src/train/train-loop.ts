@@ -102,6 +102,8 @@ export function trainStep(
   return { loss, losses, correct, tokens };
 }
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function freshState(rng: Rng, sampler: EpochSampler): LoopState {
   return {
     epoch: 0,
@@ -127,16 +129,24 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
   const optimizer = new FlatAdam(config.lr);
   let state = freshState(rng, sampler);
   if (options.resume && existsSync(folder.lastCheckpointPath)) {
-    state = await loadCheckpoint(folder.lastCheckpointPath, model.parameters, optimizer);
+    state = await loadCheckpoint(folder.lastCheckpointPath, model.parameters, optimizer, (text) =>
+      logger.warn(text),
+    );
     rng.setState(state.rngState);
     sampler.loadState(state.samplerState);
     folder.writeMetrics(state.metrics);
     logger.event(
       'resume',
-      { epoch: state.epoch, step: state.stepInEpoch },
-      `resuming at epoch ${state.epoch + 1}, step ${state.stepInEpoch}`,
+      { epoch: state.epoch, step: state.stepInEpoch, checkpoint: folder.lastCheckpointPath },
+      `resuming at epoch ${state.epoch + 1}, step ${state.stepInEpoch} from ${folder.lastCheckpointPath}`,
     );
   } else {
+    if (options.resume) {
+      // A run killed (or out of disk space) before its first checkpoint has nothing to resume.
+      logger.warn(
+        `nothing to resume: ${folder.lastCheckpointPath} is missing (no checkpoint was completed); training starts again at epoch 1`,
+      );
+    }
     folder.writeMetrics([]);
   }
   const save = async () => {
@@ -161,6 +171,9 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
       });
       while (state.stepInEpoch < steps) {
         await options.beforeStep?.(epoch + state.stepInEpoch / steps);
+        // A step runs to its end without yielding; this turn of the event loop is where
+        // Ctrl-C's handler runs (a few microseconds per step: docs/notebook/2026-12-05-run-safety.md).
+        await yieldToEventLoop();
         if (
           options.shouldStop?.() ||
           (options.stepLimit !== undefined && stepsThisProcess >= options.stepLimit)
@@ -190,6 +203,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
             state.stepInEpoch,
             outcome.loss,
             existsSync(folder.lastCheckpointPath) ? folder.lastCheckpointPath : null,
+            { dir: folder.dir, lr: config.lr },
           );
         }
         sampler.update(indices, outcome.losses);

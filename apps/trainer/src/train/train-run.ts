@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ConfigError } from '../config/config-error.js';
 import type { TrainConfig } from '../config/train-config.js';
 import { validateTrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
@@ -10,6 +12,7 @@ import { blindBaselineColumns } from '../report/blind-baselines.js';
 import { type RunResults, summariseRun, writeRunResults } from '../report/run-results.js';
 import { Rng } from '../rng.js';
 import { RunFolder } from '../run/run-folder.js';
+import { RunLock } from '../run/run-lock.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { predictSplit } from './evaluate.js';
 import { InfoBatchEpochSampler } from './infobatch-sampler.js';
@@ -25,6 +28,13 @@ export interface TrainRunOptions {
   logger: Logger;
   /** Continue from runDir's last checkpoint, with the config saved there. */
   resume?: boolean;
+  /**
+   * With `resume`: continue with this learning rate instead of the saved one (after a NaN
+   * stop); config.json records it. The run then no longer equals an uninterrupted one.
+   */
+  resumeLearningRate?: number;
+  /** Replace a run already in runDir; without it (and without `resume`) such a folder is refused. */
+  overwrite?: boolean;
   /** A name for tables and the report (default: the preset). */
   name?: string;
   /** Data already loaded (the demo trains several runs on one dataset). */
@@ -65,20 +75,48 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
   const { logger } = options;
   await options.turn?.wait();
   const folder = new RunFolder(options.runDir);
-  let config = options.config;
-  if (options.resume && existsSync(folder.configPath)) {
-    config = folder.readJson<TrainConfig>(folder.configPath);
-    validateTrainConfig(config);
-  } else {
-    if (options.resume) logger.warn(`${folder.dir} has no config.json: starting a new run`);
-    folder.create();
-    folder.writeJson(folder.configPath, config);
-  }
+  const config = options.resume
+    ? resumedConfig(folder, options.resumeLearningRate)
+    : options.config;
+  validateTrainConfig(config);
+  if (!options.resume && !options.overwrite) refuseExistingRun(folder);
+  // Everything a bad config or missing data can fail on runs before the folder is touched.
   const name = options.name ?? config.preset;
   const dataset = options.dataset ?? (await loadDataset(config.data, logger));
   const train = await applySubset(dataset.train, config.subset, config.seed);
+  if (dataset.val.records.length === 0) {
+    // The best checkpoint is chosen on validation; "val accuracy 0" would look measured.
+    throw new ConfigError(
+      '--data',
+      `the validation split of ${describeData(config)} has no questions, so no epoch can be chosen as best; use more videos (--videos) or a dataset with a validation split`,
+    );
+  }
   const model = new SparsifiedAmuse(config, dataset.inputs);
+  let lock: RunLock | null = null;
   try {
+    folder.create();
+    lock = RunLock.acquire(folder.dir, (text) => logger.warn(text));
+    if (!options.resume && folder.holdsRun()) {
+      // Checked again under the lock: another run may have finished into it meanwhile.
+      if (!options.overwrite) refuseExistingRun(folder);
+      logger.warn(`replacing the run in ${folder.dir}`);
+      folder.removeRunFiles();
+      folder.create();
+    }
+    const abandoned = folder.removeAbandonedTempFiles();
+    if (abandoned.length > 0) {
+      logger.warn(
+        `removed ${abandoned.length} unfinished temp file(s) a killed run left: ${abandoned.join(', ')}`,
+      );
+    }
+    if (options.resume && options.resumeLearningRate !== undefined) {
+      logger.warn(
+        `resuming with --lr ${config.lr} (config.json updated): the run no longer equals an uninterrupted one`,
+      );
+    }
+    if (!options.resume || options.resumeLearningRate !== undefined) {
+      folder.writeJson(folder.configPath, config);
+    }
     const rng = new Rng(config.seed);
     const sampler: EpochSampler = config.infobatch
       ? new InfoBatchEpochSampler(
@@ -117,7 +155,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
     options.onSampler?.(sampler);
     if (loop.interrupted) return { folder, config, results: null };
 
-    await loadCheckpoint(folder.bestCheckpointPath, model.parameters, null);
+    await loadCheckpoint(folder.bestCheckpointPath, model.parameters, null, (text) =>
+      logger.warn(text),
+    );
     const test = await predictSplit(
       model,
       dataset.test,
@@ -151,5 +191,45 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
     throw error;
   } finally {
     model.dispose();
+    lock?.release();
   }
+}
+
+function describeData(config: TrainConfig): string {
+  return config.data.kind === 'synthetic'
+    ? `the synthetic benchmark of ${config.data.videos} videos (${config.data.dir})`
+    : config.data.root;
+}
+
+/** Run folders beside `dir`, to suggest when `--resume` names one that is not there. */
+function runFoldersBeside(dir: string): string[] {
+  const parent = dirname(dir);
+  if (!existsSync(parent)) return [];
+  return readdirSync(parent, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== basename(dir))
+    .filter((entry) => existsSync(join(parent, entry.name, 'config.json')))
+    .map((entry) => join(parent, entry.name))
+    .slice(0, 8);
+}
+
+/** The config a resumed run continues with; refuses a folder that holds no run. */
+function resumedConfig(folder: RunFolder, learningRate: number | undefined): TrainConfig {
+  if (!existsSync(folder.configPath)) {
+    const nearby = runFoldersBeside(folder.dir);
+    throw new ConfigError(
+      '--resume',
+      `${folder.dir} ${existsSync(folder.dir) ? 'is not a run folder (no config.json)' : 'does not exist'}; nothing to resume` +
+        (nearby.length > 0 ? ` (run folders beside it: ${nearby.join(', ')})` : ''),
+    );
+  }
+  const saved = folder.readJson<TrainConfig>(folder.configPath);
+  return learningRate === undefined ? saved : { ...saved, lr: learningRate };
+}
+
+function refuseExistingRun(folder: RunFolder): void {
+  if (!folder.holdsRun()) return;
+  throw new ConfigError(
+    '--out',
+    `${folder.dir} already holds a run; continue it with --resume ${folder.dir}, replace it with --overwrite, or choose another --out`,
+  );
 }

@@ -1,16 +1,25 @@
 /** The loss became NaN or Inf: the run stops and keeps its last good checkpoint. */
 export class NonFiniteLossError extends Error {
+  /**
+   * `run` (the run folder and its learning rate) turns the advice into a command that
+   * works: `--resume` accepts `--lr` for exactly this.
+   */
   constructor(
     readonly epoch: number,
     readonly step: number,
     readonly loss: number,
     readonly checkpoint: string | null,
+    run?: { dir: string; lr: number },
   ) {
+    const lower = run ? Number((run.lr / 10).toPrecision(3)) : undefined;
     super(
       `loss is ${loss} at epoch ${epoch + 1}, step ${step}: training stopped. ` +
         (checkpoint
-          ? `The last good checkpoint is ${checkpoint} (resume with a lower --lr).`
-          : 'No checkpoint was written yet; try a lower --lr.'),
+          ? `The last good checkpoint is ${checkpoint}; ` +
+            (run
+              ? `continue from it with a lower learning rate: sparsify train --resume ${run.dir} --lr ${lower}`
+              : 'resume it with a lower --lr.')
+          : `No checkpoint was written yet; start again with a lower --lr${lower === undefined ? '' : ` (e.g. --lr ${lower} --overwrite)`}.`),
     );
     this.name = 'NonFiniteLossError';
   }

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseAdditionalVideosCsv } from './additionalVideos.js';
-import { musicAvqaFile } from './musicAvqaData.testing.js';
+import { itWithRealData, musicAvqaFile } from './musicAvqaData.testing.js';
 
 describe('parseAdditionalVideosCsv', () => {
-  it('reads the real v2.0 CSV despite its BOM', async () => {
+  itWithRealData('reads the real v2.0 CSV despite its BOM', async () => {
     const path = musicAvqaFile('v2/MUSIC-AVQA-v2.0_additional_videos.csv');
     const videos = parseAdditionalVideosCsv(await readFile(path, 'utf8'), path);
     // Counted with wc -l / cut | sort | uniq -c: 1,040 rows, 190 with a flipped copy.

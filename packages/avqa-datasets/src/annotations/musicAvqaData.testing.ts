@@ -1,21 +1,11 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
 /**
- * The real MUSIC-AVQA annotations, read in place at <repo root>/../shared/data/music-avqa
- * (never copied into the repository). Tests using them fail, not skip, when it is missing.
+ * The real MUSIC-AVQA annotations for tests: found through SPARSIFY_MUSIC_AVQA_DIR (default
+ * <repo root>/../shared/data/music-avqa), skipped with the reason where absent. See
+ * vitest.real-data.ts at the repository root.
  */
-export const MUSIC_AVQA_ROOT = fileURLToPath(
-  new URL('../../../../../shared/data/music-avqa', import.meta.url),
-);
-
-export function musicAvqaFile(relativePath: string): string {
-  const path = join(MUSIC_AVQA_ROOT, relativePath);
-  if (!existsSync(path)) {
-    throw new Error(
-      `real MUSIC-AVQA data missing: ${path} (expected at <repo root>/../shared/data/music-avqa)`,
-    );
-  }
-  return path;
-}
+export {
+  describeWithRealData,
+  itWithRealData,
+  MUSIC_AVQA_DIR,
+  musicAvqaFile,
+} from '../../../../vitest.real-data.js';

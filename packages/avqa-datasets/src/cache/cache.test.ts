@@ -140,6 +140,23 @@ describe('loadOrBuildCacheEntry', () => {
     await utimes(media.kind === 'frames+wav' ? media.wavPath : media.path, later, later);
     expect((await loadOrBuildCacheEntry(id, media, cacheDir, settings)).outcome).toBe('rebuilt');
 
+    // A frame rewritten in place (the folder's own size and mtime unchanged) is detected.
+    if (media.kind !== 'frames+wav') throw new Error('frames+wav expected');
+    const { readdir, stat } = await import('node:fs/promises');
+    const frame = join(media.framesDir, (await readdir(media.framesDir)).sort()[1]!);
+    const folderBefore = await stat(media.framesDir);
+    const pixels = await readFile(frame);
+    await writeFile(frame, pixels);
+    const rewritten = new Date(Date.now() + 10_000);
+    await utimes(frame, rewritten, rewritten);
+    const folderAfter = await stat(media.framesDir);
+    expect([folderAfter.size, folderAfter.mtimeMs]).toEqual([
+      folderBefore.size,
+      folderBefore.mtimeMs,
+    ]);
+    expect((await loadOrBuildCacheEntry(id, media, cacheDir, settings)).outcome).toBe('rebuilt');
+    expect((await loadOrBuildCacheEntry(id, media, cacheDir, settings)).outcome).toBe('cached');
+
     // Other settings live under another key.
     const wider = resolveSettings({ ...settings, frameWidth: 8 });
     expect(cacheEntryPath(cacheDir, id, wider)).not.toBe(path);

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { float16ToNumber, numberToFloat16 } from '../features/float16.js';
 import type { MediaFiles } from '../media/decode.js';
@@ -19,11 +20,21 @@ export function cacheEntryPath(
   return join(cacheDir, settingsHash(settings), `${videoId}.avqc`);
 }
 
-/** Size and mtime of the media files: a replaced source makes its entry stale. */
+/**
+ * Size and mtime of the media files: a replaced source makes its entry stale. A frames
+ * folder counts by its files (name, size and mtime of each, hashed): the folder's own
+ * mtime changes when a file is added or removed, not when one is rewritten in place.
+ */
 export async function sourceFingerprint(media: MediaFiles): Promise<string> {
-  const paths = media.kind === 'mp4' ? [media.path] : [media.framesDir, media.wavPath];
-  const stats = await Promise.all(paths.map((p) => stat(p)));
-  return stats.map((s) => `${s.size}:${Math.floor(s.mtimeMs)}`).join('|');
+  const stamp = (s: { size: number; mtimeMs: number }) => `${s.size}:${Math.floor(s.mtimeMs)}`;
+  if (media.kind === 'mp4') return stamp(await stat(media.path));
+  const files = (await readdir(media.framesDir)).sort();
+  const stats = await Promise.all(files.map((f) => stat(join(media.framesDir, f))));
+  const listing = files.map(
+    (f, i) => `${f}:${stamp(stats[i] as { size: number; mtimeMs: number })}`,
+  );
+  const framesHash = createHash('sha256').update(listing.join('\n')).digest('hex').slice(0, 16);
+  return `frames:${files.length}:${framesHash}|${stamp(await stat(media.wavPath))}`;
 }
 
 /**

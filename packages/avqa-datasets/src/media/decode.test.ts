@@ -120,6 +120,26 @@ describe('decodeAudio', () => {
   });
 });
 
+describe('a video without a soundtrack', () => {
+  it('says "no audio stream" instead of ffmpeg\'s "does not contain any stream"', async () => {
+    const silent = join(dir, 'silent.mp4');
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=0x00ff00:s=16x16:r=5:d=1',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      silent,
+    ]);
+    const expected = `${silent}: no audio stream`;
+    await expect(decodeAudio(silent, { seconds: 1, sampleRate: 16000 })).rejects.toThrow(expected);
+    await expect(mediaSeconds({ kind: 'mp4', path: silent })).rejects.toThrow(expected);
+  });
+});
+
 describe('mediaSeconds', () => {
   it('reads a wav from its header and an mp4 from its decoded soundtrack, uncut', async () => {
     const wavPath = join(dir, 'two-and-a-half.wav');
@@ -178,6 +198,44 @@ describe('frames folder + wav layout', () => {
     const frames = await decodeFramesFolder(folder, { seconds: 2, fps: 1, height: 16, width: 16 });
     expect(frames.shape).toEqual([2, 16, 16, 3]);
     expectColour(pixel(frames, 1, 8, 8), [0x20, 0xc0, 0x40], 12);
+  });
+
+  it('rejects a missing, an empty or a damaged frame, naming the file', async () => {
+    const h = 8;
+    const w = 8;
+    const options = { seconds: 3, fps: 1, height: h, width: w };
+    const png = (t: number) =>
+      encodePng(
+        Uint8Array.from({ length: h * w * 3 }, (_, i) => (i + t * 40) % 256),
+        h,
+        w,
+      );
+    const folder = async (name: string, files: Record<string, Uint8Array>) => {
+      const path = join(dir, 'frames', name);
+      await mkdir(path, { recursive: true });
+      for (const [file, bytes] of Object.entries(files)) await writeFile(join(path, file), bytes);
+      return path;
+    };
+    // Before: the gap shifted frame 3 to second 2 and padded the end with a copy.
+    const gap = await folder('gap', { '000001.png': png(0), '000003.png': png(2) });
+    await expect(decodeFramesFolder(gap, options)).rejects.toThrow(
+      `${join(gap, '000002.png')}: frame missing (the folder jumps from 000001.png to 000003.png)`,
+    );
+    const empty = await folder('zero-bytes', {
+      '000001.png': png(0),
+      '000002.png': new Uint8Array(0),
+      '000003.png': png(2),
+    });
+    await expect(decodeFramesFolder(empty, options)).rejects.toThrow(
+      `${join(empty, '000002.png')}: empty frame file (0 bytes)`,
+    );
+    const cut = png(2).subarray(0, 40);
+    const damaged = await folder('damaged', {
+      '000001.png': png(0),
+      '000002.png': png(1),
+      '000003.png': cut,
+    });
+    await expect(decodeFramesFolder(damaged, options)).rejects.toThrow(damaged);
   });
 
   it('reports an empty folder', async () => {

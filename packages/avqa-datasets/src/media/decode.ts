@@ -48,7 +48,7 @@ export async function decodeVideoFrames(
     '-pix_fmt',
     'rgb24',
     'pipe:1',
-  ]);
+  ]).catch(noStream('video', path));
   return padFrames(raw, Math.round(seconds * fps), height, width, path);
 }
 
@@ -77,7 +77,12 @@ export async function decodeFramesFolder(
     picked.map((f) => (extname(f).toLowerCase() === '.png' ? 'png' : 'mjpeg')),
   );
   if (codecs.size !== 1) throw new Error(`${dir}: frames mix .png and .jpg files`);
+  checkFrameNumbering(dir, files);
   const images = await Promise.all(picked.map((f) => readFile(join(dir, f))));
+  for (const [i, image] of images.entries()) {
+    if (image.length === 0)
+      throw new Error(`${join(dir, picked[i] as string)}: empty frame file (0 bytes)`);
+  }
   const raw = await runFfmpeg(
     [
       '-f',
@@ -95,8 +100,51 @@ export async function decodeFramesFolder(
       'pipe:1',
     ],
     Buffer.concat(images),
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${dir}: cannot decode the frames (${error.message})`);
+  });
+  // Padding is for clips shorter than `seconds`, never for frames that failed to decode.
+  const decoded = Math.floor(raw.length / (height * width * 3));
+  if (decoded < picked.length) {
+    throw new Error(
+      `${dir}: decoded ${decoded} of ${picked.length} frames (${picked[decoded]} or a later one is damaged)`,
+    );
+  }
   return padFrames(raw, wanted, height, width, dir);
+}
+
+/**
+ * Numbered frames must run without a gap: a missing file would shift every later frame one
+ * second early and pad the end with copies of the last.
+ */
+function checkFrameNumbering(dir: string, sortedFiles: readonly string[]): void {
+  const numbers = sortedFiles.map((file) => /(\d+)\.[a-z]+$/i.exec(file)?.[1]);
+  if (numbers.some((n) => n === undefined)) return;
+  for (let i = 1; i < numbers.length; i++) {
+    const previous = Number(numbers[i - 1]);
+    const current = Number(numbers[i]);
+    if (current !== previous + 1) {
+      const width = (numbers[i - 1] as string).length;
+      const missing = String(previous + 1).padStart(width, '0');
+      const name = (sortedFiles[i - 1] as string).replace(/\d+(\.[a-z]+)$/i, `${missing}$1`);
+      throw new Error(
+        `${join(dir, name)}: frame missing (the folder jumps from ${sortedFiles[i - 1]} to ${sortedFiles[i]})`,
+      );
+    }
+  }
+}
+
+/** ffmpeg's words for "the input has no stream of the kind asked for". */
+const NO_STREAM =
+  /does not contain any stream|Stream map .* matches no streams|Output file .* does not contain any stream/i;
+
+function noStream(kind: 'audio' | 'video', path: string) {
+  return (error: Error): never => {
+    if (NO_STREAM.test(error.message)) {
+      throw new Error(`${path}: no ${kind} stream (MUSIC-AVQA needs both video and audio)`);
+    }
+    throw error;
+  };
 }
 
 /** Mono float audio at the requested rate through ffmpeg's f32le pipe, padded to `seconds`. */
@@ -117,7 +165,7 @@ export async function decodeAudio(
     '-f',
     'f32le',
     'pipe:1',
-  ]);
+  ]).catch(noStream('audio', path));
   const samples = new Float32Array(
     raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength - (raw.byteLength % 4)),
   );
@@ -147,7 +195,7 @@ export async function mediaSeconds(media: MediaFiles): Promise<number> {
     '-f',
     'u8',
     'pipe:1',
-  ]);
+  ]).catch(noStream('audio', media.path));
   return raw.length / DURATION_SAMPLE_RATE;
 }
 

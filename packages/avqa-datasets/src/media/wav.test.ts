@@ -56,6 +56,23 @@ describe('WAV', () => {
     expect(Array.from(toMono(stereo))).toEqual([-0.25, 0.5]);
   });
 
+  it('rejects a data chunk cut short and non-finite float samples, naming the file', () => {
+    const whole = wavBytes(1, 16, 1, new Uint8Array(400));
+    expect(() => parseWav(whole.subarray(0, 44 + 100), 'cut.wav')).toThrow(
+      'cut.wav: data chunk says 400 bytes but the file holds 100: the file is truncated',
+    );
+    // A streaming writer's unknown length (0xFFFFFFFF) still reads to the end of the file.
+    const streamed = whole.slice();
+    new DataView(streamed.buffer).setUint32(40, 0xffffffff, true);
+    expect(parseWav(streamed).samples.length).toBe(200);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const float = new Float32Array([0.5, bad, 0]);
+      expect(() => parseWav(wavBytes(3, 32, 1, new Uint8Array(float.buffer)), 'nan.wav')).toThrow(
+        `nan.wav: sample 1 is ${bad}: audio samples must be finite`,
+      );
+    }
+  });
+
   it('names the file on bad input', () => {
     expect(() => parseWav(new Uint8Array(20), 'a.wav')).toThrow(/a\.wav: not a RIFF\/WAVE file/);
     expect(() => parseWav(wavBytes(2, 4, 1, new Uint8Array(4)), 'b.wav')).toThrow(

@@ -33,7 +33,16 @@ export function parseWav(bytes: Uint8Array, source = 'wav'): WavAudio {
       };
     } else if (id === 'data') {
       if (!format) throw new Error(`${source}: data chunk before fmt chunk`);
-      const available = Math.min(size, bytes.length - body);
+      const inFile = bytes.length - body;
+      // 0 and 0xFFFFFFFF are what streaming writers (ffmpeg to a pipe) put before the length
+      // is known: read to the end. Any other size past the end means the file was cut short.
+      const unknownSize = size === 0 || size === 0xffffffff;
+      if (!unknownSize && size > inFile) {
+        throw new Error(
+          `${source}: data chunk says ${size} bytes but the file holds ${inFile}: the file is truncated`,
+        );
+      }
+      const available = unknownSize ? inFile : size;
       return {
         sampleRate: format.sampleRate,
         channels: format.channels,
@@ -57,6 +66,15 @@ function decodeSamples(
   const out = new Float32Array(count);
   const read = sampleReader(view, format, source);
   for (let i = 0; i < count; i++) out[i] = read(start + i * bytesPerSample);
+  // Only float formats can hold NaN or Infinity; one would turn every fbank bin it touches,
+  // and then the loss, into NaN far from here.
+  if (format.code === 3) {
+    for (let i = 0; i < count; i++) {
+      if (!Number.isFinite(out[i] as number)) {
+        throw new Error(`${source}: sample ${i} is ${out[i]}: audio samples must be finite`);
+      }
+    }
+  }
   return out;
 }
 

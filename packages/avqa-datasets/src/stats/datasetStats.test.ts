@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { musicAvqaFile } from '../annotations/musicAvqaData.testing.js';
+import { describeWithRealData, musicAvqaFile } from '../annotations/musicAvqaData.testing.js';
 import { parseAnnotations } from '../annotations/parseAnnotations.js';
 import { readAnnotationFile } from '../annotations/readAnnotationFile.js';
 import { datasetStats, formatDatasetStats } from './datasetStats.js';
 
-describe('datasetStats on the real files', () => {
+describeWithRealData('datasetStats on the real files', () => {
   it('counts v1 val and its video overlap with test (split by question, not by video)', async () => {
     const val = await readAnnotationFile(musicAvqaFile('v1/json/avqa-val.json'), {
       duplicates: 'keep-all',
