@@ -50,8 +50,11 @@ export function createDataCommand(): Command {
       DEFAULT_SYNTHETIC_OPTIONS.noise,
     )
     .addOption(
-      new Option('--media <kind>', 'media files to write')
-        .choices(['mp4', 'frames+wav', 'none'])
+      new Option(
+        '--media <kind>',
+        'media files to write; features: stand-ins for the VGGish, ResNet-18 and CLIP files (feats/), see docs/real-data.md',
+      )
+        .choices(['mp4', 'frames+wav', 'features', 'none'])
         .default('mp4'),
     )
     .option('-q, --quiet', 'no progress bar')
