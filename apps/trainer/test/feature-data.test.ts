@@ -10,6 +10,7 @@ import {
 } from '@sparsify/avqa-datasets';
 import type { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type SavedEvaluation, savedEvaluationPath } from '../src/commands/eval.js';
 import { loadDataset } from '../src/pipeline/dataset.js';
 import { buildProgram } from '../src/program.js';
 import type { RunResults } from '../src/report/run-results.js';
@@ -156,10 +157,17 @@ describe('sparsify on pre-extracted features', () => {
     expect(results.evaluation.overall.total).toBe(benchmark.records.test.length);
 
     const evaluated = await sparsify(['--backend', 'wasm', 'eval', runDir, '--split', 'val']);
-    const table = evaluated.events.find((e) => e.event === 'result') as {
-      table: { rows: unknown[] };
-    };
-    expect(table).toBeDefined();
+    expect(evaluated.events.find((e) => e.event === 'result')?.table).toBeDefined();
+    const saved = JSON.parse(
+      readFileSync(savedEvaluationPath(runDir, 'val', 'best'), 'utf8'),
+    ) as SavedEvaluation;
+    expect(saved.evaluation.overall.total).toBe(benchmark.records.val.length);
+    // Another duplicates policy re-reads the annotations and is saved under its own name.
+    await sparsify(['--backend', 'wasm', 'eval', runDir, '--duplicates', 'keep-all']);
+    const keepAll = JSON.parse(
+      readFileSync(savedEvaluationPath(runDir, 'test', 'best', undefined, 'keep-all'), 'utf8'),
+    ) as SavedEvaluation;
+    expect(keepAll.evaluation.overall.total).toBe(benchmark.records.test.length);
 
     const id = benchmark.scenes[0]?.videoId as string;
     const asked = await sparsify([
