@@ -12,9 +12,9 @@ import {
   parseShard,
   prepareDataset,
   readAnnotationFile,
+  type Shard,
   SPLITS,
   SYNTH_LAYOUT,
-  type Shard,
 } from '@sparsify/avqa-datasets';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
@@ -99,6 +99,11 @@ export function createDataCommand(): Command {
     )
     .option('--workers <n>', 'worker threads', parseNumberFlag('--workers'))
     .option(
+      '--ffmpeg-threads <n>',
+      'threads of each ffmpeg a worker runs (default 1: one worker per core is the parallelism; 0 = ffmpeg chooses)',
+      parseNumberFlag('--ffmpeg-threads'),
+    )
+    .option(
       '--shard <i/n>',
       'prepare only shard i of n (0 <= i < n; by a stable hash of the video id), for several machines; merge with data merge-cache',
     )
@@ -143,6 +148,7 @@ export function createDataCommand(): Command {
         cacheDir: flags.cacheDir ?? join(flags.root, '.cache'),
         settings: preprocessSettingsFor(DEFAULT_INPUTS, seconds),
         workers: flags.workers,
+        ffmpegThreads: flags.ffmpegThreads,
         onProgress: () => progress.tick(),
       });
       progress.finish();
@@ -163,7 +169,7 @@ export function createDataCommand(): Command {
     .requiredOption('--into <dir>', 'the cache folder to merge into (usually <root>/.cache)')
     .option(
       '--root <dir>',
-      'also check each entry against this dataset folder\'s media: entries made from other bytes (size or mtime) would be rebuilt by train',
+      "also check each entry against this dataset folder's media: entries made from other bytes (size or mtime) would be rebuilt by train",
     )
     .option('--log-format <format>', 'text or json', 'text')
     .action(async (from: string[], flags) => {

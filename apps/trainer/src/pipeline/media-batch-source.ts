@@ -57,10 +57,11 @@ export class MediaBatchSource implements BatchSource {
       }
       question.set(record.tokenIds, i * questionLength);
       const frameOffset = i * this.frameValues;
-      // Frames arrive as bytes; the encoder sees [0, 1].
-      const scale = media.frames instanceof Uint8Array ? 1 / 255 : 1;
-      for (let v = 0; v < this.frameValues; v++)
-        frames[frameOffset + v] = (media.frames[v] as number) * scale;
+      // Frames arrive as bytes; the encoder sees [0, 1]. Features (floats) are copied as they are.
+      if (media.frames instanceof Float32Array) frames.set(media.frames, frameOffset);
+      else
+        for (let v = 0; v < this.frameValues; v++)
+          frames[frameOffset + v] = (media.frames[v] as number) / 255;
       fbank.set(media.fbank, i * this.fbankValues);
       labels[i] = record.label;
     }
