@@ -6,7 +6,7 @@
  * rotating), so load on the machine falls on all of them alike; the table gives medians and
  * the ratio to the raw path. Two figures per path: loading batches alone (the data path,
  * after a first pass filled every cache) and a training step with its batch.
- *   pnpm --filter @sparsify/trainer bench:features [-- rounds]
+ *   pnpm --filter @sparsify/trainer bench:features [-- rounds]   (also the second half of `pnpm bench`)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -124,24 +124,23 @@ export async function readFeatureSteps(
   timeSteps: number,
 ): Promise<Float32Array> {
   const all = Number.MAX_SAFE_INTEGER;
-  const first = await readNpyTimeSteps(path, { offset: 0, stride: all });
-  const [stored, ...stepShape] = first.storedShape;
+  // Past the last step: the header alone (shape), no row read.
+  const header = await readNpyTimeSteps(path, { offset: all, stride: 1 });
+  const [stored, ...stepShape] = header.storedShape;
   const stepMatches =
     stepShape.length === layout.stepShape.length &&
     stepShape.every((dimension, axis) => dimension === layout.stepShape[axis]);
   if (!stored || !stepMatches) {
     throw new Error(
-      `${path}: ${layout.name} features must have shape [T, ${layout.stepShape.join(', ')}] (T = ${layout.timeSteps} in the release), got [${first.storedShape.join(', ')}]`,
+      `${path}: ${layout.name} features must have shape [T, ${layout.stepShape.join(', ')}] (T = ${layout.timeSteps} in the release), got [${header.storedShape.join(', ')}]`,
     );
   }
-  const stepSize = first.data.length;
+  const stepSize = stepShape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(timeSteps * stepSize);
   const steps = spreadTimeSteps(stored, timeSteps);
   for (let t = 0; t < timeSteps; t++) {
-    const step = steps[t] as number;
-    const row =
-      step === 0 ? first.data : (await readNpyTimeSteps(path, { offset: step, stride: all })).data;
-    out.set(row, t * stepSize);
+    const row = await readNpyTimeSteps(path, { offset: steps[t] as number, stride: all });
+    out.set(row.data, t * stepSize);
   }
   return out;
 }
