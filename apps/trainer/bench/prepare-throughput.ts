@@ -14,8 +14,8 @@ import { generateSyntheticBenchmark, resolveFfmpeg, runFfmpeg } from '@sparsify/
 
 const videos = Number(process.argv[2] ?? 6);
 const rounds = Number(process.argv[3] ?? 3);
-/** ffmpeg threads per decode: 1 (prepare's default) and, to compare, 0 (ffmpeg's choice). */
-const threadChoices = (process.argv[4] ?? '1').split(',').map(Number);
+/** ffmpeg threads per decode: 0 (prepare's default: ffmpeg's choice), or a list to compare, e.g. 0,1. */
+const threadChoices = (process.argv[4] ?? '0').split(',').map(Number);
 const root = mkdtempSync(join(tmpdir(), 'prepare-throughput-'));
 try {
   const benchmark = await generateSyntheticBenchmark({

@@ -100,7 +100,7 @@ export function createDataCommand(): Command {
     .option('--workers <n>', 'worker threads', parseNumberFlag('--workers'))
     .option(
       '--ffmpeg-threads <n>',
-      'threads of each ffmpeg a worker runs (default 1: one worker per core is the parallelism; 0 = ffmpeg chooses)',
+      'threads of each ffmpeg a worker runs (default 0: ffmpeg chooses; 1 was slower here, see docs/real-data.md)',
       parseNumberFlag('--ffmpeg-threads'),
     )
     .option(

@@ -29,8 +29,8 @@ export interface PrepareDatasetOptions {
   workers?: number;
   onProgress?: (progress: PrepareProgress) => void;
   /**
-   * Threads of each ffmpeg a worker runs. Default 1: the workers are the parallelism (one
-   * per core). 0 lets ffmpeg choose (about one per core each).
+   * Threads of each ffmpeg a worker runs. Default 0: ffmpeg chooses (about one per core);
+   * measured faster here than 1 at both 1 and 2 workers (docs/real-data.md).
    */
   ffmpegThreads?: number;
 }
@@ -98,7 +98,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
         const worker = startWorker({
           cacheDir: options.cacheDir,
           settings,
-          ffmpegThreads: options.ffmpegThreads ?? 1,
+          ffmpegThreads: options.ffmpegThreads ?? 0,
         });
         const feed = () => {
           const job = options.jobs[next++];

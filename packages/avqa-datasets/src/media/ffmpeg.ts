@@ -53,9 +53,8 @@ function isExecutable(path: string): boolean {
 
 /**
  * Threads each ffmpeg this thread starts may use (0 = ffmpeg's choice: about one per core).
- * prepareDataset's workers set 1: the workers are the parallelism, and a decoder of its own
- * per core, each single-threaded, beats N workers' ffmpegs contending for every core. Per
- * thread: a worker's setting does not change the main thread's.
+ * prepareDataset's workers take it from its `ffmpegThreads` option. Per thread: a worker's
+ * setting does not change the main thread's.
  */
 let ffmpegThreads = 0;
 
