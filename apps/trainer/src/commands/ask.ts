@@ -12,7 +12,14 @@ import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../log/logger.js';
-import { MediaBatchSource } from '../pipeline/media-batch-source.js';
+import type { LoadedDataset } from '../pipeline/dataset.js';
+import {
+  featureLayoutOf,
+  rawInputsFor,
+  readFeatureSteps,
+  usesRawMedia,
+} from '../pipeline/feature-inputs.js';
+import { MediaBatchSource, type VideoMedia } from '../pipeline/media-batch-source.js';
 import { normaliseFbank, preprocessSettingsFor, sampleToInputs } from '../pipeline/model-inputs.js';
 import type { TokenCounts } from '../pipeline/types.js';
 import { loadRun } from '../train/load-run.js';
@@ -42,10 +49,60 @@ function mediaFiles(video: string, audio?: string): MediaFiles {
   return { kind: 'mp4', path: video };
 }
 
+/**
+ * What `ask` is given about the video: raw media (`video`, with `audio` for a frames folder)
+ * for the streams a run reads raw, and the .npy feature file of each stream it reads as
+ * features (`videoFeatures`: ResNet-18 [T, 512, 14, 14] or CLIP [T, 768]; `audioFeatures`:
+ * VGGish [T, 128]).
+ */
+export interface AskMedia {
+  video?: string;
+  audio?: string;
+  videoFeatures?: string;
+  audioFeatures?: string;
+}
+
+/** One video's model inputs for a run, from raw media and/or feature files, normalised as in training. */
+async function askedInputs(dataset: LoadedDataset, media: AskMedia): Promise<VideoMedia> {
+  const { inputs } = dataset;
+  const features = async (stream: 'video' | 'audio', path: string | undefined) => {
+    const spec = inputs[stream];
+    const layout = featureLayoutOf(spec);
+    if (!layout) return null;
+    const flag = stream === 'video' ? '--video-features' : '--audio-features';
+    if (!path)
+      throw new ConfigError(flag, `the run reads ${spec.kind} ${stream} features: give FILE.npy`);
+    if (!existsSync(path)) throw new ConfigError(flag, `${path} does not exist`);
+    return readFeatureSteps(path, layout, spec.timeSteps);
+  };
+  const videoFeatures = await features('video', media.videoFeatures);
+  const audioFeatures = await features('audio', media.audioFeatures);
+  let raw: { frames: Uint8Array; fbank: Float32Array } | null = null;
+  if (usesRawMedia(inputs)) {
+    if (!media.video)
+      throw new ConfigError(
+        '--video',
+        'the run reads raw media: give the video (mp4 or frames folder)',
+      );
+    const rawInputs = rawInputsFor(inputs);
+    const sample = await preprocessVideo(
+      mediaFiles(media.video, media.audio),
+      preprocessSettingsFor(rawInputs, dataset.seconds),
+    );
+    raw = sampleToInputs(sample, rawInputs);
+  }
+  return {
+    frames: videoFeatures
+      ? normaliseFbank(videoFeatures, dataset.videoFeatureStats ?? { mean: 0, std: 1 })
+      : (raw?.frames as Uint8Array),
+    fbank: normaliseFbank(audioFeatures ?? (raw?.fbank as Float32Array), dataset.fbankStats),
+  };
+}
+
 /** Answers one question about one video with a run's best checkpoint. */
 export async function askRun(
   runDir: string,
-  media: { video: string; audio?: string },
+  media: AskMedia,
   question: string,
   logger: Logger,
   top = 3,
@@ -66,15 +123,7 @@ export async function askRun(
   const run = await loadRun(runDir, 'best', logger);
   try {
     const { dataset, model } = run;
-    const sample = await preprocessVideo(
-      mediaFiles(media.video, media.audio),
-      preprocessSettingsFor(dataset.inputs, dataset.seconds),
-    );
-    const inputs = sampleToInputs(sample, dataset.inputs);
-    const videoMedia = {
-      frames: inputs.frames,
-      fbank: normaliseFbank(inputs.fbank, dataset.fbankStats),
-    };
+    const videoMedia = await askedInputs(dataset, media);
     const record = { tokenIds, label: 0, videoId: 'asked' } as unknown as AvqaRecord;
     const source = new MediaBatchSource('ask', [record], () => videoMedia, dataset.inputs);
     const batch = await source.load([0]);
@@ -104,8 +153,13 @@ export function createAskCommand(): Command {
       "answer a question about a video with a run's best checkpoint: top-3 answers and the tokens kept",
     )
     .argument('<run-dir>', 'a run folder written by train')
-    .requiredOption('--video <file>', 'a video file (mp4), or a frames folder with --audio')
+    .option('--video <file>', 'a video file (mp4), or a frames folder with --audio')
     .option('--audio <file>', 'the wav of a frames folder')
+    .option(
+      '--video-features <file>',
+      'for a run on video features: the .npy of this video (resnet18 [T,512,14,14] or clip [T,768])',
+    )
+    .option('--audio-features <file>', 'for a run on vggish features: the .npy [T,128]')
     .requiredOption('--question <text>', 'e.g. "How many instruments are sounding in the video?"')
     .option('--log-format <format>', 'text or json', 'text')
     .action(async (runDir: string, flags, cmd: Command) => {
@@ -113,7 +167,12 @@ export function createAskCommand(): Command {
       await prepareBackend(cmd.optsWithGlobals().backend, true, logger);
       const outcome = await askRun(
         runDir,
-        { video: flags.video, audio: flags.audio },
+        {
+          video: flags.video,
+          audio: flags.audio,
+          videoFeatures: flags.videoFeatures,
+          audioFeatures: flags.audioFeatures,
+        },
         flags.question,
         logger,
       );

@@ -7,8 +7,12 @@ import {
   datasetStats,
   formatDatasetStats,
   generateSyntheticBenchmark,
+  inShard,
+  mergeCache,
+  parseShard,
   prepareDataset,
   readAnnotationFile,
+  type Shard,
   SPLITS,
   SYNTH_LAYOUT,
 } from '@sparsify/avqa-datasets';
@@ -50,8 +54,11 @@ export function createDataCommand(): Command {
       DEFAULT_SYNTHETIC_OPTIONS.noise,
     )
     .addOption(
-      new Option('--media <kind>', 'media files to write')
-        .choices(['mp4', 'frames+wav', 'none'])
+      new Option(
+        '--media <kind>',
+        'media files to write; features: stand-ins for the VGGish, ResNet-18 and CLIP files (feats/), see docs/real-data.md',
+      )
+        .choices(['mp4', 'frames+wav', 'features', 'none'])
         .default('mp4'),
     )
     .option('-q, --quiet', 'no progress bar')
@@ -91,9 +98,24 @@ export function createDataCommand(): Command {
       parseNumberFlag('--seconds'),
     )
     .option('--workers <n>', 'worker threads', parseNumberFlag('--workers'))
+    .option(
+      '--ffmpeg-threads <n>',
+      'threads of each ffmpeg a worker runs (default 0: ffmpeg chooses; 1 was slower here, see docs/real-data.md)',
+      parseNumberFlag('--ffmpeg-threads'),
+    )
+    .option(
+      '--shard <i/n>',
+      'prepare only shard i of n (0 <= i < n; by a stable hash of the video id), for several machines; merge with data merge-cache',
+    )
     .option('-q, --quiet', 'no progress bar')
     .option('--log-format <format>', 'text or json (one JSON object per line on stdout)', 'text')
     .action(async (flags) => {
+      let shard: Shard | null = null;
+      try {
+        shard = flags.shard === undefined ? null : parseShard(flags.shard);
+      } catch (error) {
+        throw new ConfigError('--shard', (error as Error).message.replace(/^--shard: /, ''));
+      }
       const logger = createLogger(flags);
       const videoIds = new Set<string>();
       let trainRecords: readonly AvqaRecord[] = [];
@@ -110,16 +132,23 @@ export function createDataCommand(): Command {
         { root: flags.root, seconds },
         `clips preprocessed at ${seconds} s`,
       );
-      const jobs = [...videoIds].map((videoId) => ({
-        videoId,
-        media: datasetMediaFiles(flags.root, videoId),
-      }));
+      const jobs = [...videoIds]
+        .filter((videoId) => shard === null || inShard(videoId, shard))
+        .map((videoId) => ({ videoId, media: datasetMediaFiles(flags.root, videoId) }));
+      if (shard) {
+        logger.event(
+          'shard',
+          { ...shard, videos: jobs.length, of: videoIds.size },
+          `shard ${shard.index}/${shard.count}: ${jobs.length} of ${videoIds.size} videos`,
+        );
+      }
       const progress = logger.progress('preparing', jobs.length);
       const summary = await prepareDataset({
         jobs,
         cacheDir: flags.cacheDir ?? join(flags.root, '.cache'),
         settings: preprocessSettingsFor(DEFAULT_INPUTS, seconds),
         workers: flags.workers,
+        ffmpegThreads: flags.ffmpegThreads,
         onProgress: () => progress.tick(),
       });
       progress.finish();
@@ -129,6 +158,43 @@ export function createDataCommand(): Command {
         { ...summary },
       );
       if (summary.failed.length > 0) process.exitCode = 1;
+    });
+
+  data
+    .command('merge-cache')
+    .description(
+      'merge preprocessing caches prepared on several machines (data prepare --shard i/n) into one, checking every entry',
+    )
+    .argument('<from...>', 'cache folders to merge from (each a <root>/.cache of one machine)')
+    .requiredOption('--into <dir>', 'the cache folder to merge into (usually <root>/.cache)')
+    .option(
+      '--root <dir>',
+      "also check each entry against this dataset folder's media: entries made from other bytes (size or mtime) would be rebuilt by train",
+    )
+    .option('--log-format <format>', 'text or json', 'text')
+    .action(async (from: string[], flags) => {
+      const logger = createLogger({ ...flags, quiet: true });
+      for (const dir of from) {
+        if (!existsSync(dir)) throw new ConfigError('<from>', `${dir} does not exist`);
+      }
+      const summary = await mergeCache({
+        from,
+        into: flags.into,
+        ...(flags.root ? { media: (id: string) => datasetMediaFiles(flags.root, id) } : {}),
+      });
+      logger.result(
+        `${flags.into}: ${summary.copied} entries copied, ${summary.present} already present, ${summary.invalid.length} invalid (not copied)` +
+          (flags.root
+            ? `, ${summary.stale.length} made from other media than ${flags.root} (train rebuilds them: copy videos with their mtimes, e.g. rsync -a)`
+            : '') +
+          summary.invalid.map((f) => `\n  ${f.path}: ${f.error}`).join('') +
+          summary.stale
+            .slice(0, 5)
+            .map((f) => `\n  ${f.videoId}: ${f.reason}`)
+            .join(''),
+        { ...summary },
+      );
+      if (summary.invalid.length > 0 || summary.stale.length > 0) process.exitCode = 1;
     });
 
   data

@@ -1,24 +1,27 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   type AvqaEvaluation,
+  type DuplicatePolicy,
   evaluatePredictions,
   formatResultsTable,
+  readAnnotationFile,
   resultsTableJson,
 } from '@sparsify/avqa-datasets';
 import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { parsePositiveIntegerFlag } from '../config/flags.js';
-import type { TrainConfig } from '../config/train-config.js';
+import { DUPLICATE_POLICIES, type TrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
-import type { LoadedDataset } from '../pipeline/dataset.js';
+import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
 import { loadSyntheticHeldout } from '../pipeline/synthetic-data.js';
 import type { BatchSource } from '../pipeline/types.js';
 import { RunFolder } from '../run/run-folder.js';
 import { predictSplit } from '../train/evaluate.js';
 import { type CheckpointChoice, loadRun } from '../train/load-run.js';
+import { readPredictionsFile } from './predictions-file.js';
 import { createLogger, prepareBackend } from './runtime.js';
 
 export interface EvalOutcome {
@@ -105,9 +108,11 @@ export function savedEvaluationPath(
   split: EvalSplit,
   checkpoint: CheckpointChoice,
   heldoutVideos = DEFAULT_HELDOUT_VIDEOS,
+  duplicates?: DuplicatePolicy,
 ): string {
   const splitName = split === 'heldout' ? `heldout-${heldoutVideos}` : split;
-  return join(new RunFolder(runDir).dir, 'evaluations', `${splitName}-${checkpoint}.json`);
+  const policy = duplicates ? `-${duplicates}` : '';
+  return join(new RunFolder(runDir).dir, 'evaluations', `${splitName}-${checkpoint}${policy}.json`);
 }
 
 /**
@@ -120,7 +125,13 @@ export async function evaluateAndSave(
   split: EvalSplit,
   checkpoint: CheckpointChoice,
   logger: Logger,
-  options: { heldoutVideos?: number; reuse?: boolean; dataset?: LoadedDataset } = {},
+  options: {
+    heldoutVideos?: number;
+    reuse?: boolean;
+    dataset?: LoadedDataset;
+    /** Re-read a MUSIC-AVQA run's annotations with this policy (saved under its own name). */
+    duplicates?: DuplicatePolicy;
+  } = {},
 ): Promise<SavedEvaluation> {
   const heldoutVideos = options.heldoutVideos ?? DEFAULT_HELDOUT_VIDEOS;
   const folder = new RunFolder(runDir);
@@ -135,7 +146,17 @@ export async function evaluateAndSave(
     checkpointSha256: createHash('sha256').update(readFileSync(checkpointPath)).digest('hex'),
     backend: tf.getBackend(),
   };
-  const path = savedEvaluationPath(runDir, split, checkpoint, heldoutVideos);
+  const path = savedEvaluationPath(runDir, split, checkpoint, heldoutVideos, options.duplicates);
+  let dataset = options.dataset;
+  if (options.duplicates && !dataset) {
+    const config = folder.readJson<TrainConfig>(folder.configPath);
+    if (config.data.kind !== 'music-avqa')
+      throw new ConfigError(
+        '--duplicates',
+        `only applies to music-avqa runs; ${runDir} trained on ${config.data.kind}`,
+      );
+    dataset = await loadDataset({ ...config.data, duplicates: options.duplicates }, logger);
+  }
   if (options.reuse && existsSync(path)) {
     const saved = folder.readJson<SavedEvaluation>(path);
     const sameKey = (Object.keys(key) as (keyof typeof key)[]).every((k) => saved[k] === key[k]);
@@ -144,14 +165,7 @@ export async function evaluateAndSave(
       return saved;
     }
   }
-  const outcome = await evaluateRun(
-    runDir,
-    split,
-    checkpoint,
-    logger,
-    options.dataset,
-    heldoutVideos,
-  );
+  const outcome = await evaluateRun(runDir, split, checkpoint, logger, dataset, heldoutVideos);
   const saved: SavedEvaluation = { ...key, ...outcome };
   folder.writeJson(path, saved);
   return saved;
@@ -163,7 +177,10 @@ export function createEvalCommand(): Command {
     .description(
       "evaluate a run's checkpoint on a split: the official per-type accuracy table (also saved in <run>/evaluations/)",
     )
-    .argument('<run-dir>', 'a run folder written by train')
+    .argument(
+      '[run-dir]',
+      'a run folder written by train (or give --annotations and --predictions)',
+    )
     .addOption(
       new Option(
         '--split <split>',
@@ -183,15 +200,57 @@ export function createEvalCommand(): Command {
         .choices(['best', 'last'])
         .default('best'),
     )
+    .addOption(
+      new Option(
+        '--duplicates <policy>',
+        'repeated question_ids: keep-first (default), keep-all (every record, as the official scripts) or drop',
+      ).choices(DUPLICATE_POLICIES as string[]),
+    )
+    .option(
+      '--annotations <file>',
+      'score --predictions against this MUSIC-AVQA annotation file (v1 or v2.0), no run needed',
+    )
+    .option(
+      '--predictions <file>',
+      'JSON: an array with one answer per record of --annotations (file order; scores records without question_id), or an object keyed by question_id',
+    )
     .option('-q, --quiet', 'no progress bars, only results')
     .option('--log-format <format>', 'text or json', 'text')
-    .action(async (runDir: string, flags, cmd: Command) => {
+    .action(async (runDir: string | undefined, flags, cmd: Command) => {
       const logger = createLogger(flags);
+      if (flags.predictions !== undefined || flags.annotations !== undefined) {
+        if (runDir !== undefined)
+          throw new ConfigError('--predictions', 'scores a predictions file: give no run folder');
+        if (!flags.predictions || !flags.annotations)
+          throw new ConfigError(
+            '--predictions',
+            'needs both --annotations FILE and --predictions FILE',
+          );
+        const set = await readAnnotationFile(flags.annotations, { duplicates: flags.duplicates });
+        const evaluation = evaluatePredictions(
+          set.records,
+          readPredictionsFile(flags.predictions, set),
+        );
+        const name = basename(flags.annotations);
+        logger.result(
+          `${formatResultsTable([{ name, evaluation }], { format: 'text' })}\n${evaluation.overall.total} records scored (${set.duplicatePolicy}), ${evaluation.missing.count} without a prediction`,
+          {
+            table: resultsTableJson([{ name, evaluation }]),
+            scored: evaluation.overall.total,
+            missing: evaluation.missing.count,
+            duplicatePolicy: set.duplicatePolicy,
+          },
+        );
+        return;
+      }
+      if (runDir === undefined)
+        throw new ConfigError('<run-dir>', 'give a run folder, or --annotations and --predictions');
       await prepareBackend(cmd.optsWithGlobals().backend, true, logger);
       if (flags.split !== 'heldout' && cmd.getOptionValueSource('heldoutVideos') === 'cli')
         throw new ConfigError('--heldout-videos', 'only applies to --split heldout');
       const outcome = await evaluateAndSave(runDir, flags.split, flags.checkpoint, logger, {
         heldoutVideos: flags.heldoutVideos,
+        duplicates: flags.duplicates,
       });
       const name = `${flags.checkpoint} (${flags.split})`;
       logger.result(

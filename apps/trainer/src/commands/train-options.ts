@@ -35,6 +35,10 @@ export interface TrainFlags {
   fastKernels?: boolean;
   quiet?: boolean;
   logFormat?: string;
+  videoFeatures?: string;
+  audioFeatures?: string;
+  resnetGrid?: number;
+  duplicates?: string;
 }
 
 const int = (option: string) => parseNumberFlag(option);
@@ -93,7 +97,24 @@ export function addTrainFlags(
     .option('--seed <n>', 'seed of weights, order and masks', int('--seed'))
     .option('--no-fast-kernels', 'on wasm, keep the stock kernels')
     .option('-q, --quiet', 'no progress bars, only results')
-    .option('--log-format <format>', 'text or json (one JSON object per line on stdout)', 'text');
+    .option('--log-format <format>', 'text or json (one JSON object per line on stdout)', 'text')
+    .option(
+      '--video-features <kind>',
+      'music-avqa: read pre-extracted video features instead of frames: resnet18 (feats/res18_14x14) or clip (feats/clip_vit_l14)',
+    )
+    .option(
+      '--audio-features <kind>',
+      'music-avqa: read pre-extracted audio features instead of fbank: vggish (feats/vggish)',
+    )
+    .option(
+      '--resnet-grid <n>',
+      'ResNet-18 maps pooled to n x n tokens a step: 1, 2, 7 (default) or 14',
+      int('--resnet-grid'),
+    )
+    .option(
+      '--duplicates <policy>',
+      'music-avqa: repeated question_ids: keep-first (default), keep-all (the official 9,185 v1 test questions) or drop',
+    );
 }
 
 function parseInfoBatchFlag(
@@ -133,5 +154,9 @@ export function trainOptionsFrom(flags: TrainFlags): TrainOptions {
     batchSize: flags.batchSize,
     seed: flags.seed,
     fastKernels: flags.fastKernels,
+    videoFeatures: flags.videoFeatures,
+    audioFeatures: flags.audioFeatures,
+    resnetGrid: flags.resnetGrid,
+    duplicates: flags.duplicates,
   };
 }

@@ -1,3 +1,10 @@
+import type { DuplicatePolicy } from '@sparsify/avqa-datasets';
+import {
+  AUDIO_FEATURE_KINDS,
+  type FeatureChoice,
+  RESNET_GRIDS,
+  VIDEO_FEATURE_KINDS,
+} from '../pipeline/feature-inputs.js';
 import { ConfigError } from './config-error.js';
 import {
   isSparsityPreset,
@@ -39,7 +46,17 @@ export type SubsetSpec = { kind: 'file'; file: string } | { kind: 'random'; frac
 
 export type DataSpec =
   | { kind: 'synthetic'; dir: string; videos: number; seed: number }
-  | { kind: 'music-avqa'; root: string };
+  | MusicAvqaDataSpec;
+
+/**
+ * A MUSIC-AVQA folder: raw media, or pre-extracted features for either stream
+ * (pipeline/feature-inputs.ts), and how repeated question_ids are read (absent: keep-first).
+ */
+export interface MusicAvqaDataSpec extends FeatureChoice {
+  kind: 'music-avqa';
+  root: string;
+  duplicates?: DuplicatePolicy;
+}
 
 export interface TrainConfig extends SparsitySettings {
   /** The sparsity preset the run started from ('custom' once a flag changed a level). */
@@ -78,6 +95,10 @@ export interface TrainOptions {
   batchSize?: number;
   seed?: number;
   fastKernels?: boolean;
+  videoFeatures?: string;
+  audioFeatures?: string;
+  resnetGrid?: number;
+  duplicates?: string;
 }
 
 /** The authors' training recipe, scaled to what trains on a CPU. */
@@ -140,7 +161,16 @@ function resolveData(options: TrainOptions): DataSpec {
     if (!options.root) {
       throw new ConfigError('--root', '--data music-avqa needs --root DIR (the dataset folder)');
     }
-    return { kind, root: options.root };
+    return { kind, root: options.root, ...musicAvqaChoices(options) };
+  }
+  for (const [flag, value] of [
+    ['--video-features', options.videoFeatures],
+    ['--audio-features', options.audioFeatures],
+    ['--resnet-grid', options.resnetGrid],
+    ['--duplicates', options.duplicates],
+  ] as const) {
+    if (value !== undefined)
+      throw new ConfigError(flag, `only applies to --data music-avqa, got --data ${kind}`);
   }
   if (kind !== 'synthetic') {
     throw new ConfigError('--data', `unknown data "${kind}"; choose synthetic or music-avqa`);
@@ -153,6 +183,34 @@ function resolveData(options: TrainOptions): DataSpec {
     dir: options.root ?? `${cacheDir}/synthetic-v${videos}-s${seed}`,
     videos,
     seed,
+  };
+}
+
+export const DUPLICATE_POLICIES: readonly DuplicatePolicy[] = ['keep-first', 'keep-all', 'drop'];
+
+function oneOf<T extends string | number>(
+  flag: string,
+  value: string | number | undefined,
+  choices: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!choices.includes(value as T))
+    throw new ConfigError(flag, `choose one of ${choices.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+function musicAvqaChoices(options: TrainOptions) {
+  const videoFeatures = oneOf('--video-features', options.videoFeatures, VIDEO_FEATURE_KINDS);
+  const audioFeatures = oneOf('--audio-features', options.audioFeatures, AUDIO_FEATURE_KINDS);
+  const resnetGrid = oneOf('--resnet-grid', options.resnetGrid, RESNET_GRIDS);
+  if (resnetGrid !== undefined && videoFeatures !== 'resnet18')
+    throw new ConfigError('--resnet-grid', 'only applies to --video-features resnet18');
+  const duplicates = oneOf('--duplicates', options.duplicates, DUPLICATE_POLICIES);
+  return {
+    ...(videoFeatures ? { videoFeatures } : {}),
+    ...(audioFeatures ? { audioFeatures } : {}),
+    ...(resnetGrid ? { resnetGrid } : {}),
+    ...(duplicates ? { duplicates } : {}),
   };
 }
 

@@ -4,26 +4,17 @@ import { createInputMasker } from '@sparsify/sparse-masking';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../config/config-error.js';
 import type { TrainConfig } from '../config/train-config.js';
+import { audioBatchFrom, videoBatchFrom } from './feature-inputs.js';
 import type { ArrayBatch, ForwardResult, HookContext, TrainableModel } from './types.js';
 
 /** A batch of raw media as plain arrays, the layout @sparsify/amuse-encoder reads. */
 export interface MediaArrays {
   /** int32 [B, 14] question word ids, 0 = <pad>. */
   question: Int32Array;
-  /** [B*T, H, W, 3] frames in [0, 1]. */
+  /** [B*T, H, W, 3] frames in [0, 1]; or the video features of a feature run (feature-inputs.ts). */
   frames: Float32Array;
-  /** [B, T, frames, melBins] log-mel fbank windows. */
+  /** [B, T, frames, melBins] log-mel fbank windows; or VGGish features [B, T, 128]. */
   fbank: Float32Array;
-}
-
-/** The inputs a model of `spec` expects per sample, to check batches against. */
-function sampleShapes(spec: InputSpec) {
-  if (spec.video.kind !== 'frames' || spec.audio.kind !== 'fbank') {
-    throw new Error(
-      'the trainer feeds raw frames and fbank windows; feature inputs are not wired yet',
-    );
-  }
-  return { video: spec.video, audio: spec.audio };
 }
 
 /**
@@ -74,19 +65,13 @@ export class SparsifiedAmuse implements TrainableModel {
 
   forward(batch: ArrayBatch, ctx: HookContext): ForwardResult {
     const media = batch.inputs as MediaArrays;
-    const { video, audio } = sampleShapes(this.encoder.config.inputs);
+    const { video, audio } = this.encoder.config.inputs;
     const b = batch.labels.length;
     const { logits, diagnostics } = this.encoder.forward(
       {
         question: tf.tensor2d(media.question, [b, media.question.length / b], 'int32'),
-        video: {
-          kind: 'frames',
-          frames: tf.tensor4d(media.frames, [b * video.timeSteps, video.height, video.width, 3]),
-        },
-        audio: {
-          kind: 'fbank',
-          fbank: tf.tensor4d(media.fbank, [b, audio.timeSteps, audio.frames, audio.melBins]),
-        },
+        video: videoBatchFrom(video, media.frames, b),
+        audio: audioBatchFrom(audio, media.fbank, b),
       },
       {
         training: ctx.training,

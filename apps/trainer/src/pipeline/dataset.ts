@@ -10,8 +10,18 @@ import {
   SYNTH_LAYOUT,
 } from '@sparsify/avqa-datasets';
 import { ConfigError } from '../config/config-error.js';
-import type { DataSpec } from '../config/train-config.js';
+import type { DataSpec, MusicAvqaDataSpec } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
+import {
+  checkFeatureFiles,
+  featureFile,
+  featureLayoutOf,
+  inputsForFeatures,
+  rawInputsFor,
+  readFeatureSteps,
+  usesRawMedia,
+  valuesPerSample,
+} from './feature-inputs.js';
 import { MediaBatchSource, type VideoMedia } from './media-batch-source.js';
 import {
   type FbankStats,
@@ -32,7 +42,10 @@ export interface LoadedDataset {
   trainAnnotationFile: string;
   /** Clip length in seconds, to preprocess a new video the same way (`ask`). */
   seconds: number;
+  /** Normalisation of the audio stream: fbank windows, or VGGish features. */
   fbankStats: FbankStats;
+  /** Normalisation of the video stream when it is pre-extracted features (raw frames are scaled to [0, 1]). */
+  videoFeatureStats?: FbankStats;
 }
 
 /** The official clip length of MUSIC-AVQA videos: longer clips are cut to it. */
@@ -41,8 +54,8 @@ const MUSIC_AVQA_SECONDS = 60;
 const CLIP_PROBE_VIDEOS = 8;
 /** Training videos whose fbank sets the normalisation of real data. */
 const FBANK_STATS_VIDEOS = 64;
-/** Reduced inputs kept in memory (about 140 KB each at the default geometry). */
-const MEMORY_CACHE_VIDEOS = 4096;
+/** Bytes of reduced inputs kept in memory (4,096 videos of about 140 KB at the default geometry). */
+const MEMORY_CACHE_BYTES = 4096 * 140 * 1024;
 
 /** Media of one video in a dataset folder: videos/<id>.mp4, else frames/<id>/ + audio/<id>.wav. */
 export function datasetMediaFiles(root: string, videoId: string): MediaFiles {
@@ -92,80 +105,147 @@ export async function datasetClipSeconds(
 
 /** Loads (generating on first use) the data a config names. */
 export async function loadDataset(spec: DataSpec, logger: Logger): Promise<LoadedDataset> {
-  const inputs = DEFAULT_INPUTS;
   if (spec.kind === 'synthetic') {
+    const inputs = DEFAULT_INPUTS;
     return { ...(await loadSyntheticDataset(spec, inputs, logger)), inputs };
   }
-  return loadMusicAvqa(spec.root, inputs, logger);
+  return loadMusicAvqa(spec, inputsForFeatures(spec), logger);
 }
 
-/**
- * A MUSIC-AVQA folder (json/avqa-{train,val,test}.json and raw media): each video is
- * decoded once into the preprocessing cache of @sparsify/avqa-datasets (`sparsify data
- * prepare` fills it in parallel beforehand) and reduced to the model's inputs.
- */
-async function loadMusicAvqa(
-  root: string,
-  inputs: InputSpec,
-  logger: Logger,
-): Promise<LoadedDataset> {
-  const file = (split: 'train' | 'val' | 'test') => join(root, SYNTH_LAYOUT.annotations(split));
-  for (const split of ['train', 'val', 'test'] as const) {
-    if (!existsSync(file(split))) throw new ConfigError('--root', `${file(split)} is missing`);
-  }
-  const [train, val, test] = await Promise.all(
-    [file('train'), file('val'), file('test')].map((f) => readAnnotationFile(f)),
-  );
-  if (!train || !val || !test) throw new Error('unreachable');
-  const seconds = await datasetClipSeconds(root, train.records);
-  logger.event('clip-seconds', { root, seconds }, `${root}: clips preprocessed at ${seconds} s`);
-  const settings = preprocessSettingsFor(inputs, seconds);
-  const samples = cacheSource({
-    cacheDir: join(root, '.cache'),
-    settings,
-    media: (id) => datasetMediaFiles(root, id),
-  });
-  const reduced = async (videoId: string) => {
-    const sample = sampleToInputs(await samples.load(videoId), inputs);
-    // Checked before the fbank statistics: one NaN there would turn every video's inputs to NaN.
-    const bad = sample.fbank.findIndex((value) => !Number.isFinite(value));
-    if (bad >= 0) {
-      const media = datasetMediaFiles(root, videoId);
-      throw new Error(
-        `video ${videoId} (${media.kind === 'mp4' ? media.path : media.wavPath}): its fbank has ${sample.fbank[bad]} at value ${bad}: its decoded audio holds NaN or Infinity`,
-      );
-    }
-    return sample;
-  };
-  const statsVideos = [...new Set(train.records.map((r) => r.videoId))].slice(
-    0,
-    FBANK_STATS_VIDEOS,
-  );
-  const progress = logger.progress('fbank statistics', statsVideos.length);
+/** Mean and std of every value of the first videos' stream (the normalisation of real data). */
+function streamStats(values: Iterable<Float32Array | Uint8Array>): FbankStats {
   let sum = 0;
   let sumSquares = 0;
   let count = 0;
-  for (const videoId of statsVideos) {
-    for (const value of (await reduced(videoId)).fbank) {
+  for (const stream of values) {
+    for (const value of stream) {
       sum += value;
       sumSquares += value * value;
       count++;
     }
-    progress.tick();
   }
-  progress.finish();
   const mean = sum / Math.max(1, count);
-  const fbankStats = {
+  return {
     mean,
     std: Math.sqrt(Math.max(1e-12, sumSquares / Math.max(1, count) - mean * mean)),
   };
+}
+
+/**
+ * A MUSIC-AVQA folder (json/avqa-{train,val,test}.json with raw media and/or pre-extracted
+ * features): each raw video is decoded once into the preprocessing cache of
+ * @sparsify/avqa-datasets (`sparsify data prepare` fills it in parallel beforehand) and
+ * reduced to the model's inputs; feature streams read only their kept steps from the .npy files.
+ */
+async function loadMusicAvqa(
+  spec: MusicAvqaDataSpec,
+  inputs: InputSpec,
+  logger: Logger,
+): Promise<LoadedDataset> {
+  const { root } = spec;
+  const file = (split: 'train' | 'val' | 'test') => join(root, SYNTH_LAYOUT.annotations(split));
+  for (const split of ['train', 'val', 'test'] as const) {
+    if (!existsSync(file(split))) throw new ConfigError('--root', `${file(split)} is missing`);
+  }
+  const duplicates = spec.duplicates ?? 'keep-first';
+  const [train, val, test] = await Promise.all(
+    [file('train'), file('val'), file('test')].map((f) => readAnnotationFile(f, { duplicates })),
+  );
+  if (!train || !val || !test) throw new Error('unreachable');
+  const allVideos = new Set([train, val, test].flatMap((set) => set.records.map((r) => r.videoId)));
+  checkFeatureFiles(root, inputs.video, allVideos);
+  checkFeatureFiles(root, inputs.audio, allVideos);
+
+  let seconds = MUSIC_AVQA_SECONDS;
+  let decoded: ((videoId: string) => Promise<{ frames: Uint8Array; fbank: Float32Array }>) | null =
+    null;
+  if (usesRawMedia(inputs)) {
+    seconds = await datasetClipSeconds(root, train.records);
+    logger.event('clip-seconds', { root, seconds }, `${root}: clips preprocessed at ${seconds} s`);
+    // Decoding always yields both streams; a feature stream's raw half is dropped. The
+    // default geometry keeps the cache entries `data prepare` writes.
+    const rawInputs = rawInputsFor(inputs);
+    const samples = cacheSource({
+      cacheDir: join(root, '.cache'),
+      settings: preprocessSettingsFor(rawInputs, seconds),
+      media: (id) => datasetMediaFiles(root, id),
+    });
+    decoded = async (videoId) => sampleToInputs(await samples.load(videoId), rawInputs);
+  }
+  const featureStream = (stream: 'video' | 'audio') => {
+    const streamSpec = inputs[stream];
+    const layout = featureLayoutOf(streamSpec);
+    return layout
+      ? (videoId: string) =>
+          readFeatureSteps(featureFile(root, layout, videoId), layout, streamSpec.timeSteps)
+      : null;
+  };
+  const videoFeatures = featureStream('video');
+  const audioFeatures = featureStream('audio');
+  const sourceOf = (stream: 'video' | 'audio', videoId: string): string => {
+    const layout = featureLayoutOf(inputs[stream]);
+    if (layout) return featureFile(root, layout, videoId);
+    const files = datasetMediaFiles(root, videoId);
+    return files.kind === 'mp4' ? files.path : files.wavPath;
+  };
+  const unnormalised = async (videoId: string): Promise<VideoMedia> => {
+    const raw = decoded ? await decoded(videoId) : null;
+    const sample = {
+      frames: videoFeatures ? await videoFeatures(videoId) : (raw?.frames as Uint8Array),
+      fbank: audioFeatures ? await audioFeatures(videoId) : (raw?.fbank as Float32Array),
+    };
+    // Checked before the normalisation statistics: one NaN there would turn every video's
+    // inputs to NaN, and the error would name the wrong video.
+    const badAudio = sample.fbank.findIndex((value) => !Number.isFinite(value));
+    if (badAudio >= 0) {
+      const what = audioFeatures ? 'audio features hold' : 'fbank has';
+      throw new Error(
+        `video ${videoId} (${sourceOf('audio', videoId)}): its ${what} ${sample.fbank[badAudio]} at value ${badAudio}: ${audioFeatures ? 'the feature file' : 'its decoded audio'} holds NaN or Infinity`,
+      );
+    }
+    if (videoFeatures) {
+      const frames = sample.frames as Float32Array;
+      const badVideo = frames.findIndex((value) => !Number.isFinite(value));
+      if (badVideo >= 0) {
+        throw new Error(
+          `video ${videoId} (${sourceOf('video', videoId)}): its video features hold ${frames[badVideo]} at value ${badVideo}: the feature file holds NaN or Infinity`,
+        );
+      }
+    }
+    return sample;
+  };
+
+  const statsVideos = [...new Set(train.records.map((r) => r.videoId))].slice(
+    0,
+    FBANK_STATS_VIDEOS,
+  );
+  const progress = logger.progress('input statistics', statsVideos.length);
+  const firstVideos: VideoMedia[] = [];
+  for (const videoId of statsVideos) {
+    firstVideos.push(await unnormalised(videoId));
+    progress.tick();
+  }
+  progress.finish();
+  // The audio stream's normalisation (fbank or VGGish); raw frames are only scaled to [0, 1].
+  const fbankStats = streamStats(firstVideos.map((m) => m.fbank));
+  const videoFeatureStats = videoFeatures ? streamStats(firstVideos.map((m) => m.frames)) : null;
+  firstVideos.length = 0;
+
+  const perVideoBytes =
+    valuesPerSample(inputs.video) * (videoFeatures ? 4 : 1) + valuesPerSample(inputs.audio) * 4;
+  const memoryVideos = Math.floor(MEMORY_CACHE_BYTES / perVideoBytes);
   const memory = new Map<string, VideoMedia>();
   const media = async (videoId: string): Promise<VideoMedia> => {
     const hit = memory.get(videoId);
     if (hit) return hit;
-    const { frames, fbank } = await reduced(videoId);
-    const entry = { frames, fbank: normaliseFbank(fbank, fbankStats) };
-    if (memory.size < MEMORY_CACHE_VIDEOS) memory.set(videoId, entry);
+    const { frames, fbank } = await unnormalised(videoId);
+    const entry = {
+      frames: videoFeatureStats
+        ? normaliseFbank(frames as Float32Array, videoFeatureStats)
+        : frames,
+      fbank: normaliseFbank(fbank, fbankStats),
+    };
+    if (memory.size < memoryVideos) memory.set(videoId, entry);
     return entry;
   };
   return {
@@ -176,5 +256,6 @@ async function loadMusicAvqa(
     trainAnnotationFile: file('train'),
     seconds,
     fbankStats,
+    ...(videoFeatureStats ? { videoFeatureStats } : {}),
   };
 }

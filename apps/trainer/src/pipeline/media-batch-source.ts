@@ -1,9 +1,14 @@
 import type { InputSpec } from '@sparsify/amuse-encoder';
 import type { AvqaRecord } from '@sparsify/avqa-datasets';
 import type { MediaArrays } from './amuse-model.js';
+import { valuesPerSample } from './feature-inputs.js';
 import type { ArrayBatch, BatchSource } from './types.js';
 
-/** One video's preprocessed media: frames [T, H, W, 3] (uint8 or [0, 1] floats) and fbank [T, F, M]. */
+/**
+ * One video's model inputs: `frames` holds the video stream (frames [T, H, W, 3], uint8 or
+ * [0, 1] floats; or ResNet-18 maps [T, 512, 196] or CLIP features [T, 768]) and `fbank` the
+ * audio stream (fbank windows [T, F, M], or VGGish features [T, 128]).
+ */
 export interface VideoMedia {
   frames: Uint8Array | Float32Array;
   fbank: Float32Array;
@@ -42,14 +47,8 @@ export class MediaBatchSource implements BatchSource {
     private readonly media: MediaLookup,
     private readonly inputs: InputSpec,
   ) {
-    const { video, audio } = inputs;
-    if (video.kind !== 'frames' || audio.kind !== 'fbank') {
-      throw new Error(
-        `${name}: media batches need frame and fbank inputs, got ${video.kind} and ${audio.kind}`,
-      );
-    }
-    this.frameValues = video.timeSteps * video.height * video.width * 3;
-    this.fbankValues = audio.timeSteps * audio.frames * audio.melBins;
+    this.frameValues = valuesPerSample(inputs.video);
+    this.fbankValues = valuesPerSample(inputs.audio);
   }
 
   async load(indices: ArrayLike<number>): Promise<ArrayBatch> {
@@ -82,10 +81,11 @@ export class MediaBatchSource implements BatchSource {
       }
       question.set(record.tokenIds, i * questionLength);
       const frameOffset = i * this.frameValues;
-      // Frames arrive as bytes; the encoder sees [0, 1].
-      const scale = media.frames instanceof Uint8Array ? 1 / 255 : 1;
-      for (let v = 0; v < this.frameValues; v++)
-        frames[frameOffset + v] = (media.frames[v] as number) * scale;
+      // Frames arrive as bytes; the encoder sees [0, 1]. Features (floats) are copied as they are.
+      if (media.frames instanceof Float32Array) frames.set(media.frames, frameOffset);
+      else
+        for (let v = 0; v < this.frameValues; v++)
+          frames[frameOffset + v] = (media.frames[v] as number) / 255;
       fbank.set(media.fbank, i * this.fbankValues);
       labels[i] = record.label;
     }

@@ -15,6 +15,11 @@ export {
   encodeCacheEntry,
 } from './entryFormat.js';
 export {
+  type MergeCacheOptions,
+  type MergeCacheSummary,
+  mergeCache,
+} from './mergeCache.js';
+export {
   type PrepareDatasetOptions,
   type PrepareJob,
   type PrepareProgress,
@@ -29,4 +34,5 @@ export {
   resolveSettings,
   settingsHash,
 } from './settings.js';
+export { inShard, parseShard, type Shard, videoIdHash } from './shard.js';
 export type { VideoSample } from './videoSample.js';

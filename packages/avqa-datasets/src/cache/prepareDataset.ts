@@ -28,6 +28,11 @@ export interface PrepareDatasetOptions {
   /** Worker threads; 0 decodes on the calling thread. Default: available cores (at most 4). */
   workers?: number;
   onProgress?: (progress: PrepareProgress) => void;
+  /**
+   * Threads of each ffmpeg a worker runs. Default 0: ffmpeg chooses (about one per core);
+   * measured faster here than 1 at both 1 and 2 workers (docs/real-data.md).
+   */
+  ffmpegThreads?: number;
 }
 
 export interface PrepareSummary {
@@ -90,7 +95,11 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
     let next = 0;
     const runWorker = () =>
       new Promise<void>((resolve, reject) => {
-        const worker = startWorker({ cacheDir: options.cacheDir, settings });
+        const worker = startWorker({
+          cacheDir: options.cacheDir,
+          settings,
+          ffmpegThreads: options.ffmpegThreads ?? 0,
+        });
         const feed = () => {
           const job = options.jobs[next++];
           if (job) worker.postMessage(job);

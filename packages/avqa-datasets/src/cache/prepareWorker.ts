@@ -3,11 +3,17 @@
  * each video, and reports the outcome. Kept tiny so the main thread owns all scheduling.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { setFfmpegThreads } from '../media/ffmpeg.js';
 import { loadOrBuildCacheEntry } from './cacheStore.js';
 import type { PrepareJob, WorkerReply } from './prepareDataset.js';
 import type { PreprocessSettings } from './settings.js';
 
-const { cacheDir, settings } = workerData as { cacheDir: string; settings: PreprocessSettings };
+const { cacheDir, settings, ffmpegThreads } = workerData as {
+  cacheDir: string;
+  settings: PreprocessSettings;
+  ffmpegThreads: number;
+};
+setFfmpegThreads(ffmpegThreads);
 
 parentPort?.on('message', async (job: PrepareJob) => {
   let reply: WorkerReply;

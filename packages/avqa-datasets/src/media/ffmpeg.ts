@@ -51,13 +51,35 @@ function isExecutable(path: string): boolean {
   }
 }
 
+/**
+ * Threads each ffmpeg this thread starts may use (0 = ffmpeg's choice: about one per core).
+ * prepareDataset's workers take it from its `ffmpegThreads` option. Per thread: a worker's
+ * setting does not change the main thread's.
+ */
+let ffmpegThreads = 0;
+
+export function setFfmpegThreads(threads: number): void {
+  if (!(Number.isInteger(threads) && threads >= 0))
+    throw new Error(`ffmpeg threads must be a non-negative integer, got ${threads}`);
+  ffmpegThreads = threads;
+}
+
 /** Runs ffmpeg with `args`, feeding `input` to stdin, and returns everything it wrote to stdout. */
 export async function runFfmpeg(args: readonly string[], input?: Uint8Array): Promise<Buffer> {
   const binary = await resolveFfmpeg();
+  // Before the first -i: decoder threads of that input; -filter_threads covers the filters.
+  const threads =
+    ffmpegThreads > 0
+      ? ['-threads', String(ffmpegThreads), '-filter_threads', String(ffmpegThreads)]
+      : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], {
-      stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      binary,
+      ['-hide_banner', '-loglevel', 'error', '-nostdin', ...threads, ...args],
+      {
+        stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      },
+    );
     const chunks: Buffer[] = [];
     const errors: Buffer[] = [];
     child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,6 +1,8 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RawAvqaRecord } from '../annotations/avqaRecord.js';
+import { clipFrameLayout, RES18_14X14_LAYOUT, VGGISH_LAYOUT } from '../features/featureLayouts.js';
+import { writeNpy } from '../features/npyFile.js';
 import { runFfmpeg } from '../media/ffmpeg.js';
 import { encodePng } from '../media/png.js';
 import { encodeWav } from '../media/wav.js';
@@ -11,6 +13,7 @@ import { renderAudio } from './renderAudio.js';
 import { type RenderedFrames, renderFrames } from './renderFrames.js';
 import { randomScene, type Scene } from './scene.js';
 import { selectBalanced, type VideoQuestion } from './select.js';
+import { syntheticClip, syntheticResnet18, syntheticVggish } from './syntheticFeatures.js';
 import { encodeQuestionType, pythonJsonList, templateById } from './templates.js';
 
 export interface SyntheticBenchmarkOptions {
@@ -228,6 +231,7 @@ async function writeBenchmark(
       const scene = benchmark.scenes[next++]!;
       const rendered = renderSceneMedia(scene, options);
       if (media === 'mp4') await writeMp4(out, scene, rendered, options.sampleRate);
+      else if (media === 'features') await writeFeatures(out, scene, rendered, options.sampleRate);
       else await writeFramesAndWav(out, scene, rendered, options.sampleRate);
       done++;
       options.onProgress?.({ done, total: benchmark.scenes.length, videoId: scene.videoId });
@@ -254,6 +258,22 @@ async function writeFramesAndWav(
     join(out, SYNTH_LAYOUT.wav(scene.videoId)),
     encodeWav(rendered.waveform, sampleRate),
   );
+}
+
+/** The three feature files of a scene, float32 little-endian C order as numpy writes them. */
+async function writeFeatures(
+  out: string,
+  scene: Scene,
+  rendered: ReturnType<typeof renderSceneMedia>,
+  sampleRate: number,
+) {
+  const file = (directory: string) => join(out, directory, `${scene.videoId}.npy`);
+  await writeNpy(
+    file(VGGISH_LAYOUT.directory),
+    syntheticVggish(rendered.waveform, scene.seconds, sampleRate),
+  );
+  await writeNpy(file(RES18_14X14_LAYOUT.directory), syntheticResnet18(rendered.frames));
+  await writeNpy(file(clipFrameLayout().directory), syntheticClip(rendered.frames));
 }
 
 /**

@@ -44,6 +44,12 @@ export {
   type SceneOptions,
 } from './scene.js';
 export {
+  SYNTHETIC_FEATURE_SEED,
+  syntheticClip,
+  syntheticResnet18,
+  syntheticVggish,
+} from './syntheticFeatures.js';
+export {
   QUESTION_TEMPLATES,
   type QuestionTemplate,
   type TemplateType,

@@ -19,7 +19,11 @@ export const SYNTH_LAYOUT = {
 export type SplitName = 'train' | 'val' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
-export type SyntheticMedia = 'mp4' | 'frames+wav' | 'none';
+/**
+ * 'features' writes stand-ins for the community's pre-extracted features in their layout
+ * (feats/vggish, feats/res18_14x14, feats/clip_vit_l14; see syntheticFeatures.ts).
+ */
+export type SyntheticMedia = 'mp4' | 'frames+wav' | 'features' | 'none';
 
 /** The media files of one generated video, for decodeMedia / prepareDataset. */
 export function syntheticMediaFiles(
