@@ -8,52 +8,14 @@ import {
   type SyntheticBenchmark,
   VGGISH_LAYOUT,
 } from '@sparsify/avqa-datasets';
-import type { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type SavedEvaluation, savedEvaluationPath } from '../src/commands/eval.js';
 import { loadDataset } from '../src/pipeline/dataset.js';
-import { buildProgram } from '../src/program.js';
 import type { RunResults } from '../src/report/run-results.js';
 import { RunFolder } from '../src/run/run-folder.js';
-import { silentLogger, tempDir } from './fixtures.js';
+import { runCli, silentLogger, tempDir } from './fixtures.js';
 
-type Event = Record<string, unknown> & { event: string };
-
-/** `sparsify ...args` in this process with JSON logs; `onEvent` sees each event as printed. */
-async function sparsify(
-  args: string[],
-  onEvent: (event: Event) => void = () => {},
-): Promise<{ events: Event[]; exitCode: number | undefined }> {
-  const events: Event[] = [];
-  let pending = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    pending += String(chunk);
-    const lines = pending.split('\n');
-    pending = lines.pop() as string;
-    for (const line of lines.filter((l) => l.startsWith('{'))) {
-      const event = JSON.parse(line) as Event;
-      events.push(event);
-      onEvent(event);
-    }
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const program = buildProgram();
-    const noExit = (command: Command) => {
-      command.exitOverride().configureOutput({ writeErr: () => undefined });
-      for (const sub of command.commands) noExit(sub);
-    };
-    noExit(program);
-    await program.parseAsync(['node', 'sparsify', ...args, '--log-format', 'json']);
-  } finally {
-    write.mockRestore();
-    stderr.mockRestore();
-  }
-  const exitCode = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { events, exitCode };
-}
+const sparsify = runCli;
 
 const SECONDS = 6;
 const VIDEOS = 8;

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InputSpec } from '@sparsify/amuse-encoder';
 import type { AvqaRecord } from '@sparsify/avqa-datasets';
+import type { Command } from 'commander';
+import { vi } from 'vitest';
 import {
   resolveTrainConfig,
   type TrainConfig,
@@ -10,6 +12,7 @@ import {
 } from '../src/config/train-config.js';
 import { Logger } from '../src/log/logger.js';
 import { MediaBatchSource, type VideoMedia } from '../src/pipeline/media-batch-source.js';
+import { buildProgram } from '../src/program.js';
 import { Rng } from '../src/rng.js';
 
 /** Two 32x32 frames and two 32x32 fbank windows: 8 tokens per stream at patch 16. */
@@ -66,3 +69,46 @@ export function tempDir(prefix: string): string {
 
 export const silentLogger = () =>
   new Logger({ quiet: true, out: () => {}, err: { write: () => {}, isTTY: false } });
+
+/** One line of the CLI's `--log-format json` output. */
+export type CliEvent = Record<string, unknown> & { event: string };
+
+/**
+ * Runs `sparsify ARGS --log-format json` in this process and collects its JSON events
+ * (`onEvent` sees each as it is printed). Errors reject the promise instead of exiting the
+ * test process; stderr is silenced. Returns the events and the exit code the command set.
+ */
+export async function runCli(
+  args: string[],
+  onEvent: (event: CliEvent) => void = () => {},
+): Promise<{ events: CliEvent[]; exitCode: number | undefined }> {
+  const events: CliEvent[] = [];
+  let pending = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    pending += String(chunk);
+    const lines = pending.split('\n');
+    pending = lines.pop() as string;
+    for (const line of lines.filter((l) => l.startsWith('{'))) {
+      const event = JSON.parse(line) as CliEvent;
+      events.push(event);
+      onEvent(event);
+    }
+    return true;
+  });
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const program = buildProgram();
+    const noExit = (command: Command) => {
+      command.exitOverride().configureOutput({ writeErr: () => undefined });
+      for (const sub of command.commands) noExit(sub);
+    };
+    noExit(program);
+    await program.parseAsync(['node', 'sparsify', ...args, '--log-format', 'json']);
+  } finally {
+    write.mockRestore();
+    stderr.mockRestore();
+  }
+  const exitCode = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { events, exitCode };
+}

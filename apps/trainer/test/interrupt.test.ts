@@ -1,52 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../src/program.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { RunResults } from '../src/report/run-results.js';
 import { RunFolder } from '../src/run/run-folder.js';
-import { tempDir } from './fixtures.js';
+import { runCli, tempDir } from './fixtures.js';
 
 type Event = Record<string, unknown> & { event: string };
 
-/**
- * `sparsify ...args` in this process with JSON logs; `onEvent` sees each event as it is
- * printed. Returns the events and the exit code the command set.
- */
-async function sparsify(
-  args: string[],
-  onEvent: (event: Event) => void = () => {},
-): Promise<{ events: Event[]; exitCode: number | undefined }> {
-  const events: Event[] = [];
-  let pending = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    pending += String(chunk);
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const line of lines.filter((l) => l.startsWith('{'))) {
-      const event = JSON.parse(line) as Event;
-      events.push(event);
-      onEvent(event);
-    }
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const program = buildProgram();
-    const noExit = (command: Command) => {
-      command.exitOverride().configureOutput({ writeErr: () => undefined });
-      for (const sub of command.commands) noExit(sub);
-    };
-    noExit(program);
-    await program.parseAsync(['node', 'sparsify', ...args, '--log-format', 'json']);
-  } finally {
-    write.mockRestore();
-    stderr.mockRestore();
-  }
-  const exitCode = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { events, exitCode };
-}
+const sparsify = runCli;
 
 afterEach(() => {
   process.exitCode = undefined;

@@ -16,16 +16,14 @@ import {
   runFfmpeg,
   type SyntheticBenchmark,
 } from '@sparsify/avqa-datasets';
-import type { Command } from 'commander';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { MediaArrays } from '../src/pipeline/amuse-model.js';
 import { loadDataset } from '../src/pipeline/dataset.js';
 import { preprocessSettingsFor } from '../src/pipeline/model-inputs.js';
-import { buildProgram } from '../src/program.js';
 import type { RunResults } from '../src/report/run-results.js';
 import type { EpochMetrics } from '../src/run/run-folder.js';
 import { RunFolder } from '../src/run/run-folder.js';
-import { tempDir as makeTempDir, silentLogger } from './fixtures.js';
+import { tempDir as makeTempDir, runCli, silentLogger } from './fixtures.js';
 
 // Shorter than the 5 time steps the model samples and far from the official 60 s, so both
 // the clip length read from the media and the repeated seconds of a short clip are exercised.
@@ -53,30 +51,7 @@ function prepareData(root: string, workers: number): Promise<Record<string, unkn
   );
 }
 
-async function sparsify(...args: string[]): Promise<Record<string, unknown>[]> {
-  const lines: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    const program = buildProgram();
-    // Errors reject the promise instead of exiting the test process.
-    const noExit = (command: Command) => {
-      command.exitOverride().configureOutput({ writeErr: () => undefined });
-      for (const sub of command.commands) noExit(sub);
-    };
-    noExit(program);
-    await program.parseAsync(['node', 'sparsify', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return lines
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+const sparsify = async (...args: string[]) => (await runCli(args)).events;
 
 const eventNamed = (events: Record<string, unknown>[], name: string) =>
   events.find((e) => e.event === name);

@@ -1,36 +1,10 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSyntheticBenchmark, inShard, resolveFfmpeg } from '@sparsify/avqa-datasets';
-import type { Command } from 'commander';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../src/program.js';
-import { tempDir } from './fixtures.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './fixtures.js';
 
-type Event = Record<string, unknown> & { event: string };
-
-async function sparsify(...args: string[]): Promise<Event[]> {
-  const lines: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    const program = buildProgram();
-    const noExit = (command: Command) => {
-      command.exitOverride().configureOutput({ writeErr: () => undefined });
-      for (const sub of command.commands) noExit(sub);
-    };
-    noExit(program);
-    await program.parseAsync(['node', 'sparsify', ...args, '--log-format', 'json']);
-  } finally {
-    write.mockRestore();
-  }
-  return lines
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Event);
-}
+const sparsify = async (...args: string[]) => (await runCli(args)).events;
 
 const hasFfmpeg = await resolveFfmpeg().then(
   () => true,

@@ -1,37 +1,13 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAnnotationFile } from '@sparsify/avqa-datasets';
-import type { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { describeWithRealData, MUSIC_AVQA_DIR } from '../../../vitest.real-data.js';
-import { buildProgram } from '../src/program.js';
-import { tempDir } from './fixtures.js';
+import { runCli, tempDir } from './fixtures.js';
 
 type Event = Record<string, unknown> & { event: string };
 
-async function sparsify(args: string[]): Promise<Event[]> {
-  const lines: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  try {
-    const program = buildProgram();
-    const noExit = (command: Command) => {
-      command.exitOverride().configureOutput({ writeErr: () => undefined });
-      for (const sub of command.commands) noExit(sub);
-    };
-    noExit(program);
-    await program.parseAsync(['node', 'sparsify', ...args, '--log-format', 'json']);
-  } finally {
-    write.mockRestore();
-  }
-  return lines
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Event);
-}
+const sparsify = async (args: string[]) => (await runCli(args)).events;
 
 // Records per file (every copy of a repeated question_id kept) and records without a
 // question_id: the counts avqa-datasets' realFiles.test.ts checks, counted there with python3.
