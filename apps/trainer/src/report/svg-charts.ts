@@ -86,6 +86,21 @@ function drawn(value: number): number {
   return Math.abs(value) < 1e-100 ? 0 : value;
 }
 
+/**
+ * An explicit domain for data flatter than a float scale can place: at y = -1e6 two values
+ * 3e-9 apart made Vega's pixel positions pure rounding error, outside the plot. Widened to at
+ * least a millionth of the values' magnitude; wider data keep Vega's own domain.
+ */
+function resolvableDomain(values: readonly number[]): { domain?: [number, number] } {
+  if (values.length === 0) return {};
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const minSpread = 1e-6 * Math.max(1, Math.abs(lo), Math.abs(hi));
+  if (hi - lo >= minSpread) return {};
+  const mid = lo + (hi - lo) / 2;
+  return { domain: [mid - minSpread, mid + minSpread] };
+}
+
 function colorScale(names: readonly string[], colors: SeriesColors = {}) {
   let next = 0;
   return {
@@ -124,14 +139,19 @@ export function lineChartSpec(
         field: 'x',
         type: 'quantitative',
         title: frame.xTitle,
-        scale: { zero: false, nice: !integerX, padding: EDGE },
+        scale: {
+          zero: false,
+          nice: !integerX,
+          padding: EDGE,
+          ...resolvableDomain(values.map((p) => p.x)),
+        },
         axis: integerX ? { tickMinStep: 1, format: 'd' } : {},
       },
       y: {
         field: 'y',
         type: 'quantitative',
         title: frame.yTitle,
-        scale: { zero: false, padding: EDGE },
+        scale: { zero: false, padding: EDGE, ...resolvableDomain(values.map((p) => p.y)) },
       },
       color: { field: 'series', type: 'nominal', title: null, scale: colorScale(series, colors) },
       ...(withStyle
@@ -224,13 +244,17 @@ export function scatterChartSpec(
     .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))
     .map((p) => ({ ...p, x: drawn(p.x), y: drawn(p.y) }));
   const series = unique(values.map((p) => p.series));
+  const lines = references.filter((r) => Number.isFinite(r.y));
   const y = {
     field: 'y',
     type: 'quantitative',
     title: frame.yTitle,
-    scale: { zero: false, padding: EDGE },
+    scale: {
+      zero: false,
+      padding: EDGE,
+      ...resolvableDomain([...values.map((p) => p.y), ...lines.map((r) => r.y)]),
+    },
   } as const;
-  const lines = references.filter((r) => Number.isFinite(r.y));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: frame.title,
@@ -246,7 +270,7 @@ export function scatterChartSpec(
             field: 'x',
             type: 'quantitative',
             title: frame.xTitle,
-            scale: { zero: false, padding: EDGE },
+            scale: { zero: false, padding: EDGE, ...resolvableDomain(values.map((p) => p.x)) },
           },
           y,
           color: {
