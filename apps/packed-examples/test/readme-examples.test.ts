@@ -156,7 +156,7 @@ describe.each(packages)('$name README example', (pkg) => {
     ['CommonJS', 'cjs.cjs'],
   ] as const) {
     const title = `runs as ${kind}`;
-    if (skipRun != null) it.skip(`${title} — NOT RUN: ${skipRun}`, () => {});
+    if (skipRun != null) it.skip(`${title} — SKIPPED: not run: ${skipRun}`, () => {});
     else if (missingData != null) {
       it.skip(`${title} — SKIPPED: it reads the MUSIC-AVQA annotations, not at ${missingData}`, () => {});
     } else if (failing != null)
