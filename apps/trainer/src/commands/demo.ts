@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseNumberFlag } from '../config/flags.js';
-import { resolveTrainConfig, type TrainOptions } from '../config/train-config.js';
+import { resolveTrainConfig, type TrainOptions, timeStepsOf } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { loadDataset } from '../pipeline/dataset.js';
 import { type BlindBaselines, blindBaselines, formatBlind } from '../report/blind-baselines.js';
@@ -66,7 +66,7 @@ export async function runDemo(
     fastKernels: options.fastKernels,
   };
   const dense = resolveTrainConfig({ ...shared, preset: 'dense' });
-  const dataset = await loadDataset(dense.data, logger);
+  const dataset = await loadDataset(dense.data, logger, timeStepsOf(dense));
   // The two runs advance in lockstep, a step at a time, so a slow spell of the machine hits
   // both alike and the time ratio compares like with like; each computes what it would alone.
   const presets = [

@@ -16,8 +16,14 @@ import type { Logger } from '../log/logger.js';
 import type { LoadedDataset } from '../pipeline/dataset.js';
 import { loadSyntheticHeldout } from '../pipeline/synthetic-data.js';
 import type { BatchSource } from '../pipeline/types.js';
+import {
+  formatTemplateTable,
+  perTemplateAccuracy,
+  type TemplateAccuracy,
+} from '../report/per-template.js';
 import { RunFolder } from '../run/run-folder.js';
 import { predictSplit } from '../train/evaluate.js';
+import { adapterGates, formatGates } from '../train/init-from.js';
 import { type CheckpointChoice, loadRun } from '../train/load-run.js';
 import { createLogger, prepareBackend } from './runtime.js';
 
@@ -25,6 +31,10 @@ export interface EvalOutcome {
   evaluation: AvqaEvaluation;
   /** Tokens per sample that reached the fusion (video + audio). */
   tokensKept: number;
+  /** Accuracy per template beside the question-only baseline's on the same questions. */
+  byTemplate?: TemplateAccuracy[];
+  /** The checkpoint's adapter gate values, by parameter name. */
+  gates?: Record<string, number>;
 }
 
 export type EvalSplit = 'val' | 'test' | 'heldout';
@@ -57,6 +67,12 @@ export async function evaluateRun(
     return {
       evaluation: evaluatePredictions(source.records, predicted.predictions),
       tokensKept: predicted.tokens.videoKept + predicted.tokens.audioKept,
+      byTemplate: perTemplateAccuracy(
+        run.dataset.train.records,
+        source.records,
+        predicted.predictions,
+      ),
+      gates: adapterGates(run.model.parameters),
     };
   } finally {
     run.model.dispose();
@@ -194,12 +210,23 @@ export function createEvalCommand(): Command {
         heldoutVideos: flags.heldoutVideos,
       });
       const name = `${flags.checkpoint} (${flags.split})`;
-      logger.result(
-        `${formatResultsTable([{ name, evaluation: outcome.evaluation }], { format: 'text' })}\ntokens kept per sample: ${outcome.tokensKept.toFixed(1)}`,
-        {
-          table: resultsTableJson([{ name, evaluation: outcome.evaluation }]),
-          tokensKept: outcome.tokensKept,
-        },
-      );
+      const lines = [
+        formatResultsTable([{ name, evaluation: outcome.evaluation }], { format: 'text' }),
+        `tokens kept per sample: ${outcome.tokensKept.toFixed(1)}`,
+      ];
+      if (outcome.byTemplate) {
+        lines.push(
+          '',
+          'accuracy per template beside question-only:',
+          formatTemplateTable(outcome.byTemplate),
+        );
+      }
+      if (outcome.gates) lines.push('', `adapter gates: ${formatGates(outcome.gates)}`);
+      logger.result(lines.join('\n'), {
+        table: resultsTableJson([{ name, evaluation: outcome.evaluation }]),
+        tokensKept: outcome.tokensKept,
+        ...(outcome.byTemplate ? { byTemplate: outcome.byTemplate } : {}),
+        ...(outcome.gates ? { gates: outcome.gates } : {}),
+      });
     });
 }

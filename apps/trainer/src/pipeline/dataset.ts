@@ -90,9 +90,23 @@ export async function datasetClipSeconds(
   return Math.min(MUSIC_AVQA_SECONDS, Math.max(1, Math.round(longest)));
 }
 
-/** Loads (generating on first use) the data a config names. */
-export async function loadDataset(spec: DataSpec, logger: Logger): Promise<LoadedDataset> {
-  const inputs = DEFAULT_INPUTS;
+/** The model inputs at `timeSteps` seconds of video and audio (DEFAULT_INPUTS has 5). */
+export function inputsWithTimeSteps(timeSteps: number): InputSpec {
+  if (timeSteps === DEFAULT_INPUTS.video.timeSteps && timeSteps === DEFAULT_INPUTS.audio.timeSteps)
+    return DEFAULT_INPUTS;
+  return {
+    video: { ...DEFAULT_INPUTS.video, timeSteps },
+    audio: { ...DEFAULT_INPUTS.audio, timeSteps },
+  } as InputSpec;
+}
+
+/** Loads (generating on first use) the data a config names, at `timeSteps` seconds per clip. */
+export async function loadDataset(
+  spec: DataSpec,
+  logger: Logger,
+  timeSteps: number = DEFAULT_INPUTS.video.timeSteps,
+): Promise<LoadedDataset> {
+  const inputs = inputsWithTimeSteps(timeSteps);
   if (spec.kind === 'synthetic') {
     return { ...(await loadSyntheticDataset(spec, inputs, logger)), inputs };
   }

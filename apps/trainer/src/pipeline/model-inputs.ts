@@ -90,7 +90,7 @@ export function sampleToInputs(
  * Exactly `count` time steps of a `total`-second clip: uniformTimeSteps, except that a clip
  * shorter than `count` repeats seconds instead of leaving the last steps empty (zeros).
  */
-function spreadTimeSteps(total: number, count: number): Int32Array {
+export function spreadTimeSteps(total: number, count: number): Int32Array {
   if (count <= total) return uniformTimeSteps(total, count);
   return Int32Array.from({ length: count }, (_, i) => Math.floor(((i + 0.5) * total) / count));
 }

@@ -1,5 +1,6 @@
 import {
   type AvqaEvaluation,
+  type AvqaRecord,
   evaluatePredictions,
   formatResultsTable,
   RESULT_COLUMNS,
@@ -9,6 +10,7 @@ import type { TrainConfig } from '../config/train-config.js';
 import type { BatchSource } from '../pipeline/types.js';
 import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
 import { type AccuracyColumn, type ReportRun, renderReport } from './html-report.js';
+import { perTemplateAccuracy, type TemplateAccuracy } from './per-template.js';
 
 /** results.json: what a run achieved and what it cost. */
 export interface RunResults {
@@ -31,6 +33,10 @@ export interface RunResults {
   tokensTotal: number;
   /** Tokens kept at test time (no masking; merging when enabled). */
   testTokensKept: number;
+  /** Accuracy per template beside the question-only baseline's (when the train records are known). */
+  byTemplate?: TemplateAccuracy[];
+  /** Adapter gate values of the evaluated checkpoint, by parameter name. */
+  gates?: Record<string, number>;
 }
 
 export function summariseRun(
@@ -39,6 +45,7 @@ export function summariseRun(
   metrics: readonly EpochMetrics[],
   test: { source: BatchSource; predictions: Int32Array; tokensKept: number },
   best: { epoch: number; valAccuracy: number },
+  extra: { train?: readonly AvqaRecord[]; gates?: Record<string, number> } = {},
 ): RunResults {
   const evaluation = evaluatePredictions(test.source.records, test.predictions);
   const mean = (pick: (m: EpochMetrics) => number) =>
@@ -58,6 +65,10 @@ export function summariseRun(
     meanTokensKept: mean((m) => m.videoTokensKept + m.audioTokensKept),
     tokensTotal: mean((m) => m.videoTokensTotal + m.audioTokensTotal),
     testTokensKept: test.tokensKept,
+    ...(extra.train
+      ? { byTemplate: perTemplateAccuracy(extra.train, test.source.records, test.predictions) }
+      : {}),
+    ...(extra.gates ? { gates: extra.gates } : {}),
   };
 }
 

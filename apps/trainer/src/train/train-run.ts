@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { TrainConfig } from '../config/train-config.js';
-import { validateTrainConfig } from '../config/train-config.js';
+import { optimisationOf, timeStepsOf, validateTrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { SparsifiedAmuse } from '../pipeline/amuse-model.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
@@ -12,6 +12,7 @@ import { RunFolder } from '../run/run-folder.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { predictSplit } from './evaluate.js';
 import { InfoBatchEpochSampler } from './infobatch-sampler.js';
+import { adapterGates, initFromFile } from './init-from.js';
 import type { RunTurn } from './lockstep-turns.js';
 import { runTrainingLoop } from './train-loop.js';
 import { isOutOfMemory, OutOfMemoryError } from './training-errors.js';
@@ -74,10 +75,21 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
     folder.writeJson(folder.configPath, config);
   }
   const name = options.name ?? config.preset;
-  const dataset = options.dataset ?? (await loadDataset(config.data, logger));
+  const dataset = options.dataset ?? (await loadDataset(config.data, logger, timeStepsOf(config)));
   const train = await applySubset(dataset.train, config.subset, config.seed);
-  const model = new SparsifiedAmuse(config, dataset.inputs);
+  const model = new SparsifiedAmuse(config, dataset.inputs, {
+    perceptionHeads: optimisationOf(config).auxWeight > 0,
+  });
   try {
+    const resuming = options.resume === true && existsSync(folder.lastCheckpointPath);
+    if (config.initFrom && !resuming) {
+      const init = initFromFile(config.initFrom, model.parameters);
+      logger.event(
+        'init-from',
+        { file: config.initFrom, loaded: init.loaded.length, fresh: init.fresh },
+        `${name}: ${init.loaded.length} of ${model.parameters.size} parameters from ${config.initFrom}`,
+      );
+    }
     const rng = new Rng(config.seed);
     const sampler: EpochSampler = config.infobatch
       ? new InfoBatchEpochSampler(
@@ -133,6 +145,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
         tokensKept: test.tokens.videoKept + test.tokens.audioKept,
       },
       { epoch: loop.state.bestEpoch, valAccuracy: loop.state.bestValAccuracy },
+      { train: dataset.train.records, gates: adapterGates(model.parameters) },
     );
     writeRunResults(folder, results, loop.state.metrics);
     logger.event('train-end', {

@@ -118,7 +118,8 @@ export function perceptionTargets(
         const label = owner[y * width + x] as number;
         if (label === 0) continue;
         const cell = Math.floor(y / patch) * cols + Math.floor(x / patch);
-        counts[cell * PERCEPTION_CLASSES + label]++;
+        const at = cell * PERCEPTION_CLASSES + label;
+        counts[at] = (counts[at] as number) + 1;
       }
     }
     for (let cell = 0; cell < patches; cell++) {
