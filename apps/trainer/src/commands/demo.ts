@@ -4,9 +4,11 @@ import { parseNumberFlag } from '../config/flags.js';
 import { resolveTrainConfig, type TrainOptions, timeStepsOf } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { loadDataset } from '../pipeline/dataset.js';
+import { shippedBackbonePath } from '../pretrained.js';
 import { type BlindBaselines, blindBaselines, formatBlind } from '../report/blind-baselines.js';
 import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
 import { RunFolder } from '../run/run-folder.js';
+import { formatGates } from '../train/init-from.js';
 import { LockstepTurns } from '../train/lockstep-turns.js';
 import { trainRun } from '../train/train-run.js';
 import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
@@ -21,7 +23,17 @@ export const DEMO_DEFAULTS = {
   batchSize: 8,
   seed: 42,
   dataSeed: 7,
+  /** Perception losses beside the answer loss. */
+  auxWeight: 0,
 } as const;
+
+/** The optimisation both demo runs use. */
+export const DEMO_RECIPE: DemoRecipe = {
+  lrSchedule: 'step',
+  warmupSteps: 0,
+  weightDecay: 0,
+  clipNorm: 0,
+};
 
 /** The epoch count after which the demo's learning rate drops x0.1 (about 3/4 of the run). */
 export function demoDecayEvery(epochs: number): number {
@@ -35,6 +47,20 @@ export interface DemoOptions {
   seed: number;
   cacheDir: string;
   fastKernels: boolean;
+  /** The backbone both runs start from; null = random init (default: the shipped one). */
+  initFrom?: string | null;
+  /** Weight of the perception losses beside the answer loss (default DEMO_DEFAULTS.auxWeight). */
+  auxWeight?: number;
+  /** Optimisation recipe (default DEMO_RECIPE); the old recipe is Adam with a step decay. */
+  recipe?: DemoRecipe;
+}
+
+/** How both demo runs optimise. */
+export interface DemoRecipe {
+  lrSchedule: 'step' | 'cosine';
+  warmupSteps: number;
+  weightDecay: number;
+  clipNorm: number;
 }
 
 export interface DemoOutcome {
@@ -52,7 +78,12 @@ export async function runDemo(
   logger: Logger,
   shouldStop?: () => boolean,
 ): Promise<DemoOutcome | null> {
+  const recipe = options.recipe ?? DEMO_RECIPE;
+  const initFrom = options.initFrom === undefined ? shippedBackbonePath() : options.initFrom;
   const shared: TrainOptions = {
+    ...recipe,
+    auxWeight: options.auxWeight ?? DEMO_DEFAULTS.auxWeight,
+    initFrom,
     data: 'synthetic',
     videos: options.videos,
     dataSeed: DEMO_DEFAULTS.dataSeed,
@@ -154,6 +185,16 @@ export function createDemoCommand(): Command {
       DEMO_DEFAULTS.seed,
     )
     .option('--cache-dir <dir>', 'where the generated benchmark is cached', 'runs/.cache')
+    .option(
+      '--init-from <file>',
+      'the backbone both runs start from (default: the shipped pretrained tiny backbone; none = random init)',
+    )
+    .option(
+      '--aux-weight <w>',
+      'weight of the perception losses beside the answer loss (0 = off)',
+      parseNumberFlag('--aux-weight'),
+      DEMO_DEFAULTS.auxWeight,
+    )
     .option('--no-fast-kernels', 'on wasm, keep the stock kernels')
     .option('-q, --quiet', 'no progress bars, only results')
     .option('--log-format <format>', 'text or json', 'text')
@@ -162,7 +203,16 @@ export function createDemoCommand(): Command {
       await prepareBackend(cmd.optsWithGlobals().backend, flags.fastKernels, logger);
       const interrupt = interruptFlag(logger);
       try {
-        const outcome = await runDemo(flags as DemoOptions, logger, interrupt.stopRequested);
+        const options: DemoOptions = {
+          ...(flags as DemoOptions),
+          initFrom:
+            flags.initFrom === undefined
+              ? undefined
+              : flags.initFrom === 'none'
+                ? null
+                : flags.initFrom,
+        };
+        const outcome = await runDemo(options, logger, interrupt.stopRequested);
         if (!outcome) {
           process.exitCode = 130;
           return;
@@ -176,6 +226,11 @@ export function createDemoCommand(): Command {
             formatBlind(outcome.blind),
             `tokens kept per sample (train): dense ${dense.results.meanTokensKept.toFixed(1)}, Sparsify ${sparse.results.meanTokensKept.toFixed(1)} of ${dense.results.tokensTotal.toFixed(0)}`,
             `samples used per epoch: dense ${dense.results.meanSamplesPerEpoch.toFixed(0)}, Sparsify ${sparse.results.meanSamplesPerEpoch.toFixed(0)} of ${dense.results.datasetSize}`,
+            ...(dense.results.gates && sparse.results.gates
+              ? [
+                  `adapter gates: dense ${formatGates(dense.results.gates)}; Sparsify ${formatGates(sparse.results.gates)}`,
+                ]
+              : []),
             `report: ${join(new RunFolder(flags.out).dir, 'report.html')}`,
           ].join('\n'),
           { timeRatio: outcome.timeRatio, runs: outcome.runs.map((r) => r.results.table) },

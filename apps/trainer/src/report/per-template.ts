@@ -69,3 +69,16 @@ export function formatTemplateTable(rows: readonly TemplateAccuracy[]): string {
   }
   return lines.join('\n');
 }
+
+/** The same as a markdown table. */
+export function templateMarkdown(rows: readonly TemplateAccuracy[]): string {
+  const percent = (v: number) => (v * 100).toFixed(1);
+  return [
+    '| type | template | questions | accuracy % | question-only % | difference |',
+    '|---|---|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.type} | ${r.template.trim().replace(/\|/g, '\\|')} | ${r.questions} | ${percent(r.accuracy)} | ${percent(r.questionOnly)} | ${((r.accuracy - r.questionOnly) * 100).toFixed(1)} |`,
+    ),
+  ].join('\n');
+}

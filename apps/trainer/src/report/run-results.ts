@@ -9,8 +9,9 @@ import {
 import type { TrainConfig } from '../config/train-config.js';
 import type { BatchSource } from '../pipeline/types.js';
 import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
+import { formatGates } from '../train/init-from.js';
 import { type AccuracyColumn, type ReportRun, renderReport } from './html-report.js';
-import { perTemplateAccuracy, type TemplateAccuracy } from './per-template.js';
+import { perTemplateAccuracy, type TemplateAccuracy, templateMarkdown } from './per-template.js';
 
 /** results.json: what a run achieved and what it cost. */
 export interface RunResults {
@@ -93,6 +94,8 @@ export function resultsMarkdown(results: RunResults): string {
     '|---|---|---|---|---|---|',
     `| ${results.trainSeconds.toFixed(1)} | ${results.epochs} | ${results.meanSamplesPerEpoch.toFixed(1)} / ${results.datasetSize} | ${results.meanTokensKept.toFixed(1)} | ${results.tokensTotal.toFixed(0)} | ${results.testTokensKept.toFixed(1)} |`,
     '',
+    ...(results.gates ? [`Adapter gates: ${formatGates(results.gates)}`, ''] : []),
+    ...(results.byTemplate ? [templateMarkdown(results.byTemplate), ''] : []),
   ].join('\n');
 }
 
