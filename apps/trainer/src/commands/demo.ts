@@ -23,16 +23,19 @@ export const DEMO_DEFAULTS = {
   batchSize: 8,
   seed: 42,
   dataSeed: 7,
-  /** Perception losses beside the answer loss. */
-  auxWeight: 0,
+  /** Perception losses beside the answer loss (issue 21's trial used 0.5). */
+  auxWeight: 0.5,
 } as const;
 
-/** The optimisation both demo runs use. */
+/**
+ * The optimisation both demo runs use: AdamW (decay 0.05), 100 warm-up steps then cosine
+ * decay, clipping at 1.0, as issue 21's trial (untuned). Measured: docs/notebook/2026-12-05-perception.md.
+ */
 export const DEMO_RECIPE: DemoRecipe = {
-  lrSchedule: 'step',
-  warmupSteps: 0,
-  weightDecay: 0,
-  clipNorm: 0,
+  lrSchedule: 'cosine',
+  warmupSteps: 100,
+  weightDecay: 0.05,
+  clipNorm: 1,
 };
 
 /** The epoch count after which the demo's learning rate drops x0.1 (about 3/4 of the run). */

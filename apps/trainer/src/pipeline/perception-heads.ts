@@ -24,6 +24,17 @@ import {
 
 /** Head outputs per audio token: class logits, start logit, onset rate, level, pitch. */
 const AUDIO_OUTPUTS = AUDIO_TARGETS - 1;
+/**
+ * Weight of the positive term of the audio binary losses. About 1.5 of 22 classes sound in
+ * a second: unweighted, the first pretraining (15 epochs, 429 videos) settled on "nothing
+ * sounds" (93% of decisions right, 0% of sounding classes found).
+ */
+export const AUDIO_POSITIVE_WEIGHT = 5;
+/**
+ * Extra weight of video tokens whose target is an instrument: 85% of patches are background,
+ * and unweighted the same run found 31% of instrument patches on validation videos.
+ */
+export const INSTRUMENT_PATCH_WEIGHT = 3;
 
 /** What the heads need to know of a stream: its original token count and layout. */
 export interface PerceptionGeometry {
@@ -146,7 +157,12 @@ export class PerceptionHeads {
         }
       }
     }
-    return weightedMean(crossEntropy, sizes);
+    const weights = new Float32Array(sizes.length);
+    for (let i = 0; i < sizes.length; i++) {
+      const instrument = 1 - (distribution[i * PERCEPTION_CLASSES] as number);
+      weights[i] = (sizes[i] as number) * (1 + (INSTRUMENT_PATCH_WEIGHT - 1) * instrument);
+    }
+    return weightedMean(crossEntropy, weights);
   }
 
   private audioLoss(
@@ -172,8 +188,15 @@ export class PerceptionHeads {
     const binary = AUDIO.start + 1;
     const logits = tf.slice(outputs, [0, 0], [b * m, binary]);
     const labels = tf.slice(target, [0, 0], [b * m, binary]);
-    // Binary cross-entropy with soft labels, stable form: softplus(z) - y z.
-    const bce = tf.mean(tf.sub(tf.softplus(logits), tf.mul(labels, logits)), 1);
+    // Binary cross-entropy with soft labels and weighted positives, stable form:
+    // (1 - y) softplus(z) + w y softplus(-z).
+    const bce = tf.mean(
+      tf.add(
+        tf.mul(tf.sub(1, labels), tf.softplus(logits)),
+        tf.mul(tf.mul(labels, AUDIO_POSITIVE_WEIGHT), tf.softplus(tf.neg(logits))),
+      ),
+      1,
+    );
     const regressions = tf.slice(outputs, [0, binary], [b * m, 3]);
     const wanted = tf.slice(target, [0, AUDIO.onsetRate], [b * m, 3]);
     const pitchMask = tf.slice(target, [0, AUDIO.pitchMask], [b * m, 1]);
