@@ -5,6 +5,7 @@ import {
   type AvqaEvaluation,
   evaluatePredictions,
   formatResultsTable,
+  questionOnlyBaseline,
   resultsTableJson,
 } from '@sparsify/avqa-datasets';
 import * as tf from '@tensorflow/tfjs';
@@ -35,6 +36,8 @@ export interface EvalOutcome {
   byTemplate?: TemplateAccuracy[];
   /** The checkpoint's adapter gate values, by parameter name. */
   gates?: Record<string, number>;
+  /** The question-only baseline (fitted on train) on the same questions, per type. */
+  questionOnly?: AvqaEvaluation;
 }
 
 export type EvalSplit = 'val' | 'test' | 'heldout';
@@ -73,6 +76,7 @@ export async function evaluateRun(
         predicted.predictions,
       ),
       gates: adapterGates(run.model.parameters),
+      questionOnly: questionOnlyBaseline(run.dataset.train.records, source.records),
     };
   } finally {
     run.model.dispose();
@@ -210,8 +214,11 @@ export function createEvalCommand(): Command {
         heldoutVideos: flags.heldoutVideos,
       });
       const name = `${flags.checkpoint} (${flags.split})`;
+      const rows = [{ name, evaluation: outcome.evaluation }];
+      if (outcome.questionOnly)
+        rows.push({ name: 'question-only', evaluation: outcome.questionOnly });
       const lines = [
-        formatResultsTable([{ name, evaluation: outcome.evaluation }], { format: 'text' }),
+        formatResultsTable(rows, { format: 'text' }),
         `tokens kept per sample: ${outcome.tokensKept.toFixed(1)}`,
       ];
       if (outcome.byTemplate) {
@@ -223,7 +230,7 @@ export function createEvalCommand(): Command {
       }
       if (outcome.gates) lines.push('', `adapter gates: ${formatGates(outcome.gates)}`);
       logger.result(lines.join('\n'), {
-        table: resultsTableJson([{ name, evaluation: outcome.evaluation }]),
+        table: resultsTableJson(rows),
         tokensKept: outcome.tokensKept,
         ...(outcome.byTemplate ? { byTemplate: outcome.byTemplate } : {}),
         ...(outcome.gates ? { gates: outcome.gates } : {}),
