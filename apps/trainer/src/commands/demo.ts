@@ -14,7 +14,8 @@ import { trainRun } from '../train/train-run.js';
 import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
 
 /**
- * Sized so both runs take about 10 minutes on 2 CPU cores (wasm + fast kernels), measured
+ * Sized so both runs took about 10 minutes on 2 CPU cores (wasm + fast kernels) before the
+ * perception losses (issue 21; not re-measured on an idle machine since), measured
  * on this project's machine: see docs/results.md.
  */
 export const DEMO_DEFAULTS = {
