@@ -84,6 +84,7 @@ export type {
   TokenCounts,
   TrainableModel,
 } from './pipeline/types.js';
+export { shippedBackbonePath, TINY_BACKBONE_FILE } from './pretrained.js';
 export { buildProgram, type GlobalOptions } from './program.js';
 export { type ComparedRun, comparisonMarkdown, comparisonReport } from './report/comparison.js';
 export {
@@ -93,9 +94,14 @@ export {
   type ReportRun,
   type RunCost,
   renderReport,
-  type TemplateAccuracy,
+  type TemplateScore,
 } from './report/html-report.js';
 export { type PairedSummary, pairedSummary, tCriticalValue } from './report/paired-stats.js';
+export {
+  formatTemplateTable,
+  perTemplateAccuracy,
+  type TemplateAccuracy,
+} from './report/per-template.js';
 export { type RunResults, resultsMarkdown } from './report/run-results.js';
 export { Rng } from './rng.js';
 export { writeFileAtomic } from './run/atomic-write.js';
@@ -108,10 +114,26 @@ export {
   saveCheckpoint,
 } from './train/checkpoint.js';
 export { predictSplit, type SplitPredictions } from './train/evaluate.js';
-export { FlatAdam } from './train/flat-adam.js';
+export { FlatAdam, type FlatAdamExtras } from './train/flat-adam.js';
 export { InfoBatchEpochSampler } from './train/infobatch-sampler.js';
+export {
+  adapterGates,
+  decayedParameterNames,
+  type InitFromOutcome,
+  initFromFile,
+} from './train/init-from.js';
 export { LockstepTurns, type RunTurn } from './train/lockstep-turns.js';
-export { stepDecayLearningRate } from './train/lr-schedule.js';
+export {
+  type CosineSchedule,
+  cosineLearningRate,
+  stepDecayLearningRate,
+} from './train/lr-schedule.js';
+export {
+  type PerceptionScores,
+  type PretrainOutcome,
+  perceptionScores,
+  pretrainBackbone,
+} from './train/pretrain.js';
 export {
   runTrainingLoop,
   type TrainLoopOptions,

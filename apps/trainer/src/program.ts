@@ -7,6 +7,7 @@ import { createDataCommand } from './commands/data.js';
 import { createDemoCommand } from './commands/demo.js';
 import { createEvalCommand } from './commands/eval.js';
 import { createKeySubsetCommand } from './commands/key-subset.js';
+import { createPretrainCommand } from './commands/pretrain.js';
 import { createTrainCommand } from './commands/train.js';
 
 export interface GlobalOptions {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     });
 
   program.addCommand(createTrainCommand());
+  program.addCommand(createPretrainCommand());
   program.addCommand(createEvalCommand());
   program.addCommand(createCompareCommand());
   program.addCommand(createAskCommand());

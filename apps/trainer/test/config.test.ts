@@ -33,6 +33,20 @@ describe('train config', () => {
     expect(config.infobatch).toEqual({ pruneRatio: 0.5, delta: 0.875 });
   });
 
+  it('the recipe flags default to the old behaviour, and another clip sampling is another cache', () => {
+    const config = resolveTrainConfig({});
+    expect([config.lrSchedule, config.warmupSteps, config.weightDecay, config.clipNorm]).toEqual([
+      'step',
+      0,
+      0,
+      0,
+    ]);
+    expect([config.timeSteps, config.auxWeight, config.initFrom]).toEqual([5, 0, null]);
+    const all = resolveTrainConfig({ timeSteps: 8 });
+    expect(all.data.kind === 'synthetic' && all.data.dir).toMatch(/synthetic-v240-s7-t8$/);
+    expect(config.data.kind === 'synthetic' && config.data.dir).toMatch(/synthetic-v240-s7$/);
+  });
+
   it('each ablation preset turns on exactly its level', () => {
     const on = (name: string) => {
       const c = resolveTrainConfig({ preset: name });
@@ -68,6 +82,13 @@ describe('train config', () => {
     [{ subset: { kind: 'random', fraction: 0 } }, '--subset', 'got 0'],
     [{ data: 'imagenet' }, '--data', 'unknown data "imagenet"'],
     [{ data: 'music-avqa' }, '--root', 'needs --root'],
+    [{ lrSchedule: 'linear' }, '--lr-schedule', 'expected step or cosine'],
+    [{ warmupSteps: -1 }, '--warmup-steps', 'got -1'],
+    [{ weightDecay: 2 }, '--weight-decay', 'in [0, 1]'],
+    [{ clipNorm: -1 }, '--clip-norm', 'got -1'],
+    [{ timeSteps: 0 }, '--time-steps', 'got 0'],
+    [{ auxWeight: -0.5 }, '--aux-weight', 'got -0.5'],
+    [{ data: 'music-avqa', root: 'x', auxWeight: 1 }, '--aux-weight', 'synthetic'],
   ] as [TrainOptions, string, string][])('%j fails naming %s', (options, option, message) => {
     const error = configError(options);
     expect(error.option).toBe(option);

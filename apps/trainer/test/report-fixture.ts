@@ -1,4 +1,4 @@
-import type { ReportBaseline, ReportRun, TemplateAccuracy } from '../src/report/html-report.js';
+import type { ReportBaseline, ReportRun, TemplateScore } from '../src/report/html-report.js';
 import type { EpochMetrics } from '../src/run/run-folder.js';
 
 const LABELS = [
@@ -51,7 +51,7 @@ const columns = (values: readonly number[]) =>
   LABELS.map((label, i) => ({ label, accuracy: values[i] as number }));
 
 /** Question templates with long texts, as the synthetic benchmark has. */
-function templates(count: number, seed: number): TemplateAccuracy[] {
+function templates(count: number, seed: number): TemplateScore[] {
   return Array.from({ length: count }, (_, i) => {
     const total = 8 + ((i * 7) % 23);
     return {

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LayerNorm, Linear } from './layers.js';
-import type { Scope } from './module.js';
+import { constant, type Scope } from './module.js';
 import { offTape } from './off-tape.js';
 
 /** Added to the scores of padding slots: large, yet finite so softmax never sees -inf - -inf. */
@@ -170,8 +170,9 @@ export class SelfAttention {
 /**
  * A gated cross-attention adapter: the stream's tokens attend to context tokens (the
  * question in early blocks, the other stream in later ones). Its output is multiplied by a
- * learned gate that starts at 0, so at initialisation the block is the plain backbone block
- * (and the adapter's own weights receive zero gradient until the gate moves).
+ * learned gate that starts at `gateInit`: at 0 the block starts as the plain backbone block
+ * but the adapter's own weights receive zero gradient until the gate moves; a small
+ * non-zero start lets gate and adapter learn together from the first step.
  */
 export class CrossModalAdapter {
   readonly norm: LayerNorm;
@@ -185,13 +186,14 @@ export class CrossModalAdapter {
     scope: Scope,
     readonly width: number,
     readonly heads: number,
+    gateInit = 0,
   ) {
     this.norm = new LayerNorm(scope.child('norm'), width);
     this.contextNorm = new LayerNorm(scope.child('contextNorm'), width);
     this.query = new Linear(scope.child('query'), width, width);
     this.keyValue = new Linear(scope.child('keyValue'), width, 2 * width);
     this.proj = new Linear(scope.child('proj'), width, width);
-    this.gate = scope.param('gate', [1], { kind: 'zeros' });
+    this.gate = scope.param('gate', [1], constant(gateInit));
   }
 
   /** [B, N, D] attending to [B, Nc, D] -> gated update [B, N, D]. */

@@ -44,11 +44,14 @@ export class Block {
     heads: number,
     mlpRatio: number,
     readonly adapterKind: AdapterKind,
+    adapterGateInit = 0,
   ) {
     this.norm1 = new LayerNorm(scope.child('norm1'), width);
     this.attn = new SelfAttention(scope.child('attn'), width, heads);
     this.adapter =
-      adapterKind === 'none' ? null : new CrossModalAdapter(scope.child('adapter'), width, heads);
+      adapterKind === 'none'
+        ? null
+        : new CrossModalAdapter(scope.child('adapter'), width, heads, adapterGateInit);
     this.norm2 = new LayerNorm(scope.child('norm2'), width);
     this.mlp = new Mlp(scope.child('mlp'), width, Math.round(width * mlpRatio), width);
   }

@@ -41,6 +41,20 @@ export interface Architecture {
   patchSize: number;
   /** The token reducer runs after this block (0-based). */
   reduceAfterBlock: number;
+  /**
+   * Initial value of every cross-modal adapter's gate. At 0 (LLaMA-Adapter's zero gating,
+   * meant to protect a pretrained backbone) the adapters' own weights get no gradient until
+   * the gate has moved, and trained from scratch the audio<->video gates stayed at ~0.000
+   * for 5,376 steps: a small non-zero gate lets both learn from the first step.
+   */
+  adapterGateInit: number;
+  /**
+   * Amplitude of the sin-cos tables the time and space embeddings start from; they are added
+   * after a LayerNorm of the patch embeddings (per-value RMS 1), so at 0.5 position is about
+   * half of a token's norm. At std 0.02 beside unnormalised patch embeddings position ended
+   * training at 1-2% of a token's norm.
+   */
+  positionScale: number;
 }
 
 export type PresetName = 'tiny' | 'small' | 'base';
@@ -56,6 +70,8 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     questionLayers: 2,
     patchSize: 16,
     reduceAfterBlock: 1,
+    adapterGateInit: 0.1,
+    positionScale: 0.5,
   },
   small: {
     width: 192,
@@ -66,6 +82,8 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     questionLayers: 2,
     patchSize: 16,
     reduceAfterBlock: 2,
+    adapterGateInit: 0.1,
+    positionScale: 0.5,
   },
   /** Swin-tiny-like cost, flat: width 384, 12 blocks. */
   base: {
@@ -77,6 +95,8 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     questionLayers: 2,
     patchSize: 16,
     reduceAfterBlock: 3,
+    adapterGateInit: 0.1,
+    positionScale: 0.5,
   },
 };
 
@@ -159,6 +179,11 @@ function validateConfig(config: AmuseConfig): void {
     throw new Error(
       `config.width (${config.width}) must be divisible by config.heads (${config.heads})`,
     );
+  }
+  for (const key of ['adapterGateInit', 'positionScale'] as const) {
+    if (!Number.isFinite(config[key]) || config[key] < 0) {
+      throw new Error(`config.${key} must be a finite number >= 0, got ${config[key]}`);
+    }
   }
   if (!(config.mlpRatio > 0))
     throw new Error(`config.mlpRatio must be > 0, got ${config.mlpRatio}`);

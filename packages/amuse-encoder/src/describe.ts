@@ -93,7 +93,10 @@ export function describeModel(
     return {
       tokens,
       params:
-        linearParams(geometry.patchValues, d) + spec.timeSteps * d + geometry.tokensPerStep * d,
+        linearParams(geometry.patchValues, d) +
+        normParams(d) +
+        spec.timeSteps * d +
+        geometry.tokensPerStep * d,
       flops: 2 * tokens * geometry.patchValues * d,
     };
   });

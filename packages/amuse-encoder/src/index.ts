@@ -34,8 +34,10 @@ export {
   type ForwardResult,
   type StreamDiagnostics,
   type StreamName,
+  type StreamOutput,
 } from './model.js';
-export { ParameterStore, Scope } from './module.js';
+export { type Initializer, ParameterStore, Scope } from './module.js';
+export { sinCosGrid, sinCosTable } from './positions.js';
 export { PAD_ID } from './question-encoder.js';
 export {
   assignParameters,

@@ -41,6 +41,25 @@ export interface ForwardOptions {
   reduceAfterBlock?: number;
   /** Epoch and global step for the hooks (default 0). */
   ctx?: Partial<Omit<HookContext, 'training'>>;
+  /**
+   * Also return each stream's final (normalised) tokens, for heads beside the answer head
+   * (perception losses). They are on the gradient tape like the logits.
+   */
+  returnStreams?: boolean;
+}
+
+/** A stream's tokens as they reach the fusion, and where each came from. */
+export interface StreamOutput {
+  /** [B, M, D] after the final LayerNorm. */
+  tokens: tf.Tensor3D;
+  /** [B, M] 1 = padding slot (after a reducer), or null. */
+  padMask: tf.Tensor2D | null;
+  /**
+   * Per sample, the original token positions the input masker kept (ascending; the masked
+   * sequence's position k held original token keepIndices[b][k]), or null when nothing
+   * was masked. A reducer's source map (positions in the masked sequence) composes with it.
+   */
+  keepIndices: Int32Array[] | null;
 }
 
 export interface StreamDiagnostics {
@@ -65,6 +84,8 @@ export interface ForwardResult {
   /** [B, numAnswers] */
   logits: tf.Tensor2D;
   diagnostics: ForwardDiagnostics;
+  /** With `returnStreams`: each stream's final tokens. */
+  streams?: Record<StreamName, StreamOutput>;
 }
 
 /** One stream's tokens between blocks. */
@@ -73,6 +94,7 @@ interface StreamState {
   sizes: tf.Tensor2D | null;
   padMask: tf.Tensor2D | null;
   bias: tf.Tensor2D | null;
+  keepIndices: Int32Array[] | null;
 }
 
 export class AmuseModel {
@@ -96,6 +118,7 @@ export class AmuseModel {
       config.inputs.video,
       width,
       patchSize,
+      config.positionScale,
     );
     this.audio = new StreamEmbedding(
       root.child('audio'),
@@ -103,6 +126,7 @@ export class AmuseModel {
       config.inputs.audio,
       width,
       patchSize,
+      config.positionScale,
     );
     this.question = new QuestionEncoder(
       root.child('question'),
@@ -116,7 +140,14 @@ export class AmuseModel {
     const backbone = root.child('backbone');
     this.blocks = Array.from({ length: config.depth }, (_, i) => {
       const kind = i < config.questionAdapterBlocks ? 'question' : 'audioVisual';
-      return new Block(backbone.child('blocks').child(i), width, heads, mlpRatio, kind);
+      return new Block(
+        backbone.child('blocks').child(i),
+        width,
+        heads,
+        mlpRatio,
+        kind,
+        config.adapterGateInit,
+      );
     });
     this.norm = new LayerNorm(backbone.child('norm'), width);
     this.fusion = new Fusion(root.child('fusion'), width, config.numAnswers);
@@ -160,7 +191,8 @@ export class AmuseModel {
       );
     }
     let diagnostics: ForwardDiagnostics | undefined;
-    const logits = tf.tidy(() => {
+    let keepIndices: Record<StreamName, Int32Array[] | null> = { video: null, audio: null };
+    const out = tf.tidy(() => {
       const b = batch.question.shape[0];
 
       // 1. tokens with positions
@@ -174,6 +206,7 @@ export class AmuseModel {
       const streams = this.applyMasker(embedded, options.masker ?? null, ctx);
       const masked =
         streams.video.tokens !== embedded.video || streams.audio.tokens !== embedded.audio;
+      keepIndices = { video: streams.video.keepIndices, audio: streams.audio.keepIndices };
       const maskedTokens = {
         video: streams.video.tokens.shape[1],
         audio: streams.audio.tokens.shape[1],
@@ -229,13 +262,46 @@ export class AmuseModel {
       };
 
       // 6. fusion
-      const pooled = (s: StreamState) => ({
-        tokens: this.norm.apply(s.tokens),
-        weights: poolingWeights(s),
+      const normed = {
+        video: this.norm.apply(state.video.tokens),
+        audio: this.norm.apply(state.audio.tokens),
+      };
+      const pooled = (stream: StreamName) => ({
+        tokens: normed[stream],
+        weights: poolingWeights(state[stream]),
       });
-      return this.fusion.apply(pooled(state.video), pooled(state.audio), question.pooled);
-    });
-    return { logits, diagnostics: diagnostics! };
+      const logits = this.fusion.apply(pooled('video'), pooled('audio'), question.pooled);
+      if (!options.returnStreams) return { logits };
+      return {
+        logits,
+        videoTokens: normed.video,
+        audioTokens: normed.audio,
+        ...(state.video.padMask ? { videoPad: state.video.padMask } : {}),
+        ...(state.audio.padMask ? { audioPad: state.audio.padMask } : {}),
+      };
+    }) as {
+      logits: tf.Tensor2D;
+      videoTokens?: tf.Tensor3D;
+      audioTokens?: tf.Tensor3D;
+      videoPad?: tf.Tensor2D;
+      audioPad?: tf.Tensor2D;
+    };
+    const result: ForwardResult = { logits: out.logits, diagnostics: diagnostics! };
+    if (options.returnStreams) {
+      result.streams = {
+        video: {
+          tokens: out.videoTokens!,
+          padMask: out.videoPad ?? null,
+          keepIndices: keepIndices.video,
+        },
+        audio: {
+          tokens: out.audioTokens!,
+          padMask: out.audioPad ?? null,
+          keepIndices: keepIndices.audio,
+        },
+      };
+    }
+    return result;
   }
 
   /** Disposes every parameter. */
@@ -248,11 +314,15 @@ export class AmuseModel {
     masker: InputMasker | null,
     ctx: HookContext,
   ): Record<StreamName, StreamState> {
-    const unmasked = (tokens: tf.Tensor3D): StreamState => ({
+    const unmasked = (
+      tokens: tf.Tensor3D,
+      keepIndices: Int32Array[] | null = null,
+    ): StreamState => ({
       tokens,
       sizes: null,
       padMask: null,
       bias: null,
+      keepIndices,
     });
     const fresh = { video: unmasked(embedded.video), audio: unmasked(embedded.audio) };
     if (masker === null) return fresh;
@@ -283,7 +353,7 @@ export class AmuseModel {
           `masker.maskInputs: ${stream}.tokens has shape [${masked.tokens.shape.join(', ')}], expected [${b}, N_keep <= ${n}, ${d}]`,
         );
       }
-      out[stream] = unmasked(masked.tokens);
+      out[stream] = unmasked(masked.tokens, keepRows(stream, masked.keepIndices, b, keep));
     }
     return out;
   }
@@ -349,8 +419,31 @@ export class AmuseModel {
       sizes: reduced.sizes,
       padMask: reduced.padMask,
       bias: keyBias(reduced.sizes, reduced.padMask),
+      keepIndices: current.keepIndices,
     };
   }
+}
+
+/** The masker's kept positions per sample, checked: int32 [B, N_keep]. */
+function keepRows(
+  stream: StreamName,
+  keepIndices: tf.Tensor2D | undefined,
+  batch: number,
+  keep: number,
+): Int32Array[] {
+  if (
+    keepIndices === undefined ||
+    keepIndices.shape[0] !== batch ||
+    keepIndices.shape[1] !== keep
+  ) {
+    throw new Error(
+      `masker.maskInputs: ${stream}.keepIndices must be int32 [${batch}, ${keep}], got [${keepIndices?.shape.join(', ') ?? ''}]`,
+    );
+  }
+  const values = keepIndices.dataSync();
+  return Array.from({ length: batch }, (_, b) =>
+    Int32Array.from(values.subarray(b * keep, (b + 1) * keep)),
+  );
 }
 
 /** Sizes with padding zeroed, or null (plain mean) before any reduction. */

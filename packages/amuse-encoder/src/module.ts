@@ -8,11 +8,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hashSeed, truncatedNormal } from './random.js';
 
-export type Initializer = { kind: 'zeros' } | { kind: 'ones' } | { kind: 'normal'; std: number };
+export type Initializer =
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'normal'; std: number }
+  | { kind: 'constant'; value: number }
+  /** Exact values (e.g. a sin-cos position table), row-major in the parameter's shape. */
+  | { kind: 'values'; values: Float32Array };
 
 export const zeros: Initializer = { kind: 'zeros' };
 export const ones: Initializer = { kind: 'ones' };
 export const normal = (std = 0.02): Initializer => ({ kind: 'normal', std });
+export const constant = (value: number): Initializer => ({ kind: 'constant', value });
 
 /**
  * Glorot (Xavier) normal: std = sqrt(2 / (in + out)), so a layer keeps its input's scale.
@@ -35,7 +42,15 @@ export class ParameterStore {
     const size = shape.reduce((a, b) => a * b, 1);
     let values: Float32Array;
     if (init.kind === 'normal') values = truncatedNormal(size, init.std, hashSeed(this.seed, name));
-    else values = new Float32Array(size).fill(init.kind === 'ones' ? 1 : 0);
+    else if (init.kind === 'values') {
+      if (init.values.length !== size) {
+        throw new Error(`parameter "${name}": ${init.values.length} initial values for ${size}`);
+      }
+      values = Float32Array.from(init.values);
+    } else {
+      const fill = init.kind === 'ones' ? 1 : init.kind === 'constant' ? init.value : 0;
+      values = new Float32Array(size).fill(fill);
+    }
     // tf variable names are global to the engine, so they stay auto-generated; the dotted
     // name lives in this store (two models may then coexist).
     // The variable shares the initial tensor's data, so the tensor itself can go.

@@ -4,14 +4,17 @@
  * its filter gradient is missing on wasm; no rank-5 tensor: slow on wasm). Each stream has
  * its own patch embedding into the shared width (AMUSE instead repeats the spectrogram to
  * 3 channels and reuses the frame embedding of its shared Swin; with separate embeddings
- * the backbone is still shared), then learned time and space embeddings are added, before
- * the input masker sees the tokens, so a kept token keeps its position.
+ * the backbone is still shared), normalised by a LayerNorm so its scale is known, then
+ * learned time and space embeddings (starting from sin-cos tables of amplitude
+ * `positionScale`) are added, before the input masker sees the tokens, so a kept token
+ * keeps its position.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AudioInputSpec, VideoInputSpec } from './config.js';
 import type { StreamLayout } from './hooks.js';
-import { Linear } from './layers.js';
-import { normal, type Scope } from './module.js';
+import { LayerNorm, Linear } from './layers.js';
+import type { Scope } from './module.js';
+import { sinCosGrid, sinCosTable } from './positions.js';
 
 export type VideoBatch =
   /** int or float [B*T, H, W, 3], the memory of [B, T, H, W, 3]. */
@@ -66,6 +69,18 @@ export function tokenGeometry(spec: VideoInputSpec | AudioInputSpec, patch: numb
   }
 }
 
+/** The rows x cols grid of a step's tokens (row-major), for the 2-D space table. */
+function spatialGrid(
+  spec: VideoInputSpec | AudioInputSpec,
+  patch: number,
+  tokensPerStep: number,
+): [number, number] {
+  if (spec.kind === 'frames') return [spec.height / patch, spec.width / patch];
+  if (spec.kind === 'fbank') return [spec.frames / patch, spec.melBins / patch];
+  const side = Math.round(Math.sqrt(tokensPerStep));
+  return side * side === tokensPerStep ? [side, side] : [1, tokensPerStep];
+}
+
 function expectShape(what: string, actual: number[], expected: number[], why: string): void {
   if (actual.length !== expected.length || actual.some((size, i) => size !== expected[i])) {
     throw new Error(
@@ -105,6 +120,8 @@ export function resnetCells(maps: tf.Tensor3D, grid: number): tf.Tensor2D {
 export class StreamEmbedding {
   readonly geometry: TokenGeometry;
   readonly embed: Linear;
+  /** Normalises the patch embeddings, so positions keep a known share of a token. */
+  readonly embedNorm: LayerNorm;
   /** [T, D] */
   readonly timeEmbedding: tf.Variable;
   /** [tokensPerStep, D] */
@@ -116,15 +133,20 @@ export class StreamEmbedding {
     readonly spec: VideoInputSpec | AudioInputSpec,
     readonly width: number,
     readonly patchSize: number,
+    positionScale = 0.5,
   ) {
     this.geometry = tokenGeometry(spec, patchSize);
     this.embed = new Linear(scope.child('embed'), this.geometry.patchValues, width);
-    this.timeEmbedding = scope.param('timeEmbedding', [spec.timeSteps, width], normal());
-    this.spaceEmbedding = scope.param(
-      'spaceEmbedding',
-      [this.geometry.tokensPerStep, width],
-      normal(),
-    );
+    this.embedNorm = new LayerNorm(scope.child('embedNorm'), width);
+    this.timeEmbedding = scope.param('timeEmbedding', [spec.timeSteps, width], {
+      kind: 'values',
+      values: sinCosTable(spec.timeSteps, width, positionScale),
+    });
+    const [rows, cols] = spatialGrid(spec, patchSize, this.geometry.tokensPerStep);
+    this.spaceEmbedding = scope.param('spaceEmbedding', [this.geometry.tokensPerStep, width], {
+      kind: 'values',
+      values: sinCosGrid(rows, cols, width, positionScale),
+    });
   }
 
   get layout(): StreamLayout {
@@ -147,7 +169,11 @@ export class StreamEmbedding {
   /** The stream's input -> [B, N, D] tokens with time + space positions added. */
   apply(input: VideoBatch | AudioBatch, batch: number): tf.Tensor3D {
     const values = this.patchValues(input, batch);
-    const tokens = tf.reshape(this.embed.apply(values), [batch, this.tokenCount, this.width]);
+    const tokens = tf.reshape(this.embedNorm.apply(this.embed.apply(values)), [
+      batch,
+      this.tokenCount,
+      this.width,
+    ]);
     const steps = this.spec.timeSteps;
     const perStep = this.geometry.tokensPerStep;
     // time [T, 1, D] + space [1, S, D] -> [T*S, D], token n at step floor(n / S).

@@ -45,7 +45,8 @@ describe.each(BACKENDS)('training on %s', (backend) => {
   beforeAll(() => useBackend(backend));
 
   it('gradients reach every parameter (adapter weights once their gate has moved)', () => {
-    const model = createAmuseModel(TEST_MODEL);
+    // Zero gating (adapterGateInit 0), the setting whose dead start this test pins down.
+    const model = createAmuseModel({ ...TEST_MODEL, adapterGateInit: 0 });
     const batch = randomBatch(model.config.inputs, 3);
     const labels = tf.tensor1d([3, 17, 41], 'int32');
     const options: ForwardOptions = {
@@ -66,6 +67,49 @@ describe.each(BACKENDS)('training on %s', (backend) => {
     expect(parametersWithoutGradient(model, loss)).toEqual([]);
     optimizer.dispose();
     tf.dispose(labels);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it('with the default non-zero gate, every parameter (adapters included) has a gradient at init', () => {
+    const model = createAmuseModel(TEST_MODEL);
+    expect(model.config.adapterGateInit).toBeGreaterThan(0);
+    const batch = randomBatch(model.config.inputs, 3);
+    const labels = tf.tensor1d([3, 17, 41], 'int32');
+    const options: ForwardOptions = {
+      training: true,
+      masker: new KeepFirstHalf(),
+      reducer: new AveragePairs(),
+    };
+    expect(parametersWithoutGradient(model, meanLoss(model, batch, labels, options))).toEqual([]);
+    tf.dispose(labels);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it("returnStreams gives the final tokens with the masker's kept positions", () => {
+    const model = createAmuseModel(TEST_MODEL);
+    const batch = randomBatch(model.config.inputs, 2);
+    const plain = model.forward(batch, { training: true, returnStreams: true });
+    expect(plain.streams?.video.tokens.shape).toEqual([2, model.video.tokenCount, 32]);
+    expect(plain.streams?.video.keepIndices).toBeNull();
+    const masked = model.forward(batch, {
+      training: true,
+      masker: new KeepFirstHalf(),
+      reducer: new AveragePairs(),
+      returnStreams: true,
+    });
+    const keep = Math.floor(model.audio.tokenCount / 2);
+    expect(masked.streams?.audio.keepIndices?.map((row) => [...row])).toEqual([
+      Array.from({ length: keep }, (_, i) => i),
+      Array.from({ length: keep }, (_, i) => i),
+    ]);
+    expect(masked.streams?.audio.tokens.shape[1]).toBe(Math.floor(keep / 2));
+    expect(masked.streams?.audio.padMask?.shape).toEqual([2, Math.floor(keep / 2)]);
+    for (const r of [plain, masked]) {
+      tf.dispose([r.logits, r.streams!.video.tokens, r.streams!.audio.tokens]);
+      tf.dispose([r.streams!.video.padMask ?? [], r.streams!.audio.padMask ?? []].flat());
+    }
     disposeBatch(batch);
     model.dispose();
   });

@@ -9,7 +9,7 @@ import {
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { parseNumberFlag, parsePositiveIntegerFlag } from '../config/flags.js';
-import type { TrainConfig } from '../config/train-config.js';
+import { type TrainConfig, timeStepsOf } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { loadDataset } from '../pipeline/dataset.js';
 import { type BlindBaselines, blindBaselines, formatBlind } from '../report/blind-baselines.js';
@@ -165,7 +165,7 @@ export async function compareExperiments(
   const first = experiments[0]!.runs[0]!;
   const firstFolder = new RunFolder(first.dir);
   const config = firstFolder.readJson<TrainConfig>(firstFolder.configPath);
-  const dataset = await loadDataset(config.data, logger);
+  const dataset = await loadDataset(config.data, logger, timeStepsOf(config));
   const source = await splitSource(
     first.dir,
     config,

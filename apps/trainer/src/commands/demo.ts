@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseNumberFlag } from '../config/flags.js';
-import { resolveTrainConfig, type TrainOptions } from '../config/train-config.js';
+import { resolveTrainConfig, type TrainOptions, timeStepsOf } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { loadDataset } from '../pipeline/dataset.js';
+import { shippedBackbonePath } from '../pretrained.js';
 import {
   type BlindBaselines,
   blindBaselineColumns,
@@ -12,12 +13,14 @@ import {
 } from '../report/blind-baselines.js';
 import { type ComparedRun, comparisonMarkdown, comparisonReport } from '../report/comparison.js';
 import { RunFolder } from '../run/run-folder.js';
+import { formatGates } from '../train/init-from.js';
 import { LockstepTurns } from '../train/lockstep-turns.js';
 import { trainRun } from '../train/train-run.js';
 import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
 
 /**
- * Sized so both runs take about 10 minutes on 2 CPU cores (wasm + fast kernels), measured
+ * Sized so both runs took about 10 minutes on 2 CPU cores (wasm + fast kernels) before the
+ * perception losses (issue 21; not re-measured on an idle machine since), measured
  * on this project's machine: see docs/results.md.
  */
 export const DEMO_DEFAULTS = {
@@ -26,7 +29,20 @@ export const DEMO_DEFAULTS = {
   batchSize: 8,
   seed: 42,
   dataSeed: 7,
+  /** Perception losses beside the answer loss (issue 21's trial used 0.5). */
+  auxWeight: 0.5,
 } as const;
+
+/**
+ * The optimisation both demo runs use: AdamW (decay 0.05), 100 warm-up steps then cosine
+ * decay, clipping at 1.0, as issue 21's trial (untuned). Measured: docs/notebook/2026-12-05-perception.md.
+ */
+export const DEMO_RECIPE: DemoRecipe = {
+  lrSchedule: 'cosine',
+  warmupSteps: 100,
+  weightDecay: 0.05,
+  clipNorm: 1,
+};
 
 /** The epoch count after which the demo's learning rate drops x0.1 (about 3/4 of the run). */
 export function demoDecayEvery(epochs: number): number {
@@ -40,6 +56,20 @@ export interface DemoOptions {
   seed: number;
   cacheDir: string;
   fastKernels: boolean;
+  /** The backbone both runs start from; null = random init (default: the shipped one). */
+  initFrom?: string | null;
+  /** Weight of the perception losses beside the answer loss (default DEMO_DEFAULTS.auxWeight). */
+  auxWeight?: number;
+  /** Optimisation recipe (default DEMO_RECIPE); the old recipe is Adam with a step decay. */
+  recipe?: DemoRecipe;
+}
+
+/** How both demo runs optimise. */
+export interface DemoRecipe {
+  lrSchedule: 'step' | 'cosine';
+  warmupSteps: number;
+  weightDecay: number;
+  clipNorm: number;
 }
 
 export interface DemoOutcome {
@@ -57,7 +87,12 @@ export async function runDemo(
   logger: Logger,
   shouldStop?: () => boolean,
 ): Promise<DemoOutcome | null> {
+  const recipe = options.recipe ?? DEMO_RECIPE;
+  const initFrom = options.initFrom === undefined ? shippedBackbonePath() : options.initFrom;
   const shared: TrainOptions = {
+    ...recipe,
+    auxWeight: options.auxWeight ?? DEMO_DEFAULTS.auxWeight,
+    initFrom,
     data: 'synthetic',
     videos: options.videos,
     dataSeed: DEMO_DEFAULTS.dataSeed,
@@ -71,7 +106,7 @@ export async function runDemo(
     fastKernels: options.fastKernels,
   };
   const dense = resolveTrainConfig({ ...shared, preset: 'dense' });
-  const dataset = await loadDataset(dense.data, logger);
+  const dataset = await loadDataset(dense.data, logger, timeStepsOf(dense));
   // The two runs advance in lockstep, a step at a time, so a slow spell of the machine hits
   // both alike and the time ratio compares like with like; each computes what it would alone.
   const presets = [
@@ -170,6 +205,16 @@ export function createDemoCommand(): Command {
       DEMO_DEFAULTS.seed,
     )
     .option('--cache-dir <dir>', 'where the generated benchmark is cached', 'runs/.cache')
+    .option(
+      '--init-from <file>',
+      'the backbone both runs start from (default: the shipped pretrained tiny backbone; none = random init)',
+    )
+    .option(
+      '--aux-weight <w>',
+      'weight of the perception losses beside the answer loss (0 = off)',
+      parseNumberFlag('--aux-weight'),
+      DEMO_DEFAULTS.auxWeight,
+    )
     .option('--no-fast-kernels', 'on wasm, keep the stock kernels')
     .option('-q, --quiet', 'no progress bars, only results')
     .option('--log-format <format>', 'text or json', 'text')
@@ -178,7 +223,16 @@ export function createDemoCommand(): Command {
       await prepareBackend(cmd.optsWithGlobals().backend, flags.fastKernels, logger);
       const interrupt = interruptFlag(logger);
       try {
-        const outcome = await runDemo(flags as DemoOptions, logger, interrupt.stopRequested);
+        const options: DemoOptions = {
+          ...(flags as DemoOptions),
+          initFrom:
+            flags.initFrom === undefined
+              ? undefined
+              : flags.initFrom === 'none'
+                ? null
+                : flags.initFrom,
+        };
+        const outcome = await runDemo(options, logger, interrupt.stopRequested);
         if (!outcome) {
           process.exitCode = 130;
           return;
@@ -192,6 +246,11 @@ export function createDemoCommand(): Command {
             formatBlind(outcome.blind),
             `tokens kept per sample (train): dense ${dense.results.meanTokensKept.toFixed(1)}, Sparsify ${sparse.results.meanTokensKept.toFixed(1)} of ${dense.results.tokensTotal.toFixed(0)}`,
             `samples used per epoch: dense ${dense.results.meanSamplesPerEpoch.toFixed(0)}, Sparsify ${sparse.results.meanSamplesPerEpoch.toFixed(0)} of ${dense.results.datasetSize}`,
+            ...(dense.results.gates && sparse.results.gates
+              ? [
+                  `adapter gates: dense ${formatGates(dense.results.gates)}; Sparsify ${formatGates(sparse.results.gates)}`,
+                ]
+              : []),
             `report: ${join(new RunFolder(flags.out).dir, 'report.html')}`,
           ].join('\n'),
           { timeRatio: outcome.timeRatio, runs: outcome.runs.map((r) => r.results.table) },

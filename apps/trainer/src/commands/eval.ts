@@ -6,6 +6,7 @@ import {
   type DuplicatePolicy,
   evaluatePredictions,
   formatResultsTable,
+  questionOnlyBaseline,
   readAnnotationFile,
   resultsTableJson,
 } from '@sparsify/avqa-datasets';
@@ -13,13 +14,19 @@ import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { parsePositiveIntegerFlag } from '../config/flags.js';
-import { DUPLICATE_POLICIES, type TrainConfig } from '../config/train-config.js';
+import { DUPLICATE_POLICIES, type TrainConfig, timeStepsOf } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
 import { loadSyntheticHeldout } from '../pipeline/synthetic-data.js';
 import type { BatchSource } from '../pipeline/types.js';
+import {
+  formatTemplateTable,
+  perTemplateAccuracy,
+  type TemplateAccuracy,
+} from '../report/per-template.js';
 import { RunFolder } from '../run/run-folder.js';
 import { predictSplit } from '../train/evaluate.js';
+import { adapterGates, formatGates } from '../train/init-from.js';
 import { type CheckpointChoice, loadRun } from '../train/load-run.js';
 import { readPredictionsFile } from './predictions-file.js';
 import { createLogger, prepareBackend } from './runtime.js';
@@ -28,6 +35,12 @@ export interface EvalOutcome {
   evaluation: AvqaEvaluation;
   /** Tokens per sample that reached the fusion (video + audio). */
   tokensKept: number;
+  /** Accuracy per template beside the question-only baseline's on the same questions. */
+  byTemplate?: TemplateAccuracy[];
+  /** The checkpoint's adapter gate values, by parameter name. */
+  gates?: Record<string, number>;
+  /** The question-only baseline (fitted on train) on the same questions, per type. */
+  questionOnly?: AvqaEvaluation;
 }
 
 export type EvalSplit = 'val' | 'test' | 'heldout';
@@ -60,6 +73,13 @@ export async function evaluateRun(
     return {
       evaluation: evaluatePredictions(source.records, predicted.predictions),
       tokensKept: predicted.tokens.videoKept + predicted.tokens.audioKept,
+      byTemplate: perTemplateAccuracy(
+        run.dataset.train.records,
+        source.records,
+        predicted.predictions,
+      ),
+      gates: adapterGates(run.model.parameters),
+      questionOnly: questionOnlyBaseline(run.dataset.train.records, source.records),
     };
   } finally {
     run.model.dispose();
@@ -155,7 +175,11 @@ export async function evaluateAndSave(
         '--duplicates',
         `only applies to music-avqa runs; ${runDir} trained on ${config.data.kind}`,
       );
-    dataset = await loadDataset({ ...config.data, duplicates: options.duplicates }, logger);
+    dataset = await loadDataset(
+      { ...config.data, duplicates: options.duplicates },
+      logger,
+      timeStepsOf(config),
+    );
   }
   if (options.reuse && existsSync(path)) {
     const saved = folder.readJson<SavedEvaluation>(path);
@@ -253,12 +277,26 @@ export function createEvalCommand(): Command {
         duplicates: flags.duplicates,
       });
       const name = `${flags.checkpoint} (${flags.split})`;
-      logger.result(
-        `${formatResultsTable([{ name, evaluation: outcome.evaluation }], { format: 'text' })}\ntokens kept per sample: ${outcome.tokensKept.toFixed(1)}`,
-        {
-          table: resultsTableJson([{ name, evaluation: outcome.evaluation }]),
-          tokensKept: outcome.tokensKept,
-        },
-      );
+      const rows = [{ name, evaluation: outcome.evaluation }];
+      if (outcome.questionOnly)
+        rows.push({ name: 'question-only', evaluation: outcome.questionOnly });
+      const lines = [
+        formatResultsTable(rows, { format: 'text' }),
+        `tokens kept per sample: ${outcome.tokensKept.toFixed(1)}`,
+      ];
+      if (outcome.byTemplate) {
+        lines.push(
+          '',
+          'accuracy per template beside question-only:',
+          formatTemplateTable(outcome.byTemplate),
+        );
+      }
+      if (outcome.gates) lines.push('', `adapter gates: ${formatGates(outcome.gates)}`);
+      logger.result(lines.join('\n'), {
+        table: resultsTableJson(rows),
+        tokensKept: outcome.tokensKept,
+        ...(outcome.byTemplate ? { byTemplate: outcome.byTemplate } : {}),
+        ...(outcome.gates ? { gates: outcome.gates } : {}),
+      });
     });
 }

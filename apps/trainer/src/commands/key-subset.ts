@@ -19,6 +19,7 @@ import {
   type SubsetSpec,
   type TrainConfig,
   type TrainOptions,
+  timeStepsOf,
 } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
@@ -89,7 +90,7 @@ export async function runKeySubset(
     );
   if (full.subset)
     throw new ConfigError('--subset', 'key-subset selection starts from the full training set');
-  const dataset = await loadDataset(full.data, logger);
+  const dataset = await loadDataset(full.data, logger, timeStepsOf(full));
   const fullRun = recipe.fromRun
     ? finishedInfoBatchRun(recipe.fromRun, dataset.train.records.length)
     : await trainInfoBatchRun(

@@ -33,6 +33,13 @@ export interface TrainFlags {
   batchSize?: number;
   seed?: number;
   fastKernels?: boolean;
+  lrSchedule?: string;
+  warmupSteps?: number;
+  weightDecay?: number;
+  clipNorm?: number;
+  timeSteps?: number;
+  auxWeight?: number;
+  initFrom?: string;
   quiet?: boolean;
   logFormat?: string;
   videoFeatures?: string;
@@ -93,6 +100,36 @@ export function addTrainFlags(
       int('--lr-step'),
     )
     .option('--lr-decay <factor>', 'step decay factor', parseNumberFlag('--lr-decay'))
+    .option(
+      '--lr-schedule <kind>',
+      'step (x --lr-decay every --lr-step epochs) or cosine (--warmup-steps, then cosine to 0)',
+    )
+    .option(
+      '--warmup-steps <n>',
+      'linear warm-up steps of the cosine schedule',
+      int('--warmup-steps'),
+    )
+    .option(
+      '--weight-decay <wd>',
+      'decoupled weight decay of weight matrices (AdamW; 0 = Adam)',
+      parseNumberFlag('--weight-decay'),
+    )
+    .option(
+      '--clip-norm <n>',
+      'clip the gradient to this global L2 norm (0 = off)',
+      parseNumberFlag('--clip-norm'),
+    )
+    .option(
+      '--time-steps <n>',
+      'seconds of video and audio the model sees, spread uniformly (8 = all of a synthetic clip)',
+      int('--time-steps'),
+    )
+    .option(
+      '--aux-weight <w>',
+      'weight of the perception losses beside the answer loss (synthetic data; 0 = off)',
+      parseNumberFlag('--aux-weight'),
+    )
+    .option('--init-from <file>', 'start from this safetensors checkpoint (e.g. sparsify pretrain)')
     .option('--batch-size <n>', 'batch size', int('--batch-size'))
     .option('--seed <n>', 'seed of weights, order and masks', int('--seed'))
     .option('--no-fast-kernels', 'on wasm, keep the stock kernels')
@@ -158,5 +195,12 @@ export function trainOptionsFrom(flags: TrainFlags): TrainOptions {
     audioFeatures: flags.audioFeatures,
     resnetGrid: flags.resnetGrid,
     duplicates: flags.duplicates,
+    lrSchedule: flags.lrSchedule,
+    warmupSteps: flags.warmupSteps,
+    weightDecay: flags.weightDecay,
+    clipNorm: flags.clipNorm,
+    timeSteps: flags.timeSteps,
+    auxWeight: flags.auxWeight,
+    initFrom: flags.initFrom,
   };
 }

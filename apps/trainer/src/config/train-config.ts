@@ -73,6 +73,40 @@ export interface TrainConfig extends SparsitySettings {
   seed: number;
   /** Register @sparsify/tfjs-fast-kernels when training on wasm. */
   fastKernels: boolean;
+  /**
+   * The fields below came with issue 21; a config.json written before them lacks them, and
+   * a missing one means the behaviour of that time (see `optimisationOf`, `timeStepsOf`).
+   */
+  /** 'step' (lrDecay per epoch) or 'cosine' (warm-up, then cosine decay per step). */
+  lrSchedule?: 'step' | 'cosine';
+  /** Linear warm-up steps of the cosine schedule. */
+  warmupSteps?: number;
+  /** Decoupled weight decay (AdamW) of weight matrices; 0 = Adam. */
+  weightDecay?: number;
+  /** Clip the gradient's global L2 norm to this (0 = off). */
+  clipNorm?: number;
+  /** Time steps (seconds) of video and audio the model sees (5 = seconds 0,2,4,5,7 of 8). */
+  timeSteps?: number;
+  /** Weight of the perception losses beside the answer loss (0 = none; synthetic data only). */
+  auxWeight?: number;
+  /** Start from this safetensors checkpoint (e.g. a pretrained backbone); null = random init. */
+  initFrom?: string | null;
+}
+
+/** The optimisation settings of a config, with a missing field read as the old behaviour. */
+export function optimisationOf(config: TrainConfig) {
+  return {
+    lrSchedule: config.lrSchedule ?? 'step',
+    warmupSteps: config.warmupSteps ?? 0,
+    weightDecay: config.weightDecay ?? 0,
+    clipNorm: config.clipNorm ?? 0,
+    auxWeight: config.auxWeight ?? 0,
+  };
+}
+
+/** Time steps of a config (5 before the option existed). */
+export function timeStepsOf(config: Pick<TrainConfig, 'timeSteps'>): number {
+  return config.timeSteps ?? TRAIN_DEFAULTS.timeSteps;
 }
 
 /** What a user may leave out: everything but the preset has a default. */
@@ -99,6 +133,13 @@ export interface TrainOptions {
   audioFeatures?: string;
   resnetGrid?: number;
   duplicates?: string;
+  lrSchedule?: string;
+  warmupSteps?: number;
+  weightDecay?: number;
+  clipNorm?: number;
+  timeSteps?: number;
+  auxWeight?: number;
+  initFrom?: string | null;
 }
 
 /** The authors' training recipe, scaled to what trains on a CPU. */
@@ -113,6 +154,12 @@ export const TRAIN_DEFAULTS = {
   seed: 42,
   videos: 240,
   cacheDir: 'runs/.cache',
+  lrSchedule: 'step',
+  warmupSteps: 0,
+  weightDecay: 0,
+  clipNorm: 0,
+  timeSteps: 5,
+  auxWeight: 0,
 } as const;
 
 /**
@@ -150,6 +197,13 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
     batchSize: options.batchSize ?? TRAIN_DEFAULTS.batchSize,
     seed: options.seed ?? TRAIN_DEFAULTS.seed,
     fastKernels: options.fastKernels ?? true,
+    lrSchedule: (options.lrSchedule ?? TRAIN_DEFAULTS.lrSchedule) as 'step' | 'cosine',
+    warmupSteps: options.warmupSteps ?? TRAIN_DEFAULTS.warmupSteps,
+    weightDecay: options.weightDecay ?? TRAIN_DEFAULTS.weightDecay,
+    clipNorm: options.clipNorm ?? TRAIN_DEFAULTS.clipNorm,
+    timeSteps: options.timeSteps ?? TRAIN_DEFAULTS.timeSteps,
+    auxWeight: options.auxWeight ?? TRAIN_DEFAULTS.auxWeight,
+    initFrom: options.initFrom ?? null,
   };
   validateTrainConfig(config);
   return config;
@@ -180,7 +234,14 @@ function resolveData(options: TrainOptions): DataSpec {
   const cacheDir = options.cacheDir ?? TRAIN_DEFAULTS.cacheDir;
   return {
     kind,
-    dir: options.root ?? `${cacheDir}/synthetic-v${videos}-s${seed}`,
+    // Another clip sampling is another cache (media.json would otherwise flip between them).
+    dir:
+      options.root ??
+      `${cacheDir}/synthetic-v${videos}-s${seed}${
+        (options.timeSteps ?? TRAIN_DEFAULTS.timeSteps) === TRAIN_DEFAULTS.timeSteps
+          ? ''
+          : `-t${options.timeSteps}`
+      }`,
     videos,
     seed,
   };
@@ -223,6 +284,24 @@ export function validateTrainConfig(config: TrainConfig): void {
   requireRange('--lr-decay', config.lrDecay.factor, { above: 0, max: 1 });
   requireInteger('--lr-step', config.lrDecay.every, 1);
   if (config.data.kind === 'synthetic') requireInteger('--videos', config.data.videos, 4);
+  const o = optimisationOf(config);
+  if (o.lrSchedule !== 'step' && o.lrSchedule !== 'cosine') {
+    throw new ConfigError(
+      '--lr-schedule',
+      `expected step or cosine, got "${String(o.lrSchedule)}"`,
+    );
+  }
+  requireInteger('--warmup-steps', o.warmupSteps, 0);
+  requireRange('--weight-decay', o.weightDecay, { min: 0, max: 1 });
+  requireRange('--clip-norm', o.clipNorm, { min: 0, max: 1e6 });
+  requireRange('--aux-weight', o.auxWeight, { min: 0, max: 100 });
+  requireInteger('--time-steps', timeStepsOf(config), 1, 60);
+  if (o.auxWeight > 0 && config.data.kind !== 'synthetic') {
+    throw new ConfigError(
+      '--aux-weight',
+      "perception targets come from the synthetic generator's scenes; --data music-avqa has none",
+    );
+  }
   if (config.mask) {
     requireRange('--mask ratio', config.mask.ratio, { min: 0, below: 1 });
     requireInteger('--mask epochs', config.mask.epochs, 0);

@@ -5,7 +5,15 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../config/config-error.js';
 import type { TrainConfig } from '../config/train-config.js';
 import { audioBatchFrom, videoBatchFrom } from './feature-inputs.js';
-import type { ArrayBatch, ForwardResult, HookContext, TrainableModel } from './types.js';
+import { PerceptionHeads } from './perception-heads.js';
+import type { PerceptionBatch } from './perception-targets.js';
+import type {
+  ArrayBatch,
+  ForwardExtras,
+  ForwardResult,
+  HookContext,
+  TrainableModel,
+} from './types.js';
 
 /** A batch of raw media as plain arrays, the layout @sparsify/amuse-encoder reads. */
 export interface MediaArrays {
@@ -15,6 +23,8 @@ export interface MediaArrays {
   frames: Float32Array;
   /** [B, T, frames, melBins] log-mel fbank windows; or VGGish features [B, T, 128]. */
   fbank: Float32Array;
+  /** Perception targets (synthetic data only). */
+  perception?: PerceptionBatch;
 }
 
 /**
@@ -25,8 +35,14 @@ export class SparsifiedAmuse implements TrainableModel {
   readonly encoder: AmuseModel;
   readonly masker: ReturnType<typeof createInputMasker> | null;
   readonly reducer: ReturnType<typeof createIqrTokenReducer> | null;
+  /** Present when the run trains (or pretrains) with perception losses. */
+  readonly perception: PerceptionHeads | null;
 
-  constructor(config: Pick<TrainConfig, 'model' | 'mask' | 'merge' | 'seed'>, inputs: InputSpec) {
+  constructor(
+    config: Pick<TrainConfig, 'model' | 'mask' | 'merge' | 'seed'>,
+    inputs: InputSpec,
+    options: { perceptionHeads?: boolean } = {},
+  ) {
     try {
       this.encoder = createAmuseModel({
         preset: config.model as 'tiny',
@@ -55,6 +71,9 @@ export class SparsifiedAmuse implements TrainableModel {
       ? createIqrTokenReducer({ iqrMultiplier: config.merge.fence, minKeep: config.merge.minKeep })
       : null;
     this.reduceAfterBlock = config.merge?.block ?? this.encoder.config.reduceAfterBlock;
+    this.perception = options.perceptionHeads
+      ? new PerceptionHeads(this.encoder.store, this.encoder.config.width)
+      : null;
   }
 
   private readonly reduceAfterBlock: number;
@@ -63,11 +82,19 @@ export class SparsifiedAmuse implements TrainableModel {
     return this.encoder.parameters();
   }
 
-  forward(batch: ArrayBatch, ctx: HookContext): ForwardResult {
+  forward(batch: ArrayBatch, ctx: HookContext, extras: ForwardExtras = {}): ForwardResult {
     const media = batch.inputs as MediaArrays;
     const { video, audio } = this.encoder.config.inputs;
     const b = batch.labels.length;
-    const { logits, diagnostics } = this.encoder.forward(
+    const wantPerception = extras.perception === true;
+    if (wantPerception && (this.perception === null || media.perception === undefined)) {
+      throw new Error(
+        this.perception === null
+          ? 'perception loss asked of a model built without perception heads'
+          : 'perception loss asked but the batch has no perception targets (synthetic data only)',
+      );
+    }
+    const { logits, diagnostics, streams } = this.encoder.forward(
       {
         question: tf.tensor2d(media.question, [b, media.question.length / b], 'int32'),
         video: videoBatchFrom(video, media.frames, b),
@@ -79,12 +106,38 @@ export class SparsifiedAmuse implements TrainableModel {
         reducer: this.reducer,
         reduceAfterBlock: this.reduceAfterBlock,
         ctx: { epoch: ctx.epoch, step: ctx.step },
+        returnStreams: wantPerception,
       },
     );
+    let perception: ForwardResult['perception'];
+    if (wantPerception && streams && this.perception && media.perception) {
+      const sourcesOf = (stream: 'video' | 'audio') => {
+        if (!diagnostics.reduced || this.reducer === null) return null;
+        const plan = this.reducer.lastPlan(stream);
+        if (!plan || plan.outputTokens !== streams[stream].tokens.shape[1]) {
+          throw new Error(
+            `the ${stream} merge plan does not match the tokens that reached the heads`,
+          );
+        }
+        return plan.sources;
+      };
+      perception = this.perception.loss(
+        streams,
+        media.perception,
+        {
+          videoTokens: this.encoder.video.tokenCount,
+          audioTimeSteps: audio.timeSteps,
+          audioTokensPerStep: this.encoder.audio.geometry.tokensPerStep,
+        },
+        { video: sourcesOf('video'), audio: sourcesOf('audio') },
+        extras.perceptionCounts === true,
+      );
+    }
     const mean = (values: number[]) =>
       values.reduce((a, c) => a + c, 0) / Math.max(1, values.length);
     return {
       logits,
+      ...(perception ? { perception } : {}),
       tokens: {
         videoKept: mean(diagnostics.video.keptTokens),
         audioKept: mean(diagnostics.audio.keptTokens),

@@ -103,13 +103,29 @@ export async function datasetClipSeconds(
   return Math.min(MUSIC_AVQA_SECONDS, Math.max(1, Math.round(longest)));
 }
 
-/** Loads (generating on first use) the data a config names. */
-export async function loadDataset(spec: DataSpec, logger: Logger): Promise<LoadedDataset> {
+/** `base` (DEFAULT_INPUTS unless given) at `timeSteps` seconds of video and audio (DEFAULT_INPUTS has 5). */
+export function inputsWithTimeSteps(
+  timeSteps: number,
+  base: InputSpec = DEFAULT_INPUTS,
+): InputSpec {
+  if (timeSteps === base.video.timeSteps && timeSteps === base.audio.timeSteps) return base;
+  return {
+    video: { ...base.video, timeSteps },
+    audio: { ...base.audio, timeSteps },
+  } as InputSpec;
+}
+
+/** Loads (generating on first use) the data a config names, at `timeSteps` seconds per clip. */
+export async function loadDataset(
+  spec: DataSpec,
+  logger: Logger,
+  timeSteps: number = DEFAULT_INPUTS.video.timeSteps,
+): Promise<LoadedDataset> {
   if (spec.kind === 'synthetic') {
-    const inputs = DEFAULT_INPUTS;
+    const inputs = inputsWithTimeSteps(timeSteps);
     return { ...(await loadSyntheticDataset(spec, inputs, logger)), inputs };
   }
-  return loadMusicAvqa(spec, inputsForFeatures(spec), logger);
+  return loadMusicAvqa(spec, inputsWithTimeSteps(timeSteps, inputsForFeatures(spec)), logger);
 }
 
 /** Mean and std of every value of the first videos' stream (the normalisation of real data). */

@@ -2,6 +2,7 @@ import type { InputSpec } from '@sparsify/amuse-encoder';
 import type { AvqaRecord } from '@sparsify/avqa-datasets';
 import type { MediaArrays } from './amuse-model.js';
 import { valuesPerSample } from './feature-inputs.js';
+import { AUDIO_TARGETS, type VideoPerception } from './perception-targets.js';
 import type { ArrayBatch, BatchSource } from './types.js';
 
 /**
@@ -15,6 +16,9 @@ export interface VideoMedia {
 }
 
 export type MediaLookup = (videoId: string) => VideoMedia | Promise<VideoMedia>;
+
+/** A video's perception targets (synthetic data knows them from its scenes). */
+export type PerceptionLookup = (videoId: string) => VideoPerception;
 
 /**
  * A NaN in one video's inputs reaches the loss (or the merge plan's scores) of a whole
@@ -46,6 +50,8 @@ export class MediaBatchSource implements BatchSource {
     readonly records: readonly AvqaRecord[],
     private readonly media: MediaLookup,
     private readonly inputs: InputSpec,
+    /** When given, every batch carries its videos' perception targets. */
+    readonly perception: PerceptionLookup | null = null,
   ) {
     this.frameValues = valuesPerSample(inputs.video);
     this.fbankValues = valuesPerSample(inputs.audio);
@@ -90,6 +96,34 @@ export class MediaBatchSource implements BatchSource {
       labels[i] = record.label;
     }
     const inputs: MediaArrays = { question, frames, fbank };
+    if (this.perception) inputs.perception = this.perceptionBatch(indices);
     return { inputs, labels };
+  }
+
+  /** The same split with other records (e.g. one per video), sharing media and targets. */
+  withRecords(name: string, records: readonly AvqaRecord[]): MediaBatchSource {
+    return new MediaBatchSource(name, records, this.media, this.inputs, this.perception);
+  }
+
+  private perceptionBatch(indices: ArrayLike<number>): NonNullable<MediaArrays['perception']> {
+    const lookup = this.perception as PerceptionLookup;
+    const b = indices.length;
+    let videoClasses: Int32Array | null = null;
+    let audioSteps: Float32Array | null = null;
+    for (let i = 0; i < b; i++) {
+      const record = this.records[indices[i] as number] as AvqaRecord;
+      const targets = lookup(record.videoId);
+      videoClasses ??= new Int32Array(b * targets.patchClasses.length);
+      audioSteps ??= new Float32Array(b * targets.audioSteps.length);
+      videoClasses.set(targets.patchClasses, i * targets.patchClasses.length);
+      audioSteps.set(targets.audioSteps, i * targets.audioSteps.length);
+    }
+    if (audioSteps && audioSteps.length % (b * AUDIO_TARGETS) !== 0) {
+      throw new Error(`${this.name}: perception targets have an unexpected size`);
+    }
+    return {
+      videoClasses: videoClasses ?? new Int32Array(0),
+      audioSteps: audioSteps ?? new Float32Array(0),
+    };
   }
 }

@@ -12,8 +12,9 @@ import {
 } from '@sparsify/avqa-datasets';
 import type { Logger, Progress } from '../log/logger.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
-import { MediaBatchSource, type VideoMedia } from './media-batch-source.js';
+import { MediaBatchSource, type PerceptionLookup, type VideoMedia } from './media-batch-source.js';
 import { type FbankStats, preprocessSettingsFor, sampleToInputs } from './model-inputs.js';
+import { type VideoPerception, videoPerception } from './perception-targets.js';
 import type { BatchSource } from './types.js';
 
 /** The generator's settings that change the data: part of the cache key. */
@@ -52,6 +53,7 @@ export async function loadSyntheticDataset(
   spec: SyntheticSpec,
   inputs: InputSpec,
   logger: Logger,
+  patchSize = 16,
 ): Promise<{
   train: BatchSource;
   val: BatchSource;
@@ -73,9 +75,14 @@ export async function loadSyntheticDataset(
   else logger.event('data-cache', { dir: spec.dir }, `synthetic benchmark: cached in ${spec.dir}`);
 
   const media = readMediaCache(spec.dir, header.videoIds, inputs);
+  const perception = perceptionLookup(
+    () => synthesizeAnnotations({ videos: spec.videos, seed: spec.seed, media: 'none' }).scenes,
+    inputs,
+    patchSize,
+  );
   const split = async (name: 'train' | 'val' | 'test') => {
     const set = await readAnnotationFile(join(spec.dir, SYNTH_LAYOUT.annotations(name)));
-    return new MediaBatchSource(name, set.records, media, inputs);
+    return new MediaBatchSource(name, set.records, media, inputs, perception);
   };
   return {
     train: await split('train'),
@@ -210,7 +217,36 @@ export async function loadSyntheticHeldout(
     set.records,
     readMediaCache(dir, header.videoIds, inputs),
     inputs,
+    perceptionLookup(
+      () => synthesizeHeldoutTest({ videos: spec.videos, seed: spec.seed }, count).scenes,
+      inputs,
+      16,
+    ),
   );
+}
+
+/**
+ * Perception targets by video id, from the generator's scenes (regenerated on first use:
+ * the generator is deterministic in its settings, and it takes well under a second).
+ */
+function perceptionLookup(
+  scenes: () => readonly Scene[],
+  inputs: InputSpec,
+  patchSize: number,
+): PerceptionLookup {
+  let byId: Map<string, Scene> | null = null;
+  const memo = new Map<string, VideoPerception>();
+  return (videoId) => {
+    const hit = memo.get(videoId);
+    if (hit) return hit;
+    byId ??= new Map(scenes().map((scene) => [scene.videoId, scene]));
+    const scene = byId.get(videoId);
+    if (!scene)
+      throw new Error(`no scene for video ${videoId}: its perception targets are unknown`);
+    const targets = videoPerception(scene, inputs, patchSize);
+    memo.set(videoId, targets);
+    return targets;
+  };
 }
 
 /** Renders each scene and reduces it to the model's inputs, concatenated in scene order. */

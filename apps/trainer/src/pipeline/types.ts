@@ -33,6 +33,16 @@ export interface ForwardResult {
   /** [B, answers] */
   logits: tf.Tensor2D;
   tokens: TokenCounts;
+  /** The perception loss, when the model has perception heads and the batch targets. */
+  perception?: { loss: tf.Scalar; counts?: import('./perception-heads.js').PerceptionCounts };
+}
+
+/** What a forward pass should compute besides the answer. */
+export interface ForwardExtras {
+  /** Compute the perception loss (needs heads and targets in the batch). */
+  perception?: boolean;
+  /** Also count perception hits (reads outputs back: evaluation only). */
+  perceptionCounts?: boolean;
 }
 
 /** The encoder with its sparsity hooks plugged in, as the loop sees it. */
@@ -40,7 +50,7 @@ export interface TrainableModel {
   /** Every trainable parameter by stable name, in a fixed order. */
   readonly parameters: ReadonlyMap<string, tf.Variable>;
   /** Runs inside the caller's tidy/gradient scope. */
-  forward(batch: ArrayBatch, ctx: HookContext): ForwardResult;
+  forward(batch: ArrayBatch, ctx: HookContext, extras?: ForwardExtras): ForwardResult;
   dispose(): void;
 }
 

@@ -3,7 +3,7 @@ import {
   majorityAnswerBaseline,
   questionOnlyBaseline,
 } from '@sparsify/avqa-datasets';
-import type { ReportBaseline, TemplateAccuracy } from './html-report.js';
+import type { ReportBaseline, TemplateScore } from './html-report.js';
 import { accuracyColumns } from './run-results.js';
 
 /** Overall accuracy (0..1) of answering without looking or listening. */
@@ -60,7 +60,7 @@ export function blindBaselineColumns(
 export function questionOnlyByTemplate(
   train: readonly AvqaRecord[],
   test: readonly AvqaRecord[],
-): TemplateAccuracy[] {
+): TemplateScore[] {
   const byTemplate = new Map<string, AvqaRecord[]>();
   for (const record of test) {
     const group = byTemplate.get(record.question) ?? [];

@@ -1,7 +1,7 @@
 import { formatResultsTable } from '@sparsify/avqa-datasets';
 import type { EpochMetrics } from '../run/run-folder.js';
 import { type ReportBaseline, type ReportOptions, renderReport } from './html-report.js';
-import { accuracyColumns, type RunResults, reportCost } from './run-results.js';
+import { accuracyColumns, type RunResults, reportCost, reportTemplates } from './run-results.js';
 
 export interface ComparedRun {
   results: RunResults;
@@ -75,6 +75,7 @@ export function comparisonReport(
       metrics,
       testColumns: accuracyColumns(results.evaluation),
       cost: reportCost(results),
+      ...reportTemplates(results),
     })),
     options,
   );

@@ -16,7 +16,7 @@ export interface AccuracyColumn {
 }
 
 /** Accuracy on the questions of one template (e.g. "How many instruments are sounding?"). */
-export interface TemplateAccuracy {
+export interface TemplateScore {
   template: string;
   /** Its question type, e.g. 'Audio/Counting', when known. */
   type?: string;
@@ -47,14 +47,14 @@ export interface ReportRun {
   testColumns: readonly AccuracyColumn[];
   cost?: RunCost;
   /** Test accuracy per question template, when the evaluation has it. */
-  perTemplate?: readonly TemplateAccuracy[];
+  perTemplate?: readonly TemplateScore[];
 }
 
 /** A reference that trained nothing, e.g. the question-only baseline, scored on the same split. */
 export interface ReportBaseline {
   name: string;
   testColumns: readonly AccuracyColumn[];
-  perTemplate?: readonly TemplateAccuracy[];
+  perTemplate?: readonly TemplateScore[];
 }
 
 export interface ReportOptions {
@@ -172,7 +172,7 @@ function templateRows(runs: readonly ReportRun[], baselines: readonly ReportBase
   return { withTemplates, templates };
 }
 
-const accuracyOf = (row: { perTemplate?: readonly TemplateAccuracy[] }, template: string) => {
+const accuracyOf = (row: { perTemplate?: readonly TemplateScore[] }, template: string) => {
   const t = row.perTemplate?.find((entry) => entry.template === template);
   return t && t.total > 0 ? (t.correct / t.total) * 100 : Number.NaN;
 };

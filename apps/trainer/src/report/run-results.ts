@@ -1,5 +1,6 @@
 import {
   type AvqaEvaluation,
+  type AvqaRecord,
   evaluatePredictions,
   formatResultsTable,
   RESULT_COLUMNS,
@@ -8,13 +9,16 @@ import {
 import type { TrainConfig } from '../config/train-config.js';
 import type { BatchSource } from '../pipeline/types.js';
 import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
+import { formatGates } from '../train/init-from.js';
 import {
   type AccuracyColumn,
   type ReportBaseline,
   type ReportRun,
   type RunCost,
   renderReport,
+  type TemplateScore,
 } from './html-report.js';
+import { perTemplateAccuracy, type TemplateAccuracy, templateMarkdown } from './per-template.js';
 
 /** results.json: what a run achieved and what it cost. */
 export interface RunResults {
@@ -37,6 +41,10 @@ export interface RunResults {
   tokensTotal: number;
   /** Tokens kept at test time (no masking; merging when enabled). */
   testTokensKept: number;
+  /** Accuracy per template beside the question-only baseline's (when the train records are known). */
+  byTemplate?: TemplateAccuracy[];
+  /** Adapter gate values of the evaluated checkpoint, by parameter name. */
+  gates?: Record<string, number>;
 }
 
 export function summariseRun(
@@ -45,6 +53,7 @@ export function summariseRun(
   metrics: readonly EpochMetrics[],
   test: { source: BatchSource; predictions: Int32Array; tokensKept: number },
   best: { epoch: number; valAccuracy: number },
+  extra: { train?: readonly AvqaRecord[]; gates?: Record<string, number> } = {},
 ): RunResults {
   const evaluation = evaluatePredictions(test.source.records, test.predictions);
   const mean = (pick: (m: EpochMetrics) => number) =>
@@ -64,6 +73,10 @@ export function summariseRun(
     meanTokensKept: mean((m) => m.videoTokensKept + m.audioTokensKept),
     tokensTotal: mean((m) => m.videoTokensTotal + m.audioTokensTotal),
     testTokensKept: test.tokensKept,
+    ...(extra.train
+      ? { byTemplate: perTemplateAccuracy(extra.train, test.source.records, test.predictions) }
+      : {}),
+    ...(extra.gates ? { gates: extra.gates } : {}),
   };
 }
 
@@ -88,6 +101,8 @@ export function resultsMarkdown(results: RunResults): string {
     '|---|---|---|---|---|---|',
     `| ${results.trainSeconds.toFixed(1)} | ${results.epochs} | ${results.meanSamplesPerEpoch.toFixed(1)} / ${results.datasetSize} | ${results.meanTokensKept.toFixed(1)} | ${results.tokensTotal.toFixed(0)} | ${results.testTokensKept.toFixed(1)} |`,
     '',
+    ...(results.gates ? [`Adapter gates: ${formatGates(results.gates)}`, ''] : []),
+    ...(results.byTemplate ? [templateMarkdown(results.byTemplate), ''] : []),
   ].join('\n');
 }
 
@@ -101,6 +116,21 @@ export function reportCost(results: RunResults): RunCost {
     meanSamplesPerEpoch: results.meanSamplesPerEpoch,
     datasetSize: results.datasetSize,
     bestEpoch: results.bestEpoch,
+  };
+}
+
+/** The run's per-template accuracy as the report's rows (correct of total), when it has one. */
+export function reportTemplates(
+  results: RunResults,
+): { perTemplate: TemplateScore[] } | Record<string, never> {
+  if (!results.byTemplate) return {};
+  return {
+    perTemplate: results.byTemplate.map((t) => ({
+      template: t.template,
+      type: t.type,
+      correct: Math.round(t.accuracy * t.questions),
+      total: t.questions,
+    })),
   };
 }
 
@@ -119,6 +149,7 @@ export async function writeRunResults(
     metrics,
     testColumns: accuracyColumns(results.evaluation),
     cost: reportCost(results),
+    ...reportTemplates(results),
   };
   const notes = [
     `Best epoch on validation: ${results.bestEpoch + 1} (val accuracy ${(results.bestValAccuracy * 100).toFixed(2)}%); evaluated on ${results.split}.`,

@@ -20,6 +20,10 @@ export interface EpochMetrics {
   videoTokensTotal: number;
   audioTokensTotal: number;
   seconds: number;
+  /** Mean perception loss per step of the epoch (runs with --aux-weight > 0). */
+  perceptionLoss?: number;
+  /** Adapter gate values at the end of the epoch, by parameter name. */
+  gates?: Record<string, number>;
 }
 
 /**

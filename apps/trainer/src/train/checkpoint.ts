@@ -20,6 +20,9 @@ export interface EpochTotals {
   videoTokensTotal: number;
   audioTokensTotal: number;
   seconds: number;
+  /** Sum over steps of the perception loss (0 without aux losses). */
+  perceptionLossSum?: number;
+  steps?: number;
 }
 
 export function emptyEpochTotals(): EpochTotals {

@@ -11,6 +11,19 @@ interface Layout {
   shapes: number[][];
 }
 
+/** AdamW's and clipping's settings; all off gives tf.train.adam bit for bit. */
+export interface FlatAdamExtras {
+  /**
+   * Decoupled weight decay (AdamW, Loshchilov & Hutter): every step multiplies a decayed
+   * parameter by 1 - lr * weightDecay before the Adam update. 0 = plain Adam.
+   */
+  weightDecay?: number;
+  /** Which parameters decay (default: rank >= 2, i.e. weight matrices, not biases, norms or gates). */
+  decays?: (variable: tf.Variable) => boolean;
+  /** Scale the whole gradient down when its global L2 norm exceeds this (0 = no clipping). */
+  clipNorm?: number;
+}
+
 /**
  * Adam over all parameters at once: tf.train.adam's arithmetic, bit for bit, run on one
  * flat buffer instead of 14 kernels per parameter tensor.
@@ -43,14 +56,30 @@ export class FlatAdam extends tf.Optimizer {
   private secondMoment: tf.Variable | null = null;
   /** What the last getWeights() handed out: valid until the next call or dispose(). */
   private weightViews: tf.Tensor[] = [];
+  readonly weightDecay: number;
+  readonly clipNorm: number;
+  private readonly decays: (variable: tf.Variable) => boolean;
+  /** 1 where a value decays, 0 elsewhere, built with the layout. */
+  private decayMask: tf.Tensor1D | null = null;
+  /** The global gradient norm of the last step, before clipping. */
+  lastGradientNorm = Number.NaN;
 
   constructor(
     public learningRate: number,
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     epsilon?: number,
+    extras: FlatAdamExtras = {},
   ) {
     super();
+    this.weightDecay = extras.weightDecay ?? 0;
+    this.clipNorm = extras.clipNorm ?? 0;
+    this.decays = extras.decays ?? ((variable) => variable.rank >= 2);
+    if (!(this.weightDecay >= 0) || !(this.clipNorm >= 0)) {
+      throw new Error(
+        `FlatAdam: weightDecay and clipNorm must be >= 0, got ${this.weightDecay} and ${this.clipNorm}`,
+      );
+    }
     this.accBeta1 = tf.tidy(() => tf.scalar(beta1).variable(false));
     this.accBeta2 = tf.tidy(() => tf.scalar(beta2).variable(false));
     this.epsilon = epsilon ?? tf.backend().epsilon();
@@ -75,7 +104,15 @@ export class FlatAdam extends tf.Optimizer {
       const [firstMoment, secondMoment] = this.moments(layout);
       const oneMinusAccBeta1 = tf.sub(1, this.accBeta1);
       const oneMinusAccBeta2 = tf.sub(1, this.accBeta2);
-      const gradient = flatten(gradients.map(({ tensor }) => tensor));
+      let gradient = flatten(gradients.map(({ tensor }) => tensor));
+      if (this.clipNorm > 0) {
+        const norm = tf.sqrt(tf.sum(tf.square(gradient)));
+        this.lastGradientNorm = norm.dataSync()[0] ?? Number.NaN;
+        // Scale by clip / norm only when over the bound (PyTorch's clip_grad_norm_, eps 1e-6).
+        if (this.lastGradientNorm > this.clipNorm) {
+          gradient = tf.mul(gradient, this.clipNorm / (this.lastGradientNorm + 1e-6));
+        }
+      }
       // Each line is tf.train.adam's, with the same scalars, on all parameters at once.
       const newFirstMoment = tf.add(
         tf.mul(firstMoment, this.beta1),
@@ -89,6 +126,12 @@ export class FlatAdam extends tf.Optimizer {
       const biasCorrectedSecondMoment = tf.div(newSecondMoment, oneMinusAccBeta2);
       firstMoment.assign(newFirstMoment);
       secondMoment.assign(newSecondMoment);
+      let values: tf.Tensor = flatten(variables);
+      if (this.weightDecay > 0) {
+        // Decoupled: shrink the parameters themselves, outside the adaptive update.
+        const mask = this.maskFor(layout, variables);
+        values = tf.mul(values, tf.sub(1, tf.mul(mask, this.learningRate * this.weightDecay)));
+      }
       const newValues = tf.add(
         tf.mul(
           tf.div(
@@ -97,7 +140,7 @@ export class FlatAdam extends tf.Optimizer {
           ),
           -this.learningRate,
         ),
-        flatten(variables),
+        values,
       );
       const pieces = tf.split(newValues, layout.shapes.map(tf.util.sizeFromShape));
       for (const [i, variable] of variables.entries()) {
@@ -163,14 +206,33 @@ export class FlatAdam extends tf.Optimizer {
       beta1: this.beta1,
       beta2: this.beta2,
       epsilon: this.epsilon,
+      weightDecay: this.weightDecay,
+      clipNorm: this.clipNorm,
     };
   }
 
   override dispose(): void {
     this.accBeta1.dispose();
     this.accBeta2.dispose();
+    this.decayMask?.dispose();
+    this.decayMask = null;
     this.disposeMoments();
     super.dispose();
+  }
+
+  /** 1 for the values of decayed parameters, 0 for the rest, in the flat layout. */
+  private maskFor(layout: Layout, variables: tf.Variable[]): tf.Tensor1D {
+    if (!this.decayMask) {
+      const total = layout.shapes.reduce((sum, shape) => sum + tf.util.sizeFromShape(shape), 0);
+      const mask = new Float32Array(total);
+      let offset = 0;
+      for (const variable of variables) {
+        if (this.decays(variable)) mask.fill(1, offset, offset + variable.size);
+        offset += variable.size;
+      }
+      this.decayMask = tf.keep(tf.tensor1d(mask));
+    }
+    return this.decayMask;
   }
 
   /** The moments, created as zeros on the first step (as tf.train.adam does). */

@@ -1,4 +1,9 @@
-import { type TrainConfig, validateTrainConfig } from '../config/train-config.js';
+import {
+  optimisationOf,
+  type TrainConfig,
+  timeStepsOf,
+  validateTrainConfig,
+} from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { SparsifiedAmuse } from '../pipeline/amuse-model.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
@@ -24,8 +29,10 @@ export async function loadRun(
   const folder = new RunFolder(runDir);
   const config = folder.readJson<TrainConfig>(folder.configPath);
   validateTrainConfig(config);
-  const data = dataset ?? (await loadDataset(config.data, logger));
-  const model = new SparsifiedAmuse(config, data.inputs);
+  const data = dataset ?? (await loadDataset(config.data, logger, timeStepsOf(config)));
+  const model = new SparsifiedAmuse(config, data.inputs, {
+    perceptionHeads: optimisationOf(config).auxWeight > 0,
+  });
   try {
     await loadCheckpoint(
       checkpoint === 'best' ? folder.bestCheckpointPath : folder.lastCheckpointPath,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { perSampleCrossEntropy } from '@sparsify/amuse-encoder';
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../config/train-config.js';
+import { optimisationOf, type TrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import type {
   ArrayBatch,
@@ -16,7 +16,8 @@ import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
 import { emptyEpochTotals, type LoopState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { predictSplit } from './evaluate.js';
 import { FlatAdam } from './flat-adam.js';
-import { stepDecayLearningRate } from './lr-schedule.js';
+import { adapterGates, decayedParameterNames } from './init-from.js';
+import { cosineLearningRate, stepDecayLearningRate } from './lr-schedule.js';
 import { NonFiniteLossError } from './training-errors.js';
 
 export interface TrainLoopOptions {
@@ -56,6 +57,14 @@ export interface StepOutcome {
   losses: Float32Array;
   correct: number;
   tokens: TokenCounts;
+  /** The step's perception loss (NaN when it had none). */
+  perceptionLoss: number;
+}
+
+/** How the step's loss is made: answer cross-entropy and perception loss, each weighted. */
+export interface LossWeights {
+  answer: number;
+  perception: number;
 }
 
 /**
@@ -69,20 +78,36 @@ export function trainStep(
   batch: ArrayBatch,
   weights: Float32Array,
   ctx: HookContext,
+  lossWeights: LossWeights = { answer: 1, perception: 0 },
 ): StepOutcome {
   const variables = [...model.parameters.values()];
   let perSample: tf.Tensor1D | null = null;
   let predicted: tf.Tensor1D | null = null;
+  let perceptionValue: tf.Scalar | null = null;
   let tokens: TokenCounts = { videoKept: 0, audioKept: 0, videoTotal: 0, audioTotal: 0 };
+  const withPerception = lossWeights.perception > 0;
   const { value, grads } = tf.variableGrads(() => {
-    const out = model.forward(batch, ctx);
+    const out = model.forward(batch, ctx, { perception: withPerception });
     tokens = out.tokens;
     const losses = perSampleCrossEntropy(out.logits, tf.tensor1d(batch.labels, 'int32'));
     perSample = tf.keep(losses);
     predicted = tf.keep(tf.argMax(out.logits, 1) as tf.Tensor1D);
-    return tf.div(tf.sum(tf.mul(losses, tf.tensor1d(weights))), batch.labels.length) as tf.Scalar;
+    let loss = tf.div(
+      tf.sum(tf.mul(losses, tf.tensor1d(weights))),
+      batch.labels.length,
+    ) as tf.Scalar;
+    if (lossWeights.answer !== 1) loss = tf.mul(loss, lossWeights.answer);
+    if (withPerception && out.perception) {
+      perceptionValue = tf.keep(out.perception.loss);
+      loss = tf.add(loss, tf.mul(out.perception.loss, lossWeights.perception));
+    }
+    return loss;
   }, variables);
   const loss = value.dataSync()[0] ?? Number.NaN;
+  const perceptionLoss =
+    perceptionValue === null
+      ? Number.NaN
+      : ((perceptionValue as tf.Scalar).dataSync()[0] ?? Number.NaN);
   const losses = Float32Array.from((perSample as unknown as tf.Tensor1D).dataSync());
   const predictedLabels = (predicted as unknown as tf.Tensor1D).dataSync();
   let correct = 0;
@@ -99,7 +124,8 @@ export function trainStep(
     tf.dispose(Object.values(grads));
   }
   tf.dispose([value, perSample as unknown as tf.Tensor, predicted as unknown as tf.Tensor]);
-  return { loss, losses, correct, tokens };
+  if (perceptionValue) tf.dispose(perceptionValue as tf.Scalar);
+  return { loss, losses, correct, tokens, perceptionLoss };
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -126,7 +152,23 @@ function freshState(rng: Rng, sampler: EpochSampler): LoopState {
  */
 export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainLoopResult> {
   const { config, model, train, val, sampler, rng, folder, logger } = options;
-  const optimizer = new FlatAdam(config.lr);
+  const optimisation = optimisationOf(config);
+  const decayed = decayedParameterNames(model.parameters);
+  const optimizer = new FlatAdam(config.lr, 0.9, 0.999, undefined, {
+    weightDecay: optimisation.weightDecay,
+    clipNorm: optimisation.clipNorm,
+    decays: (variable) => decayed.has(variable.name),
+  });
+  const lossWeights: LossWeights = { answer: 1, perception: optimisation.auxWeight };
+  // The cosine schedule spans the planned steps: every epoch at the full training set.
+  const totalSteps = config.epochs * Math.ceil(train.records.length / config.batchSize);
+  const stepLearningRate = (step: number, epochLr: number) =>
+    optimisation.lrSchedule === 'cosine'
+      ? cosineLearningRate(
+          { lr: config.lr, warmupSteps: optimisation.warmupSteps, totalSteps },
+          step,
+        )
+      : epochLr;
   let state = freshState(rng, sampler);
   if (options.resume && existsSync(folder.lastCheckpointPath)) {
     state = await loadCheckpoint(folder.lastCheckpointPath, model.parameters, optimizer, (text) =>
@@ -159,7 +201,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
   try {
     while (state.epoch < config.epochs) {
       const epoch = state.epoch;
-      const lr = stepDecayLearningRate(config.lr, config.lrDecay, epoch);
+      const epochLr = stepDecayLearningRate(config.lr, config.lrDecay, epoch);
+      let lr = stepLearningRate(state.globalStep, epochLr);
       optimizer.learningRate = lr;
       if (!state.order) state.order = sampler.planEpoch(epoch);
       const order = state.order;
@@ -192,11 +235,16 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         const weights = order.weights.subarray(start, start + config.batchSize);
         const began = performance.now();
         const batch = await train.load(indices);
-        const outcome = trainStep(model, optimizer, batch, weights, {
-          training: true,
-          epoch,
-          step: state.globalStep,
-        });
+        lr = stepLearningRate(state.globalStep, epochLr);
+        optimizer.learningRate = lr;
+        const outcome = trainStep(
+          model,
+          optimizer,
+          batch,
+          weights,
+          { training: true, epoch, step: state.globalStep },
+          lossWeights,
+        );
         if (!Number.isFinite(outcome.loss)) {
           throw new NonFiniteLossError(
             epoch,
@@ -217,6 +265,10 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         totals.videoTokensTotal += outcome.tokens.videoTotal * n;
         totals.audioTokensTotal += outcome.tokens.audioTotal * n;
         totals.seconds += (performance.now() - began) / 1000;
+        if (!Number.isNaN(outcome.perceptionLoss)) {
+          totals.perceptionLossSum = (totals.perceptionLossSum ?? 0) + outcome.perceptionLoss;
+          totals.steps = (totals.steps ?? 0) + 1;
+        }
         state.stepInEpoch++;
         state.globalStep++;
         stepsThisProcess++;
@@ -245,6 +297,8 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         videoTokensTotal: totals.videoTokensTotal / seen,
         audioTokensTotal: totals.audioTokensTotal / seen,
         seconds: totals.seconds,
+        ...(totals.steps ? { perceptionLoss: (totals.perceptionLossSum ?? 0) / totals.steps } : {}),
+        gates: adapterGates(model.parameters),
       };
       state.metrics.push(metrics);
       folder.appendMetrics(metrics);
@@ -278,6 +332,7 @@ function formatEpoch(m: EpochMetrics, epochs: number): string {
   return (
     `epoch ${m.epoch + 1}/${epochs}: loss ${m.trainLoss.toFixed(3)} acc ${(m.trainAccuracy * 100).toFixed(1)}% | ` +
     `val loss ${m.valLoss.toFixed(3)} acc ${(m.valAccuracy * 100).toFixed(1)}% | ` +
-    `${m.samplesUsed}/${m.datasetSize} samples, ${tokens.toFixed(0)}/${total.toFixed(0)} tokens, ${m.seconds.toFixed(1)} s`
+    `${m.samplesUsed}/${m.datasetSize} samples, ${tokens.toFixed(0)}/${total.toFixed(0)} tokens, ${m.seconds.toFixed(1)} s` +
+    (m.perceptionLoss === undefined ? '' : ` | perception loss ${m.perceptionLoss.toFixed(3)}`)
   );
 }

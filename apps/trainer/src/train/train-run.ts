@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import type { TrainConfig } from '../config/train-config.js';
-import { validateTrainConfig } from '../config/train-config.js';
+import { optimisationOf, timeStepsOf, validateTrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { SparsifiedAmuse } from '../pipeline/amuse-model.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
@@ -16,6 +16,7 @@ import { RunLock } from '../run/run-lock.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { predictSplit } from './evaluate.js';
 import { InfoBatchEpochSampler } from './infobatch-sampler.js';
+import { adapterGates, initFromFile } from './init-from.js';
 import type { RunTurn } from './lockstep-turns.js';
 import { runTrainingLoop } from './train-loop.js';
 import { isOutOfMemory, OutOfMemoryError } from './training-errors.js';
@@ -82,7 +83,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
   if (!options.resume && !options.overwrite) refuseExistingRun(folder);
   // Everything a bad config or missing data can fail on runs before the folder is touched.
   const name = options.name ?? config.preset;
-  const dataset = options.dataset ?? (await loadDataset(config.data, logger));
+  const dataset = options.dataset ?? (await loadDataset(config.data, logger, timeStepsOf(config)));
   const train = await applySubset(dataset.train, config.subset, config.seed);
   if (dataset.val.records.length === 0) {
     // The best checkpoint is chosen on validation; "val accuracy 0" would look measured.
@@ -91,9 +92,21 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
       `the validation split of ${describeData(config)} has no questions, so no epoch can be chosen as best; use more videos (--videos) or a dataset with a validation split`,
     );
   }
-  const model = new SparsifiedAmuse(config, dataset.inputs);
+  const model = new SparsifiedAmuse(config, dataset.inputs, {
+    perceptionHeads: optimisationOf(config).auxWeight > 0,
+  });
   let lock: RunLock | null = null;
   try {
+    // Before the folder is touched, so that a bad --init-from file leaves nothing behind.
+    const resuming = options.resume === true && existsSync(folder.lastCheckpointPath);
+    if (config.initFrom && !resuming) {
+      const init = initFromFile(config.initFrom, model.parameters);
+      logger.event(
+        'init-from',
+        { file: config.initFrom, loaded: init.loaded.length, fresh: init.fresh },
+        `${name}: ${init.loaded.length} of ${model.parameters.size} parameters from ${config.initFrom}`,
+      );
+    }
     folder.create();
     lock = RunLock.acquire(folder.dir, (text) => logger.warn(text));
     if (!options.resume && folder.holdsRun()) {
@@ -174,6 +187,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
         tokensKept: test.tokens.videoKept + test.tokens.audioKept,
       },
       { epoch: loop.state.bestEpoch, valAccuracy: loop.state.bestValAccuracy },
+      { train: dataset.train.records, gates: adapterGates(model.parameters) },
     );
     // Blind baselines fitted on the whole training split, as `demo` shows them.
     await writeRunResults(folder, results, loop.state.metrics, {

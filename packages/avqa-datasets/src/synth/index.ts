@@ -28,10 +28,17 @@ export {
   type SyntheticMedia,
   syntheticMediaFiles,
 } from './layout.js';
+export {
+  PERCEPTION_CLASSES,
+  type PerceptionTargetOptions,
+  type PerceptionTargets,
+  perceptionTargets,
+  SILENT_LEVEL_DB,
+} from './perception.js';
 export { type QuestionCandidate, questionsForScene } from './questions.js';
 export { createRandom, deriveSeed, type Random } from './random.js';
 export { renderAudio, renderStem } from './renderAudio.js';
-export { type RenderedFrames, renderFrames } from './renderFrames.js';
+export { forEachInstrumentPixel, type RenderedFrames, renderFrames } from './renderFrames.js';
 export {
   isSounding,
   onsetOf,

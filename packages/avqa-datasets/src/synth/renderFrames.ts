@@ -67,16 +67,19 @@ function renderBackground(indoor: boolean, height: number, width: number): Float
   return out;
 }
 
-function drawInstrument(
-  canvas: Float32Array,
-  height: number,
-  width: number,
+/**
+ * Visits every pixel (x, y) of `instrument`'s shape in second t, as drawn: the geometry the
+ * renderer and the perception targets share, so a target never disagrees with a frame.
+ */
+export function forEachInstrumentPixel(
   instrument: SceneInstrument,
   t: number,
-) {
+  height: number,
+  width: number,
+  visit: (x: number, y: number) => void,
+): { cx: number; cy: number; halfWidth: number; halfHeight: number } {
   const playing = instrument.playing[t] === true;
-  const { colour, shape } = INSTRUMENTS[instrument.name].look;
-  const brightness = playing ? 1 : SILENT_BRIGHTNESS;
+  const { shape } = INSTRUMENTS[instrument.name].look;
   const bob = playing ? (t % 2 === 0 ? -1 : 1) : 0;
   const cx = instrument.x * width;
   const cy = instrument.y * height + bob;
@@ -90,13 +93,34 @@ function drawInstrument(
     for (let x = x0; x <= x1; x++) {
       const dx = (x + 0.5 - cx) / halfWidth;
       const dy = (y + 0.5 - cy) / halfHeight;
-      if (!insideShape(shape, dx, dy)) continue;
+      if (insideShape(shape, dx, dy)) visit(x, y);
+    }
+  }
+  return { cx, cy, halfWidth, halfHeight };
+}
+
+function drawInstrument(
+  canvas: Float32Array,
+  height: number,
+  width: number,
+  instrument: SceneInstrument,
+  t: number,
+) {
+  const playing = instrument.playing[t] === true;
+  const { colour } = INSTRUMENTS[instrument.name].look;
+  const brightness = playing ? 1 : SILENT_BRIGHTNESS;
+  const { cx, cy, halfWidth, halfHeight } = forEachInstrumentPixel(
+    instrument,
+    t,
+    height,
+    width,
+    (x, y) => {
       const p = (y * width + x) * 3;
       canvas[p] = colour[0] * brightness;
       canvas[p + 1] = colour[1] * brightness;
       canvas[p + 2] = colour[2] * brightness;
-    }
-  }
+    },
+  );
   if (playing) {
     const barY = Math.round(cy - halfHeight - 3);
     if (barY >= 0) {

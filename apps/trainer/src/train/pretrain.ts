@@ -1,0 +1,238 @@
+/**
+ * Perception pretraining, the analogue of the pretrained image and audio backbones AMUSE
+ * starts from: the shared backbone (stream embeddings, blocks, adapters) and the perception
+ * heads learn what the synthetic generator knows of each video (perceptionTargets), with
+ * no question and no answer. Its videos come from a benchmark of another data seed than the
+ * one a QA run trains and is tested on, so none of them is a test or held-out video.
+ */
+import { encodeSafetensors, type NamedArray } from '@sparsify/amuse-encoder';
+import type { AvqaRecord } from '@sparsify/avqa-datasets';
+import * as tf from '@tensorflow/tfjs';
+import { optimisationOf, type TrainConfig, timeStepsOf } from '../config/train-config.js';
+import type { Logger } from '../log/logger.js';
+import type { MediaArrays } from '../pipeline/amuse-model.js';
+import { SparsifiedAmuse } from '../pipeline/amuse-model.js';
+import { loadDataset } from '../pipeline/dataset.js';
+import type { MediaBatchSource } from '../pipeline/media-batch-source.js';
+import {
+  addPerceptionCounts,
+  emptyPerceptionCounts,
+  type PerceptionCounts,
+} from '../pipeline/perception-heads.js';
+import type { BatchSource } from '../pipeline/types.js';
+import { Rng } from '../rng.js';
+import { writeFileAtomic } from '../run/atomic-write.js';
+import { FlatAdam } from './flat-adam.js';
+import { decayedParameterNames } from './init-from.js';
+import { cosineLearningRate, stepDecayLearningRate } from './lr-schedule.js';
+import { trainStep } from './train-loop.js';
+
+/** Parameters a pretrained backbone leaves out: they only ever see questions and answers. */
+const QA_ONLY = /^(question|fusion)\./;
+/** The question every pretraining sample gets: one word, no content (its answer loss weighs 0). */
+const NEUTRAL_WORD = 1;
+
+/** Perception accuracy on a set of videos, 0..1. */
+export interface PerceptionScores {
+  /** Video tokens whose predicted class is the majority of their target. */
+  patchAccuracy: number;
+  /** The same on tokens holding an instrument. */
+  instrumentPatchAccuracy: number;
+  /** Audio (token, class) sounds-or-not decisions. */
+  audioAccuracy: number;
+  /** Sounding (token, class) pairs detected. */
+  soundingRecall: number;
+}
+
+export function perceptionScores(counts: PerceptionCounts): PerceptionScores {
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+  return {
+    patchAccuracy: ratio(counts.patchesCorrect, counts.patches),
+    instrumentPatchAccuracy: ratio(counts.instrumentPatchesCorrect, counts.instrumentPatches),
+    audioAccuracy: ratio(counts.audioCorrect, counts.audioDecisions),
+    soundingRecall: ratio(counts.soundingDetected, counts.sounding),
+  };
+}
+
+export function formatPerceptionScores(scores: PerceptionScores): string {
+  const p = (v: number) => `${(v * 100).toFixed(1)}%`;
+  return `patches ${p(scores.patchAccuracy)} (instrument patches ${p(scores.instrumentPatchAccuracy)}), audio classes ${p(scores.audioAccuracy)} (sounding recall ${p(scores.soundingRecall)})`;
+}
+
+/** One record per video of a split: pretraining batches are videos, not questions. */
+export function onePerVideo(source: BatchSource, name: string): MediaBatchSource {
+  const seen = new Set<string>();
+  const records: AvqaRecord[] = [];
+  for (const record of source.records) {
+    if (seen.has(record.videoId)) continue;
+    seen.add(record.videoId);
+    records.push(record);
+  }
+  return (source as MediaBatchSource).withRecords(name, records);
+}
+
+function neutralQuestions(batch: { inputs: unknown }): void {
+  const media = batch.inputs as MediaArrays;
+  const length = 14;
+  media.question.fill(0);
+  for (let i = 0; i < media.question.length; i += length) media.question[i] = NEUTRAL_WORD;
+}
+
+/** Perception counts of the model over a set of videos (no masking, no merging). */
+export async function evaluatePerception(
+  model: SparsifiedAmuse,
+  source: BatchSource,
+  batchSize: number,
+): Promise<PerceptionCounts> {
+  const total = emptyPerceptionCounts();
+  for (let start = 0; start < source.records.length; start += batchSize) {
+    const indices = Array.from(
+      { length: Math.min(batchSize, source.records.length - start) },
+      (_, i) => start + i,
+    );
+    const batch = await source.load(indices);
+    neutralQuestions(batch);
+    tf.tidy(() => {
+      const out = model.forward(
+        batch,
+        { training: false, epoch: 0, step: 0 },
+        { perception: true, perceptionCounts: true },
+      );
+      if (out.perception?.counts) addPerceptionCounts(total, out.perception.counts);
+    });
+  }
+  return total;
+}
+
+export interface PretrainOutcome {
+  /** Parameter arrays written to the checkpoint, by name. */
+  arrays: Map<string, NamedArray>;
+  train: PerceptionScores;
+  val: PerceptionScores;
+  trainVideos: number;
+  valVideos: number;
+  seconds: number;
+}
+
+/**
+ * Pretrains `config`'s model on perception targets alone and writes the backbone and the
+ * perception heads to `out` (safetensors, atomically). Training videos: the train and test
+ * splits of the config's synthetic benchmark; scored on its validation videos.
+ */
+export async function pretrainBackbone(
+  config: TrainConfig,
+  out: string,
+  logger: Logger,
+  command = '',
+): Promise<PretrainOutcome> {
+  if (config.data.kind !== 'synthetic') throw new Error('pretrain needs the synthetic benchmark');
+  const dataset = await loadDataset(config.data, logger, timeStepsOf(config));
+  const trainRecords = [...dataset.train.records, ...dataset.test.records];
+  const train = onePerVideo(
+    (dataset.train as MediaBatchSource).withRecords('pretrain', trainRecords),
+    'pretrain',
+  );
+  const val = onePerVideo(dataset.val, 'pretrain-val');
+  const model = new SparsifiedAmuse(config, dataset.inputs, { perceptionHeads: true });
+  const optimisation = optimisationOf(config);
+  const decayed = decayedParameterNames(model.parameters);
+  const optimizer = new FlatAdam(config.lr, 0.9, 0.999, undefined, {
+    weightDecay: optimisation.weightDecay,
+    clipNorm: optimisation.clipNorm,
+    decays: (variable) => decayed.has(variable.name),
+  });
+  const rng = new Rng(config.seed);
+  const stepsPerEpoch = Math.ceil(train.records.length / config.batchSize);
+  const totalSteps = config.epochs * stepsPerEpoch;
+  let step = 0;
+  let seconds = 0;
+  try {
+    logger.event(
+      'pretrain-start',
+      { videos: train.records.length, valVideos: val.records.length, config },
+      `pretraining on the perception targets of ${train.records.length} videos (${val.records.length} to score)`,
+    );
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
+      const order = rng.shuffled(Array.from({ length: train.records.length }, (_, i) => i));
+      const progress = logger.progress(
+        `pretrain epoch ${epoch + 1}/${config.epochs}`,
+        stepsPerEpoch,
+      );
+      let lossSum = 0;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        const indices = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
+        const batch = await train.load(indices);
+        neutralQuestions(batch);
+        optimizer.learningRate =
+          optimisation.lrSchedule === 'cosine'
+            ? cosineLearningRate(
+                { lr: config.lr, warmupSteps: optimisation.warmupSteps, totalSteps },
+                step,
+              )
+            : stepDecayLearningRate(config.lr, config.lrDecay, epoch);
+        const began = performance.now();
+        const outcome = trainStep(
+          model,
+          optimizer,
+          batch,
+          new Float32Array(indices.length).fill(1),
+          { training: true, epoch, step },
+          { answer: 0, perception: 1 },
+        );
+        seconds += (performance.now() - began) / 1000;
+        if (!Number.isFinite(outcome.loss)) {
+          throw new Error(
+            `pretrain: the loss became ${outcome.loss} at epoch ${epoch + 1}, step ${s}`,
+          );
+        }
+        lossSum += outcome.perceptionLoss;
+        step++;
+        progress.tick(1, `loss ${(lossSum / (s + 1)).toFixed(3)}`);
+      }
+      progress.finish();
+      const scores = perceptionScores(await evaluatePerception(model, val, config.batchSize));
+      logger.event(
+        'pretrain-epoch',
+        { epoch, loss: lossSum / stepsPerEpoch, val: scores, seconds },
+        `pretrain epoch ${epoch + 1}/${config.epochs}: loss ${(lossSum / stepsPerEpoch).toFixed(3)} | val ${formatPerceptionScores(scores)} | ${seconds.toFixed(0)} s`,
+      );
+    }
+    const trainScores = perceptionScores(await evaluatePerception(model, train, config.batchSize));
+    const valScores = perceptionScores(await evaluatePerception(model, val, config.batchSize));
+    const arrays = new Map<string, NamedArray>();
+    for (const [name, variable] of model.parameters) {
+      if (QA_ONLY.test(name)) continue;
+      arrays.set(name, {
+        dtype: 'F32',
+        shape: variable.shape.slice(),
+        data: Float32Array.from(variable.dataSync()),
+      });
+    }
+    // Only settings go in the metadata, never times: the same seed writes the same bytes.
+    const bytes = encodeSafetensors(arrays, {
+      format: 'sparsify-backbone-1',
+      model: config.model,
+      timeSteps: String(timeStepsOf(config)),
+      data: JSON.stringify(
+        config.data.kind === 'synthetic'
+          ? { videos: config.data.videos, seed: config.data.seed }
+          : {},
+      ),
+      seed: String(config.seed),
+      epochs: String(config.epochs),
+      command,
+    });
+    writeFileAtomic(out, bytes);
+    return {
+      arrays,
+      train: trainScores,
+      val: valScores,
+      trainVideos: train.records.length,
+      valVideos: val.records.length,
+      seconds,
+    };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}
