@@ -114,11 +114,15 @@ export {
   saveCheckpoint,
 } from './train/checkpoint.js';
 export { predictSplit, type SplitPredictions } from './train/evaluate.js';
-export { FlatAdam, type FlatAdamExtras } from './train/flat-adam.js';
+export {
+  decayedParameterNames,
+  FlatAdam,
+  type FlatAdamExtras,
+  trainingOptimizer,
+} from './train/flat-adam.js';
 export { InfoBatchEpochSampler } from './train/infobatch-sampler.js';
 export {
   adapterGates,
-  decayedParameterNames,
   type InitFromOutcome,
   initFromFile,
 } from './train/init-from.js';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { optimisationOf, type TrainConfig } from '../config/train-config.js';
 
 /** tfjs-core's NamedTensor, which @tensorflow/tfjs does not re-export. */
 export interface NamedTensor {
@@ -288,4 +289,29 @@ function describe(shapes: number[][]): string {
     .map((shape) => `[${shape.join(', ')}]`)
     .join(', ');
   return shapes.length > 4 ? `${shapes.length} tensors: ${shown}, ...` : shown;
+}
+
+/** Parameter names weight decay applies to: weight matrices, not positions, biases, norms or gates. */
+export function decayedParameterNames(parameters: ReadonlyMap<string, tf.Variable>): Set<string> {
+  const names = new Set<string>();
+  for (const [name, variable] of parameters) {
+    if (variable.rank < 2) continue;
+    if (/(timeEmbedding|spaceEmbedding|question\.position)$/.test(name)) continue;
+    names.add(variable.name);
+  }
+  return names;
+}
+
+/** The optimizer a run trains with: AdamW as the config's decay and clipping say, over `parameters`. */
+export function trainingOptimizer(
+  config: TrainConfig,
+  parameters: ReadonlyMap<string, tf.Variable>,
+): FlatAdam {
+  const optimisation = optimisationOf(config);
+  const decayed = decayedParameterNames(parameters);
+  return new FlatAdam(config.lr, 0.9, 0.999, undefined, {
+    weightDecay: optimisation.weightDecay,
+    clipNorm: optimisation.clipNorm,
+    decays: (variable) => decayed.has(variable.name),
+  });
 }

@@ -85,14 +85,3 @@ export function formatGates(gates: Record<string, number>, questionBlocks?: numb
     })
     .join(', ');
 }
-
-/** Parameter names weight decay applies to: weight matrices, not positions, biases, norms or gates. */
-export function decayedParameterNames(parameters: ReadonlyMap<string, tf.Variable>): Set<string> {
-  const names = new Set<string>();
-  for (const [name, variable] of parameters) {
-    if (variable.rank < 2) continue;
-    if (/(timeEmbedding|spaceEmbedding|question\.position)$/.test(name)) continue;
-    names.add(variable.name);
-  }
-  return names;
-}

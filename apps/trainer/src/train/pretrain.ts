@@ -22,8 +22,7 @@ import {
 import type { BatchSource } from '../pipeline/types.js';
 import { Rng } from '../rng.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
-import { FlatAdam } from './flat-adam.js';
-import { decayedParameterNames } from './init-from.js';
+import { trainingOptimizer } from './flat-adam.js';
 import { cosineLearningRate, stepDecayLearningRate } from './lr-schedule.js';
 import { trainStep } from './train-loop.js';
 
@@ -135,12 +134,7 @@ export async function pretrainBackbone(
   const val = onePerVideo(dataset.val, 'pretrain-val');
   const model = new SparsifiedAmuse(config, dataset.inputs, { perceptionHeads: true });
   const optimisation = optimisationOf(config);
-  const decayed = decayedParameterNames(model.parameters);
-  const optimizer = new FlatAdam(config.lr, 0.9, 0.999, undefined, {
-    weightDecay: optimisation.weightDecay,
-    clipNorm: optimisation.clipNorm,
-    decays: (variable) => decayed.has(variable.name),
-  });
+  const optimizer = trainingOptimizer(config, model.parameters);
   const rng = new Rng(config.seed);
   const stepsPerEpoch = Math.ceil(train.records.length / config.batchSize);
   const totalSteps = config.epochs * stepsPerEpoch;

@@ -15,8 +15,8 @@ import type { Rng } from '../rng.js';
 import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
 import { emptyEpochTotals, type LoopState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { predictSplit } from './evaluate.js';
-import { FlatAdam } from './flat-adam.js';
-import { adapterGates, decayedParameterNames } from './init-from.js';
+import { trainingOptimizer } from './flat-adam.js';
+import { adapterGates } from './init-from.js';
 import { cosineLearningRate, stepDecayLearningRate } from './lr-schedule.js';
 import { NonFiniteLossError } from './training-errors.js';
 
@@ -153,12 +153,7 @@ function freshState(rng: Rng, sampler: EpochSampler): LoopState {
 export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainLoopResult> {
   const { config, model, train, val, sampler, rng, folder, logger } = options;
   const optimisation = optimisationOf(config);
-  const decayed = decayedParameterNames(model.parameters);
-  const optimizer = new FlatAdam(config.lr, 0.9, 0.999, undefined, {
-    weightDecay: optimisation.weightDecay,
-    clipNorm: optimisation.clipNorm,
-    decays: (variable) => decayed.has(variable.name),
-  });
+  const optimizer = trainingOptimizer(config, model.parameters);
   const lossWeights: LossWeights = { answer: 1, perception: optimisation.auxWeight };
   // The cosine schedule spans the planned steps: every epoch at the full training set.
   const totalSteps = config.epochs * Math.ceil(train.records.length / config.batchSize);
