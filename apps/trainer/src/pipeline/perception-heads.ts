@@ -128,17 +128,17 @@ export class PerceptionHeads {
     merge: readonly (readonly Int32Array[])[] | null,
     counts: PerceptionCounts | undefined,
   ): tf.Scalar {
-    const [b, m, d] = stream.tokens.shape;
-    const sources = tokenSources(b, m, stream.keepIndices, merge);
+    const {
+      b,
+      m,
+      sources,
+      outputs: logits,
+    } = linearHead(stream, merge, this.videoWeight, this.videoBias);
     const { distribution, sizes } = followVideoTargets(
       targets.videoClasses,
       geometry.videoTokens,
       sources,
     );
-    const logits = tf.add(
-      tf.matMul(tf.reshape(stream.tokens, [b * m, d]), this.videoWeight),
-      this.videoBias,
-    ) as tf.Tensor2D;
     const target = tf.tensor2d(distribution, [b * m, PERCEPTION_CLASSES]);
     const crossEntropy = tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1));
     if (counts) {
@@ -172,18 +172,13 @@ export class PerceptionHeads {
     merge: readonly (readonly Int32Array[])[] | null,
     counts: PerceptionCounts | undefined,
   ): tf.Scalar {
-    const [b, m, d] = stream.tokens.shape;
-    const sources = tokenSources(b, m, stream.keepIndices, merge);
+    const { b, m, sources, outputs } = linearHead(stream, merge, this.audioWeight, this.audioBias);
     const followed = followAudioTargets(
       targets.audioSteps,
       geometry.audioTimeSteps,
       geometry.audioTokensPerStep,
       sources,
     );
-    const outputs = tf.add(
-      tf.matMul(tf.reshape(stream.tokens, [b * m, d]), this.audioWeight),
-      this.audioBias,
-    ) as tf.Tensor2D;
     const target = tf.tensor2d(followed.targets, [b * m, AUDIO_TARGETS]);
     const binary = AUDIO.start + 1;
     const logits = tf.slice(outputs, [0, 0], [b * m, binary]);
@@ -229,4 +224,23 @@ function weightedMean(values: tf.Tensor, sizes: Float32Array): tf.Scalar {
   let total = 0;
   for (const s of sizes) total += s;
   return tf.div(tf.sum(tf.mul(values, tf.tensor1d(sizes))), Math.max(1, total)) as tf.Scalar;
+}
+
+/**
+ * A stream's tokens through one linear head, as [b * m, out] rows, with the original patches
+ * each token holds (after the mask's kept positions and the merge's sources).
+ */
+function linearHead(
+  stream: StreamOutput,
+  merge: readonly (readonly Int32Array[])[] | null,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+) {
+  const [b, m, d] = stream.tokens.shape;
+  const sources = tokenSources(b, m, stream.keepIndices, merge);
+  const outputs = tf.add(
+    tf.matMul(tf.reshape(stream.tokens, [b * m, d]), weight),
+    bias,
+  ) as tf.Tensor2D;
+  return { b, m, sources, outputs };
 }
