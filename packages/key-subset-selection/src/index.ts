@@ -1,7 +1,6 @@
 export {
   formatComposition,
   formatSubsetAnnotations,
-  musicAvqaQuestionType,
   type QuestionTypeOf,
   type SubsetComposition,
   selectRecords,
