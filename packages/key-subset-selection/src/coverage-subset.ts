@@ -1,4 +1,5 @@
-import { deriveSeed, SplitMix32, sampleToFront } from './random';
+import { SplitMix32 } from '@sparsify/internal-random';
+import { deriveSeed, sampleToFront } from './random';
 import { typeQuotas } from './stratified-subset';
 
 /** Options of `coverageSubset`. */

@@ -1,3 +1,4 @@
+import { SplitMix32 } from '@sparsify/internal-random';
 import { bitsetToIndices, createBitset, fillBitset, hasBit, setBit } from './bitset';
 import { createEpochPlan, type EpochPlan } from './epoch-plan';
 import { KeptHistory } from './kept-history';
@@ -7,7 +8,7 @@ import {
   type ResolvedInfoBatchOptions,
   resolveInfoBatchOptions,
 } from './options';
-import { deriveSeed, RandomStream, SplitMix32, sampleToFront, shuffleInPlace } from './random';
+import { deriveSeed, RandomStream, sampleToFront, shuffleInPlace } from './random';
 import {
   decodeSamplerState,
   encodeSamplerState,
