@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { SplitMix32 } from '@sparsify/internal-random';
-import { InfoBatchSampler, selectKeySubset } from '../src/index';
+import { InfoBatchSampler, selectKeySubset } from '../src/index.js';
 
 const size = 1_000_000;
 const epochs = 30;

@@ -1,4 +1,4 @@
-import type { KeptHistory } from './kept-history';
+import type { KeptHistory } from './kept-history.js';
 
 /** Options of the key-subset selection (symbols as in SPARSIFY.md, Level 3). */
 export interface KeySubsetOptions {

@@ -8,7 +8,7 @@ import {
   selectRecords,
   subsetComposition,
   writeSubsetAnnotationFile,
-} from '../src/index';
+} from '../src/index.js';
 
 type Record = { question_id: number; type: string };
 

@@ -3,16 +3,22 @@
  * which the encoder calls after patch + positional embedding.
  */
 import type { Tensor3D } from '@tensorflow/tfjs-core';
-import type { HookContext, InputMasker, MaskedStream, StreamLayout, StreamName } from './contract';
-import { applyMaskPlan, createMaskPlan, type MaskPlan } from './mask-plan';
+import type {
+  HookContext,
+  InputMasker,
+  MaskedStream,
+  StreamLayout,
+  StreamName,
+} from './contract.js';
+import { applyMaskPlan, createMaskPlan, type MaskPlan } from './mask-plan.js';
 import {
   type MaskSchedule,
   type MaskScheduleOptions,
   maskSchedule,
   scheduledRatios,
   stepRng,
-} from './schedule';
-import { drawCrossModalKeepSets, drawKeepSets, type StreamMaskMode } from './strategies';
+} from './schedule.js';
+import { drawCrossModalKeepSets, drawKeepSets, type StreamMaskMode } from './strategies.js';
 
 /** A mode for both streams; 'cross-modal' keeps the same time steps in video and audio. */
 export type MaskMode = StreamMaskMode | 'cross-modal';

@@ -2,9 +2,9 @@
  * When Level 1 masks: epochs [0, activeEpochs) of training only, one ratio per modality,
  * and a random draw that depends only on (seed, step) so a run is reproducible.
  */
-import type { HookContext, StreamName } from './contract';
-import { assertRatio } from './keep-count';
-import { createRng, mixSeed, type Rng } from './rng';
+import type { HookContext, StreamName } from './contract.js';
+import { assertRatio } from './keep-count.js';
+import { createRng, mixSeed, type Rng } from './rng.js';
 
 export interface MaskSchedule {
   /** Masking is on for epochs [0, activeEpochs). */

@@ -6,9 +6,9 @@
  * Token layout (docs/contracts.md): token n = t * tokensPerStep + j lies in time step t and,
  * for spectrograms, in frequency band j % frequencyBands.
  */
-import type { StreamLayout } from './contract';
-import { keptCount } from './keep-count';
-import { type Rng, sampleWithoutReplacement } from './rng';
+import type { StreamLayout } from './contract.js';
+import { keptCount } from './keep-count.js';
+import { type Rng, sampleWithoutReplacement } from './rng.js';
 
 /** Modes that mask one stream on its own. */
 export type StreamMaskMode = 'random' | 'time' | 'frequency' | 'time-frequency';

@@ -7,8 +7,8 @@ import {
   maskSchedule,
   type StreamLayout,
   scheduledRatios,
-} from '../src';
-import { BACKENDS, ramp, useBackend } from './backends';
+} from '../src/index.js';
+import { BACKENDS, ramp, useBackend } from './backends.js';
 
 // 5 frames x 4 patches of video; 5 audio windows x 6 patches (2 sub-rows x 3 bands).
 const VIDEO: StreamLayout = { stream: 'video', timeSteps: 5, tokensPerStep: 4 };

@@ -6,8 +6,8 @@ import {
   type HookContext,
   type StreamLayout,
   type StreamName,
-} from '../src';
-import { ramp, useBackend } from './backends';
+} from '../src/index.js';
+import { ramp, useBackend } from './backends.js';
 
 /**
  * Outside the cross-modal mode, video and audio are masked independently: each stream draws
