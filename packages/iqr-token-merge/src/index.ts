@@ -1,4 +1,4 @@
-export type { HookContext, ReducedTokens, ReducerInput, TokenReducer } from './contract.js';
+export type { ReducedTokens, ReducerInput } from './contract.js';
 export { importanceFromAttention, importanceFromQueryKeys } from './importance.js';
 export {
   createIqrTokenReducer,

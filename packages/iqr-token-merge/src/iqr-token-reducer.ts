@@ -3,7 +3,7 @@
  * finds important (IQR rule) and merge every other token into its most similar key.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { HookContext, ReducedTokens, ReducerInput, TokenReducer } from './contract.js';
+import type { ReducedTokens, ReducerInput } from './contract.js';
 import { importanceFromAttention } from './importance.js';
 import { mergeTokens } from './merge-apply.js';
 import { type MergePlanOptions, validateKeepBound } from './merge-options.js';
@@ -16,8 +16,10 @@ export interface IqrReducedTokens extends ReducedTokens {
   plan: MergePlan;
 }
 
-export interface IqrTokenReducer extends TokenReducer {
-  reduceTokens(input: ReducerInput, ctx: HookContext): IqrReducedTokens;
+/** The encoder's `TokenReducer` hook, structurally, plus the last plan per stream. */
+export interface IqrTokenReducer {
+  /** `ctx` (the encoder's hook context) is accepted and not read: the rule has no schedule. */
+  reduceTokens(input: ReducerInput, ctx?: unknown): IqrReducedTokens;
   /**
    * The last plan computed for a stream: its `sources` map each output to the positions of
    * that call's input tokens (the trainer reads them for the perception loss).

@@ -3,13 +3,7 @@
  * steps, frequency bands, or the same time steps across video and audio) so the encoder runs
  * on fewer tokens during the first epochs.
  */
-export type {
-  HookContext,
-  InputMasker,
-  MaskedStream,
-  StreamLayout,
-  StreamName,
-} from './contract.js';
+export type { MaskedStream, MaskingContext, StreamLayout, StreamName } from './contract.js';
 export { gatherRows, scatterRows } from './gather-rows.js';
 export {
   createInputMasker,
