@@ -12,7 +12,6 @@ export {
   type PlannedMaskedStream,
   type SparseInputMasker,
 } from './input-masker.js';
-export { assertRatio, keptCount } from './keep-count.js';
 export {
   applyMaskPlan,
   createMaskPlan,
@@ -21,7 +20,7 @@ export {
   restoreTokens,
 } from './mask-plan.js';
 export { type MaskedTokens, type MaskTokensOptions, maskTokens } from './mask-tokens.js';
-export { createRng, mixSeed, type Rng, sampleWithoutReplacement } from './rng.js';
+export { createRng, mixSeed, type Rng } from './rng.js';
 export {
   DEFAULT_MASK_SCHEDULE,
   type MaskSchedule,
@@ -31,9 +30,12 @@ export {
   stepRng,
 } from './schedule.js';
 export {
+  assertRatio,
   drawCrossModalKeepSets,
   drawKeepSets,
+  keptCount,
   type StreamMaskMode,
+  sampleWithoutReplacement,
   type TokenGrid,
 } from './strategies.js';
 export {

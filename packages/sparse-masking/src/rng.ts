@@ -23,16 +23,3 @@ export function mixSeed(...parts: number[]): number {
   }
   return hash >>> 0;
 }
-
-/** The first `count` entries of a uniformly random permutation of 0..n-1 (partial Fisher-Yates). */
-export function sampleWithoutReplacement(n: number, count: number, rng: Rng): Int32Array {
-  const pool = new Int32Array(n);
-  for (let i = 0; i < n; i++) pool[i] = i;
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(rng() * (n - i));
-    const chosen = pool[j]!;
-    pool[j] = pool[i]!;
-    pool[i] = chosen;
-  }
-  return pool.subarray(0, count);
-}

@@ -3,8 +3,8 @@
  * and a random draw that depends only on (seed, step) so a run is reproducible.
  */
 import type { MaskingContext, StreamName } from './contract.js';
-import { assertRatio } from './keep-count.js';
 import { createRng, mixSeed, type Rng } from './rng.js';
+import { assertRatio } from './strategies.js';
 
 export interface MaskSchedule {
   /** Masking is on for epochs [0, activeEpochs). */
