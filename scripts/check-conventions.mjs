@@ -10,11 +10,18 @@
  *   5. the private @sparsify/internal-random is only ever a devDependency (tsup bundles it,
  *      so no published package depends on it).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
 
 // TEMPORARY (issue 26): these two packages are converted to the conventions on other
 // branches of the same session. The lead deletes this allowlist when merging them.
@@ -26,10 +33,7 @@ const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]*)['"]/gm;
 const ALLOWED_EXTENSION = /\.(js|json|mjs|cjs)$/;
 
-const problems = [];
-const report = (file, rule, detail) => problems.push(`${relative(root, file)}: ${rule}: ${detail}`);
-
-function projects() {
+function projects(root) {
   const found = [];
   for (const group of ['packages', 'apps', 'examples']) {
     for (const name of readdirSync(join(root, group)).sort()) {
@@ -58,7 +62,7 @@ function stem(name) {
   return name.split('.')[0];
 }
 
-function checkProject(dir) {
+function checkProject(root, dir, report) {
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
     if (manifest[field]?.['@sparsify/internal-random'] !== undefined) {
@@ -95,9 +99,61 @@ function checkProject(dir) {
   }
 }
 
-for (const dir of projects()) checkProject(dir);
+/** Every convention problem under `root`, as `path: rule: detail` lines. */
+export function checkRepository(root) {
+  const problems = [];
+  const report = (file, rule, detail) =>
+    problems.push(`${relative(root, file)}: ${rule}: ${detail}`);
+  for (const dir of projects(root)) checkProject(root, dir, report);
+  return problems;
+}
+
+/** Proves the check can fail: a scratch repository breaking each rule once must be reported. */
+function selfTest() {
+  const scratch = mkdtempSync(join(tmpdir(), 'check-conventions-'));
+  const files = {
+    'packages/good/package.json': '{"name":"good"}',
+    'packages/good/src/index.ts': "export { a } from './a-file.js';\n",
+    'packages/good/src/a-file.ts': 'export const a = 1;\n',
+    'packages/good/test/a-file.test.ts': "import { a } from '../src/a-file.js';\n",
+    'packages/good/vitest.config.ts': "export { default } from '../../vitest.shared.ts';\n",
+    'packages/bad/package.json': '{"name":"bad","dependencies":{"@sparsify/internal-random":"*"}}',
+    'packages/bad/src/index.ts': "export * from './dataLoader.js';\n",
+    'packages/bad/src/dataLoader.ts': "import { b } from './other';\nexport const c = b;\n",
+    'packages/bad/src/other.ts': 'export const b = 1;\n',
+    'packages/bad/src/other.test.ts': '',
+    'packages/bad/src/Snake_Folder/x.ts': '',
+    'apps/none/package.json': '{"name":"none"}',
+    'examples/none/package.json': '{"name":"none"}',
+  };
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(scratch, path)), { recursive: true });
+    writeFileSync(join(scratch, path), text);
+  }
+  const found = checkRepository(scratch);
+  rmSync(scratch, { recursive: true, force: true });
+  const expected = [
+    'packages/bad/package.json: internal package',
+    'packages/bad/src/Snake_Folder: kebab-case',
+    'packages/bad/src/dataLoader.ts: kebab-case',
+    "packages/bad/src/dataLoader.ts: .js imports: './other'",
+    'packages/bad/src/index.ts: curated exports',
+    'packages/bad/src/other.test.ts: tests in test/',
+  ];
+  const missing = expected.filter((start) => !found.some((line) => line.startsWith(start)));
+  const extra = found.filter((line) => !expected.some((start) => line.startsWith(start)));
+  if (missing.length > 0 || extra.length > 0) {
+    console.error(`check-conventions self-test failed\nmissing: ${missing}\nunexpected: ${extra}`);
+    process.exit(1);
+  }
+}
+
+selfTest();
+const problems = checkRepository(fileURLToPath(new URL('..', import.meta.url)));
 if (problems.length > 0) {
   console.error(`check-conventions: ${problems.length} problem(s)\n${problems.join('\n')}`);
   process.exit(1);
 }
-console.log('check-conventions: kebab-case names, .js imports, tests in test/, named exports: ok');
+console.log(
+  'check-conventions: kebab-case names, .js imports, tests in test/, named exports (self-test passed): ok',
+);
