@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type PublishablePackage, pinnedVersion } from './workspace';
+import { type PublishablePackage, pinnedVersion } from './workspace.js';
 
 /** What a user installs beside our packages: the tfjs they run on, and tsc to check types. */
 const thirdParty = [

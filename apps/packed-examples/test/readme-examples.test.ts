@@ -11,9 +11,9 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installApp, packAll, withoutPackageManagerConfig } from './packed-app';
-import { asCommonJs, firstTypeScriptBlock } from './readme-example';
-import { publishablePackages, repoRoot } from './workspace';
+import { installApp, packAll, withoutPackageManagerConfig } from './packed-app.js';
+import { asCommonJs, firstTypeScriptBlock } from './readme-example.js';
+import { publishablePackages, repoRoot } from './workspace.js';
 
 // README examples that fail as written, each with why. `it.fails` keeps the list honest: an
 // example that starts working fails its test until it is taken off the list.

@@ -1,32 +1,31 @@
+import { fmix32, SplitMix32 } from '@sparsify/internal-random';
+
 /**
- * The trainer's seeded random source. Its whole state is one 32-bit integer, so a
- * checkpoint can store it and `--resume` continues the exact same stream (Math.random
- * cannot be saved or seeded).
+ * The trainer's seeded random source: `SplitMix32` with murmur3's fmix32 output
+ * (@sparsify/internal-random). Its whole state is one 32-bit integer, so a checkpoint can
+ * store it and `--resume` continues the exact same stream (Math.random cannot be saved or
+ * seeded).
  */
 export class Rng {
-  private state: number;
+  private readonly source: SplitMix32;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.source = new SplitMix32(seed, fmix32);
   }
 
-  /** splitmix32: a full-period 32-bit generator with good avalanche, cheap to copy. */
+  /** Uniform integer in [0, 2^32). */
   nextUint32(): number {
-    this.state = (this.state + 0x9e3779b9) >>> 0;
-    let z = this.state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
+    return this.source.nextUint32();
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    return this.nextUint32() / 4294967296;
+    return this.source.nextFloat();
   }
 
   /** Uniform integer in [0, n). */
   nextInt(n: number): number {
-    return Math.floor(this.next() * n);
+    return this.source.nextBelow(n);
   }
 
   /** A Fisher-Yates shuffle of a copy of `items`. */
@@ -47,10 +46,10 @@ export class Rng {
   }
 
   getState(): number {
-    return this.state;
+    return this.source.getState();
   }
 
   setState(state: number): void {
-    this.state = state >>> 0;
+    this.source.setState(state);
   }
 }

@@ -1,11 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  coverageSubset,
-  keySubsetScores,
-  musicAvqaQuestionType,
-  selectKeySubset,
-} from '@sparsify/key-subset-selection';
+import { musicAvqaQuestionType } from '@sparsify/avqa-datasets';
+import { coverageSubset, keySubsetScores, selectKeySubset } from '@sparsify/key-subset-selection';
 import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';

@@ -4,7 +4,7 @@
  * load affects both alike. Usage: node --conditions=source --import tsx src/bench.ts [rounds]
  */
 import * as tf from '@tensorflow/tfjs';
-import { trainWithSparsify } from './train';
+import { trainWithSparsify } from './train.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const ratios: number[] = [];

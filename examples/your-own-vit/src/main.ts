@@ -1,5 +1,5 @@
 /** Trains the example ViT with Sparsify and prints what each epoch ran on. */
-import { trainWithSparsify } from './train';
+import { trainWithSparsify } from './train.js';
 
 const run = trainWithSparsify();
 const full = run.vit.tokenCount;

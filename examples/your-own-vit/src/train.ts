@@ -17,8 +17,8 @@ import { mergingTransformer } from '@sparsify/iqr-token-merge';
 import { InfoBatch, selectKeySubset } from '@sparsify/key-subset-selection';
 import { createTokenMasker } from '@sparsify/sparse-masking';
 import * as tf from '@tensorflow/tfjs';
-import { type SyntheticImages, syntheticImages } from './data';
-import { createViT, type ViT, type ViTConfig } from './vit';
+import { type SyntheticImages, syntheticImages } from './data.js';
+import { createViT, type ViT, type ViTConfig } from './vit.js';
 
 export interface SparsifyTrainingOptions {
   epochs: number;

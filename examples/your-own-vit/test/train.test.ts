@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, perSampleCrossEntropy, trainWithSparsify } from '../src/train';
-import { patchify } from '../src/vit';
+import { DEFAULT_OPTIONS, perSampleCrossEntropy, trainWithSparsify } from '../src/train.js';
+import { patchify } from '../src/vit.js';
 
 describe('your own ViT with Sparsify plugged in', () => {
   it('trains with a shorter sequence: masking, merging per block, InfoBatch pruning', () => {

@@ -52,7 +52,7 @@ export interface Architecture {
    * Amplitude of the sin-cos tables the time and space embeddings start from; they are added
    * after a LayerNorm of the patch embeddings (per-value RMS 1), so at 0.5 position is about
    * half of a token's norm. At std 0.02 beside unnormalised patch embeddings position ended
-   * training at 1-2% of a token's norm.
+   * training at a small fraction of a token's norm.
    */
   positionScale: number;
 }

@@ -5,9 +5,8 @@
  * Recording an op on tfjs's tape costs a kernel launch per saved input (a clone), a tape
  * node, and in the backward pass casts and reshapes that change no value: a fifth of the
  * kernels of a training step of the demo's model. Each is cheap (they share buffers), so a
- * dense step runs only 1.6% fewer instructions without them (callgrind, in
- * docs/benchmarks/trainer.md); a step with little arithmetic left (after token merging)
- * gains more. Each function below runs its forward ops off the
+ * dense step gains little without them (measured in docs/benchmarks/trainer.md); a step
+ * with little arithmetic left (after token merging) gains more. Each function below runs its forward ops off the
  * tape (inside `customGrad`) and its backward pass as the stock gradients' own ops, in the
  * order tfjs's backprop runs them, minus the casts and reshapes. Same ops on the same values
  * give the same floats; the tests compare every output and gradient bit for bit with the
@@ -23,8 +22,8 @@ type Saved = tf.Tensor[];
 
 /**
  * [dy W^T, x^T dy], the gradients of x W, from untransposed products: stock wasm runs
- * transposed matmuls (what matMul's own gradient uses) ~10x slower than plain ones, while a
- * 2-D transpose costs little.
+ * transposed matmuls (what matMul's own gradient uses) through a much slower path than plain
+ * ones, while a 2-D transpose costs little.
  */
 function plainProductGrads(dy: tf.Tensor, saved: Saved): [tf.Tensor2D, tf.Tensor2D] {
   const [x, w] = saved as [tf.Tensor2D, tf.Tensor2D];

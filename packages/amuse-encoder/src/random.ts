@@ -2,18 +2,7 @@
  * A small seeded generator, so the same seed gives the same weights on every backend and
  * machine (tf.randomNormal's seeding differs between backends).
  */
-
-/** mulberry32: 32-bit state, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@sparsify/internal-random';
 
 /** FNV-1a over a string mixed with a seed: each parameter gets its own stream by name. */
 export function hashSeed(seed: number, name: string): number {

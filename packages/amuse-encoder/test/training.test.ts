@@ -167,7 +167,7 @@ describe.each(BACKENDS)('training on %s', (backend) => {
   });
 });
 
-// The pure-JS cpu backend is ~10x slower; one backend suffices for an optimisation property.
+// The pure-JS cpu backend is much slower; one backend suffices for an optimisation property.
 describe('training on wasm', () => {
   beforeAll(() => useBackend('wasm'));
 
@@ -192,7 +192,7 @@ describe('training on wasm', () => {
   });
 
   // A regression test for the init: with ViT's fixed std 0.02 at width 64 every Linear
-  // shrank the signal ~6x, logits hardly differed between samples (spread ~0.002) and the
+  // shrank the signal ~6x, logits hardly differed between samples and the
   // tiny preset could not memorise 64 training questions of the synthetic benchmark.
   it('at init, the logits of the tiny preset differ between samples', () => {
     const model = createAmuseModel({ preset: 'tiny', inputs: SMALL_INPUTS, seed: 3 });

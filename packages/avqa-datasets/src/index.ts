@@ -1,4 +1,5 @@
 export * from './annotations/index.js';
+export { musicAvqaQuestionType } from './annotations/question-type.js';
 export * from './cache/index.js';
 export * from './eval/index.js';
 export * from './features/index.js';

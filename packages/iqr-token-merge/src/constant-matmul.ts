@@ -1,11 +1,11 @@
 /**
- * y = A x for a constant batch of matrices A [B, P, Q] known on the CPU and a tensor
+ * Speed only: y = A x, the same as `tf.matMul(A, x)` (test/constant-matmul.test.ts), for a constant batch of matrices A [B, P, Q] known on the CPU and a tensor
  * x [B, Q, C], differentiable with respect to x on every backend.
  *
  * Merging and unmerging are one-hot (weighted) products of this form. They are written
  * as one 2-D matmul per sample rather than a batched `tf.matMul`, because stock wasm runs
- * the 2-D untransposed product through XNNPACK (measured ~3-8x faster here) while batched
- * and transposed products fall back to a slow loop. For the same reason the gradient
+ * the 2-D untransposed product through XNNPACK while batched and transposed products fall
+ * back to a slower loop. For the same reason the gradient
  * A^T dy uses A^T transposed once on the CPU instead of `matMul(a, dy, true)`.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,17 +1,11 @@
 /**
- * The encoder's level-2 hook, copied from docs/contracts.md ("Level 2: token reducer").
- * The sparsifiers never import the encoder; the reducer satisfies these shapes
- * structurally and apps/trainer plugs it in.
+ * The minimal structural types the reducer accepts: what it reads of the encoder's Level 2
+ * hook call and what it returns. The hook itself (`TokenReducer`, `HookContext`) is declared
+ * once, by @sparsify/amuse-encoder (src/hooks.ts, docs/contracts.md); this package does not
+ * import the encoder, and apps/trainer checks at type level that the reducer fits it. The
+ * reducer reads nothing of the hook context, so it accepts any.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-
-export interface HookContext {
-  training: boolean;
-  /** 0-based. */
-  epoch: number;
-  /** Global optimizer step. */
-  step: number;
-}
 
 export interface ReducerInput {
   stream: 'video' | 'audio';
@@ -36,8 +30,4 @@ export interface ReducedTokens {
   sizes: tf.Tensor2D;
   /** [B, M], 1 = padding slot. */
   padMask: tf.Tensor2D;
-}
-
-export interface TokenReducer {
-  reduceTokens(input: ReducerInput, ctx: HookContext): ReducedTokens;
 }

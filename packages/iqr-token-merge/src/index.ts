@@ -1,5 +1,4 @@
-export { attentionBias, PADDING_BIAS } from './attention-bias.js';
-export type { HookContext, ReducedTokens, ReducerInput, TokenReducer } from './contract.js';
+export type { ReducedTokens, ReducerInput } from './contract.js';
 export { importanceFromAttention, importanceFromQueryKeys } from './importance.js';
 export {
   createIqrTokenReducer,
@@ -7,12 +6,6 @@ export {
   type IqrTokenReducer,
   type IqrTokenReducerOptions,
 } from './iqr-token-reducer.js';
-export {
-  type KeySelection,
-  type KeySelectionOptions,
-  selectKeyTokens,
-  selectTopTokens,
-} from './key-tokens.js';
 export {
   type ApplicableLayer,
   type PreNormLayers,
@@ -25,12 +18,18 @@ export {
   type MergeByImportanceResult,
   mergeByImportance,
 } from './merge-by-importance.js';
+export type {
+  KeySelection,
+  KeySelectionOptions,
+  MergePlanOptions,
+  SimilarityMeasure,
+} from './merge-options.js';
 export {
   computeMergePlan,
   type MergePlan,
   type MergePlanInput,
-  type MergePlanOptions,
-  type SimilarityMeasure,
+  selectKeyTokens,
+  selectTopTokens,
 } from './merge-plan.js';
 export {
   type MergingBlock,
@@ -43,5 +42,10 @@ export {
   type TokenSequence,
   tokenSequence,
 } from './merging-block.js';
-export { type AttentionOutput, multiHeadAttention } from './proportional-attention.js';
+export {
+  type AttentionOutput,
+  attentionBias,
+  multiHeadAttention,
+  PADDING_BIAS,
+} from './proportional-attention.js';
 export { type Quartiles, quantile, quantileOfSorted, quartiles } from './quantile.js';

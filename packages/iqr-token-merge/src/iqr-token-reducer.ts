@@ -3,11 +3,11 @@
  * finds important (IQR rule) and merge every other token into its most similar key.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { HookContext, ReducedTokens, ReducerInput, TokenReducer } from './contract.js';
+import type { ReducedTokens, ReducerInput } from './contract.js';
 import { importanceFromAttention } from './importance.js';
-import { validateKeepBound } from './key-tokens.js';
 import { mergeTokens } from './merge-apply.js';
-import { computeMergePlan, type MergePlan, type MergePlanOptions } from './merge-plan.js';
+import { type MergePlanOptions, validateKeepBound } from './merge-options.js';
+import { computeMergePlan, type MergePlan } from './merge-plan.js';
 
 export type IqrTokenReducerOptions = MergePlanOptions;
 
@@ -16,9 +16,14 @@ export interface IqrReducedTokens extends ReducedTokens {
   plan: MergePlan;
 }
 
-export interface IqrTokenReducer extends TokenReducer {
-  reduceTokens(input: ReducerInput, ctx: HookContext): IqrReducedTokens;
-  /** The last plan computed for a stream (its `sources` map outputs to original tokens). */
+/** The encoder's `TokenReducer` hook, structurally, plus the last plan per stream. */
+export interface IqrTokenReducer {
+  /** `ctx` (the encoder's hook context) is accepted and not read: the rule has no schedule. */
+  reduceTokens(input: ReducerInput, ctx?: unknown): IqrReducedTokens;
+  /**
+   * The last plan computed for a stream: its `sources` map each output to the positions of
+   * that call's input tokens (the trainer reads them for the perception loss).
+   */
   lastPlan(stream: ReducerInput['stream']): MergePlan | undefined;
 }
 
@@ -29,8 +34,6 @@ export function createIqrTokenReducer(options: IqrTokenReducerOptions = {}): Iqr
     reduceTokens(input) {
       const { batchSize, tokenCount, keyDim } = checkInput(input);
       const scores = syncAndDispose(importanceFromAttention(input.attention, input.queryPadMask));
-      const sizes = input.sizes?.dataSync() ?? null;
-      const previous = lastPlans.get(input.stream);
       const plan = computeMergePlan(
         {
           batchSize,
@@ -38,9 +41,8 @@ export function createIqrTokenReducer(options: IqrTokenReducerOptions = {}): Iqr
           keyDim,
           scores,
           keys: input.keys.dataSync(),
-          sizes,
+          sizes: input.sizes?.dataSync() ?? null,
           padMask: input.padMask?.dataSync() ?? null,
-          sources: continuesFrom(previous, batchSize, tokenCount, sizes) ? previous!.sources : null,
         },
         options,
       );
@@ -49,23 +51,6 @@ export function createIqrTokenReducer(options: IqrTokenReducerOptions = {}): Iqr
     },
     lastPlan: (stream) => lastPlans.get(stream),
   };
-}
-
-/**
- * Source maps compose only when this call's tokens are the previous call's outputs: the
- * encoder passes sizes after a merge, and they must equal the sizes that plan produced.
- * Otherwise (first block, new batch) sources start again from this call's tokens.
- */
-function continuesFrom(
-  previous: MergePlan | undefined,
-  batchSize: number,
-  tokenCount: number,
-  sizes: ArrayLike<number> | null,
-): boolean {
-  if (previous === undefined || sizes === null) return false;
-  if (previous.batchSize !== batchSize || previous.outputTokens !== tokenCount) return false;
-  for (let i = 0; i < sizes.length; i++) if (sizes[i] !== previous.sizes[i]) return false;
-  return true;
 }
 
 function syncAndDispose(tensor: tf.Tensor): Float32Array {

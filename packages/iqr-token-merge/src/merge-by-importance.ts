@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { importanceFromAttention, importanceFromQueryKeys } from './importance.js';
 import { applyMergePlan, type MergedTokens, mergeTokens, unmergeTokens } from './merge-apply.js';
-import { computeMergePlan, type MergePlan, type MergePlanOptions } from './merge-plan.js';
+import type { MergePlanOptions } from './merge-options.js';
+import { computeMergePlan, type MergePlan } from './merge-plan.js';
 
 /** Where the importance of each token comes from. */
 export type ImportanceSource =

@@ -1,51 +1,46 @@
 /**
- * The merge plan: which tokens survive and where every other token goes, computed once
- * per batch on CPU arrays (selection is not differentiable), then applied to any tensor
- * aligned with the tokens (features, positions, ...) by `applyMergePlan`. This is the
- * role `bipartite_soft_matching` plays in ToMe's merge.py, with Sparsify's rule.
+ * Level 2 of Sparsify, the whole choice in one place: which tokens survive and where every
+ * other token goes (the role `bipartite_soft_matching` plays in ToMe's merge.py). Computed
+ * once per batch on CPU arrays, since selection is not differentiable; merge-apply.ts then
+ * applies the plan to tensors as x'_j = Σ_{i→j} s_i x_i / s'_j.
  *
- * Per sample:
- *  1. candidates = real (non-padding), non-protected tokens;
- *  2. key tokens = IQR rule on their scores (`selectKeyTokens`);
- *  3. every other candidate joins the key token j maximising Sim(i, j) = k_i . k_j
- *     (or the cosine), ties to the lower position;
- *  4. outputs = key and protected tokens in their original order; a protected token is
- *     kept alone (it neither merges nor absorbs, like ToMe's class token);
- *  5. an output's size is the sum of its members' sizes and its source list the union
- *     of their source lists, so repeated merges stay exact.
+ * Shapes: importance a [B, N], keys k [B, N, Dk], sizes s [B, N], padMask [B, N]
+ * (1 = padding) -> a plan with M = the largest kept count, outputs [B, M].
+ *
+ * Per sample, numbered as the README's algorithm (step 1, the importance a, is importance.ts):
+ *  2. candidates C = real (non-padding), non-protected tokens; Q1, Q3 of {a_i : i ∈ C};
+ *  3. key tokens K = {i ∈ C : a_i > Q3 + c·IQR} (`selectKeyTokens`), or ToMe's fixed count
+ *     (`r`, `target`: the top tokens by a_i); protected tokens are kept alone (they neither
+ *     merge nor absorb, like ToMe's class token);
+ *  4. every i ∈ C \ K joins j*(i) = argmax_{j ∈ K} Sim(i, j), Sim(i, j) = k_i · k_j (or the
+ *     cosine), ties to the lower position (`nearestKeys`);
+ *  5. outputs = K ∪ protected in their original order; s'_j = Σ_{i→j} s_i, and an output's
+ *     source list is the union of its members' lists, so repeated merges stay exact;
+ *  6. samples keep different counts: outputs are padded to the largest count M.
  */
-import { type KeySelectionOptions, selectKeyTokens, selectTopTokens } from './key-tokens.js';
-import { nearestKeys } from './nearest-key.js';
-
-export type SimilarityMeasure = 'dot' | 'cosine';
-
-export interface MergePlanOptions extends KeySelectionOptions {
-  /**
-   * ToMe's r: merge exactly r tokens per sample (min(r, candidates - 1)) instead of the IQR
-   * fence; 0 merges nothing. Excludes `target`, `iqrMultiplier`, `minKeep` and `maxKeep`.
-   */
-  r?: number;
-  /**
-   * Output length per sample, protected tokens included (at least one other token is kept);
-   * a sample already no longer than this is left as it is. Excludes `r` and the IQR options.
-   */
-  target?: number;
-  /** Sim(i, j): 'dot' = k_i . k_j as in the paper, 'cosine' = ToMe's normalised form. Default 'dot'. */
-  similarity?: SimilarityMeasure;
-  /** Token positions that are always kept and never merged (e.g. [0] for a class token). */
-  protectedTokens?: readonly number[];
-}
+import {
+  fixedKeepRule,
+  type KeySelection,
+  type KeySelectionOptions,
+  type MergePlanOptions,
+  protectedSet,
+  resolveKeepBound,
+  usesCosine,
+  validatePlanInput,
+} from './merge-options.js';
+import { nearestKeysTiled } from './nearest-key-tiled.js';
+import { quartiles } from './quantile.js';
 
 /** Row-major CPU arrays describing one batch of B samples of N tokens. */
 export interface MergePlanInput {
   batchSize: number;
   tokenCount: number;
-  /** Importance [B, N]. */
+  /** Importance a [B, N]. */
   scores: ArrayLike<number>;
-  /** Attention keys [B, N, keyDim] used for Sim(i, j). */
+  /** Attention keys k [B, N, keyDim] used for Sim(i, j). */
   keys: ArrayLike<number>;
   keyDim: number;
-  /** [B, N] how many original tokens each token holds; null = all ones. */
+  /** s [B, N] how many original tokens each token holds; null = all ones. */
   sizes?: ArrayLike<number> | null;
   /** [B, N] 1 = padding slot (ignored: not scored, not merged, not output); null = none. */
   padMask?: ArrayLike<number> | null;
@@ -59,11 +54,11 @@ export interface MergePlan {
   inputTokens: number;
   /** M, the output length: the largest kept count in the batch. */
   outputTokens: number;
-  /** [B * N] the output slot each input token joins; -1 for input padding slots. */
+  /** [B * N] the output slot j each input token joins; -1 for input padding slots. */
   destination: Int32Array;
-  /** [B * N] each input's weight in its output, size_n / size_m (0 for padding). */
+  /** [B * N] each input's weight in its output, s_i / s'_j (0 for padding). */
   weight: Float32Array;
-  /** [B * M] the outputs' sizes; padding slots hold 0. */
+  /** [B * M] the outputs' sizes s'_j; padding slots hold 0. */
   sizes: Float32Array;
   /** [B] real outputs per sample; slots from keptCounts[b] to M are padding. */
   keptCounts: Int32Array;
@@ -74,168 +69,147 @@ export interface MergePlan {
 }
 
 export function computeMergePlan(input: MergePlanInput, options: MergePlanOptions = {}): MergePlan {
-  const { batchSize, tokenCount, keyDim } = input;
-  validateInput(input);
-  const protectedSet = new Set(options.protectedTokens ?? []);
-  for (const token of protectedSet) {
-    if (!Number.isInteger(token) || token < 0 || token >= tokenCount) {
-      throw new Error(`protectedTokens: ${token} is not a token position in [0, ${tokenCount})`);
-    }
-  }
-  const cosine = (options.similarity ?? 'dot') === 'cosine';
-  if (!cosine && options.similarity !== undefined && options.similarity !== 'dot') {
-    throw new Error(`similarity must be 'dot' or 'cosine', got '${options.similarity}'`);
-  }
-
+  const { batchSize: B, tokenCount: N, keyDim, scores: a, keys: k, sizes: s, padMask } = input;
+  validatePlanInput(input);
+  const protectedTokens = protectedSet(options, N);
+  const cosine = usesCosine(options);
   const fixedCount = fixedKeepRule(options);
 
-  const destinationPerSample: Int32Array[] = [];
+  const keptCounts = new Int32Array(B);
   const keptIndices: Int32Array[] = [];
-  for (let b = 0; b < batchSize; b++) {
-    const isPadding = (n: number) =>
-      input.padMask ? input.padMask[b * tokenCount + n]! > 0.5 : false;
-    const candidates: number[] = [];
+  const destination = new Int32Array(B * N).fill(-1);
+  for (let b = 0; b < B; b++) {
+    // 2. candidates C; protected tokens are kept as they are
+    const C: number[] = [];
     const kept: number[] = [];
-    for (let n = 0; n < tokenCount; n++) {
-      if (isPadding(n)) continue;
-      if (protectedSet.has(n)) kept.push(n);
-      else candidates.push(n);
+    for (let i = 0; i < N; i++) {
+      if (padMask && padMask[b * N + i]! > 0.5) continue;
+      (protectedTokens.has(i) ? kept : C).push(i);
     }
-    const sampleScores = sliceRow(input.scores, b * tokenCount, tokenCount);
-    const keyIndices =
+    // 3. key tokens K
+    const aRow = Float64Array.from({ length: N }, (_, i) => a[b * N + i]!);
+    const K =
       fixedCount === null
-        ? selectKeyTokens(sampleScores, candidates, options).keyIndices
-        : selectTopTokens(sampleScores, candidates, fixedCount(candidates.length, kept.length));
-    kept.push(...keyIndices);
-    kept.sort((x, y) => x - y);
-    const keptArray = Int32Array.from(kept);
-
-    const destination = new Int32Array(tokenCount).fill(-1);
-    keptArray.forEach((token, slot) => {
-      destination[token] = slot;
+        ? selectKeyTokens(aRow, C, options).keyIndices
+        : selectTopTokens(aRow, C, fixedCount(C.length, kept.length));
+    // 5. outputs in their original order
+    const outputs = Int32Array.from([...kept, ...K]).sort();
+    const slot = destination.subarray(b * N, (b + 1) * N);
+    outputs.forEach((token, j) => {
+      slot[token] = j;
     });
-    const others = candidates.filter((token) => destination[token] === -1);
-    const nearest = nearestKeys(input.keys, b * tokenCount, keyDim, keyIndices, others, cosine);
-    others.forEach((token, i) => {
-      destination[token] = destination[keyIndices[nearest[i]!]!]!;
+    // 4. every other candidate joins its most similar key
+    const others = C.filter((i) => slot[i] === -1);
+    const nearest = nearestKeysTiled(k, b * N, keyDim, K, others, cosine);
+    others.forEach((i, t) => {
+      slot[i] = slot[K[nearest[t]!]!]!;
     });
-    destinationPerSample.push(destination);
-    keptIndices.push(keptArray);
+    keptCounts[b] = outputs.length;
+    keptIndices.push(outputs);
   }
-  return assemblePlan(input, destinationPerSample, keptIndices);
-}
 
-/**
- * With `r` or `target`, how many of a sample's n candidates to keep given how many protected
- * tokens it keeps anyway; null for the IQR fence.
- */
-export function fixedKeepRule(
-  options: MergePlanOptions,
-): ((candidates: number, protectedKept: number) => number) | null {
-  const { r, target } = options;
-  if (r === undefined && target === undefined) return null;
-  if (r !== undefined && target !== undefined) {
-    throw new Error(`give one of r (${r}) and target (${target}), not both`);
-  }
-  for (const name of ['iqrMultiplier', 'minKeep', 'maxKeep'] as const) {
-    if (options[name] !== undefined) {
-      throw new Error(
-        `${name} sets the IQR fence, which ${r !== undefined ? 'r' : 'target'} replaces; give one or the other`,
-      );
-    }
-  }
-  if (r !== undefined) {
-    if (!Number.isInteger(r) || r < 0) throw new Error(`r must be an integer >= 0, got ${r}`);
-    return (candidates) => (r === 0 ? candidates : Math.max(candidates - r, 1));
-  }
-  if (!Number.isInteger(target) || target! < 1) {
-    throw new Error(`target must be an integer >= 1, got ${target}`);
-  }
-  return (candidates, protectedKept) => Math.min(candidates, Math.max(target! - protectedKept, 1));
-}
-
-/** Sizes, weights and source lists from each sample's destinations. */
-function assemblePlan(
-  input: MergePlanInput,
-  destinationPerSample: Int32Array[],
-  keptIndices: Int32Array[],
-): MergePlan {
-  const { batchSize, tokenCount } = input;
-  const keptCounts = Int32Array.from(keptIndices, (kept) => kept.length);
-  const outputTokens = keptCounts.reduce((most, count) => Math.max(most, count), 0);
-  const destination = new Int32Array(batchSize * tokenCount);
-  const weight = new Float32Array(batchSize * tokenCount);
-  const sizes = new Float32Array(batchSize * outputTokens);
+  // 5-6. sizes s'_j, weights s_i / s'_j and source lists, padded to M outputs
+  const M = keptCounts.reduce((most, count) => Math.max(most, count), 0);
+  const size = (b: number, i: number) => (s ? s[b * N + i]! : 1);
+  const outSizes = new Float32Array(B * M);
+  const weight = new Float32Array(B * N);
   const sources: Int32Array[][] = [];
-  for (let b = 0; b < batchSize; b++) {
-    const sampleDestination = destinationPerSample[b]!;
-    destination.set(sampleDestination, b * tokenCount);
+  for (let b = 0; b < B; b++) {
     const members: number[][] = Array.from({ length: keptCounts[b]! }, () => []);
-    for (let n = 0; n < tokenCount; n++) {
-      const slot = sampleDestination[n]!;
-      if (slot < 0) continue;
-      sizes[b * outputTokens + slot]! += sizeOf(input, b, n);
-      const ownSources = input.sources ? input.sources[b]![n]! : [n];
-      members[slot]!.push(...ownSources);
+    for (let i = 0; i < N; i++) {
+      const j = destination[b * N + i]!;
+      if (j < 0) continue;
+      outSizes[b * M + j]! += size(b, i);
+      members[j]!.push(...(input.sources ? input.sources[b]![i]! : [i]));
     }
-    for (let n = 0; n < tokenCount; n++) {
-      const slot = sampleDestination[n]!;
-      if (slot >= 0)
-        weight[b * tokenCount + n] = sizeOf(input, b, n) / sizes[b * outputTokens + slot]!;
+    for (let i = 0; i < N; i++) {
+      const j = destination[b * N + i]!;
+      if (j >= 0) weight[b * N + i] = size(b, i) / outSizes[b * M + j]!;
     }
     sources.push(members.map((originals) => Int32Array.from(originals).sort()));
   }
   return {
-    batchSize,
-    inputTokens: tokenCount,
-    outputTokens,
+    batchSize: B,
+    inputTokens: N,
+    outputTokens: M,
     destination,
     weight,
-    sizes,
+    sizes: outSizes,
     keptCounts,
     keptIndices,
     sources,
   };
 }
 
-function sizeOf(input: MergePlanInput, b: number, n: number): number {
-  return input.sizes ? input.sizes[b * input.tokenCount + n]! : 1;
+/**
+ * Steps 2-3, the IQR fence, for one sample: K = {i ∈ C : a_i > Q3 + c·IQR}, then |K| clamped to
+ * [minKeep, maxKeep] ∩ [1, |C| - 1] by taking the top-|K| tokens by a_i. Every token above the
+ * fence outranks every token at or below it, so an unclamped K is exactly the fence rule.
+ * Ties go to the lower position; a single candidate is kept.
+ */
+export function selectKeyTokens(
+  a: ArrayLike<number>,
+  C: ArrayLike<number>,
+  options: KeySelectionOptions = {},
+): KeySelection {
+  const c = options.iqrMultiplier ?? 1.5;
+  const n = C.length;
+  if (n === 0) return { keyIndices: new Int32Array(0), fence: Number.NaN, aboveFence: 0 };
+  const aC = Float64Array.from(C, (i) => a[i]!);
+  const { q3, iqr } = quartiles(aC);
+  const fence = q3 + c * iqr;
+  const aboveFence = aC.filter((ai) => ai > fence).length;
+
+  const most = Math.max(n - 1, 1);
+  const lower = clamp(resolveKeepBound(options.minKeep ?? 1, n, 'minKeep'), 1, most);
+  const maxKeep =
+    options.maxKeep === undefined ? most : resolveKeepBound(options.maxKeep, n, 'maxKeep');
+  const upper = clamp(maxKeep, lower, most);
+  return { keyIndices: selectTopTokens(a, C, clamp(aboveFence, lower, upper)), fence, aboveFence };
 }
 
-function sliceRow(values: ArrayLike<number>, offset: number, length: number): Float64Array {
-  const row = new Float64Array(length);
-  for (let i = 0; i < length; i++) row[i] = values[offset + i]!;
-  return row;
+/** ToMe's fixed count: the `count` candidates with the highest a_i (ties to the lower position), ascending. */
+export function selectTopTokens(
+  a: ArrayLike<number>,
+  C: ArrayLike<number>,
+  count: number,
+): Int32Array {
+  const byScore = Array.from(C, (i) => i).sort((x, y) => a[y]! - a[x]! || x - y);
+  return Int32Array.from(byScore.slice(0, Math.max(0, count))).sort();
 }
 
-function validateInput(input: MergePlanInput): void {
-  const { batchSize, tokenCount, keyDim } = input;
-  for (const [name, value] of Object.entries({ batchSize, tokenCount, keyDim })) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new Error(`computeMergePlan: ${name} must be a positive integer, got ${value}`);
-    }
-  }
-  const expect = (name: string, values: ArrayLike<number> | null | undefined, length: number) => {
-    if (values != null && values.length !== length) {
-      throw new Error(`computeMergePlan: ${name} has ${values.length} values, expected ${length}`);
-    }
-  };
-  expect('scores', input.scores, batchSize * tokenCount);
-  expect('keys', input.keys, batchSize * tokenCount * keyDim);
-  expect('sizes', input.sizes, batchSize * tokenCount);
-  expect('padMask', input.padMask, batchSize * tokenCount);
-  for (let i = 0; i < input.scores.length; i++) {
-    if (!Number.isFinite(input.scores[i]!)) {
-      throw new Error(
-        `computeMergePlan: scores[${i}] is ${input.scores[i]}, expected a finite number`,
-      );
-    }
-  }
-  if (input.sources != null) {
-    if (input.sources.length !== batchSize || input.sources.some((s) => s.length !== tokenCount)) {
-      throw new Error(
-        `computeMergePlan: sources must list ${tokenCount} tokens for each of ${batchSize} samples`,
-      );
-    }
-  }
+/**
+ * Step 4 as defined: for each token i in `tokens`, the index into `keyTokens` of
+ * argmax_j Sim(i, j), the first on ties. `keys` holds row-major float32 vectors of length
+ * `dim`, token t at `(rowOffset + t) * dim`. For the cosine only k_j is normalised: dividing
+ * every Sim(i, ·) by |k_i| > 0 does not move the argmax. The plan runs `nearestKeysTiled`,
+ * which test/nearest-key.test.ts checks gives exactly these answers.
+ */
+export function nearestKeys(
+  keys: ArrayLike<number>,
+  rowOffset: number,
+  dim: number,
+  keyTokens: ArrayLike<number>,
+  tokens: ArrayLike<number>,
+  cosine: boolean,
+): Int32Array {
+  const raw = (t: number) =>
+    Array.from({ length: dim }, (_, d) => keys[(rowOffset + t) * dim + d]!);
+  const kj = Array.from(keyTokens, (j) => {
+    const norm = Math.sqrt(raw(j).reduce((sum, v) => sum + v * v, 0));
+    const scale = cosine ? 1 / Math.max(norm, 1e-12) : 1;
+    return Float32Array.from(raw(j), (v) => Math.fround(v) * scale);
+  });
+  return Int32Array.from(tokens, (i) => {
+    const ki = Float32Array.from(raw(i));
+    let best = 0;
+    let bestSim = Number.NEGATIVE_INFINITY;
+    kj.forEach((kjRow, j) => {
+      const sim = ki.reduce((sum, v, d) => sum + v * kjRow[d]!, 0);
+      if (j === 0 || sim > bestSim) [best, bestSim] = [j, sim];
+    });
+    return best;
+  });
 }
+
+const clamp = (value: number, low: number, high: number) => Math.min(Math.max(value, low), high);

@@ -10,11 +10,10 @@
  * tfjs functions over variables or tf.layers layers (`(x) => layer.apply(x) as Tensor3D`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { attentionBias } from './attention-bias.js';
 import { importanceFromAttention } from './importance.js';
 import { mergeByImportance } from './merge-by-importance.js';
-import type { MergePlanOptions } from './merge-plan.js';
-import { multiHeadAttention } from './proportional-attention.js';
+import type { MergePlanOptions } from './merge-options.js';
+import { attentionBias, multiHeadAttention } from './proportional-attention.js';
 
 /** One pre-norm block of the user's model (timm's Block: norm1, attn.qkv, attn.proj, norm2, mlp). */
 export interface PreNormBlock {

@@ -4,8 +4,8 @@
  * Run: pnpm --filter @sparsify/key-subset-selection bench
  */
 import { performance } from 'node:perf_hooks';
-import { InfoBatchSampler, selectKeySubset } from '../src/index';
-import { SplitMix32 } from '../src/random';
+import { SplitMix32 } from '@sparsify/internal-random';
+import { InfoBatchSampler, selectKeySubset } from '../src/index.js';
 
 const size = 1_000_000;
 const epochs = 30;

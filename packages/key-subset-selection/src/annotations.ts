@@ -4,34 +4,11 @@
  * objects, so this package needs no dataset package.
  */
 
-/** Gives a record's question type, e.g. 'Audio-Visual/Temporal'. */
-export type QuestionTypeOf<T> = (record: T, position: number) => string;
-
 /**
- * MUSIC-AVQA's question type: the `type` field is a string holding a JSON list such as
- * "[\"Audio-Visual\", \"Temporal\"]" (a real list is accepted too); the parts are joined by '/'.
+ * Gives a record's question type, e.g. 'Audio-Visual/Temporal'. The caller supplies it (for
+ * MUSIC-AVQA: `musicAvqaQuestionType` of @sparsify/avqa-datasets); this package knows no dataset.
  */
-export function musicAvqaQuestionType(record: unknown, position = 0): string {
-  const field = (record as { type?: unknown } | null)?.type;
-  let parts: unknown = field;
-  if (typeof field === 'string') {
-    try {
-      parts = JSON.parse(field);
-    } catch {
-      parts = undefined;
-    }
-  }
-  if (
-    !Array.isArray(parts) ||
-    parts.length === 0 ||
-    !parts.every((part) => typeof part === 'string')
-  ) {
-    throw new TypeError(
-      `record ${position}: field 'type' must be a JSON list of strings like "[\\"Audio\\", \\"Counting\\"]", got ${JSON.stringify(field)}`,
-    );
-  }
-  return parts.join('/');
-}
+export type QuestionTypeOf<T> = (record: T, position: number) => string;
 
 /** Checks that `indices` are distinct indices into `count` records and returns them ascending. */
 function sortedDistinctIndices(indices: ArrayLike<number>, count: number): Int32Array {
@@ -88,7 +65,7 @@ export interface SubsetComposition {
 export function subsetComposition<T>(
   records: readonly T[],
   indices: ArrayLike<number>,
-  typeOf: QuestionTypeOf<T> = musicAvqaQuestionType,
+  typeOf: QuestionTypeOf<T>,
 ): SubsetComposition {
   const chosen = sortedDistinctIndices(indices, records.length);
   const totals = new Map<string, number>();

@@ -1,5 +1,6 @@
-import { deriveSeed, SplitMix32, sampleToFront } from './random';
-import { typeQuotas } from './stratified-subset';
+import { SplitMix32 } from '@sparsify/internal-random';
+import { deriveSeed, sampleToFront } from './random.js';
+import { typeQuotas } from './stratified-subset.js';
 
 /** Options of `coverageSubset`. */
 export interface CoverageSubsetOptions {

@@ -1,26 +1,30 @@
 export {
   formatComposition,
   formatSubsetAnnotations,
-  musicAvqaQuestionType,
   type QuestionTypeOf,
   type SubsetComposition,
   selectRecords,
   subsetComposition,
   type TypeComposition,
-} from './annotations';
-export { bitsetFromIndices, bitsetToIndices } from './bitset';
-export { type CoverageSubsetOptions, coverageSubset } from './coverage-subset';
-export type { EpochPlan } from './epoch-plan';
-export { InfoBatch, type InfoBatchLoopOptions, type PerSampleLoss } from './infobatch';
-export { type BatchUpdate, InfoBatchSampler } from './infobatch-sampler';
-export { KeptHistory } from './kept-history';
+} from './annotations.js';
+export { bitsetFromIndices, bitsetToIndices } from './bitset.js';
+export { type CoverageSubsetOptions, coverageSubset } from './coverage-subset.js';
+export type { EpochPlan } from './epoch-plan.js';
+export { InfoBatch, type InfoBatchLoopOptions, type PerSampleLoss } from './infobatch.js';
+export { type BatchUpdate, InfoBatchSampler } from './infobatch-sampler.js';
+export { KeptHistory } from './kept-history.js';
 export {
   type KeySubset,
   type KeySubsetOptions,
   keySubsetScores,
   selectKeySubset,
-} from './key-subset';
-export { type InfoBatchOptions, pruningEpochCount } from './options';
-export { type SamplerStateJSON, STATE_FORMAT, STATE_VERSION, type StateExpectation } from './state';
-export { stratifiedTopN } from './stratified-subset';
-export { writeFileAtomic, writeSubsetAnnotationFile } from './write-file';
+} from './key-subset.js';
+export { type InfoBatchOptions, pruningEpochCount } from './options.js';
+export {
+  type SamplerStateJSON,
+  STATE_FORMAT,
+  STATE_VERSION,
+  type StateExpectation,
+} from './state.js';
+export { stratifiedTopN } from './stratified-subset.js';
+export { writeFileAtomic, writeSubsetAnnotationFile } from './write-file.js';

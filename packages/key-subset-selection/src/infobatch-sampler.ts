@@ -1,20 +1,21 @@
-import { bitsetToIndices, createBitset, fillBitset, hasBit, setBit } from './bitset';
-import { createEpochPlan, type EpochPlan } from './epoch-plan';
-import { KeptHistory } from './kept-history';
+import { SplitMix32 } from '@sparsify/internal-random';
+import { bitsetToIndices, createBitset, fillBitset, hasBit, setBit } from './bitset.js';
+import { createEpochPlan, type EpochPlan } from './epoch-plan.js';
+import { KeptHistory } from './kept-history.js';
 import {
   type InfoBatchOptions,
   pruningEpochCount,
   type ResolvedInfoBatchOptions,
   resolveInfoBatchOptions,
-} from './options';
-import { deriveSeed, RandomStream, SplitMix32, sampleToFront, shuffleInPlace } from './random';
+} from './options.js';
+import { deriveSeed, RandomStream, sampleToFront, shuffleInPlace } from './random.js';
 import {
   decodeSamplerState,
   encodeSamplerState,
   type SamplerSnapshot,
   type SamplerStateJSON,
   type StateExpectation,
-} from './state';
+} from './state.js';
 
 /** What `update` returns for one batch. */
 export interface BatchUpdate {

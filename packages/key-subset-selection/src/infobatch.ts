@@ -7,10 +7,10 @@
  * object with `dataSync()` (the per-sample values) and `mul(weights).mean()` (a scalar kept
  * in the graph) is accepted, which a TensorFlow.js tensor is. Plain numbers work as well.
  */
-import type { EpochPlan } from './epoch-plan';
-import { InfoBatchSampler } from './infobatch-sampler';
-import type { InfoBatchOptions } from './options';
-import type { SamplerStateJSON, StateExpectation } from './state';
+import type { EpochPlan } from './epoch-plan.js';
+import { InfoBatchSampler } from './infobatch-sampler.js';
+import type { InfoBatchOptions } from './options.js';
+import type { SamplerStateJSON, StateExpectation } from './state.js';
 
 /**
  * A per-sample loss tensor [B], seen through the methods InfoBatch needs. A TensorFlow.js

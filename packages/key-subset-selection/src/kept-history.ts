@@ -1,4 +1,4 @@
-import { bitsetFromIndices, bitsetWords, countBits, hasBit } from './bitset';
+import { bitsetFromIndices, bitsetWords, countBits, hasBit } from './bitset.js';
 
 /**
  * Which samples each epoch kept (trained on) and, optionally, which were hard (the paper's

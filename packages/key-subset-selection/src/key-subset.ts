@@ -1,4 +1,4 @@
-import type { KeptHistory } from './kept-history';
+import type { KeptHistory } from './kept-history.js';
 
 /** Options of the key-subset selection (symbols as in SPARSIFY.md, Level 3). */
 export interface KeySubsetOptions {
@@ -145,7 +145,7 @@ function tieAtCutoff(scores: Float64Array, chosenIndices: Int32Array): KeySubset
 /**
  * All indices by score descending, equal scores by index ascending. Scores take few distinct
  * values (combinations of small counts), so a counting sort over the distinct values beats a
- * comparison sort of a million indices (~0.1 s instead of ~1 s).
+ * comparison sort of a million indices.
  */
 export function rankByScore(scores: Float64Array): Int32Array {
   const ascending = Float64Array.from(scores).sort();

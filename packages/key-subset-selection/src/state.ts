@@ -1,10 +1,10 @@
-import { base64ToFloat32, base64ToUint32, float32ToBase64, uint32ToBase64 } from './base64';
-import { bitsetWords } from './bitset';
+import { base64ToFloat32, base64ToUint32, float32ToBase64, uint32ToBase64 } from './base64.js';
+import { bitsetWords } from './bitset.js';
 import {
   type InfoBatchOptions,
   type ResolvedInfoBatchOptions,
   resolveInfoBatchOptions,
-} from './options';
+} from './options.js';
 
 export const STATE_FORMAT = '@sparsify/key-subset-selection/infobatch-sampler';
 export const STATE_VERSION = 1;

@@ -1,4 +1,4 @@
-import { formatSubsetAnnotations } from './annotations';
+import { formatSubsetAnnotations } from './annotations.js';
 
 let temporaryCounter = 0;
 

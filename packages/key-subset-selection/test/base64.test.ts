@@ -7,7 +7,7 @@ import {
   bytesToBase64,
   float32ToBase64,
   uint32ToBase64,
-} from '../src/base64';
+} from '../src/base64.js';
 
 describe('base64', () => {
   it('matches Node for any bytes and decodes back', () => {

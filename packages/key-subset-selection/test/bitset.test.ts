@@ -8,7 +8,7 @@ import {
   fillBitset,
   hasBit,
   setBit,
-} from '../src/bitset';
+} from '../src/bitset.js';
 
 describe('bitset', () => {
   it('stores bit i in word i / 32', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InfoBatchSampler, selectKeySubset } from '../src/index';
+import { InfoBatchSampler, selectKeySubset } from '../src/index.js';
 
 /**
  * A dataset whose samples are learned at different epochs: sample i has loss 1 until epoch

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type EpochPlan, InfoBatchSampler, selectKeySubset } from '../src/index';
+import { type EpochPlan, InfoBatchSampler, selectKeySubset } from '../src/index.js';
 
 interface Run {
   size: number;

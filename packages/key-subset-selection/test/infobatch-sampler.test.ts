@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InfoBatchSampler, pruningEpochCount } from '../src/index';
+import { InfoBatchSampler, pruningEpochCount } from '../src/index.js';
 
 const sorted = (values: ArrayLike<number>) => Array.from(values).sort((a, b) => a - b);
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InfoBatch, InfoBatchSampler, type PerSampleLoss } from '../src/index';
+import { InfoBatch, InfoBatchSampler, type PerSampleLoss } from '../src/index.js';
 
 /** A stand-in for a tensor library's 1-D loss tensor: it records what InfoBatch asked of it. */
 class FakeLossTensor implements PerSampleLoss<{ value: number }> {

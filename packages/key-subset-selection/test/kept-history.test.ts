@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeptHistory } from '../src/index';
+import { KeptHistory } from '../src/index.js';
 
 describe('KeptHistory', () => {
   it('records kept and hard samples per epoch in one bit each', () => {

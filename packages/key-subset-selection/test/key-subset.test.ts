@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeptHistory, keySubsetScores, selectKeySubset } from '../src/index';
-import { rankByScore } from '../src/key-subset';
+import { KeptHistory, keySubsetScores, selectKeySubset } from '../src/index.js';
+import { rankByScore } from '../src/key-subset.js';
 
 /**
  * 4 samples, 7 epochs. With k = 3: group 1 = epochs 0-2, group 2 = 3-5, group 3 = epoch 6

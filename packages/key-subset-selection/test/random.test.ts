@@ -1,6 +1,7 @@
+import { SplitMix32 } from '@sparsify/internal-random';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deriveSeed, SplitMix32, sampleToFront, shuffleInPlace } from '../src/random';
+import { deriveSeed, sampleToFront, shuffleInPlace } from '../src/random.js';
 
 describe('seeded randomness', () => {
   it('derives the same seed from the same parts and different seeds from different parts', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InfoBatchSampler, STATE_FORMAT } from '../src/index';
+import { InfoBatchSampler, STATE_FORMAT } from '../src/index.js';
 
 function trainedSampler() {
   const sampler = new InfoBatchSampler({ size: 70, epochs: 6, seed: 4, pruneRatio: 0.4 });

@@ -16,7 +16,7 @@ import {
   drawKeepSets,
   keptCount,
   type MaskPlan,
-} from '../src';
+} from '../src/index.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {

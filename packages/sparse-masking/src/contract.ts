@@ -1,6 +1,8 @@
 /**
- * The Level 1 hook types of docs/contracts.md, declared here so this package satisfies the
- * encoder's `InputMasker` structurally without importing the encoder.
+ * The minimal structural types this masker accepts: what it reads of the encoder's Level 1
+ * hook and what it returns. The hook itself (`InputMasker`, `HookContext`) is declared once,
+ * by @sparsify/amuse-encoder (src/hooks.ts, docs/contracts.md); this package does not import
+ * the encoder, and apps/trainer checks at type level that `createInputMasker()` fits it.
  */
 import type { Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 
@@ -19,9 +21,10 @@ export interface StreamLayout {
   frequencyBands?: number;
 }
 
-export interface HookContext {
+/** What the masker reads of the encoder's `HookContext`. */
+export interface MaskingContext {
   training: boolean;
-  /** 0-based. */
+  /** 0-based; masking is on for the first `activeEpochs`. */
   epoch: number;
   /** Global optimizer step, for seeding. */
   step: number;
@@ -32,11 +35,4 @@ export interface MaskedStream {
   tokens: Tensor3D;
   /** int32 [B, N_keep], ascending original positions. */
   keepIndices: Tensor2D;
-}
-
-export interface InputMasker {
-  maskInputs(
-    streams: Record<StreamName, { tokens: Tensor3D; layout: StreamLayout }>,
-    ctx: HookContext,
-  ): Record<StreamName, MaskedStream> | null;
 }

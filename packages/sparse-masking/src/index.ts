@@ -3,25 +3,24 @@
  * steps, frequency bands, or the same time steps across video and audio) so the encoder runs
  * on fewer tokens during the first epochs.
  */
-export type { HookContext, InputMasker, MaskedStream, StreamLayout, StreamName } from './contract';
-export { gatherRows, scatterRows } from './gather-rows';
+export type { MaskedStream, MaskingContext, StreamLayout, StreamName } from './contract.js';
+export { gatherRows, scatterRows } from './gather-rows.js';
 export {
   createInputMasker,
   type InputMaskerOptions,
   type MaskMode,
   type PlannedMaskedStream,
   type SparseInputMasker,
-} from './input-masker';
-export { assertRatio, keptCount } from './keep-count';
+} from './input-masker.js';
 export {
   applyMaskPlan,
   createMaskPlan,
   disposeMaskPlan,
   type MaskPlan,
   restoreTokens,
-} from './mask-plan';
-export { type MaskedTokens, type MaskTokensOptions, maskTokens } from './mask-tokens';
-export { createRng, mixSeed, type Rng, sampleWithoutReplacement } from './rng';
+} from './mask-plan.js';
+export { type MaskedTokens, type MaskTokensOptions, maskTokens } from './mask-tokens.js';
+export { createRng, mixSeed, type Rng } from './rng.js';
 export {
   DEFAULT_MASK_SCHEDULE,
   type MaskSchedule,
@@ -29,17 +28,20 @@ export {
   maskSchedule,
   scheduledRatios,
   stepRng,
-} from './schedule';
+} from './schedule.js';
 export {
+  assertRatio,
   drawCrossModalKeepSets,
   drawKeepSets,
+  keptCount,
   type StreamMaskMode,
+  sampleWithoutReplacement,
   type TokenGrid,
-} from './strategies';
+} from './strategies.js';
 export {
   createTokenMasker,
   type MaskedSequence,
   type MaskStep,
   type TokenMasker,
   type TokenMaskerOptions,
-} from './token-masker';
+} from './token-masker.js';

@@ -3,16 +3,16 @@
  * which the encoder calls after patch + positional embedding.
  */
 import type { Tensor3D } from '@tensorflow/tfjs-core';
-import type { HookContext, InputMasker, MaskedStream, StreamLayout, StreamName } from './contract';
-import { applyMaskPlan, createMaskPlan, type MaskPlan } from './mask-plan';
+import type { MaskedStream, MaskingContext, StreamLayout, StreamName } from './contract.js';
+import { applyMaskPlan, createMaskPlan, type MaskPlan } from './mask-plan.js';
 import {
   type MaskSchedule,
   type MaskScheduleOptions,
   maskSchedule,
   scheduledRatios,
   stepRng,
-} from './schedule';
-import { drawCrossModalKeepSets, drawKeepSets, type StreamMaskMode } from './strategies';
+} from './schedule.js';
+import { drawCrossModalKeepSets, drawKeepSets, type StreamMaskMode } from './strategies.js';
 
 /** A mode for both streams; 'cross-modal' keeps the same time steps in video and audio. */
 export type MaskMode = StreamMaskMode | 'cross-modal';
@@ -27,12 +27,13 @@ export interface PlannedMaskedStream extends MaskedStream {
   plan: MaskPlan;
 }
 
-export interface SparseInputMasker extends InputMasker {
+/** The encoder's `InputMasker` hook, structurally, with the schedule and mode it runs. */
+export interface SparseInputMasker {
   readonly schedule: MaskSchedule;
   readonly mode: MaskMode | Readonly<Record<StreamName, StreamMaskMode>>;
   maskInputs(
     streams: Record<StreamName, { tokens: Tensor3D; layout: StreamLayout }>,
-    ctx: HookContext,
+    ctx: MaskingContext,
   ): Record<StreamName, PlannedMaskedStream> | null;
 }
 
@@ -50,7 +51,7 @@ export function createInputMasker(options: InputMaskerOptions = {}): SparseInput
 
   function maskInputs(
     streams: Record<StreamName, { tokens: Tensor3D; layout: StreamLayout }>,
-    ctx: HookContext,
+    ctx: MaskingContext,
   ): Record<StreamName, PlannedMaskedStream> | null {
     const ratios = scheduledRatios(schedule, ctx);
     if (ratios === null) return null;

@@ -6,7 +6,7 @@
 
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { gatherRows, scatterRows } from './gather-rows';
+import { gatherRows, scatterRows } from './gather-rows.js';
 
 export interface MaskPlan {
   readonly batchSize: number;

@@ -1,9 +1,8 @@
 /** One-call MAE masking of a token batch: draw a plan, keep the visible tokens. */
 import type { Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
-import { assertRatio } from './keep-count';
-import { applyMaskPlan, createMaskPlan, type MaskPlan } from './mask-plan';
-import { createRng, type Rng } from './rng';
-import { drawKeepSets, type StreamMaskMode, type TokenGrid } from './strategies';
+import { applyMaskPlan, createMaskPlan, type MaskPlan } from './mask-plan.js';
+import { createRng, type Rng } from './rng.js';
+import { assertRatio, drawKeepSets, type StreamMaskMode, type TokenGrid } from './strategies.js';
 
 export interface MaskTokensOptions {
   /** Fraction of tokens dropped, in [0, 1). */

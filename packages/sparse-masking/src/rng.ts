@@ -1,16 +1,11 @@
+import { fmix32, mulberry32 } from '@sparsify/internal-random';
+
 /** A uniform random source on [0, 1). */
 export type Rng = () => number;
 
 /** mulberry32: tiny, fast and good enough to shuffle tokens; the same seed gives the same draws. */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /**
@@ -24,30 +19,7 @@ export function mixSeed(...parts: number[]): number {
     if (!Number.isSafeInteger(part)) {
       throw new Error(`mixSeed: every part must be a safe integer, got ${part}`);
     }
-    hash = finalize((hash ^ (part >>> 0)) + Math.floor(part / 4294967296));
+    hash = fmix32((hash ^ (part >>> 0)) + Math.floor(part / 4294967296));
   }
   return hash >>> 0;
-}
-
-function finalize(value: number): number {
-  let h = value >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** The first `count` entries of a uniformly random permutation of 0..n-1 (partial Fisher-Yates). */
-export function sampleWithoutReplacement(n: number, count: number, rng: Rng): Int32Array {
-  const pool = new Int32Array(n);
-  for (let i = 0; i < n; i++) pool[i] = i;
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(rng() * (n - i));
-    const chosen = pool[j]!;
-    pool[j] = pool[i]!;
-    pool[i] = chosen;
-  }
-  return pool.subarray(0, count);
 }

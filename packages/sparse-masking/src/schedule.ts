@@ -2,9 +2,9 @@
  * When Level 1 masks: epochs [0, activeEpochs) of training only, one ratio per modality,
  * and a random draw that depends only on (seed, step) so a run is reproducible.
  */
-import type { HookContext, StreamName } from './contract';
-import { assertRatio } from './keep-count';
-import { createRng, mixSeed, type Rng } from './rng';
+import type { MaskingContext, StreamName } from './contract.js';
+import { createRng, mixSeed, type Rng } from './rng.js';
+import { assertRatio } from './strategies.js';
 
 export interface MaskSchedule {
   /** Masking is on for epochs [0, activeEpochs). */
@@ -55,7 +55,7 @@ export function maskSchedule(options: MaskScheduleOptions = {}): MaskSchedule {
 /** The ratios to mask with at this step, or null when masking is off (evaluation, late epochs, all ratios 0). */
 export function scheduledRatios(
   schedule: MaskSchedule,
-  ctx: HookContext,
+  ctx: MaskingContext,
 ): Readonly<Record<StreamName, number>> | null {
   if (!ctx.training || ctx.epoch >= schedule.activeEpochs) return null;
   if (schedule.ratio.video === 0 && schedule.ratio.audio === 0) return null;
@@ -63,6 +63,6 @@ export function scheduledRatios(
 }
 
 /** The random source for one step; `salt` separates independent draws within the step. */
-export function stepRng(schedule: MaskSchedule, ctx: HookContext, salt: number): Rng {
+export function stepRng(schedule: MaskSchedule, ctx: MaskingContext, salt: number): Rng {
   return createRng(mixSeed(schedule.seed, ctx.step, salt));
 }

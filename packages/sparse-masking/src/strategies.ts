@@ -1,20 +1,59 @@
 /**
- * Which tokens each sample keeps, per masking mode. Every strategy draws, per sample, a
- * uniformly random subset of some unit (token, time step, frequency band) of a size fixed by
- * keptCount, so every sample keeps the same number of tokens and batches stay rectangular.
+ * Level 1, step 1 of the README's algorithm ("Draw"): which tokens each sample keeps, per
+ * masking mode. Every mode draws, per sample, a uniformly random subset of some unit (token,
+ * time step, frequency band) of size keptCount(units, r), by a partial Fisher-Yates shuffle
+ * (MAE's per-sample shuffle, keep the first N_keep), so every sample keeps the same number of
+ * tokens and batches stay rectangular. mask-plan.ts then keeps them (steps 2-5).
  *
  * Token layout (docs/contracts.md): token n = t * tokensPerStep + j lies in time step t and,
  * for spectrograms, in frequency band j % frequencyBands.
  */
-import type { StreamLayout } from './contract';
-import { keptCount } from './keep-count';
-import { type Rng, sampleWithoutReplacement } from './rng';
+import type { StreamLayout } from './contract.js';
+import type { Rng } from './rng.js';
 
 /** Modes that mask one stream on its own. */
 export type StreamMaskMode = 'random' | 'time' | 'frequency' | 'time-frequency';
 
 /** A stream's token grid (StreamLayout without the stream name). */
 export type TokenGrid = Pick<StreamLayout, 'timeSteps' | 'tokensPerStep' | 'frequencyBands'>;
+
+/**
+ * How many of `total` units (tokens, time steps, bands) survive a mask ratio:
+ * round(total * (1 - ratio)), halves rounded up, clamped to [1, total].
+ *
+ * Rounding rather than MAE's int() truncation: 10 * (1 - 0.9) is 0.9999999999999998 in
+ * floating point, which truncation would turn into 0 kept tokens. At least one unit is always
+ * kept so every sample still has a token to attend to.
+ */
+export function keptCount(total: number, ratio: number): number {
+  assertRatio(ratio, 'ratio');
+  if (!Number.isInteger(total) || total < 1) {
+    throw new Error(`keptCount: total must be a positive integer, got ${total}`);
+  }
+  return Math.min(total, Math.max(1, Math.round(total * (1 - ratio))));
+}
+
+/** A mask ratio is the dropped fraction, in [0, 1). */
+export function assertRatio(ratio: number, name: string): void {
+  if (!(Number.isFinite(ratio) && ratio >= 0 && ratio < 1)) {
+    throw new Error(
+      `${name} must be a number in [0, 1) (the fraction of tokens dropped), got ${ratio}`,
+    );
+  }
+}
+
+/** The first `count` entries of a uniformly random permutation of 0..n-1 (partial Fisher-Yates). */
+export function sampleWithoutReplacement(n: number, count: number, rng: Rng): Int32Array {
+  const pool = new Int32Array(n);
+  for (let i = 0; i < n; i++) pool[i] = i;
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(rng() * (n - i));
+    const chosen = pool[j]!;
+    pool[j] = pool[i]!;
+    pool[i] = chosen;
+  }
+  return pool.subarray(0, count);
+}
 
 /** Kept token positions per sample (ascending) for one stream masked on its own. */
 export function drawKeepSets(

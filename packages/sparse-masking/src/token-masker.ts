@@ -6,10 +6,9 @@
  */
 import type { Tensor, Tensor3D } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { assertRatio } from './keep-count';
-import { applyMaskPlan, createMaskPlan, type MaskPlan, restoreTokens } from './mask-plan';
-import { createRng, mixSeed } from './rng';
-import { drawKeepSets, type StreamMaskMode, type TokenGrid } from './strategies';
+import { applyMaskPlan, createMaskPlan, type MaskPlan, restoreTokens } from './mask-plan.js';
+import { createRng, mixSeed } from './rng.js';
+import { assertRatio, drawKeepSets, type StreamMaskMode, type TokenGrid } from './strategies.js';
 
 export interface TokenMaskerOptions {
   /** Fraction of tokens dropped, in [0, 1). Default 0.5. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gatherRows, scatterRows } from '../src';
-import { BACKENDS, expectAllClose, ramp, useBackend } from './backends';
+import { gatherRows, scatterRows } from '../src/index.js';
+import { BACKENDS, expectAllClose, ramp, useBackend } from './backends.js';
 
 describe.each(BACKENDS)('gatherRows / scatterRows on %s', (backend) => {
   beforeAll(() => useBackend(backend));

@@ -2,18 +2,18 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createInputMasker,
-  type HookContext,
-  type InputMasker,
+  type MaskingContext,
   maskSchedule,
+  type SparseInputMasker,
   type StreamLayout,
   scheduledRatios,
-} from '../src';
-import { BACKENDS, ramp, useBackend } from './backends';
+} from '../src/index.js';
+import { BACKENDS, ramp, useBackend } from './backends.js';
 
 // 5 frames x 4 patches of video; 5 audio windows x 6 patches (2 sub-rows x 3 bands).
 const VIDEO: StreamLayout = { stream: 'video', timeSteps: 5, tokensPerStep: 4 };
 const AUDIO: StreamLayout = { stream: 'audio', timeSteps: 5, tokensPerStep: 6, frequencyBands: 3 };
-const TRAIN: HookContext = { training: true, epoch: 0, step: 0 };
+const TRAIN: MaskingContext = { training: true, epoch: 0, step: 0 };
 
 function streams(batchSize = 3) {
   return {
@@ -58,7 +58,7 @@ describe.each(BACKENDS)('createInputMasker on %s', (backend) => {
 
   it('satisfies the InputMasker contract: N_keep tokens and ascending keep indices per stream', () => {
     tf.tidy(() => {
-      const masker: InputMasker = createInputMasker({ ratio: { video: 0.5, audio: 0.75 } });
+      const masker: SparseInputMasker = createInputMasker({ ratio: { video: 0.5, audio: 0.75 } });
       const result = masker.maskInputs(streams(), TRAIN)!;
       expect(result.video.tokens.shape).toEqual([3, 10, 8]);
       expect(result.audio.tokens.shape).toEqual([3, 8, 8]); // round(30 * 0.25) = 8 (7.5 rounds up)

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { applyMaskPlan, createMaskPlan, disposeMaskPlan, restoreTokens } from '../src';
-import { BACKENDS, expectAllClose, ramp, useBackend } from './backends';
+import { applyMaskPlan, createMaskPlan, disposeMaskPlan, restoreTokens } from '../src/index.js';
+import { BACKENDS, expectAllClose, ramp, useBackend } from './backends.js';
 
 // Two samples of N = 5 tokens, each keeping 2 (given in arbitrary order).
 const KEEP_SETS = [

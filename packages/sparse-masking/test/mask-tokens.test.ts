@@ -7,8 +7,8 @@ import {
   keptCount,
   maskTokens,
   restoreTokens,
-} from '../src';
-import { BACKENDS, expectAllClose, ramp, useBackend } from './backends';
+} from '../src/index.js';
+import { BACKENDS, expectAllClose, ramp, useBackend } from './backends.js';
 
 describe('keptCount', () => {
   it('rounds N(1 - ratio), halves up, and keeps at least one', () => {

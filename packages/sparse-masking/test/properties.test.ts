@@ -8,8 +8,8 @@ import {
   drawKeepSets,
   keptCount,
   restoreTokens,
-} from '../src';
-import { useBackend } from './backends';
+} from '../src/index.js';
+import { useBackend } from './backends.js';
 
 const modes = fc.constantFrom('random', 'time', 'frequency', 'time-frequency' as const);
 const grids = fc

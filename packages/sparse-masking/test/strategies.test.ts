@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, drawCrossModalKeepSets, drawKeepSets, keptCount, type TokenGrid } from '../src';
+import {
+  createRng,
+  drawCrossModalKeepSets,
+  drawKeepSets,
+  keptCount,
+  type TokenGrid,
+} from '../src/index.js';
 
 // 4 time steps x 6 tokens per step, the 6 tokens being 2 sub-rows x 3 frequency bands.
 const GRID: TokenGrid = { timeSteps: 4, tokensPerStep: 6, frequencyBands: 3 };

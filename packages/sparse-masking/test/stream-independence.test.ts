@@ -3,11 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createInputMasker,
   disposeMaskPlan,
-  type HookContext,
+  type MaskingContext,
   type StreamLayout,
   type StreamName,
-} from '../src';
-import { ramp, useBackend } from './backends';
+} from '../src/index.js';
+import { ramp, useBackend } from './backends.js';
 
 /**
  * Outside the cross-modal mode, video and audio are masked independently: each stream draws
@@ -27,7 +27,7 @@ function keepSets(
   mode: (typeof MODES)[number],
   videoSteps: number,
   audioSteps: number,
-  ctx: HookContext,
+  ctx: MaskingContext,
 ): Record<StreamName, number[][]> {
   const masker = createInputMasker({ ratio: 0.5, seed: 11, mode });
   const batch = 4;
@@ -59,7 +59,11 @@ function keepSets(
 }
 
 describe.each(MODES)('masks of video and audio in %s mode', (mode) => {
-  const steps: HookContext[] = [0, 1, 2, 3, 4].map((step) => ({ training: true, epoch: 0, step }));
+  const steps: MaskingContext[] = [0, 1, 2, 3, 4].map((step) => ({
+    training: true,
+    epoch: 0,
+    step,
+  }));
 
   it('of the same shape drop different tokens (not one seed for both)', () => {
     const differing = steps.filter((ctx) => {

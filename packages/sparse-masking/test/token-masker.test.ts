@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTokenMasker, keptCount } from '../src';
-import { BACKENDS, expectAllClose, ramp, useBackend } from './backends';
+import { createTokenMasker, keptCount } from '../src/index.js';
+import { BACKENDS, expectAllClose, ramp, useBackend } from './backends.js';
 
 const TRAIN = { epoch: 0, step: 0 };
 

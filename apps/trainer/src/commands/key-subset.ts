@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { musicAvqaQuestionType } from '@sparsify/avqa-datasets';
 import {
   coverageSubset,
   formatComposition,
@@ -133,7 +134,9 @@ export async function runKeySubset(
   const subsetFile = join(new RunFolder(recipe.out).dir, 'key-subset.json');
   mkdirSync(recipe.out, { recursive: true });
   await writeSubsetAnnotationFile(subsetFile, rawRecords, fileIndices);
-  const composition = formatComposition(subsetComposition(rawRecords, fileIndices));
+  const composition = formatComposition(
+    subsetComposition(rawRecords, fileIndices, musicAvqaQuestionType),
+  );
   logger.event(
     'key-subset',
     { file: subsetFile, size: subset.indices.length, of: dataset.train.records.length },

@@ -2,6 +2,8 @@
  * A small seeded PRNG (mulberry32): the same seed gives the same scenes, questions,
  * media and batch orders on every machine, which Math.random cannot promise.
  */
+import { mulberry32 } from '@sparsify/internal-random';
+
 export interface Random {
   /** Uniform in [0, 1). */
   next(): number;
@@ -18,14 +20,7 @@ export interface Random {
 }
 
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number): number => Math.floor(next() * n);
   return {
     next,

@@ -1,21 +1,16 @@
 /**
- * Step 3 of the merge plan: every non-key token joins the key token j that maximises
- * Sim(i, j) = k_i . k_j (or the cosine). Ties go to the lower key position.
- *
- * For cosine only the key side is normalised: dividing every Sim(i, .) by |k_i| > 0
- * does not change the argmax.
- *
+ * Speed only: `nearestKeys` of merge-plan.ts (step 4, argmax_j Sim(i, j)) computed in tiles.
  * The loop scores a 4 x 4 tile (four tokens against four keys) per pass over d: 8 loads
  * feed 16 multiply-adds, where a plain dot product needs 2 loads per multiply-add. Each
  * Sim is still one float64 sum over d in ascending order (a product of two float32 is
- * exact in float64), so the result is bit-identical to `nearestKeysReference`.
+ * exact in float64), so the result is bit-identical to `nearestKeys` (test/nearest-key.test.ts checks).
  */
 
 /**
  * For each token in `tokens`, the index into `keyTokens` of its most similar key.
  * `keys` holds row-major vectors of length `dim`, token t at offset `(rowOffset + t) * dim`.
  */
-export function nearestKeys(
+export function nearestKeysTiled(
   keys: ArrayLike<number>,
   rowOffset: number,
   dim: number,
@@ -29,7 +24,7 @@ export function nearestKeys(
   const tokenRows = gatherRows(keys, rowOffset, dim, tokens);
   const nearest = new Int32Array(tokenCount);
   const best = new Float64Array(tokenCount).fill(Number.NEGATIVE_INFINITY);
-  // keys in ascending order with a strict '>' keep the first maximum, as the reference does
+  // keys in ascending order with a strict '>' keep the first maximum, as `nearestKeys` does
   const consider = (t: number, j: number, similarity: number) => {
     if (similarity > best[t]! || j === 0) {
       best[t] = similarity;
@@ -118,34 +113,6 @@ export function nearestKeys(
       consider(t, j, dot(tokenRows, t * dim, keyRows, j * dim, dim));
   }
   return nearest;
-}
-
-/**
- * The plain definition, one dot product at a time: the specification `nearestKeys` must
- * match exactly (tests compare the two).
- */
-export function nearestKeysReference(
-  keys: ArrayLike<number>,
-  rowOffset: number,
-  dim: number,
-  keyTokens: ArrayLike<number>,
-  tokens: ArrayLike<number>,
-  cosine: boolean,
-): Int32Array {
-  const keyRows = gatherKeyRows(keys, rowOffset, dim, keyTokens, cosine);
-  const tokenRows = gatherRows(keys, rowOffset, dim, tokens);
-  return Int32Array.from(tokens, (_, t) => {
-    let best = 0;
-    let bestSimilarity = Number.NEGATIVE_INFINITY;
-    for (let j = 0; j < keyTokens.length; j++) {
-      const similarity = dot(tokenRows, t * dim, keyRows, j * dim, dim);
-      if (j === 0 || similarity > bestSimilarity) {
-        best = j;
-        bestSimilarity = similarity;
-      }
-    }
-    return best;
-  });
 }
 
 function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number) {

@@ -1,0 +1,24 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { constantMatMul } from '../src/constant-matmul.js';
+import { BACKENDS, expectAllClose, tf, useBackend } from './fixtures.js';
+
+// constantMatMul is speed only: the merge product W x written as one 2-D matmul per sample.
+// Its value and gradient must be those of the plain batched product tf.matMul(W, x).
+describe.each(BACKENDS)('constantMatMul against tf.matMul on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it.each([1, 3])('gives the batched product and its gradient for B = %i', (batch) => {
+    const [rows, columns, channels] = [4, 6, 5];
+    const w = tf.randomUniform([batch, rows, columns], 0, 1, 'float32', 11) as tf.Tensor3D;
+    const x = tf.randomNormal([batch, columns, channels], 0, 1, 'float32', 12) as tf.Tensor3D;
+    const dy = tf.randomNormal([batch, rows, channels], 0, 1, 'float32', 13) as tf.Tensor3D;
+    const values = w.dataSync() as Float32Array;
+    const fast = (t: tf.Tensor) => constantMatMul(values, [batch, rows, columns], t as tf.Tensor3D);
+    const plain = (t: tf.Tensor) => tf.matMul(w, t as tf.Tensor3D);
+    expect(fast(x).shape).toEqual([batch, rows, channels]);
+    expectAllClose(fast(x).dataSync(), plain(x).dataSync());
+    const gradient = (f: (t: tf.Tensor) => tf.Tensor) =>
+      tf.grad((t) => tf.sum(tf.mul(f(t), dy)))(x);
+    expectAllClose(gradient(fast).dataSync(), gradient(plain).dataSync());
+  });
+});
