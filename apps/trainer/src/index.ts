@@ -57,11 +57,16 @@ export {
   resolveTrainConfig,
   type SparsitySettings,
   type SubsetSpec,
-  TRAIN_DEFAULTS,
   type TrainConfig,
-  type TrainOptions,
   validateTrainConfig,
 } from './config/train-config.js';
+export {
+  BENCHMARK_DATA_SEED,
+  TRAIN_DEFAULTS,
+  TRAIN_FLAGS,
+  type TrainFlags,
+  type TrainOptions,
+} from './config/train-flags.js';
 export {
   type LogFormat,
   Logger,

@@ -8,7 +8,8 @@ import {
   parseSubsetFlag,
 } from '../src/config/flags.js';
 import { SPARSITY_PRESET_NAMES, SPARSITY_PRESETS } from '../src/config/sparsity-presets.js';
-import { resolveTrainConfig, type TrainOptions } from '../src/config/train-config.js';
+import { resolveTrainConfig } from '../src/config/train-config.js';
+import type { TrainOptions } from '../src/config/train-flags.js';
 import { buildProgram } from '../src/program.js';
 
 function configError(options: TrainOptions): ConfigError {
