@@ -1,5 +1,5 @@
 import { ConfigError } from './config-error.js';
-import { PAPER_INFOBATCH, PAPER_MERGE } from './sparsity-presets.js';
+import { PAPER_INFOBATCH, PRESET_MERGE } from './sparsity-presets.js';
 import type { InfoBatchSettings, MaskSettings, MergeSettings, SubsetSpec } from './train-config.js';
 
 /** Parses `--mask ratio,epochs` (e.g. `0.5,3`); `off` turns masking off. */
@@ -18,7 +18,7 @@ export function parseMergeFlag(text: string): MergeSettings | null {
     parts.slice(0, 2).join(','),
     'fence,block[,minKeep] (e.g. 1.5,1,0.25)',
   );
-  const minKeep = parts.length > 2 ? Number(parts.slice(2).join(',')) : PAPER_MERGE.minKeep;
+  const minKeep = parts.length > 2 ? Number(parts.slice(2).join(',')) : PRESET_MERGE.minKeep;
   if (parts.length > 3 || !Number.isFinite(minKeep)) {
     throw new ConfigError(
       '--merge',
