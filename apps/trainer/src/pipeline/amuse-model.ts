@@ -83,7 +83,7 @@ export class SparsifiedAmuse implements TrainableModel {
   }
 
   forward(batch: ArrayBatch, ctx: HookContext, extras: ForwardExtras = {}): ForwardResult {
-    const media = batch.inputs as MediaArrays;
+    const media = batch.inputs;
     const { video, audio } = this.encoder.config.inputs;
     const b = batch.labels.length;
     const wantPerception = extras.perception === true;

@@ -1,10 +1,11 @@
 import type { AvqaRecord } from '@sparsify/avqa-datasets';
 import type * as tf from '@tensorflow/tfjs-core';
+import type { MediaArrays } from './amuse-model.js';
 
 /** A batch as plain arrays; the model adapter turns it into tensors. */
 export interface ArrayBatch {
-  /** Whatever the model's inputs are, as typed arrays with shapes. */
-  inputs: unknown;
+  /** The model's inputs as typed arrays, in the layout the encoder reads. */
+  inputs: MediaArrays;
   labels: Int32Array;
 }
 
