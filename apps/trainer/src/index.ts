@@ -1,3 +1,5 @@
+/** The encoder owns the hook types; the trainer's forward pass takes its HookContext. */
+export type { HookContext } from '@sparsify/amuse-encoder';
 export {
   type ActiveBackend,
   BACKEND_NAMES,
@@ -87,7 +89,6 @@ export type {
   EpochOrder,
   EpochSampler,
   ForwardResult,
-  HookContext,
   TokenCounts,
   TrainableModel,
 } from './pipeline/types.js';

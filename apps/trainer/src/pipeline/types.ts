@@ -1,3 +1,4 @@
+import type { HookContext } from '@sparsify/amuse-encoder';
 import type { AvqaRecord } from '@sparsify/avqa-datasets';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MediaArrays } from './amuse-model.js';
@@ -14,12 +15,6 @@ export interface BatchSource {
   readonly name: string;
   readonly records: readonly AvqaRecord[];
   load(indices: ArrayLike<number>): Promise<ArrayBatch>;
-}
-
-export interface HookContext {
-  training: boolean;
-  epoch: number;
-  step: number;
 }
 
 /** Mean tokens per sample of each stream after masking and merging, and before any. */
