@@ -20,9 +20,8 @@ import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
 import { addFlags } from './train-options.js';
 
 /**
- * Sized so both runs took about 10 minutes on 2 CPU cores (wasm + fast kernels) before the
- * perception losses (issue 21; not re-measured on an idle machine since), measured
- * on this project's machine: see docs/results.md.
+ * Sized so both runs finish in minutes on 2 CPU cores (wasm + fast kernels); the measured
+ * times are in docs/results.md.
  */
 export const DEMO_DEFAULTS = {
   videos: 240,
