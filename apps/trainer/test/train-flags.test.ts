@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { addTrainFlags, trainOptionsFrom } from '../src/commands/train-options.js';
@@ -158,6 +159,17 @@ describe('TRAIN_FLAGS', () => {
         (line) => line === option.flags || line.startsWith(`${option.flags} `),
       );
       expect(listed, option.flags).toHaveLength(1);
+    }
+  });
+
+  it("the README's options table names every flag of train", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Options of `train`'),
+      readme.indexOf('## What a run does'),
+    );
+    for (const [, spec] of rows) {
+      expect(section, spec.name).toContain(`\`--${spec.negate ? 'no-' : ''}${spec.name}`);
     }
   });
 
