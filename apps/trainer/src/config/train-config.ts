@@ -12,7 +12,7 @@ import {
   SPARSITY_PRESETS,
   type SparsityPresetName,
 } from './sparsity-presets.js';
-import { checkTrainFlags, TRAIN_DEFAULTS, type TrainOptions } from './train-flags.js';
+import { checkTrainFlags, flagOf, TRAIN_DEFAULTS, type TrainOptions } from './train-flags.js';
 
 /** Level 1: drop `ratio` of the video and audio patches during the first `epochs` epochs. */
 export interface MaskSettings {
@@ -165,14 +165,9 @@ function resolveData(options: TrainOptions): DataSpec {
     }
     return { kind, root: options.root, ...musicAvqaChoices(options) };
   }
-  for (const [flag, value] of [
-    ['--video-features', options.videoFeatures],
-    ['--audio-features', options.audioFeatures],
-    ['--resnet-grid', options.resnetGrid],
-    ['--duplicates', options.duplicates],
-  ] as const) {
-    if (value !== undefined)
-      throw new ConfigError(flag, `only applies to --data music-avqa, got --data ${kind}`);
+  for (const key of ['videoFeatures', 'audioFeatures', 'resnetGrid', 'duplicates'] as const) {
+    if (options[key] !== undefined)
+      throw new ConfigError(flagOf(key), `only applies to --data music-avqa, got --data ${kind}`);
   }
   if (kind !== 'synthetic') {
     throw new ConfigError('--data', `unknown data "${kind}"; choose synthetic or music-avqa`);
@@ -209,12 +204,12 @@ function oneOf<T extends string | number>(
 }
 
 function musicAvqaChoices(options: TrainOptions) {
-  const videoFeatures = oneOf('--video-features', options.videoFeatures, VIDEO_FEATURE_KINDS);
-  const audioFeatures = oneOf('--audio-features', options.audioFeatures, AUDIO_FEATURE_KINDS);
-  const resnetGrid = oneOf('--resnet-grid', options.resnetGrid, RESNET_GRIDS);
+  const videoFeatures = oneOf(flagOf('videoFeatures'), options.videoFeatures, VIDEO_FEATURE_KINDS);
+  const audioFeatures = oneOf(flagOf('audioFeatures'), options.audioFeatures, AUDIO_FEATURE_KINDS);
+  const resnetGrid = oneOf(flagOf('resnetGrid'), options.resnetGrid, RESNET_GRIDS);
   if (resnetGrid !== undefined && videoFeatures !== 'resnet18')
-    throw new ConfigError('--resnet-grid', 'only applies to --video-features resnet18');
-  const duplicates = oneOf('--duplicates', options.duplicates, DUPLICATE_POLICIES);
+    throw new ConfigError(flagOf('resnetGrid'), 'only applies to --video-features resnet18');
+  const duplicates = oneOf(flagOf('duplicates'), options.duplicates, DUPLICATE_POLICIES);
   return {
     ...(videoFeatures ? { videoFeatures } : {}),
     ...(audioFeatures ? { audioFeatures } : {}),

@@ -60,7 +60,10 @@ export interface FlagSpec {
   nullable?: true;
   /** Changes how a run reports, not what it trains: no TrainOptions key. */
   output?: true;
-  /** Where the value sits in a config, when not at `config[key]` (e.g. `lrDecay.every`). */
+  /**
+   * Where the value sits in a config, when not at `config[key]` (e.g. `lrDecay.every`);
+   * undefined when the flag does not apply to that config (`--videos` of a music-avqa run).
+   */
   read?: (config: CheckedConfig) => unknown;
   /** Throws a ConfigError naming `flag` when the value in a config is invalid. */
   check?: (flag: string, value: never, config: CheckedConfig) => void;
@@ -429,6 +432,11 @@ export const TRAIN_DEFAULTS = Object.freeze(
 /** The long flag, `--lr-step`, as messages name it. */
 export function longFlag(spec: FlagSpec): string {
   return `--${spec.name}`;
+}
+
+/** The long flag of an option key: `lrDecayEvery` -> `--lr-step`. */
+export function flagOf(key: TrainFlagKey): string {
+  return longFlag(TRAIN_FLAGS[key]);
 }
 
 /** Commander's flag syntax: `-q, --quiet`, `--no-fast-kernels`, `--lr-step <epochs>`. */
