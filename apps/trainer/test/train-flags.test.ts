@@ -115,6 +115,24 @@ describe('TRAIN_FLAGS', () => {
     expect(() => parsed([flag, 'abc'])).toThrow(`${flag}: expected a number, got "abc"`);
   });
 
+  it.each([
+    ['data', 'synth', '--out', 'x', '--videos', '2.5'],
+    ['data', 'synth', '--out', 'x', '--seed', '2.5'],
+    ['data', 'prepare', '--root', 'x', '--workers', '2.5'],
+    ['data', 'prepare', '--root', 'x', '--ffmpeg-threads', '2.5'],
+    ['key-subset', '--k', '2.5'],
+    ['demo', '--epochs', '2.5'],
+    ['pretrain', '--out', 'x.safetensors', '--videos', '2.5'],
+  ])('the other commands refuse 2.5 for a count too: %s %s', async (...argv) => {
+    const program = buildProgram().exitOverride();
+    const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
+    for (const command of all(program)) command.exitOverride().action(() => {});
+    const flag = argv[argv.length - 2] as string;
+    await expect(program.parseAsync(['node', 'sparsify', ...argv])).rejects.toThrow(
+      `${flag}: expected an integer, got "2.5"`,
+    );
+  });
+
   it('the derived defaults are the old TRAIN_DEFAULTS, plus the three that were literals', () => {
     expect(TRAIN_DEFAULTS).toEqual({
       // TRAIN_DEFAULTS before the flag table (0adb5bb).

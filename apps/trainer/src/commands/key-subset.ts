@@ -13,7 +13,7 @@ import {
 } from '@sparsify/key-subset-selection';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import { parseNumberFlag } from '../config/flags.js';
+import { parseIntegerFlag, parseNumberFlag } from '../config/flags.js';
 import {
   resolveTrainConfig,
   type SubsetSpec,
@@ -310,7 +310,7 @@ export function createKeySubsetCommand(): Command {
       parseNumberFlag('--fraction'),
       0.25,
     )
-    .option('--k <epochs>', 'epochs per group', parseNumberFlag('--k'), 5)
+    .option('--k <epochs>', 'epochs per group', parseIntegerFlag('--k'), 5)
     .option('--r <ratio>', 'decay between consecutive groups', parseNumberFlag('--r'), 0.618)
     .addOption(
       new Option(
