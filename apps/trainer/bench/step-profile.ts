@@ -14,7 +14,7 @@ import { fastKernelsStatus } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import { DEMO_DEFAULTS } from '../src/commands/demo.js';
 import { prepareBackend } from '../src/commands/runtime.js';
-import { PAPER_MERGE } from '../src/config/sparsity-presets.js';
+import { PRESET_MERGE } from '../src/config/sparsity-presets.js';
 import { resolveTrainConfig } from '../src/config/train-config.js';
 import { Logger } from '../src/log/logger.js';
 import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
@@ -153,7 +153,7 @@ function setUp(benchCase: Case, data: { batches: ArrayBatch[]; inputs: InputSpec
     preset: benchCase.preset,
     ...(benchCase.mergeBlock === undefined
       ? {}
-      : { merge: { ...PAPER_MERGE, block: benchCase.mergeBlock } }),
+      : { merge: { ...PRESET_MERGE, block: benchCase.mergeBlock } }),
   });
   const model = new SparsifiedAmuse(config, data.inputs);
   const optimizer = new FlatAdam(config.lr);

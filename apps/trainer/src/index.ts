@@ -1,3 +1,5 @@
+/** The encoder owns the hook types; the trainer's forward pass takes its HookContext. */
+export type { HookContext } from '@sparsify/amuse-encoder';
 export {
   type ActiveBackend,
   BACKEND_NAMES,
@@ -45,6 +47,8 @@ export {
   PAPER_INFOBATCH,
   PAPER_MASK,
   PAPER_MERGE,
+  PRESET_MERGE,
+  PROJECT_MERGE_ADDITIONS,
   SPARSITY_PRESET_NAMES,
   SPARSITY_PRESETS,
   type SparsityPresetName,
@@ -57,11 +61,16 @@ export {
   resolveTrainConfig,
   type SparsitySettings,
   type SubsetSpec,
-  TRAIN_DEFAULTS,
   type TrainConfig,
-  type TrainOptions,
   validateTrainConfig,
 } from './config/train-config.js';
+export {
+  BENCHMARK_DATA_SEED,
+  TRAIN_DEFAULTS,
+  TRAIN_FLAGS,
+  type TrainFlags,
+  type TrainOptions,
+} from './config/train-flags.js';
 export {
   type LogFormat,
   Logger,
@@ -80,7 +89,6 @@ export type {
   EpochOrder,
   EpochSampler,
   ForwardResult,
-  HookContext,
   TokenCounts,
   TrainableModel,
 } from './pipeline/types.js';

@@ -7,8 +7,15 @@ import {
   parseNumberFlag,
   parseSubsetFlag,
 } from '../src/config/flags.js';
-import { SPARSITY_PRESET_NAMES, SPARSITY_PRESETS } from '../src/config/sparsity-presets.js';
-import { resolveTrainConfig, type TrainOptions } from '../src/config/train-config.js';
+import {
+  PAPER_MERGE,
+  PRESET_MERGE,
+  PROJECT_MERGE_ADDITIONS,
+  SPARSITY_PRESET_NAMES,
+  SPARSITY_PRESETS,
+} from '../src/config/sparsity-presets.js';
+import { resolveTrainConfig } from '../src/config/train-config.js';
+import type { TrainOptions } from '../src/config/train-flags.js';
 import { buildProgram } from '../src/program.js';
 
 function configError(options: TrainOptions): ConfigError {
@@ -138,5 +145,16 @@ describe('flags', () => {
       program.parseAsync(['node', 'sparsify', 'train', '--epochs', 'abc']),
     ).rejects.toThrow(/--epochs: expected a number, got "abc"/);
     expect(() => parseNumberFlag('--lr')('')).toThrow(ConfigError);
+  });
+});
+
+describe('sparsity presets', () => {
+  it("name the paper's level-2 setting apart from this project's additions, and run as before", () => {
+    expect(PAPER_MERGE).toEqual({ fence: 1.5 });
+    expect(PROJECT_MERGE_ADDITIONS).toEqual({ block: 1, minKeep: 0.25 });
+    // What the presets ran before the split (0adb5bb): fence 1.5 after block 1, a quarter kept.
+    expect(SPARSITY_PRESETS.sparsify.merge).toEqual({ fence: 1.5, block: 1, minKeep: 0.25 });
+    expect(SPARSITY_PRESETS['merge-only'].merge).toEqual({ fence: 1.5, block: 1, minKeep: 0.25 });
+    expect(resolveTrainConfig({ preset: 'merge-only' }).merge).toEqual(PRESET_MERGE);
   });
 });

@@ -5,11 +5,8 @@ import type { InputSpec } from '@sparsify/amuse-encoder';
 import type { AvqaRecord } from '@sparsify/avqa-datasets';
 import type { Command } from 'commander';
 import { vi } from 'vitest';
-import {
-  resolveTrainConfig,
-  type TrainConfig,
-  type TrainOptions,
-} from '../src/config/train-config.js';
+import { resolveTrainConfig, type TrainConfig } from '../src/config/train-config.js';
+import type { TrainOptions } from '../src/config/train-flags.js';
 import { Logger } from '../src/log/logger.js';
 import { MediaBatchSource, type VideoMedia } from '../src/pipeline/media-batch-source.js';
 import { buildProgram } from '../src/program.js';

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { DEFAULT_INPUTS } from '@sparsify/amuse-encoder';
 import { describe, expect, it } from 'vitest';
 import { Logger } from '../src/log/logger.js';
-import type { MediaArrays } from '../src/pipeline/amuse-model.js';
 import { loadSyntheticDataset, loadSyntheticHeldout } from '../src/pipeline/synthetic-data.js';
 import { silentLogger, tempDir } from './fixtures.js';
 
@@ -50,8 +49,8 @@ describe('the held-out test set of a synthetic benchmark', () => {
     const rebuilt = eventLogger();
     const renormalised = await loadSyntheticHeldout(spec, DEFAULT_INPUTS, 3, other, rebuilt.logger);
     expect(rebuilt.events).toContain('data-built');
-    const a = ((await heldout.load([0])).inputs as MediaArrays).fbank;
-    const b = ((await renormalised.load([0])).inputs as MediaArrays).fbank;
+    const a = (await heldout.load([0])).inputs.fbank;
+    const b = (await renormalised.load([0])).inputs.fbank;
     const { mean, std } = benchmark.fbankStats;
     for (let i = 0; i < a.length; i += 997) {
       expect((b[i] as number) * other.std + other.mean).toBeCloseTo(

@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { experimentRuns } from '../src/commands/compare.js';
 import { runKeySubset } from '../src/commands/key-subset.js';
-import type { TrainOptions } from '../src/config/train-config.js';
+import type { TrainOptions } from '../src/config/train-flags.js';
 import type { RunResults } from '../src/report/run-results.js';
 import { RunFolder } from '../src/run/run-folder.js';
 import { readCheckpointState } from '../src/train/checkpoint.js';

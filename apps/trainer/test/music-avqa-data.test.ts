@@ -17,7 +17,6 @@ import {
   type SyntheticBenchmark,
 } from '@sparsify/avqa-datasets';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { MediaArrays } from '../src/pipeline/amuse-model.js';
 import { loadDataset } from '../src/pipeline/dataset.js';
 import { preprocessSettingsFor } from '../src/pipeline/model-inputs.js';
 import type { RunResults } from '../src/report/run-results.js';
@@ -159,7 +158,7 @@ describe.skipIf(!hasFfmpeg)('sparsify on a folder in the MUSIC-AVQA layout', () 
     // empty (constant: zeros, or zeros after fbank normalisation) frame or fbank window.
     const dataset = await loadDataset({ kind: 'music-avqa', root }, silentLogger());
     expect(dataset.seconds).toBe(SECONDS);
-    const { frames, fbank } = (await dataset.train.load([0])).inputs as MediaArrays;
+    const { frames, fbank } = (await dataset.train.load([0])).inputs;
     const { video, audio } = DEFAULT_INPUTS as {
       video: { timeSteps: number; height: number; width: number };
       audio: { timeSteps: number; frames: number; melBins: number };

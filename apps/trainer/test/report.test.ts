@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { Logger } from '../src/log/logger.js';
 import { formatDuration, ProgressBar } from '../src/log/progress-bar.js';
 import { RunEta } from '../src/log/run-eta.js';
-import { blindBaselineColumns, questionOnlyByTemplate } from '../src/report/blind-baselines.js';
+import { blindBaselineColumns } from '../src/report/blind-baselines.js';
 import { renderReport } from '../src/report/html-report.js';
+import { questionOnlyByTemplate } from '../src/report/per-template.js';
 import {
   barChartSpec,
   escapeXml,

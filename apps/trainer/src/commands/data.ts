@@ -18,7 +18,7 @@ import {
 } from '@sparsify/avqa-datasets';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import { parseNumberFlag } from '../config/flags.js';
+import { parseIntegerFlag, parseNumberFlag } from '../config/flags.js';
 import { datasetClipSeconds, datasetMediaFiles } from '../pipeline/dataset.js';
 import { preprocessSettingsFor } from '../pipeline/model-inputs.js';
 import { createLogger } from './runtime.js';
@@ -33,14 +33,19 @@ export function createDataCommand(): Command {
       'write the synthetic benchmark in the MUSIC-AVQA layout (json/, videos/ or frames/ + audio/)',
     )
     .requiredOption('--out <dir>', 'output folder')
-    .option('--videos <n>', 'videos', parseNumberFlag('--videos'), DEFAULT_SYNTHETIC_OPTIONS.videos)
+    .option(
+      '--videos <n>',
+      'videos',
+      parseIntegerFlag('--videos'),
+      DEFAULT_SYNTHETIC_OPTIONS.videos,
+    )
     .option(
       '--seconds <n>',
       'seconds per video',
       parseNumberFlag('--seconds'),
       DEFAULT_SYNTHETIC_OPTIONS.seconds,
     )
-    .option('--seed <n>', 'seed', parseNumberFlag('--seed'), DEFAULT_SYNTHETIC_OPTIONS.seed)
+    .option('--seed <n>', 'seed', parseIntegerFlag('--seed'), DEFAULT_SYNTHETIC_OPTIONS.seed)
     .option(
       '--redundancy <r>',
       '0..1, how continuous playing is',
@@ -97,11 +102,11 @@ export function createDataCommand(): Command {
       'clip length (default: read from the first training videos, at most 60, as train does; another value makes a cache train does not read)',
       parseNumberFlag('--seconds'),
     )
-    .option('--workers <n>', 'worker threads', parseNumberFlag('--workers'))
+    .option('--workers <n>', 'worker threads', parseIntegerFlag('--workers'))
     .option(
       '--ffmpeg-threads <n>',
       'threads of each ffmpeg a worker runs (default 0: ffmpeg chooses; 1 was slower here, see docs/real-data.md)',
-      parseNumberFlag('--ffmpeg-threads'),
+      parseIntegerFlag('--ffmpeg-threads'),
     )
     .option(
       '--shard <i/n>',

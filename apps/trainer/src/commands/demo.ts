@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { parseNumberFlag } from '../config/flags.js';
-import { resolveTrainConfig, type TrainOptions, timeStepsOf } from '../config/train-config.js';
+import { resolveTrainConfig, timeStepsOf } from '../config/train-config.js';
+import { BENCHMARK_DATA_SEED, type TrainOptions } from '../config/train-flags.js';
 import type { Logger } from '../log/logger.js';
 import { loadDataset } from '../pipeline/dataset.js';
 import { shippedBackbonePath } from '../pretrained.js';
@@ -17,18 +17,18 @@ import { formatGates } from '../train/init-from.js';
 import { LockstepTurns } from '../train/lockstep-turns.js';
 import { trainRun } from '../train/train-run.js';
 import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
+import { addFlags } from './train-options.js';
 
 /**
- * Sized so both runs took about 10 minutes on 2 CPU cores (wasm + fast kernels) before the
- * perception losses (issue 21; not re-measured on an idle machine since), measured
- * on this project's machine: see docs/results.md.
+ * Sized so both runs finish in minutes on 2 CPU cores (wasm + fast kernels); the measured
+ * times are in docs/results.md.
  */
 export const DEMO_DEFAULTS = {
   videos: 240,
   epochs: 8,
   batchSize: 8,
   seed: 42,
-  dataSeed: 7,
+  dataSeed: BENCHMARK_DATA_SEED,
   /** Perception losses beside the answer loss (issue 21's trial used 0.5). */
   auxWeight: 0.5,
 } as const;
@@ -43,6 +43,19 @@ export const DEMO_RECIPE: DemoRecipe = {
   weightDecay: 0.05,
   clipNorm: 1,
 };
+
+/** The flags of TRAIN_FLAGS the demo takes, in --help order. */
+const DEMO_FLAGS = [
+  'videos',
+  'epochs',
+  'seed',
+  'cacheDir',
+  'initFrom',
+  'auxWeight',
+  'fastKernels',
+  'quiet',
+  'logFormat',
+] as const;
 
 /** The epoch count after which the demo's learning rate drops x0.1 (about 3/4 of the run). */
 export function demoDecayEvery(epochs: number): number {
@@ -181,82 +194,64 @@ export async function runDemo(
 
 /** `sparsify demo` = `pnpm start`. */
 export function createDemoCommand(): Command {
-  return new Command('demo')
+  const command = new Command('demo')
     .description(
       'generate the synthetic benchmark, train dense and Sparsify, print both side by side (pnpm start)',
     )
-    .option('--out <dir>', 'where the two runs and the comparison go', 'runs/demo')
-    .option(
-      '--videos <n>',
-      'synthetic benchmark size in videos',
-      parseNumberFlag('--videos'),
-      DEMO_DEFAULTS.videos,
-    )
-    .option(
-      '--epochs <n>',
-      'training epochs of each run',
-      parseNumberFlag('--epochs'),
-      DEMO_DEFAULTS.epochs,
-    )
-    .option(
-      '--seed <n>',
-      'seed of weights, order and masks',
-      parseNumberFlag('--seed'),
-      DEMO_DEFAULTS.seed,
-    )
-    .option('--cache-dir <dir>', 'where the generated benchmark is cached', 'runs/.cache')
-    .option(
-      '--init-from <file>',
-      'the backbone both runs start from (default: the shipped pretrained tiny backbone; none = random init)',
-    )
-    .option(
-      '--aux-weight <w>',
-      'weight of the perception losses beside the answer loss (0 = off)',
-      parseNumberFlag('--aux-weight'),
-      DEMO_DEFAULTS.auxWeight,
-    )
-    .option('--no-fast-kernels', 'on wasm, keep the stock kernels')
-    .option('-q, --quiet', 'no progress bars, only results')
-    .option('--log-format <format>', 'text or json', 'text')
-    .action(async (flags, cmd: Command) => {
-      const logger = createLogger(flags);
-      await prepareBackend(cmd.optsWithGlobals().backend, flags.fastKernels, logger);
-      const interrupt = interruptFlag(logger);
-      try {
-        const options: DemoOptions = {
-          ...(flags as DemoOptions),
-          initFrom:
-            flags.initFrom === undefined
-              ? undefined
-              : flags.initFrom === 'none'
-                ? null
-                : flags.initFrom,
-        };
-        const outcome = await runDemo(options, logger, interrupt.stopRequested);
-        if (!outcome) {
-          process.exitCode = 130;
-          return;
-        }
-        const [dense, sparse] = outcome.runs as [ComparedRun, ComparedRun];
-        logger.result(
-          [
-            '',
-            comparisonMarkdown(outcome.runs, 'text'),
-            `training time: dense ${dense.results.trainSeconds.toFixed(0)} s, Sparsify ${sparse.results.trainSeconds.toFixed(0)} s (ratio ${outcome.timeRatio.toFixed(2)})`,
-            formatBlind(outcome.blind),
-            `tokens kept per sample (train): dense ${dense.results.meanTokensKept.toFixed(1)}, Sparsify ${sparse.results.meanTokensKept.toFixed(1)} of ${dense.results.tokensTotal.toFixed(0)}`,
-            `samples used per epoch: dense ${dense.results.meanSamplesPerEpoch.toFixed(0)}, Sparsify ${sparse.results.meanSamplesPerEpoch.toFixed(0)} of ${dense.results.datasetSize}`,
-            ...(dense.results.gates && sparse.results.gates
-              ? [
-                  `adapter gates: dense ${formatGates(dense.results.gates)}; Sparsify ${formatGates(sparse.results.gates)}`,
-                ]
-              : []),
-            `report: ${join(new RunFolder(flags.out).dir, 'report.html')}`,
-          ].join('\n'),
-          { timeRatio: outcome.timeRatio, runs: outcome.runs.map((r) => r.results.table) },
-        );
-      } finally {
-        interrupt.release();
+    .option('--out <dir>', 'where the two runs and the comparison go', 'runs/demo');
+  return addFlags(command, DEMO_FLAGS, {
+    defaults: {
+      videos: DEMO_DEFAULTS.videos,
+      epochs: DEMO_DEFAULTS.epochs,
+      seed: DEMO_DEFAULTS.seed,
+      auxWeight: DEMO_DEFAULTS.auxWeight,
+    },
+    help: {
+      epochs: 'training epochs of each run',
+      cacheDir: 'where the generated benchmark is cached',
+      initFrom:
+        'the backbone both runs start from (default: the shipped pretrained tiny backbone; none = random init)',
+      auxWeight: 'weight of the perception losses beside the answer loss (0 = off)',
+    },
+  }).action(async (flags, cmd: Command) => {
+    const logger = createLogger(flags);
+    await prepareBackend(cmd.optsWithGlobals().backend, flags.fastKernels, logger);
+    const interrupt = interruptFlag(logger);
+    try {
+      const options: DemoOptions = {
+        ...(flags as DemoOptions),
+        initFrom:
+          flags.initFrom === undefined
+            ? undefined
+            : flags.initFrom === 'none'
+              ? null
+              : flags.initFrom,
+      };
+      const outcome = await runDemo(options, logger, interrupt.stopRequested);
+      if (!outcome) {
+        process.exitCode = 130;
+        return;
       }
-    });
+      const [dense, sparse] = outcome.runs as [ComparedRun, ComparedRun];
+      logger.result(
+        [
+          '',
+          comparisonMarkdown(outcome.runs, 'text'),
+          `training time: dense ${dense.results.trainSeconds.toFixed(0)} s, Sparsify ${sparse.results.trainSeconds.toFixed(0)} s (ratio ${outcome.timeRatio.toFixed(2)})`,
+          formatBlind(outcome.blind),
+          `tokens kept per sample (train): dense ${dense.results.meanTokensKept.toFixed(1)}, Sparsify ${sparse.results.meanTokensKept.toFixed(1)} of ${dense.results.tokensTotal.toFixed(0)}`,
+          `samples used per epoch: dense ${dense.results.meanSamplesPerEpoch.toFixed(0)}, Sparsify ${sparse.results.meanSamplesPerEpoch.toFixed(0)} of ${dense.results.datasetSize}`,
+          ...(dense.results.gates && sparse.results.gates
+            ? [
+                `adapter gates: dense ${formatGates(dense.results.gates)}; Sparsify ${formatGates(sparse.results.gates)}`,
+              ]
+            : []),
+          `report: ${join(new RunFolder(flags.out).dir, 'report.html')}`,
+        ].join('\n'),
+        { timeRatio: outcome.timeRatio, runs: outcome.runs.map((r) => r.results.table) },
+      );
+    } finally {
+      interrupt.release();
+    }
+  });
 }

@@ -14,14 +14,14 @@ import {
 } from '@sparsify/key-subset-selection';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import { parseNumberFlag } from '../config/flags.js';
+import { parseIntegerFlag, parseNumberFlag } from '../config/flags.js';
 import {
   resolveTrainConfig,
   type SubsetSpec,
   type TrainConfig,
-  type TrainOptions,
   timeStepsOf,
 } from '../config/train-config.js';
+import type { TrainFlags, TrainOptions } from '../config/train-flags.js';
 import type { Logger } from '../log/logger.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
 import { randomPositionsPerType } from '../pipeline/subset.js';
@@ -34,7 +34,10 @@ import { readCheckpointState } from '../train/checkpoint.js';
 import { InfoBatchEpochSampler } from '../train/infobatch-sampler.js';
 import { trainRun } from '../train/train-run.js';
 import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
-import { addTrainFlags, type TrainFlags, trainOptionsFrom } from './train-options.js';
+import { addTrainFlags, trainOptionsFrom } from './train-options.js';
+
+/** The preset key-subset selection trains with unless told: it needs InfoBatch's kept history. */
+export const KEY_SUBSET_PRESET = 'infobatch-only';
 
 export interface KeySubsetRecipe
   extends Required<Pick<KeySubsetOptions, 'fraction' | 'k' | 'r' | 'decayFrom' | 'mode'>> {
@@ -83,7 +86,7 @@ export async function runKeySubset(
   logger: Logger,
   shouldStop?: () => boolean,
 ): Promise<KeySubsetOutcome | null> {
-  const full = resolveTrainConfig({ ...options, preset: options.preset ?? 'infobatch-only' });
+  const full = resolveTrainConfig({ ...options, preset: options.preset ?? KEY_SUBSET_PRESET });
   if (!full.infobatch)
     throw new ConfigError(
       '--infobatch',
@@ -298,7 +301,7 @@ export function createKeySubsetCommand(): Command {
   const command = new Command('key-subset').description(
     'select a key subset (InfoBatch run, kept history, decay, top-n), write it as an annotation file, and compare it with a random subset',
   );
-  addTrainFlags(command, { subset: false })
+  addTrainFlags(command, { subset: false, defaults: { preset: KEY_SUBSET_PRESET } })
     .option(
       '--out <dir>',
       'where the runs, key-subset.json and the comparison go',
@@ -310,7 +313,7 @@ export function createKeySubsetCommand(): Command {
       parseNumberFlag('--fraction'),
       0.25,
     )
-    .option('--k <epochs>', 'epochs per group', parseNumberFlag('--k'), 5)
+    .option('--k <epochs>', 'epochs per group', parseIntegerFlag('--k'), 5)
     .option('--r <ratio>', 'decay between consecutive groups', parseNumberFlag('--r'), 0.618)
     .addOption(
       new Option(

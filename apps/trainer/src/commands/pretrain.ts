@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import { resolveTrainConfig } from '../config/train-config.js';
+import type { TrainFlags } from '../config/train-flags.js';
 import { formatPerceptionScores, pretrainBackbone } from '../train/pretrain.js';
 import { createLogger, prepareBackend } from './runtime.js';
-import { addTrainFlags, type TrainFlags, trainOptionsFrom } from './train-options.js';
+import { addTrainFlags, trainOptionsFrom } from './train-options.js';
 
-/** The data seed pretraining defaults to: not the benchmark's 7, so no test video is seen. */
+/** The data seed pretraining defaults to: not the benchmark's (7), so no test video is seen. */
 export const PRETRAIN_DATA_SEED = 1007;
 
 interface PretrainFlags extends TrainFlags {
@@ -16,7 +17,12 @@ export function createPretrainCommand(): Command {
   const command = new Command('pretrain').description(
     'pretrain the shared backbone on perception targets of generated videos (no questions), save it as safetensors for train --init-from',
   );
-  addTrainFlags(command, { sparsity: false, subset: false })
+  addTrainFlags(command, {
+    sparsity: false,
+    subset: false,
+    // Pretraining trains on the perception losses alone (the action sets it).
+    defaults: { dataSeed: PRETRAIN_DATA_SEED, auxWeight: 1 },
+  })
     .requiredOption('--out <file>', 'the safetensors file to write')
     .action(async (flags: PretrainFlags, cmd: Command) => {
       const logger = createLogger(flags);

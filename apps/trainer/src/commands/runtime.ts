@@ -18,7 +18,8 @@ export function createLogger(options: OutputOptions): Logger {
 
 /**
  * Picks the backend (--backend / SPARSIFY_BACKEND) and, on wasm, registers the fast
- * kernels unless --no-fast-kernels: stock wasm trains ~10x slower.
+ * kernels unless --no-fast-kernels: stock wasm trains many times slower (measured in
+ * docs/benchmarks/tfjs-fast-kernels.md).
  */
 export async function prepareBackend(
   choice: string,

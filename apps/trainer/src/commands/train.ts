@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { resolveTrainConfig } from '../config/train-config.js';
+import type { TrainFlags } from '../config/train-flags.js';
 import { resultsMarkdown } from '../report/run-results.js';
 import { trainRun } from '../train/train-run.js';
 import { createLogger, interruptFlag, prepareBackend } from './runtime.js';
-import { addTrainFlags, type TrainFlags, trainOptionsFrom } from './train-options.js';
+import { addTrainFlags, trainOptionsFrom } from './train-options.js';
 
 interface TrainCommandFlags extends TrainFlags {
   out?: string;

@@ -1,6 +1,6 @@
 import { ConfigError } from './config-error.js';
-import { PAPER_MERGE } from './sparsity-presets.js';
-import type { MaskSettings, MergeSettings, SubsetSpec } from './train-config.js';
+import { PAPER_INFOBATCH, PRESET_MERGE } from './sparsity-presets.js';
+import type { InfoBatchSettings, MaskSettings, MergeSettings, SubsetSpec } from './train-config.js';
 
 /** Parses `--mask ratio,epochs` (e.g. `0.5,3`); `off` turns masking off. */
 export function parseMaskFlag(text: string): MaskSettings | null {
@@ -18,7 +18,7 @@ export function parseMergeFlag(text: string): MergeSettings | null {
     parts.slice(0, 2).join(','),
     'fence,block[,minKeep] (e.g. 1.5,1,0.25)',
   );
-  const minKeep = parts.length > 2 ? Number(parts.slice(2).join(',')) : PAPER_MERGE.minKeep;
+  const minKeep = parts.length > 2 ? Number(parts.slice(2).join(',')) : PRESET_MERGE.minKeep;
   if (parts.length > 3 || !Number.isFinite(minKeep)) {
     throw new ConfigError(
       '--merge',
@@ -47,6 +47,38 @@ export function parseNumberFlag(option: string) {
     }
     return value;
   };
+}
+
+/** Parses an integer flag (a count, a seed): 2.5 is refused, naming the flag. */
+export function parseIntegerFlag(option: string) {
+  const parseNumber = parseNumberFlag(option);
+  return (text: string): number => {
+    const value = parseNumber(text);
+    if (!Number.isInteger(value)) {
+      throw new ConfigError(option, `expected an integer, got "${text}"`);
+    }
+    return value;
+  };
+}
+
+/**
+ * Parses `--infobatch [prune,delta]`: alone it is the paper's setting, `off` turns pruning
+ * off, and undefined (not given) leaves the preset's.
+ */
+export function parseInfoBatchFlag(
+  value: string | boolean | undefined,
+): InfoBatchSettings | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === true) return { ...PAPER_INFOBATCH };
+  if (value === false || value === 'off') return null;
+  const parts = String(value).split(',').map(Number);
+  if (parts.length !== 2 || !parts.every(Number.isFinite)) {
+    throw new ConfigError(
+      '--infobatch',
+      `expected prune,delta (e.g. 0.5,0.875) or off, got "${value}"`,
+    );
+  }
+  return { pruneRatio: parts[0] as number, delta: parts[1] as number };
 }
 
 /** Parses a positive integer flag (a count), naming the flag otherwise. */

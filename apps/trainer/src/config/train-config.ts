@@ -12,6 +12,7 @@ import {
   SPARSITY_PRESETS,
   type SparsityPresetName,
 } from './sparsity-presets.js';
+import { checkTrainFlags, flagOf, TRAIN_DEFAULTS, type TrainOptions } from './train-flags.js';
 
 /** Level 1: drop `ratio` of the video and audio patches during the first `epochs` epochs. */
 export interface MaskSettings {
@@ -109,59 +110,6 @@ export function timeStepsOf(config: Pick<TrainConfig, 'timeSteps'>): number {
   return config.timeSteps ?? TRAIN_DEFAULTS.timeSteps;
 }
 
-/** What a user may leave out: everything but the preset has a default. */
-export interface TrainOptions {
-  preset?: string;
-  model?: string;
-  data?: string;
-  root?: string;
-  cacheDir?: string;
-  videos?: number;
-  dataSeed?: number;
-  mask?: MaskSettings | null;
-  merge?: MergeSettings | null;
-  infobatch?: InfoBatchSettings | null;
-  subset?: SubsetSpec | null;
-  epochs?: number;
-  lr?: number;
-  lrDecayFactor?: number;
-  lrDecayEvery?: number;
-  batchSize?: number;
-  seed?: number;
-  fastKernels?: boolean;
-  videoFeatures?: string;
-  audioFeatures?: string;
-  resnetGrid?: number;
-  duplicates?: string;
-  lrSchedule?: string;
-  warmupSteps?: number;
-  weightDecay?: number;
-  clipNorm?: number;
-  timeSteps?: number;
-  auxWeight?: number;
-  initFrom?: string | null;
-}
-
-/** The authors' training recipe, scaled to what trains on a CPU. */
-export const TRAIN_DEFAULTS = {
-  preset: 'sparsify',
-  model: 'tiny',
-  epochs: 10,
-  lr: 1e-3,
-  lrDecayFactor: 0.1,
-  lrDecayEvery: 8,
-  batchSize: 8,
-  seed: 42,
-  videos: 240,
-  cacheDir: 'runs/.cache',
-  lrSchedule: 'step',
-  warmupSteps: 0,
-  weightDecay: 0,
-  clipNorm: 0,
-  timeSteps: 5,
-  auxWeight: 0,
-} as const;
-
 /**
  * Merge the options over the preset and the defaults and check every value, so a
  * mistake fails before any data is generated, with the option's name in the message.
@@ -196,7 +144,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
     },
     batchSize: options.batchSize ?? TRAIN_DEFAULTS.batchSize,
     seed: options.seed ?? TRAIN_DEFAULTS.seed,
-    fastKernels: options.fastKernels ?? true,
+    fastKernels: options.fastKernels ?? TRAIN_DEFAULTS.fastKernels,
     lrSchedule: (options.lrSchedule ?? TRAIN_DEFAULTS.lrSchedule) as 'step' | 'cosine',
     warmupSteps: options.warmupSteps ?? TRAIN_DEFAULTS.warmupSteps,
     weightDecay: options.weightDecay ?? TRAIN_DEFAULTS.weightDecay,
@@ -210,27 +158,22 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
 }
 
 function resolveData(options: TrainOptions): DataSpec {
-  const kind = options.data ?? 'synthetic';
+  const kind = options.data ?? TRAIN_DEFAULTS.data;
   if (kind === 'music-avqa') {
     if (!options.root) {
       throw new ConfigError('--root', '--data music-avqa needs --root DIR (the dataset folder)');
     }
     return { kind, root: options.root, ...musicAvqaChoices(options) };
   }
-  for (const [flag, value] of [
-    ['--video-features', options.videoFeatures],
-    ['--audio-features', options.audioFeatures],
-    ['--resnet-grid', options.resnetGrid],
-    ['--duplicates', options.duplicates],
-  ] as const) {
-    if (value !== undefined)
-      throw new ConfigError(flag, `only applies to --data music-avqa, got --data ${kind}`);
+  for (const key of ['videoFeatures', 'audioFeatures', 'resnetGrid', 'duplicates'] as const) {
+    if (options[key] !== undefined)
+      throw new ConfigError(flagOf(key), `only applies to --data music-avqa, got --data ${kind}`);
   }
   if (kind !== 'synthetic') {
     throw new ConfigError('--data', `unknown data "${kind}"; choose synthetic or music-avqa`);
   }
   const videos = options.videos ?? TRAIN_DEFAULTS.videos;
-  const seed = options.dataSeed ?? 7;
+  const seed = options.dataSeed ?? TRAIN_DEFAULTS.dataSeed;
   const cacheDir = options.cacheDir ?? TRAIN_DEFAULTS.cacheDir;
   return {
     kind,
@@ -261,12 +204,12 @@ function oneOf<T extends string | number>(
 }
 
 function musicAvqaChoices(options: TrainOptions) {
-  const videoFeatures = oneOf('--video-features', options.videoFeatures, VIDEO_FEATURE_KINDS);
-  const audioFeatures = oneOf('--audio-features', options.audioFeatures, AUDIO_FEATURE_KINDS);
-  const resnetGrid = oneOf('--resnet-grid', options.resnetGrid, RESNET_GRIDS);
+  const videoFeatures = oneOf(flagOf('videoFeatures'), options.videoFeatures, VIDEO_FEATURE_KINDS);
+  const audioFeatures = oneOf(flagOf('audioFeatures'), options.audioFeatures, AUDIO_FEATURE_KINDS);
+  const resnetGrid = oneOf(flagOf('resnetGrid'), options.resnetGrid, RESNET_GRIDS);
   if (resnetGrid !== undefined && videoFeatures !== 'resnet18')
-    throw new ConfigError('--resnet-grid', 'only applies to --video-features resnet18');
-  const duplicates = oneOf('--duplicates', options.duplicates, DUPLICATE_POLICIES);
+    throw new ConfigError(flagOf('resnetGrid'), 'only applies to --video-features resnet18');
+  const duplicates = oneOf(flagOf('duplicates'), options.duplicates, DUPLICATE_POLICIES);
   return {
     ...(videoFeatures ? { videoFeatures } : {}),
     ...(audioFeatures ? { audioFeatures } : {}),
@@ -277,86 +220,5 @@ function musicAvqaChoices(options: TrainOptions) {
 
 /** Throws a ConfigError for the first invalid value (also used on loaded config.json). */
 export function validateTrainConfig(config: TrainConfig): void {
-  requireInteger('--epochs', config.epochs, 1);
-  requireInteger('--batch-size', config.batchSize, 1);
-  requireInteger('--seed', config.seed, 0, 2 ** 32 - 1);
-  requireRange('--lr', config.lr, { above: 0, max: 10 });
-  requireRange('--lr-decay', config.lrDecay.factor, { above: 0, max: 1 });
-  requireInteger('--lr-step', config.lrDecay.every, 1);
-  if (config.data.kind === 'synthetic') requireInteger('--videos', config.data.videos, 4);
-  const o = optimisationOf(config);
-  if (o.lrSchedule !== 'step' && o.lrSchedule !== 'cosine') {
-    throw new ConfigError(
-      '--lr-schedule',
-      `expected step or cosine, got "${String(o.lrSchedule)}"`,
-    );
-  }
-  requireInteger('--warmup-steps', o.warmupSteps, 0);
-  requireRange('--weight-decay', o.weightDecay, { min: 0, max: 1 });
-  requireRange('--clip-norm', o.clipNorm, { min: 0, max: 1e6 });
-  requireRange('--aux-weight', o.auxWeight, { min: 0, max: 100 });
-  requireInteger('--time-steps', timeStepsOf(config), 1, 60);
-  if (o.auxWeight > 0 && config.data.kind !== 'synthetic') {
-    throw new ConfigError(
-      '--aux-weight',
-      "perception targets come from the synthetic generator's scenes; --data music-avqa has none",
-    );
-  }
-  if (config.mask) {
-    requireRange('--mask ratio', config.mask.ratio, { min: 0, below: 1 });
-    requireInteger('--mask epochs', config.mask.epochs, 0);
-  }
-  if (config.merge) {
-    requireRange('--merge fence', config.merge.fence, { min: 0, max: 100 });
-    requireInteger('--merge block', config.merge.block, 0);
-    const minKeep = config.merge.minKeep;
-    if (!(minKeep > 0 && minKeep < 1) && !(Number.isInteger(minKeep) && minKeep >= 1)) {
-      throw new ConfigError(
-        '--merge minKeep',
-        `expected a fraction in (0, 1) or a count >= 1, got ${String(minKeep)}`,
-      );
-    }
-  }
-  if (config.infobatch) {
-    requireRange('--infobatch prune ratio', config.infobatch.pruneRatio, { min: 0, below: 1 });
-    requireRange('--infobatch delta', config.infobatch.delta, { above: 0, max: 1 });
-  }
-  if (config.subset?.kind === 'random') {
-    requireRange('--subset', config.subset.fraction, { above: 0, max: 1 });
-  }
-}
-
-function requireInteger(option: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER) {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
-    throw new ConfigError(option, `expected an integer ${range}, got ${String(value)}`);
-  }
-}
-
-function requireRange(
-  option: string,
-  value: number,
-  bounds: { min?: number; above?: number; max?: number; below?: number },
-) {
-  const ok =
-    Number.isFinite(value) &&
-    (bounds.min === undefined || value >= bounds.min) &&
-    (bounds.above === undefined || value > bounds.above) &&
-    (bounds.max === undefined || value <= bounds.max) &&
-    (bounds.below === undefined || value < bounds.below);
-  if (!ok) {
-    const low =
-      bounds.min !== undefined
-        ? `[${bounds.min}`
-        : bounds.above !== undefined
-          ? `(${bounds.above}`
-          : '(-inf';
-    const high =
-      bounds.max !== undefined
-        ? `${bounds.max}]`
-        : bounds.below !== undefined
-          ? `${bounds.below})`
-          : 'inf)';
-    throw new ConfigError(option, `expected a number in ${low}, ${high}, got ${String(value)}`);
-  }
+  checkTrainFlags({ ...config, ...optimisationOf(config), timeSteps: timeStepsOf(config) });
 }

@@ -1,4 +1,9 @@
-import { type AmuseModel, createAmuseModel, type InputSpec } from '@sparsify/amuse-encoder';
+import {
+  type AmuseModel,
+  createAmuseModel,
+  type HookContext,
+  type InputSpec,
+} from '@sparsify/amuse-encoder';
 import { createIqrTokenReducer } from '@sparsify/iqr-token-merge';
 import { createInputMasker } from '@sparsify/sparse-masking';
 import * as tf from '@tensorflow/tfjs';
@@ -7,13 +12,7 @@ import type { TrainConfig } from '../config/train-config.js';
 import { audioBatchFrom, videoBatchFrom } from './feature-inputs.js';
 import { PerceptionHeads } from './perception-heads.js';
 import type { PerceptionBatch } from './perception-targets.js';
-import type {
-  ArrayBatch,
-  ForwardExtras,
-  ForwardResult,
-  HookContext,
-  TrainableModel,
-} from './types.js';
+import type { ArrayBatch, ForwardExtras, ForwardResult, TrainableModel } from './types.js';
 
 /** A batch of raw media as plain arrays, the layout @sparsify/amuse-encoder reads. */
 export interface MediaArrays {
@@ -83,7 +82,7 @@ export class SparsifiedAmuse implements TrainableModel {
   }
 
   forward(batch: ArrayBatch, ctx: HookContext, extras: ForwardExtras = {}): ForwardResult {
-    const media = batch.inputs as MediaArrays;
+    const media = batch.inputs;
     const { video, audio } = this.encoder.config.inputs;
     const b = batch.labels.length;
     const wantPerception = extras.perception === true;

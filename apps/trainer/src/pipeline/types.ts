@@ -1,10 +1,12 @@
+import type { HookContext } from '@sparsify/amuse-encoder';
 import type { AvqaRecord } from '@sparsify/avqa-datasets';
 import type * as tf from '@tensorflow/tfjs-core';
+import type { MediaArrays } from './amuse-model.js';
 
 /** A batch as plain arrays; the model adapter turns it into tensors. */
 export interface ArrayBatch {
-  /** Whatever the model's inputs are, as typed arrays with shapes. */
-  inputs: unknown;
+  /** The model's inputs as typed arrays, in the layout the encoder reads. */
+  inputs: MediaArrays;
   labels: Int32Array;
 }
 
@@ -13,12 +15,6 @@ export interface BatchSource {
   readonly name: string;
   readonly records: readonly AvqaRecord[];
   load(indices: ArrayLike<number>): Promise<ArrayBatch>;
-}
-
-export interface HookContext {
-  training: boolean;
-  epoch: number;
-  step: number;
 }
 
 /** Mean tokens per sample of each stream after masking and merging, and before any. */

@@ -3,7 +3,8 @@ import {
   majorityAnswerBaseline,
   questionOnlyBaseline,
 } from '@sparsify/avqa-datasets';
-import type { ReportBaseline, TemplateScore } from './html-report.js';
+import type { ReportBaseline } from './html-report.js';
+import { questionOnlyByTemplate } from './per-template.js';
 import { accuracyColumns } from './run-results.js';
 
 /** Overall accuracy (0..1) of answering without looking or listening. */
@@ -51,24 +52,4 @@ export function blindBaselineColumns(
       testColumns: accuracyColumns(majorityAnswerBaseline(train, test)),
     },
   ];
-}
-
-/**
- * Question-only accuracy on the test questions of each template (placeholders unfilled), in
- * order of first appearance: the baseline fitted on all of train, scored one template at a time.
- */
-export function questionOnlyByTemplate(
-  train: readonly AvqaRecord[],
-  test: readonly AvqaRecord[],
-): TemplateScore[] {
-  const byTemplate = new Map<string, AvqaRecord[]>();
-  for (const record of test) {
-    const group = byTemplate.get(record.question) ?? [];
-    group.push(record);
-    byTemplate.set(record.question, group);
-  }
-  return [...byTemplate].map(([template, records]) => {
-    const { correct, total } = questionOnlyBaseline(train, records).overall;
-    return { template, type: records[0]?.type, correct, total };
-  });
 }

@@ -1,4 +1,5 @@
 import { type AvqaRecord, questionOnlyBaseline } from '@sparsify/avqa-datasets';
+import type { TemplateScore } from './html-report.js';
 
 /** A template's accuracy beside what answering from the question alone scores on it. */
 export interface TemplateAccuracy {
@@ -28,28 +29,48 @@ export function perTemplateAccuracy(
       `perTemplateAccuracy: ${predictions.length} predictions for ${test.length} questions`,
     );
   }
+  const groups = [...templateGroups(test)];
+  const blind = questionOnlyByTemplate(train, test);
+  const rows = groups.map(([template, indices], g): TemplateAccuracy => {
+    const correct = indices.filter((i) => predictions[i] === (test[i] as AvqaRecord).label).length;
+    const baseline = blind[g] as TemplateScore;
+    return {
+      template,
+      type: (test[indices[0] as number] as AvqaRecord).type,
+      questions: indices.length,
+      accuracy: correct / indices.length,
+      questionOnly: baseline.correct / baseline.total,
+    };
+  });
+  return rows.sort((a, b) => a.type.localeCompare(b.type) || a.template.localeCompare(b.template));
+}
+
+/**
+ * Question-only accuracy on the test questions of each template (placeholders unfilled), in
+ * order of first appearance: the baseline fitted on all of train, scored one template at a
+ * time. It answers each question from train alone, so scoring it on a template's questions
+ * gives exactly its accuracy on them.
+ */
+export function questionOnlyByTemplate(
+  train: readonly AvqaRecord[],
+  test: readonly AvqaRecord[],
+): TemplateScore[] {
+  return [...templateGroups(test)].map(([template, indices]) => {
+    const records = indices.map((i) => test[i] as AvqaRecord);
+    const { correct, total } = questionOnlyBaseline(train, records).overall;
+    return { template, type: records[0]?.type, correct, total };
+  });
+}
+
+/** The positions of the test questions of each template, in order of first appearance. */
+function templateGroups(test: readonly AvqaRecord[]): Map<string, number[]> {
   const groups = new Map<string, number[]>();
   test.forEach((record, i) => {
     const list = groups.get(record.question) ?? [];
     list.push(i);
     groups.set(record.question, list);
   });
-  const rows: TemplateAccuracy[] = [];
-  for (const [template, indices] of groups) {
-    const records = indices.map((i) => test[i] as AvqaRecord);
-    const correct = indices.filter((i) => predictions[i] === (test[i] as AvqaRecord).label).length;
-    // The baseline answers each question from train alone, so scoring it on the template's
-    // questions gives exactly its accuracy on them.
-    const blind = questionOnlyBaseline(train, records).overall.accuracy ?? 0;
-    rows.push({
-      template,
-      type: (records[0] as AvqaRecord).type,
-      questions: indices.length,
-      accuracy: correct / indices.length,
-      questionOnly: blind,
-    });
-  }
-  return rows.sort((a, b) => a.type.localeCompare(b.type) || a.template.localeCompare(b.template));
+  return groups;
 }
 
 /** A plain-text table: type, template, questions, model %, question-only %, difference. */

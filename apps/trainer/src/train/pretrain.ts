@@ -10,7 +10,6 @@ import type { AvqaRecord } from '@sparsify/avqa-datasets';
 import * as tf from '@tensorflow/tfjs';
 import { optimisationOf, type TrainConfig, timeStepsOf } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
-import type { MediaArrays } from '../pipeline/amuse-model.js';
 import { SparsifiedAmuse } from '../pipeline/amuse-model.js';
 import { loadDataset } from '../pipeline/dataset.js';
 import type { MediaBatchSource } from '../pipeline/media-batch-source.js';
@@ -19,7 +18,7 @@ import {
   emptyPerceptionCounts,
   type PerceptionCounts,
 } from '../pipeline/perception-heads.js';
-import type { BatchSource } from '../pipeline/types.js';
+import type { ArrayBatch, BatchSource } from '../pipeline/types.js';
 import { Rng } from '../rng.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
 import { trainingOptimizer } from './flat-adam.js';
@@ -70,8 +69,8 @@ export function onePerVideo(source: BatchSource, name: string): MediaBatchSource
   return (source as MediaBatchSource).withRecords(name, records);
 }
 
-function neutralQuestions(batch: { inputs: unknown }): void {
-  const media = batch.inputs as MediaArrays;
+function neutralQuestions(batch: ArrayBatch): void {
+  const media = batch.inputs;
   const length = 14;
   media.question.fill(0);
   for (let i = 0; i < media.question.length; i += length) media.question[i] = NEUTRAL_WORD;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { perSampleCrossEntropy } from '@sparsify/amuse-encoder';
+import { type HookContext, perSampleCrossEntropy } from '@sparsify/amuse-encoder';
 import * as tf from '@tensorflow/tfjs';
 import { optimisationOf, type TrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
@@ -7,7 +7,6 @@ import type {
   ArrayBatch,
   BatchSource,
   EpochSampler,
-  HookContext,
   TokenCounts,
   TrainableModel,
 } from '../pipeline/types.js';
