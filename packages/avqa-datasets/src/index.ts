@@ -48,6 +48,13 @@ export {
   mergeCache,
 } from './cache/merge-cache.js';
 export {
+  PACKED_FILES,
+  type PackedHeader,
+  readPackedHeader,
+  readPackedInputs,
+  writePackedInputs,
+} from './cache/packed-inputs.js';
+export {
   type PrepareDatasetOptions,
   type PrepareJob,
   type PrepareProgress,
@@ -109,13 +116,27 @@ export {
   type TemporalSampling,
 } from './features/temporal-sampling.js';
 export {
+  type BatchLoader,
+  type BatchLoaderOptions,
+  createBatchLoader,
+  type EpochOptions,
+  type EpochOrder,
+} from './loader/batch-loader.js';
+export {
   type Batch,
   createDataLoader,
   type DataLoader,
   type DataLoaderOptions,
-  type EpochOrder,
   type LoaderRecord,
 } from './loader/data-loader.js';
+export {
+  createInputStacker,
+  type InputBatch,
+  type InputStackerOptions,
+  type StackRecord,
+  type VideoInputs,
+  type VideoInputsLookup,
+} from './loader/input-batch.js';
 export {
   cacheSource,
   memorySource,

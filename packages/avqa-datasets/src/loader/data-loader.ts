@@ -1,5 +1,5 @@
 import type { VideoSample } from '../cache/video-sample.js';
-import { createRandom, deriveSeed } from '../synth/random.js';
+import { type BatchLoader, createBatchLoader } from './batch-loader.js';
 import type { VideoSampleSource } from './sample-sources.js';
 import { gatherSteps, uniformTimeSteps } from './time-steps.js';
 
@@ -14,15 +14,6 @@ export interface LoaderRecord {
   label: number;
   /** The official `modality/kind` type, e.g. 'Audio-Visual/Temporal'. */
   type: string;
-}
-
-/**
- * An epoch's order and loss weights decided outside the loader, e.g. an InfoBatch plan from
- * @sparsify/key-subset-selection (`{ indices, weights }` structurally); the loader keeps its order.
- */
-export interface EpochOrder {
-  indices: Int32Array;
-  weights?: Float32Array;
 }
 
 export interface DataLoaderOptions {
@@ -60,86 +51,20 @@ export interface Batch {
   types: string[];
 }
 
-export interface DataLoader {
-  /** Batches in one epoch for a plan (or the loader's own order). */
-  batchCount(plan?: EpochOrder): number;
-  /** The epoch's batches, prefetched `prefetch` ahead. */
-  epoch(epoch: number, plan?: EpochOrder): AsyncGenerator<Batch>;
-}
+/** Batches of video samples, in the loader's order or an epoch plan's, prefetched ahead. */
+export type DataLoader = BatchLoader<Batch>;
 
 export function createDataLoader(options: DataLoaderOptions): DataLoader {
-  const { records, source, batchSize } = options;
-  if (!(Number.isInteger(batchSize) && batchSize >= 1))
-    throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-  const prefetch = Math.max(0, options.prefetch ?? 2);
-  const base = options.subset
-    ? Int32Array.from(options.subset)
-    : Int32Array.from(records, (_, i) => i);
-  for (const index of base) checkIndex(index, records.length, 'subset');
-
-  const orderFor = (epoch: number, plan?: EpochOrder): EpochOrder => {
-    if (plan) {
-      if (plan.weights && plan.weights.length !== plan.indices.length) {
-        throw new Error(
-          `epoch plan: ${plan.indices.length} indices but ${plan.weights.length} weights`,
-        );
-      }
-      for (const index of plan.indices) checkIndex(index, records.length, 'epoch plan');
-      return plan;
-    }
-    if (options.shuffle === false) return { indices: base };
-    return {
-      indices: Int32Array.from(
-        createRandom(deriveSeed(options.seed, 0x10ade7, epoch)).shuffled(Array.from(base)),
-      ),
-    };
-  };
-
-  const batchCount = (plan?: EpochOrder) => {
-    const n = plan ? plan.indices.length : base.length;
-    return options.dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
-  };
-
-  const assemble = async (order: EpochOrder, start: number): Promise<Batch> => {
-    const indices = order.indices.slice(start, Math.min(order.indices.length, start + batchSize));
-    const weights = order.weights
-      ? order.weights.slice(start, start + indices.length)
-      : new Float32Array(indices.length).fill(1);
-    const chosen = Array.from(indices, (i) => records[i]!);
-    const samples = await Promise.all(chosen.map((r) => source.load(r.videoId)));
-    return collate(indices, weights, chosen, samples, options);
-  };
-
-  return {
-    batchCount,
-    async *epoch(epoch, plan) {
-      const order = orderFor(epoch, plan);
-      const count = batchCount(plan ?? order);
-      const pending: Promise<Batch>[] = [];
-      let next = 0;
-      const fill = (limit: number) => {
-        while (next < count && pending.length < limit) {
-          const batch = assemble(order, batchSize * next++);
-          // If the consumer stops early, batches still in flight must not surface as unhandled.
-          batch.catch(() => undefined);
-          pending.push(batch);
-        }
-      };
-      while (next < count || pending.length > 0) {
-        fill(prefetch + 1);
-        const batch = await pending.shift()!;
-        // Keep `prefetch` batches loading while the consumer works on this one.
-        fill(prefetch);
-        yield batch;
-      }
+  const { records, source } = options;
+  return createBatchLoader({
+    ...options,
+    recordCount: records.length,
+    assemble: async (indices, weights) => {
+      const chosen = Array.from(indices, (i) => records[i]!);
+      const samples = await Promise.all(chosen.map((r) => source.load(r.videoId)));
+      return collate(indices, weights, chosen, samples, options);
     },
-  };
-}
-
-function checkIndex(index: number, size: number, what: string) {
-  if (!(Number.isInteger(index) && index >= 0 && index < size)) {
-    throw new Error(`${what}: record index ${index} is outside 0..${size - 1}`);
-  }
+  });
 }
 
 function collate(
