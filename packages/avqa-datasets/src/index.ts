@@ -59,6 +59,7 @@ export {
   type PrepareJob,
   type PrepareProgress,
   type PrepareSummary,
+  defaultFfmpegThreads,
   prepareDataset,
 } from './cache/prepare-dataset.js';
 export { preprocessRendered, preprocessVideo } from './cache/preprocess-video.js';

@@ -29,8 +29,8 @@ export interface PrepareDatasetOptions {
   workers?: number;
   onProgress?: (progress: PrepareProgress) => void;
   /**
-   * Threads of each ffmpeg a worker runs. Default 0: ffmpeg chooses (about one per core);
-   * measured faster here than 1 at both 1 and 2 workers (docs/real-data.md).
+   * Threads of each ffmpeg a worker runs (0: ffmpeg chooses, about one per core). Default:
+   * defaultFfmpegThreads(workers), 0 for one worker and 1 for two or more.
    */
   ffmpegThreads?: number;
 }
@@ -49,6 +49,17 @@ export interface WorkerReply {
   videoId: string;
   outcome: CacheOutcome | 'failed';
   error?: string;
+}
+
+/**
+ * The ffmpeg threads prepare gives each ffmpeg by default: ffmpeg's own choice (0) with one
+ * worker, which then keeps more than one core busy; 1 with two or more, so N workers use N
+ * cores instead of N ffmpegs each spreading over every core. On an idle 2-core machine two
+ * workers were 1.30x one with ffmpeg's threading and 1.71-1.82x with single-threaded ffmpegs
+ * (docs/notebook/2026-12-05-real-data-prepare-and-features.md).
+ */
+export function defaultFfmpegThreads(workers: number): number {
+  return workers >= 2 ? 1 : 0;
 }
 
 /**
@@ -98,7 +109,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
         const worker = startWorker({
           cacheDir: options.cacheDir,
           settings,
-          ffmpegThreads: options.ffmpegThreads ?? 0,
+          ffmpegThreads: options.ffmpegThreads ?? defaultFfmpegThreads(workers),
         });
         const feed = () => {
           const job = options.jobs[next++];
