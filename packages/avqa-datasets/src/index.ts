@@ -55,11 +55,11 @@ export {
   writePackedInputs,
 } from './cache/packed-inputs.js';
 export {
+  defaultFfmpegThreads,
   type PrepareDatasetOptions,
   type PrepareJob,
   type PrepareProgress,
   type PrepareSummary,
-  defaultFfmpegThreads,
   prepareDataset,
 } from './cache/prepare-dataset.js';
 export { preprocessRendered, preprocessVideo } from './cache/preprocess-video.js';
@@ -97,6 +97,7 @@ export {
   RES18_14X14_LAYOUT,
   VGGISH_LAYOUT,
 } from './features/feature-layouts.js';
+export { readFeatureSteps } from './features/feature-steps.js';
 export { float16ToNumber, numberToFloat16 } from './features/float16.js';
 export {
   checkNpyLength,
@@ -144,7 +145,7 @@ export {
   syntheticSource,
   type VideoSampleSource,
 } from './loader/sample-sources.js';
-export { uniformTimeSteps } from './loader/time-steps.js';
+export { spreadTimeSteps, uniformTimeSteps } from './loader/time-steps.js';
 export {
   type AudioDecodeOptions,
   type DecodedFrames,

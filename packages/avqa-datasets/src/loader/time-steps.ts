@@ -21,3 +21,12 @@ export function gatherSteps<T extends Uint8Array | Float32Array>(
     target.set(source.subarray(step * stepSize, (step + 1) * stepSize), offset + i * stepSize);
   });
 }
+
+/**
+ * Exactly `count` time steps of a `total`-step clip: uniformTimeSteps, except that a clip
+ * shorter than `count` repeats steps instead of leaving the last ones empty (zeros).
+ */
+export function spreadTimeSteps(total: number, count: number): Int32Array {
+  if (count <= total) return uniformTimeSteps(total, count);
+  return Int32Array.from({ length: count }, (_, i) => Math.floor(((i + 0.5) * total) / count));
+}
