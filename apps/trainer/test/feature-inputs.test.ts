@@ -1,55 +1,7 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { VGGISH_LAYOUT, writeNpy } from '@sparsify/avqa-datasets';
-import { afterAll, describe, expect, it } from 'vitest';
-import { readFeatureSteps, valuesPerSample } from '../src/pipeline/feature-inputs.js';
-import { spreadTimeSteps } from '../src/pipeline/model-inputs.js';
-import { tempDir } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { valuesPerSample } from '../src/pipeline/feature-inputs.js';
 
-const dir = tempDir('feature-inputs');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A [T, 128] file whose every value is its time step. */
-async function stepsFile(name: string, steps: number, options = {}) {
-  const path = join(dir, name);
-  const data = Float32Array.from({ length: steps * 128 }, (_, i) => Math.floor(i / 128));
-  await writeNpy(path, { data, shape: [steps, 128] }, options);
-  return path;
-}
-
-describe('readFeatureSteps', () => {
-  it.each([60, 8, 5, 3, 1])(
-    'spreads 5 steps over a %i-step file, as raw clips are',
-    async (stored) => {
-      const path = await stepsFile(`t${stored}.npy`, stored);
-      const values = await readFeatureSteps(path, VGGISH_LAYOUT, 5);
-      expect(values).toHaveLength(5 * 128);
-      const picked = Array.from({ length: 5 }, (_, t) => values[t * 128]);
-      expect(picked).toEqual(Array.from(spreadTimeSteps(stored, 5)));
-      if (stored === 60) expect(picked).toEqual([6, 18, 30, 42, 54]);
-    },
-  );
-
-  it('reads float16 big-endian Fortran-order files to the same values', async () => {
-    const plain = await stepsFile('plain.npy', 12);
-    const odd = await stepsFile('odd.npy', 12, {
-      dtype: 'float16',
-      littleEndian: false,
-      fortranOrder: true,
-    });
-    expect(await readFeatureSteps(odd, VGGISH_LAYOUT, 5)).toEqual(
-      await readFeatureSteps(plain, VGGISH_LAYOUT, 5),
-    );
-  });
-
-  it('names the file and both shapes when the step shape is wrong', async () => {
-    const path = join(dir, 'wide.npy');
-    await writeNpy(path, { data: new Float32Array(60 * 96), shape: [60, 96] });
-    await expect(readFeatureSteps(path, VGGISH_LAYOUT, 5)).rejects.toThrow(
-      `${path}: vggish features must have shape [T, 128] (T = 60 in the release), got [60, 96]`,
-    );
-  });
-
+describe('valuesPerSample', () => {
   it('counts the values a sample holds per input kind', () => {
     expect(valuesPerSample({ kind: 'resnet18', timeSteps: 5, grid: 7 })).toBe(5 * 512 * 196);
     expect(valuesPerSample({ kind: 'clip', timeSteps: 5 })).toBe(5 * 768);

@@ -1,6 +1,7 @@
+import { spreadTimeSteps } from '@sparsify/avqa-datasets';
 import { describe, expect, it } from 'vitest';
 import { inputsWithTimeSteps } from '../src/pipeline/dataset.js';
-import { sampleToInputs, spreadTimeSteps } from '../src/pipeline/model-inputs.js';
+import { sampleToInputs } from '../src/pipeline/model-inputs.js';
 
 describe('--time-steps', () => {
   it('5 of 8 seconds are 0, 2, 4, 5, 7; 8 of 8 are every second', () => {

@@ -6,6 +6,7 @@ import {
   type MediaFiles,
   OFFICIAL_VOCABULARIES,
   preprocessVideo,
+  readFeatureSteps,
   tokenizeQuestion,
 } from '@sparsify/avqa-datasets';
 import * as tf from '@tensorflow/tfjs';
@@ -13,12 +14,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../log/logger.js';
 import type { LoadedDataset } from '../pipeline/dataset.js';
-import {
-  featureLayoutOf,
-  rawInputsFor,
-  readFeatureSteps,
-  usesRawMedia,
-} from '../pipeline/feature-inputs.js';
+import { featureLayoutOf, rawInputsFor, usesRawMedia } from '../pipeline/feature-inputs.js';
 import { MediaBatchSource, type VideoMedia } from '../pipeline/media-batch-source.js';
 import { normaliseFbank, preprocessSettingsFor, sampleToInputs } from '../pipeline/model-inputs.js';
 import type { TokenCounts } from '../pipeline/types.js';

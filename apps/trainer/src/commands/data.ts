@@ -105,7 +105,7 @@ export function createDataCommand(): Command {
     .option('--workers <n>', 'worker threads', parseIntegerFlag('--workers'))
     .option(
       '--ffmpeg-threads <n>',
-      'threads of each ffmpeg a worker runs (default 0: ffmpeg chooses; 1 was slower here, see docs/real-data.md)',
+      'threads of each ffmpeg a worker runs (0: ffmpeg chooses; default 0 with 1 worker, 1 with 2 or more, see docs/real-data.md)',
       parseIntegerFlag('--ffmpeg-threads'),
     )
     .option(

@@ -7,6 +7,7 @@ import {
   type MediaFiles,
   mediaSeconds,
   readAnnotationFile,
+  readFeatureSteps,
   SYNTH_LAYOUT,
 } from '@sparsify/avqa-datasets';
 import { ConfigError } from '../config/config-error.js';
@@ -18,7 +19,6 @@ import {
   featureLayoutOf,
   inputsForFeatures,
   rawInputsFor,
-  readFeatureSteps,
   usesRawMedia,
   valuesPerSample,
 } from './feature-inputs.js';

@@ -12,12 +12,10 @@ import {
   clipFrameLayout,
   type FeatureLayout,
   RES18_14X14_LAYOUT,
-  readNpyTimeSteps,
   VGGISH_LAYOUT,
 } from '@sparsify/avqa-datasets';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../config/config-error.js';
-import { spreadTimeSteps } from './model-inputs.js';
 
 /** Pre-extracted video features a MUSIC-AVQA run can read instead of raw frames. */
 export const VIDEO_FEATURE_KINDS = ['resnet18', 'clip'] as const;
@@ -111,38 +109,6 @@ export function valuesPerSample(spec: VideoInputSpec | AudioInputSpec): number {
       return spec.timeSteps * layout.stepShape.reduce((a, b) => a * b, 1);
     }
   }
-}
-
-/**
- * `timeSteps` steps of a [T, ...step] feature file, spread uniformly over its T steps (the
- * rule raw clips use); only those rows are read. T may differ from the release's 60 (the
- * generated stand-ins last as long as their scenes), the step shape may not.
- */
-export async function readFeatureSteps(
-  path: string,
-  layout: FeatureLayout,
-  timeSteps: number,
-): Promise<Float32Array> {
-  const all = Number.MAX_SAFE_INTEGER;
-  // Past the last step: the header alone (shape), no row read.
-  const header = await readNpyTimeSteps(path, { offset: all, stride: 1 });
-  const [stored, ...stepShape] = header.storedShape;
-  const stepMatches =
-    stepShape.length === layout.stepShape.length &&
-    stepShape.every((dimension, axis) => dimension === layout.stepShape[axis]);
-  if (!stored || !stepMatches) {
-    throw new Error(
-      `${path}: ${layout.name} features must have shape [T, ${layout.stepShape.join(', ')}] (T = ${layout.timeSteps} in the release), got [${header.storedShape.join(', ')}]`,
-    );
-  }
-  const stepSize = stepShape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(timeSteps * stepSize);
-  const steps = spreadTimeSteps(stored, timeSteps);
-  for (let t = 0; t < timeSteps; t++) {
-    const row = await readNpyTimeSteps(path, { offset: steps[t] as number, stride: all });
-    out.set(row.data, t * stepSize);
-  }
-  return out;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { InputSpec } from '@sparsify/amuse-encoder';
 import {
   type PreprocessSettings,
   resolveSettings,
-  uniformTimeSteps,
+  spreadTimeSteps,
   type VideoSample,
 } from '@sparsify/avqa-datasets';
 
@@ -84,15 +84,6 @@ export function sampleToInputs(
     fbank.set(sample.audio.data.subarray(start, start + windowSize), t * windowSize);
   });
   return { frames, fbank };
-}
-
-/**
- * Exactly `count` time steps of a `total`-second clip: uniformTimeSteps, except that a clip
- * shorter than `count` repeats seconds instead of leaving the last steps empty (zeros).
- */
-export function spreadTimeSteps(total: number, count: number): Int32Array {
-  if (count <= total) return uniformTimeSteps(total, count);
-  return Int32Array.from({ length: count }, (_, i) => Math.floor(((i + 0.5) * total) / count));
 }
 
 export function normaliseFbank(fbank: Float32Array, stats: FbankStats): Float32Array {

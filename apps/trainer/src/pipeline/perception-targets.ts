@@ -12,8 +12,9 @@ import {
   PERCEPTION_CLASSES,
   perceptionTargets,
   type Scene,
+  spreadTimeSteps,
 } from '@sparsify/avqa-datasets';
-import { checkRawInputs, spreadTimeSteps } from './model-inputs.js';
+import { checkRawInputs } from './model-inputs.js';
 
 /** Sounding classes, then start, onset rate, level, pitch, pitch mask. */
 export const AUDIO_TARGETS = INSTRUMENT_CLASSES.length + 5;

@@ -1,17 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InputSpec } from '@sparsify/amuse-encoder';
 import {
   preprocessRendered,
   readAnnotationFile,
+  readPackedHeader,
+  readPackedInputs,
   renderSceneMedia,
   type Scene,
   SYNTH_LAYOUT,
   synthesizeAnnotations,
   synthesizeHeldoutTest,
+  writePackedInputs,
 } from '@sparsify/avqa-datasets';
 import type { Logger, Progress } from '../log/logger.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
+import { valuesPerSample } from './feature-inputs.js';
 import { MediaBatchSource, type PerceptionLookup, type VideoMedia } from './media-batch-source.js';
 import { type FbankStats, preprocessSettingsFor, sampleToInputs } from './model-inputs.js';
 import { type VideoPerception, videoPerception } from './perception-targets.js';
@@ -62,10 +65,8 @@ export async function loadSyntheticDataset(
   seconds: number;
   fbankStats: FbankStats;
 }> {
-  const headerPath = join(spec.dir, 'media.json');
-  let header: MediaHeader | null = null;
-  if (existsSync(headerPath)) {
-    header = JSON.parse(readFileSync(headerPath, 'utf8')) as MediaHeader;
+  let header = readPackedHeader<MediaHeader>(spec.dir);
+  if (header) {
     if (!sameSpec(header, spec, inputs)) {
       logger.warn(`${spec.dir} holds a synthetic benchmark with other settings: rebuilding it`);
       header = null;
@@ -130,8 +131,6 @@ async function buildCache(
   const mean = sum / Math.max(1, count);
   const std = Math.sqrt(Math.max(1e-12, sumSquares / Math.max(1, count) - mean * mean));
   normalise(fbank, { mean, std });
-  writeFileAtomic(join(spec.dir, 'frames.u8'), frames);
-  writeFileAtomic(join(spec.dir, 'fbank.f32'), new Uint8Array(fbank.buffer));
   const header: MediaHeader = {
     version: 2,
     spec: { videos: spec.videos, seed: spec.seed, inputs },
@@ -139,8 +138,7 @@ async function buildCache(
     videoIds,
     fbank: { mean, std },
   };
-  // media.json last: its presence marks a complete cache.
-  writeFileAtomic(join(spec.dir, 'media.json'), `${JSON.stringify(header)}\n`);
+  await writePackedInputs(spec.dir, header, frames, fbank);
   logger.event(
     'data-built',
     { dir: spec.dir, videos: spec.videos },
@@ -171,12 +169,10 @@ export async function loadSyntheticHeldout(
   logger: Logger,
 ): Promise<BatchSource> {
   const dir = join(spec.dir, `heldout-${count}`);
-  const headerPath = join(dir, 'media.json');
   const annotationPath = join(dir, 'json', 'avqa-heldout.json');
   const wanted: HeldoutHeader['spec'] = { videos: spec.videos, seed: spec.seed, count, inputs };
-  let header: HeldoutHeader | null = null;
-  if (existsSync(headerPath)) {
-    header = JSON.parse(readFileSync(headerPath, 'utf8')) as HeldoutHeader;
+  let header = readPackedHeader<HeldoutHeader>(dir);
+  if (header) {
     if (
       header.version !== 1 ||
       JSON.stringify(header.spec) !== JSON.stringify(wanted) ||
@@ -196,15 +192,13 @@ export async function loadSyntheticHeldout(
       logger.progress('rendering held-out test videos', count),
     );
     normalise(fbank, fbankStats);
-    writeFileAtomic(join(dir, 'frames.u8'), frames);
-    writeFileAtomic(join(dir, 'fbank.f32'), new Uint8Array(fbank.buffer));
     header = {
       version: 1,
       spec: wanted,
       fbank: fbankStats,
       videoIds: heldout.scenes.map((scene) => scene.videoId),
     };
-    writeFileAtomic(headerPath, `${JSON.stringify(header)}\n`);
+    await writePackedInputs(dir, header, frames, fbank);
     logger.event(
       'data-built',
       { dir, videos: count },
@@ -283,38 +277,20 @@ function normalise(fbank: Float32Array, { mean, std }: FbankStats): void {
   for (let i = 0; i < fbank.length; i++) fbank[i] = ((fbank[i] as number) - mean) / std;
 }
 
-/** The per-video media of a cache folder (frames.u8, fbank.f32), checked against its ids. */
+/** The per-video media of a packed cache folder (avqa-datasets' packed inputs). */
 function readMediaCache(
   dir: string,
   videoIds: readonly string[],
   inputs: InputSpec,
 ): (videoId: string) => VideoMedia {
-  const frames = new Uint8Array(readFileSync(join(dir, 'frames.u8')));
-  const fbankBytes = readFileSync(join(dir, 'fbank.f32'));
-  const fbank = new Float32Array(
-    fbankBytes.buffer.slice(fbankBytes.byteOffset, fbankBytes.byteOffset + fbankBytes.byteLength),
+  const lookup = readPackedInputs(
+    dir,
+    videoIds,
+    valuesPerSample(inputs.video),
+    valuesPerSample(inputs.audio),
   );
-  const { video, audio } = inputs as {
-    video: { timeSteps: number; height: number; width: number };
-    audio: { timeSteps: number; frames: number; melBins: number };
-  };
-  const frameValues = video.timeSteps * video.height * video.width * 3;
-  const fbankValues = audio.timeSteps * audio.frames * audio.melBins;
-  if (
-    frames.length !== videoIds.length * frameValues ||
-    fbank.length !== videoIds.length * fbankValues
-  ) {
-    throw new Error(
-      `${dir}: media files do not match media.json (delete the folder to rebuild it)`,
-    );
-  }
-  const position = new Map(videoIds.map((id, i) => [id, i]));
-  return (videoId: string): VideoMedia => {
-    const i = position.get(videoId);
-    if (i === undefined) throw new Error(`${dir}: no media for video ${videoId}`);
-    return {
-      frames: frames.subarray(i * frameValues, (i + 1) * frameValues),
-      fbank: fbank.subarray(i * fbankValues, (i + 1) * fbankValues),
-    };
+  return (videoId) => {
+    const { video, audio } = lookup(videoId);
+    return { frames: video, fbank: audio };
   };
 }

@@ -1,6 +1,7 @@
 import { perSampleCrossEntropy } from '@sparsify/amuse-encoder';
 import * as tf from '@tensorflow/tfjs';
 import type { Progress } from '../log/logger.js';
+import { inRecordOrder, orderedBatches } from '../pipeline/ordered-batches.js';
 import type { BatchSource, TokenCounts, TrainableModel } from '../pipeline/types.js';
 
 export interface SplitPredictions {
@@ -23,9 +24,7 @@ export async function predictSplit(
   let lossSum = 0;
   let correct = 0;
   const tokens: TokenCounts = { videoKept: 0, audioKept: 0, videoTotal: 0, audioTotal: 0 };
-  for (let start = 0; start < count; start += batchSize) {
-    const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
-    const batch = await source.load(indices);
+  for await (const { indices, batch } of orderedBatches(source, inRecordOrder(source), batchSize)) {
     let batchTokens: TokenCounts = { videoKept: 0, audioKept: 0, videoTotal: 0, audioTotal: 0 };
     let predicted: ArrayLike<number> = [];
     let losses: ArrayLike<number> = [];

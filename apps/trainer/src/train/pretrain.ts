@@ -13,6 +13,7 @@ import type { Logger } from '../log/logger.js';
 import { SparsifiedAmuse } from '../pipeline/amuse-model.js';
 import { loadDataset } from '../pipeline/dataset.js';
 import type { MediaBatchSource } from '../pipeline/media-batch-source.js';
+import { inRecordOrder, orderedBatches } from '../pipeline/ordered-batches.js';
 import {
   addPerceptionCounts,
   emptyPerceptionCounts,
@@ -83,12 +84,7 @@ export async function evaluatePerception(
   batchSize: number,
 ): Promise<PerceptionCounts> {
   const total = emptyPerceptionCounts();
-  for (let start = 0; start < source.records.length; start += batchSize) {
-    const indices = Array.from(
-      { length: Math.min(batchSize, source.records.length - start) },
-      (_, i) => start + i,
-    );
-    const batch = await source.load(indices);
+  for await (const { batch } of orderedBatches(source, inRecordOrder(source), batchSize)) {
     neutralQuestions(batch);
     tf.tidy(() => {
       const out = model.forward(
@@ -152,9 +148,12 @@ export async function pretrainBackbone(
         stepsPerEpoch,
       );
       let lossSum = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
-        const indices = order.slice(s * config.batchSize, (s + 1) * config.batchSize);
-        const batch = await train.load(indices);
+      let s = 0;
+      for await (const { indices, batch } of orderedBatches(
+        train,
+        { indices: Int32Array.from(order) },
+        config.batchSize,
+      )) {
         neutralQuestions(batch);
         optimizer.learningRate =
           optimisation.lrSchedule === 'cosine'
@@ -180,7 +179,8 @@ export async function pretrainBackbone(
         }
         lossSum += outcome.perceptionLoss;
         step++;
-        progress.tick(1, `loss ${(lossSum / (s + 1)).toFixed(3)}`);
+        s++;
+        progress.tick(1, `loss ${(lossSum / s).toFixed(3)}`);
       }
       progress.finish();
       const scores = perceptionScores(await evaluatePerception(model, val, config.batchSize));

@@ -3,6 +3,7 @@ import { type HookContext, perSampleCrossEntropy } from '@sparsify/amuse-encoder
 import * as tf from '@tensorflow/tfjs';
 import { optimisationOf, type TrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
+import { orderedBatches } from '../pipeline/ordered-batches.js';
 import type {
   ArrayBatch,
   BatchSource,
@@ -206,67 +207,79 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         epoch: true,
         startAt: state.stepInEpoch,
       });
-      while (state.stepInEpoch < steps) {
-        await options.beforeStep?.(epoch + state.stepInEpoch / steps);
-        // A step runs to its end without yielding; this turn of the event loop is where
-        // Ctrl-C's handler runs (a few microseconds per step: docs/notebook/2026-12-05-run-safety.md).
-        await yieldToEventLoop();
-        if (
-          options.shouldStop?.() ||
-          (options.stepLimit !== undefined && stepsThisProcess >= options.stepLimit)
-        ) {
-          await save();
-          progress.finish('interrupted');
-          logger.event(
-            'interrupted',
-            { epoch, step: state.stepInEpoch, checkpoint: folder.lastCheckpointPath },
-            `saved ${folder.lastCheckpointPath}; continue with --resume`,
+      // The epoch's batches through avqa-datasets' loader, prefetched; a resumed run starts at
+      // the step it stopped at, in the same order.
+      const batches = orderedBatches(train, order, config.batchSize, {
+        fromBatch: state.stepInEpoch,
+      });
+      try {
+        while (state.stepInEpoch < steps) {
+          await options.beforeStep?.(epoch + state.stepInEpoch / steps);
+          // A step runs to its end without yielding; this turn of the event loop is where
+          // Ctrl-C's handler runs (a few microseconds per step: docs/notebook/2026-12-05-run-safety.md).
+          await yieldToEventLoop();
+          if (
+            options.shouldStop?.() ||
+            (options.stepLimit !== undefined && stepsThisProcess >= options.stepLimit)
+          ) {
+            await save();
+            progress.finish('interrupted');
+            logger.event(
+              'interrupted',
+              { epoch, step: state.stepInEpoch, checkpoint: folder.lastCheckpointPath },
+              `saved ${folder.lastCheckpointPath}; continue with --resume`,
+            );
+            return { state, interrupted: true };
+          }
+          const began = performance.now();
+          const next = await batches.next();
+          if (next.done)
+            throw new Error(
+              `epoch ${epoch + 1}: the loader ran out of batches at step ${state.stepInEpoch} of ${steps}`,
+            );
+          const { indices, weights, batch } = next.value;
+          lr = stepLearningRate(state.globalStep, epochLr);
+          optimizer.learningRate = lr;
+          const outcome = trainStep(
+            model,
+            optimizer,
+            batch,
+            weights,
+            { training: true, epoch, step: state.globalStep },
+            lossWeights,
           );
-          return { state, interrupted: true };
+          if (!Number.isFinite(outcome.loss)) {
+            throw new NonFiniteLossError(
+              epoch,
+              state.stepInEpoch,
+              outcome.loss,
+              existsSync(folder.lastCheckpointPath) ? folder.lastCheckpointPath : null,
+              { dir: folder.dir, lr: config.lr },
+            );
+          }
+          sampler.update(indices, outcome.losses);
+          const totals = state.totals;
+          const n = indices.length;
+          for (const value of outcome.losses) totals.lossSum += value;
+          totals.correct += outcome.correct;
+          totals.seen += n;
+          totals.videoTokensKept += outcome.tokens.videoKept * n;
+          totals.audioTokensKept += outcome.tokens.audioKept * n;
+          totals.videoTokensTotal += outcome.tokens.videoTotal * n;
+          totals.audioTokensTotal += outcome.tokens.audioTotal * n;
+          totals.seconds += (performance.now() - began) / 1000;
+          if (!Number.isNaN(outcome.perceptionLoss)) {
+            totals.perceptionLossSum = (totals.perceptionLossSum ?? 0) + outcome.perceptionLoss;
+            totals.steps = (totals.steps ?? 0) + 1;
+          }
+          state.stepInEpoch++;
+          state.globalStep++;
+          stepsThisProcess++;
+          progress.tick(1, `loss ${(totals.lossSum / totals.seen).toFixed(3)}`);
         }
-        const start = state.stepInEpoch * config.batchSize;
-        const indices = order.indices.subarray(start, start + config.batchSize);
-        const weights = order.weights.subarray(start, start + config.batchSize);
-        const began = performance.now();
-        const batch = await train.load(indices);
-        lr = stepLearningRate(state.globalStep, epochLr);
-        optimizer.learningRate = lr;
-        const outcome = trainStep(
-          model,
-          optimizer,
-          batch,
-          weights,
-          { training: true, epoch, step: state.globalStep },
-          lossWeights,
-        );
-        if (!Number.isFinite(outcome.loss)) {
-          throw new NonFiniteLossError(
-            epoch,
-            state.stepInEpoch,
-            outcome.loss,
-            existsSync(folder.lastCheckpointPath) ? folder.lastCheckpointPath : null,
-            { dir: folder.dir, lr: config.lr },
-          );
-        }
-        sampler.update(indices, outcome.losses);
-        const totals = state.totals;
-        const n = indices.length;
-        for (const value of outcome.losses) totals.lossSum += value;
-        totals.correct += outcome.correct;
-        totals.seen += n;
-        totals.videoTokensKept += outcome.tokens.videoKept * n;
-        totals.audioTokensKept += outcome.tokens.audioKept * n;
-        totals.videoTokensTotal += outcome.tokens.videoTotal * n;
-        totals.audioTokensTotal += outcome.tokens.audioTotal * n;
-        totals.seconds += (performance.now() - began) / 1000;
-        if (!Number.isNaN(outcome.perceptionLoss)) {
-          totals.perceptionLossSum = (totals.perceptionLossSum ?? 0) + outcome.perceptionLoss;
-          totals.steps = (totals.steps ?? 0) + 1;
-        }
-        state.stepInEpoch++;
-        state.globalStep++;
-        stepsThisProcess++;
-        progress.tick(1, `loss ${(totals.lossSum / totals.seen).toFixed(3)}`);
+      } finally {
+        // Stops the prefetching of an epoch left early (interrupted, or a step that threw).
+        await batches.return(undefined);
       }
       progress.finish();
       const validation = await predictSplit(

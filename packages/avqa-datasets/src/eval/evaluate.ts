@@ -1,10 +1,10 @@
-import type { AvqaRecord } from '../annotations/avqaRecord.js';
+import type { AvqaRecord } from '../annotations/avqa-record.js';
 import {
   AVQA_TYPES,
   type AvqaType,
   MODALITIES,
   type Modality,
-} from '../annotations/questionTypes.js';
+} from '../annotations/question-types.js';
 
 /** A predicted class label (index into the answer vocabulary) or an answer string. */
 export type AvqaPrediction = number | string;

@@ -1,5 +1,5 @@
 import { float16ToNumber, numberToFloat16 } from './float16.js';
-import { reorderFortran, type ShapedArray, shapeSize } from './shapedArray.js';
+import { reorderFortran, type ShapedArray, shapeSize } from './shaped-array.js';
 
 /**
  * The NumPy .npy format (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html):

@@ -1,4 +1,4 @@
-import type { AvqaRecord } from '../annotations/avqaRecord.js';
+import type { AvqaRecord } from '../annotations/avqa-record.js';
 import { type AvqaEvaluation, evaluatePredictions } from '../eval/evaluate.js';
 
 /**

@@ -1,19 +1,20 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RawAvqaRecord } from '../annotations/avqaRecord.js';
-import { clipFrameLayout, RES18_14X14_LAYOUT, VGGISH_LAYOUT } from '../features/featureLayouts.js';
-import { writeNpy } from '../features/npyFile.js';
+import type { RawAvqaRecord } from '../annotations/avqa-record.js';
+import { clipFrameLayout, RES18_14X14_LAYOUT, VGGISH_LAYOUT } from '../features/feature-layouts.js';
+import { writeNpy } from '../features/npy-file.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 import { runFfmpeg } from '../media/ffmpeg.js';
 import { encodePng } from '../media/png.js';
 import { encodeWav } from '../media/wav.js';
 import { SPLITS, type SplitName, SYNTH_LAYOUT, type SyntheticMedia } from './layout.js';
 import { questionsForScene } from './questions.js';
 import { createRandom, deriveSeed } from './random.js';
-import { renderAudio } from './renderAudio.js';
-import { type RenderedFrames, renderFrames } from './renderFrames.js';
+import { renderAudio } from './render-audio.js';
+import { type RenderedFrames, renderFrames } from './render-frames.js';
 import { randomScene, type Scene } from './scene.js';
 import { selectBalanced, type VideoQuestion } from './select.js';
-import { syntheticClip, syntheticResnet18, syntheticVggish } from './syntheticFeatures.js';
+import { syntheticClip, syntheticResnet18, syntheticVggish } from './synthetic-features.js';
 import { encodeQuestionType, pythonJsonList, templateById } from './templates.js';
 
 export interface SyntheticBenchmarkOptions {
@@ -217,12 +218,12 @@ async function writeBenchmark(
   options: SyntheticBenchmarkOptions,
 ): Promise<void> {
   for (const split of SPLITS) {
-    await writeAtomic(
+    await writeFileAtomic(
       join(out, SYNTH_LAYOUT.annotations(split)),
       `${JSON.stringify(benchmark.records[split], null, 2)}\n`,
     );
   }
-  await writeAtomic(join(out, SYNTH_LAYOUT.scenes), `${JSON.stringify(benchmark.scenes)}\n`);
+  await writeFileAtomic(join(out, SYNTH_LAYOUT.scenes), `${JSON.stringify(benchmark.scenes)}\n`);
   if (media === 'none') return;
   let next = 0;
   let done = 0;
@@ -254,7 +255,7 @@ async function writeFramesAndWav(
     const rgb = rendered.frames.data.subarray(t * frameBytes, (t + 1) * frameBytes);
     await writeFile(join(out, SYNTH_LAYOUT.frame(scene.videoId, t)), encodePng(rgb, height, width));
   }
-  await writeAtomic(
+  await writeFileAtomic(
     join(out, SYNTH_LAYOUT.wav(scene.videoId)),
     encodeWav(rendered.waveform, sampleRate),
   );
@@ -290,64 +291,56 @@ async function writeMp4(
   const target = join(out, SYNTH_LAYOUT.video(scene.videoId));
   await mkdir(dirname(target), { recursive: true });
   const wavPath = `${target}.${process.pid}.wav`;
-  const tmpPath = `${target}.${process.pid}.tmp.mp4`;
   await writeFile(wavPath, encodeWav(rendered.waveform, sampleRate));
   try {
-    await runFfmpeg(
-      [
-        '-y',
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        'rgb24',
-        '-s',
-        `${width}x${height}`,
-        '-r',
-        '1',
-        '-i',
-        'pipe:0',
-        '-i',
-        wavPath,
-        '-map',
-        '0:v',
-        '-map',
-        '1:a',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'veryfast',
-        '-crf',
-        '10',
-        '-pix_fmt',
-        'yuv444p',
-        '-c:a',
-        'aac',
-        '-b:a',
-        '96k',
-        '-fflags',
-        '+bitexact',
-        '-flags:v',
-        '+bitexact',
-        '-flags:a',
-        '+bitexact',
-        '-threads',
-        '1',
-        '-f',
-        'mp4',
-        tmpPath,
-      ],
-      rendered.frames.data,
+    await writeFileAtomic(target, (tmpPath) =>
+      runFfmpeg(
+        [
+          '-y',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+          '-s',
+          `${width}x${height}`,
+          '-r',
+          '1',
+          '-i',
+          'pipe:0',
+          '-i',
+          wavPath,
+          '-map',
+          '0:v',
+          '-map',
+          '1:a',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'veryfast',
+          '-crf',
+          '10',
+          '-pix_fmt',
+          'yuv444p',
+          '-c:a',
+          'aac',
+          '-b:a',
+          '96k',
+          '-fflags',
+          '+bitexact',
+          '-flags:v',
+          '+bitexact',
+          '-flags:a',
+          '+bitexact',
+          '-threads',
+          '1',
+          '-f',
+          'mp4',
+          tmpPath,
+        ],
+        rendered.frames.data,
+      ),
     );
-    await rename(tmpPath, target);
   } finally {
     await rm(wavPath, { force: true });
-    await rm(tmpPath, { force: true });
   }
-}
-
-async function writeAtomic(path: string, content: string | Uint8Array) {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, path);
 }

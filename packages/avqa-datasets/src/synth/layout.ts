@@ -21,7 +21,7 @@ export const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
 /**
  * 'features' writes stand-ins for the community's pre-extracted features in their layout
- * (feats/vggish, feats/res18_14x14, feats/clip_vit_l14; see syntheticFeatures.ts).
+ * (feats/vggish, feats/res18_14x14, feats/clip_vit_l14; see synthetic-features.ts).
  */
 export type SyntheticMedia = 'mp4' | 'frames+wav' | 'features' | 'none';
 

@@ -6,7 +6,7 @@
  * a question or an answer. Everything is plain typed arrays, per second of the clip.
  */
 import { INSTRUMENT_CLASSES } from './instruments.js';
-import { forEachInstrumentPixel } from './renderFrames.js';
+import { forEachInstrumentPixel } from './render-frames.js';
 import type { Scene } from './scene.js';
 
 /** Classes of a patch label: 0 = background, 1 + index into INSTRUMENT_CLASSES. */

@@ -4,7 +4,7 @@
  * two templates and the full-width question mark of one), so a model trained on the
  * synthetic benchmark sees the official vocabulary and tokenisation.
  */
-import type { Modality, QuestionKind } from '../annotations/questionTypes.js';
+import type { Modality, QuestionKind } from '../annotations/question-types.js';
 
 /** A template's `type` as the files store it (before JSON encoding): [modality, kind]. */
 export type TemplateType = readonly [Modality, QuestionKind];

@@ -3,7 +3,7 @@ import {
   MAX_QUESTION_TOKENS,
   PAD_TOKEN,
   QUESTION_VOCABULARY,
-} from './officialVocabulary.js';
+} from './official-vocabulary.js';
 
 /**
  * A word -> index lookup that fails loudly. The official loader indexes a Python dict and

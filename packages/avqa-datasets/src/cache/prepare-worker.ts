@@ -1,0 +1,27 @@
+/**
+ * Worker-thread entry of prepareDataset: receives jobs one at a time, decodes and caches
+ * each video, and reports the outcome. Kept tiny so the main thread owns all scheduling.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { setFfmpegThreads } from '../media/ffmpeg.js';
+import { loadOrBuildCacheEntry } from './cache-store.js';
+import type { PrepareJob, WorkerReply } from './prepare-dataset.js';
+import type { PreprocessSettings } from './settings.js';
+
+const { cacheDir, settings, ffmpegThreads } = workerData as {
+  cacheDir: string;
+  settings: PreprocessSettings;
+  ffmpegThreads: number;
+};
+setFfmpegThreads(ffmpegThreads);
+
+parentPort?.on('message', async (job: PrepareJob) => {
+  let reply: WorkerReply;
+  try {
+    const { outcome } = await loadOrBuildCacheEntry(job.videoId, job.media, cacheDir, settings);
+    reply = { videoId: job.videoId, outcome };
+  } catch (error) {
+    reply = { videoId: job.videoId, outcome: 'failed', error: (error as Error).message };
+  }
+  parentPort?.postMessage(reply);
+});

@@ -1,7 +1,0 @@
-export {
-  type DatasetStats,
-  type DatasetStatsOptions,
-  datasetStats,
-  formatDatasetStats,
-  type VideoOverlap,
-} from './datasetStats.js';
