@@ -8,14 +8,14 @@ import {
   unregisterGradient,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
-import { castConfig } from './cast_kernel';
-import { gradientConfigs } from './gradients';
-import { identityConfig } from './identity_kernel';
-import { batchMatMulConfig, fusedMatMulConfig } from './matmul_kernels';
-import { loadNativeBlas, type NativeBlas } from './native_blas';
-import { powConfig } from './pow_kernel';
-import { splitVConfig } from './split_kernel';
-import { unsortedSegmentSumConfig } from './unsorted_segment_sum_kernel';
+import { castConfig } from './cast-kernel.js';
+import { gradientConfigs } from './gradients.js';
+import { identityConfig } from './identity-kernel.js';
+import { batchMatMulConfig, fusedMatMulConfig } from './matmul-kernels.js';
+import { loadNativeBlas, type NativeBlas } from './native-blas.js';
+import { powConfig } from './pow-kernel.js';
+import { splitVConfig } from './split-kernel.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum-kernel.js';
 
 export type NativeMode = 'auto' | 'off' | 'require';
 

@@ -5,5 +5,5 @@ export {
   type FastKernelsReport,
   fastKernelsStatus,
   type NativeMode,
-} from './enable';
-export { nativeAddonCandidates, nativeCacheDir } from './native_blas';
+} from './enable.js';
+export { nativeAddonCandidates, nativeCacheDir } from './native-blas.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { disableFastKernels } from '../src/enable';
-import { enableFastKernels, fastKernelsStatus } from '../src/index';
-import { loadNativeBlas } from '../src/native_blas';
-import { tf } from './backends';
-import { nativeLoad } from './engines';
+import { disableFastKernels } from '../src/enable.js';
+import { enableFastKernels, fastKernelsStatus } from '../src/index.js';
+import { loadNativeBlas } from '../src/native-blas.js';
+import { tf } from './backends.js';
+import { nativeLoad } from './engines.js';
 
 describe('enableFastKernels', () => {
   it('reports the kernels it registered and why the native path is (not) used', async () => {

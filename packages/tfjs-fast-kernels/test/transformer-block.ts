@@ -1,5 +1,5 @@
 import type * as tfType from '@tensorflow/tfjs';
-import { seededValues } from './backends';
+import { seededValues } from './backends.js';
 
 type Tf = typeof tfType;
 
@@ -50,7 +50,7 @@ export function makeBlockWeights(tf: Tf, shape: BlockShape, seed: number): Block
 
 function w(weights: BlockWeights, name: string): tfType.Tensor {
   const v = weights[name];
-  if (v == null) throw new Error(`transformer_block: missing weight ${name}`);
+  if (v == null) throw new Error(`transformer-block: missing weight ${name}`);
   return v;
 }
 
@@ -85,7 +85,7 @@ export function blockForward(
     .split(qkv, 3, 1)
     .map((part) => tf.transpose(tf.reshape(part, [b, n, h, headDim]), [0, 2, 1, 3]));
   if (q == null || k == null || v == null)
-    throw new Error('transformer_block: split returned fewer than 3 parts');
+    throw new Error('transformer-block: split returned fewer than 3 parts');
   const scores = tf.matMul(tf.mul(q, 1 / Math.sqrt(headDim)), k, false, true);
   const context = tf.matMul(tf.softmax(scores), v);
   const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [b * n, d]);

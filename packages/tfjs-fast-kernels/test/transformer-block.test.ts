@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { enableFastKernels } from '../src/index';
-import { maxAbsDiff, seededValues, tf } from './backends';
-import { engines } from './engines';
-import { type BlockShape, blockGradients, makeBlockWeights } from './transformer_block';
+import { enableFastKernels } from '../src/index.js';
+import { maxAbsDiff, seededValues, tf } from './backends.js';
+import { engines } from './engines.js';
+import { type BlockShape, blockGradients, makeBlockWeights } from './transformer-block.js';
 
 // Head width 3 and 7 tokens: nothing is a multiple of 4, so no SIMD-friendly shape hides a bug.
 const shape: BlockShape = { batch: 2, tokens: 7, width: 12, heads: 4 };
