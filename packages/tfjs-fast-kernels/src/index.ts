@@ -1,3 +1,4 @@
+export { columnSum } from './column-sum.js';
 export {
   disableFastKernels,
   enableFastKernels,
@@ -6,4 +7,8 @@ export {
   fastKernelsStatus,
   type NativeMode,
 } from './enable.js';
+export { FusedKernelName } from './fused-kernel-names.js';
+export { gelu } from './gelu.js';
+export { layerNorm } from './layer-norm.js';
 export { nativeAddonCandidates, nativeCacheDir } from './native-blas.js';
+export { softmax } from './softmax.js';
