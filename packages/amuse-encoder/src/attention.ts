@@ -4,6 +4,7 @@
  * negative number for padding slots (proportional attention, as ToMe does).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_KERNELS, hasFusedKernel } from './fused-ops.js';
 import { LayerNorm, Linear } from './layers.js';
 import { constant, type Scope } from './module.js';
 import { offTape } from './off-tape.js';
@@ -55,11 +56,24 @@ function attentionProbabilities(
   bias: tf.Tensor2D | null,
 ): tf.Tensor4D {
   let scores = tf.matMul(scaledQueries, keys, false, true);
+  // The fused softmax adds bias [B, Nk] to every row of scores[b] itself.
+  if (hasFusedKernel(FUSED_KERNELS.softmax)) {
+    const inputs: tf.NamedTensorMap = bias === null ? { logits: scores } : { logits: scores, bias };
+    return tf.engine().runKernel(FUSED_KERNELS.softmax, inputs) as tf.Tensor4D;
+  }
   if (bias !== null) {
     const [b, nk] = bias.shape;
     scores = tf.add(scores, tf.reshape(bias, [b, 1, 1, nk]));
   }
   return tf.softmax(scores) as tf.Tensor4D;
+}
+
+/** Softmax's gradient as tfjs writes it, or the fused kernel where registered. */
+function softmaxGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (hasFusedKernel(FUSED_KERNELS.softmaxGrad, false))
+    return tf.engine().runKernel(FUSED_KERNELS.softmaxGrad, { dy, y }) as tf.Tensor;
+  const dyTimesY = tf.mul(dy, y);
+  return tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [-1], true), y));
 }
 
 /** The geometry of one multi-head attention: q is [batch * queries, D], k and v [batch * keys, D]. */
@@ -104,8 +118,7 @@ export function multiHeadAttention(
         const dMixed = splitHeads(dy, batch, queries, heads);
         const dProbabilities = tf.matMul(dMixed, valueHeadsS!, false, true);
         const dValueHeads = tf.matMul(probabilitiesS!, dMixed, true, false);
-        const dyTimesY = tf.mul(dProbabilities, probabilitiesS!);
-        const dScores = tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [-1], true), probabilitiesS!));
+        const dScores = softmaxGrad(dProbabilities, probabilitiesS!);
         const dScaled = tf.matMul(dScores, keyHeadsS!, false, false);
         const dKeyHeads = tf.matMul(dScores, scaledS!, true, false);
         const dQueryHeads = scaleQueries(dScaled as tf.Tensor4D);
