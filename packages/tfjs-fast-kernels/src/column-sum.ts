@@ -31,8 +31,14 @@ export const columnSumKernels: KernelConfig[] = hostKernelConfigs(
     const width = x.shape[x.shape.length - 1];
     if (width == null)
       throw new Error(`tfjs-fast-kernels ${FusedKernelName.columnSum}: x must have rank >= 1`);
-    return computeOnHost(args.backend, FusedKernelName.columnSum, [x], [[width]], (ins, outs) =>
-      columnSums(ins[0]!, outs[0]!),
+    const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    return computeOnHost(
+      args.backend,
+      FusedKernelName.columnSum,
+      [x],
+      [[width]],
+      (ins, outs) => columnSums(ins[0]!, outs[0]!),
+      (simd, ins, outs) => simd.columnSums(ins[0]!, outs[0]!, rows, width),
     )[0]!;
   },
 );

@@ -14,6 +14,10 @@ import { computeOnHost, hostKernelConfigs } from './host-arrays.js';
 import { requiredInput } from './kernel-inputs.js';
 import { hasKernel } from './registered.js';
 
+function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
 const SCALE = Math.sqrt(2 / Math.PI);
 const CUBIC = 0.044715;
 
@@ -41,8 +45,13 @@ export function geluGradValues(dy: Float32Array, x: Float32Array, dx: Float32Arr
 export const geluKernels: KernelConfig[] = [
   ...hostKernelConfigs(FusedKernelName.gelu, (args) => {
     const x = requiredInput(args.inputs, 'x', FusedKernelName.gelu);
-    return computeOnHost(args.backend, FusedKernelName.gelu, [x], [[...x.shape]], (ins, outs) =>
-      geluValues(ins[0]!, outs[0]!),
+    return computeOnHost(
+      args.backend,
+      FusedKernelName.gelu,
+      [x],
+      [[...x.shape]],
+      (ins, outs) => geluValues(ins[0]!, outs[0]!),
+      (simd, ins, outs) => simd.geluValues(ins[0]!, outs[0]!, sizeOf(x.shape)),
     )[0]!;
   }),
   ...hostKernelConfigs(FusedKernelName.geluGrad, (args) => {
@@ -58,6 +67,7 @@ export const geluKernels: KernelConfig[] = [
       [dy, x],
       [[...x.shape]],
       (ins, outs) => geluGradValues(ins[0]!, ins[1]!, outs[0]!),
+      (simd, ins, outs) => simd.geluGradValues(ins[0]!, ins[1]!, outs[0]!, sizeOf(x.shape)),
     )[0]!;
   }),
 ];

@@ -1,5 +1,6 @@
 import type { DataId, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmHeapBackend, f32View } from './wasm-heap.js';
+import { type SimdKernels, simdKernelsFor } from './simd-kernels.js';
+import { asWasmHeapBackend, f32View, heapAddress } from './wasm-heap.js';
 
 /** The part of tfjs-backend-cpu's `MathBackendCPU` a host kernel uses. */
 interface CpuBackend {
@@ -24,10 +25,14 @@ function sizeOf(shape: readonly number[]): number {
 /** Reads float32 inputs and writes float32 outputs, given the outputs' shapes. */
 export type HostCompute = (inputs: Float32Array[], outputs: Float32Array[]) => void;
 
+/** The same on the wasm heap with the SIMD kernels: byte offsets of inputs and outputs. */
+export type SimdCompute = (kernels: SimdKernels, inputs: number[], outputs: number[]) => void;
+
 /**
  * Runs `compute` over the tensors' own memory: the wasm heap (views taken after every output
  * is allocated, since an allocation may grow and so replace the heap) or the cpu backend's
- * typed arrays. No copies either way.
+ * typed arrays. No copies either way. On the wasm heap `simdCompute`, when given and the
+ * SIMD module runs there, serves instead.
  */
 export function computeOnHost(
   backend: unknown,
@@ -35,6 +40,7 @@ export function computeOnHost(
   inputs: TensorInfo[],
   outputShapes: number[][],
   compute: HostCompute,
+  simdCompute?: SimdCompute,
 ): TensorInfo[] {
   for (const input of inputs) {
     if (input.dtype !== 'float32')
@@ -45,6 +51,15 @@ export function computeOnHost(
   const wasm = asWasmHeapBackend(backend);
   if (typeof wasm !== 'string') {
     const outputs = outputShapes.map((shape) => wasm.makeOutput(shape, 'float32'));
+    const simd = simdCompute === undefined ? null : simdKernelsFor(wasm);
+    if (simd != null && simdCompute !== undefined) {
+      simdCompute(
+        simd,
+        inputs.map((input) => heapAddress(wasm, input).offset),
+        outputs.map((output) => heapAddress(wasm, output).offset),
+      );
+      return outputs;
+    }
     compute(
       inputs.map((input) => f32View(wasm, input)),
       outputs.map((output) => f32View(wasm, output)),

@@ -100,6 +100,10 @@ export function layerNormGradRows(
   dbeta.set(betaSums);
 }
 
+function rowsOf(shape: number[], width: number): number {
+  return shape.reduce((a, b) => a * b, 1) / width;
+}
+
 function checkedWidth(
   kernelName: string,
   shape: number[],
@@ -134,6 +138,16 @@ export const layerNormKernels: KernelConfig[] = [
       [x, gamma, beta],
       [[...x.shape]],
       (ins, outs) => layerNormRows(ins[0]!, ins[1]!, ins[2]!, outs[0]!, width, epsilon),
+      (simd, ins, outs) =>
+        simd.layerNormRows(
+          ins[0]!,
+          ins[1]!,
+          ins[2]!,
+          outs[0]!,
+          rowsOf(x.shape, width),
+          width,
+          epsilon,
+        ),
     )[0]!;
   }),
   ...hostKernelConfigs(FusedKernelName.layerNormGrad, (args) => {
@@ -149,6 +163,18 @@ export const layerNormKernels: KernelConfig[] = [
       [[...x.shape], [width], [width]],
       (ins, outs) =>
         layerNormGradRows(ins[0]!, ins[1]!, ins[2]!, outs[0]!, outs[1]!, outs[2]!, width, epsilon),
+      (simd, ins, outs) =>
+        simd.layerNormGradRows(
+          ins[0]!,
+          ins[1]!,
+          ins[2]!,
+          outs[0]!,
+          outs[1]!,
+          outs[2]!,
+          rowsOf(x.shape, width),
+          width,
+          epsilon,
+        ),
     );
   }),
 ];

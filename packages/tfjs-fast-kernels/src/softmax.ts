@@ -64,6 +64,10 @@ export function softmaxGradRows(
   }
 }
 
+function rowsOf(shape: number[], width: number): number {
+  return shape.reduce((a, b) => a * b, 1) / width;
+}
+
 function checkBias(kernelName: string, logits: number[], bias: number[] | undefined): void {
   if (logits.length === 0 || logits[logits.length - 1] === 0)
     throw new Error(
@@ -94,6 +98,11 @@ export const softmaxKernels: KernelConfig[] = [
       inputs,
       [[...logits.shape]],
       (ins, outs) => softmaxRows(ins[0]!, ins[1] ?? null, outs[0]!, width),
+      (simd, ins, outs) => {
+        const rows = rowsOf(logits.shape, width);
+        const groups = bias == null ? 1 : (bias.shape[0] as number);
+        simd.softmaxRows(ins[0]!, ins[1] ?? 0, outs[0]!, rows, width, rows / groups);
+      },
     )[0]!;
   }),
   ...hostKernelConfigs(FusedKernelName.softmaxGrad, (args) => {
@@ -110,6 +119,8 @@ export const softmaxKernels: KernelConfig[] = [
       [dy, y],
       [[...y.shape]],
       (ins, outs) => softmaxGradRows(ins[0]!, ins[1]!, outs[0]!, width),
+      (simd, ins, outs) =>
+        simd.softmaxGradRows(ins[0]!, ins[1]!, outs[0]!, rowsOf(y.shape, width), width),
     )[0]!;
   }),
 ];

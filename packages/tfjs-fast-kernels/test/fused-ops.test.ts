@@ -13,6 +13,7 @@ import {
 import { layerNormComposition } from '../src/layer-norm.js';
 import { softmaxComposition } from '../src/softmax.js';
 import { seededValues, tf } from './backends.js';
+import { FUSED_BOUNDS } from './fused-bounds.js';
 
 /**
  * Each fused op against the stock composition it replaces, forward and gradient, on cpu and
@@ -63,14 +64,7 @@ const x = () =>
 const gamma = () => tf.tensor1d(seededValues(48, 2).map((v) => 1 + v));
 const beta = () => tf.tensor1d(seededValues(48, 3));
 
-/** Documented bounds (relative to the largest reference magnitude). */
-const BOUND = {
-  layerNorm: 1e-5,
-  layerNormAnyShape: 1e-4,
-  gelu: 1e-6,
-  softmax: 1e-6,
-  columnSum: 1e-6,
-};
+const BOUND = FUSED_BOUNDS;
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`fused ops on ${backend}`, () => {
