@@ -1,11 +1,11 @@
 /**
  * Training-step time with tfjs-fast-kernels' fused kernels (LayerNorm, GELU, softmax, bias
- * gradients) against without them, in one process: every round steps each case once with
+ * gradients, attention head layout) against without them, in one process: every round steps each case once with
  * the fused kernels unregistered (`enableFastKernels({ fused: false })`: the encoder then
  * runs its own compositions, the code before issue 23) and once with them, so drifting load
  * on a shared machine hits both alike. Each variant has its own model, built from the same
- * seed and fed the same batch in the same round. Prints medians, the median of the per-round
- * ratios, kernels per step, and the first step's loss under each variant.
+ * seed and fed the same batch in the same round. Prints medians of wall and CPU time, the
+ * median of the per-round ratios, kernels per step, and each variant's first-step loss.
  *   node --conditions=source --import tsx bench/fused-kernels-ab.ts [rounds]
  */
 import { fileURLToPath } from 'node:url';
@@ -121,15 +121,21 @@ async function main(): Promise<void> {
     }
   }
   const walls: number[][][] = CASES.map(() => [[], []]);
+  // CPU time of this process: on a loaded machine it counts the step's own work, not the
+  // time it waited for a core (tfjs-backend-wasm runs on this one thread).
+  const cpus: number[][][] = CASES.map(() => [[], []]);
   for (let round = 0; round < rounds; round++) {
     for (const [i, pair] of setups.entries()) {
       // Alternate which variant goes first, so neither always follows the other.
       const order = round % 2 === 0 ? [0, 1] : [1, 0];
       for (const v of order) {
         await useFused(variants[v]!);
+        const cpuStart = process.cpuUsage();
         const start = performance.now();
         pair[v]!.step();
         walls[i]![v]!.push(performance.now() - start);
+        const cpu = process.cpuUsage(cpuStart);
+        cpus[i]![v]!.push((cpu.user + cpu.system) / 1000);
       }
     }
   }
@@ -151,22 +157,26 @@ async function main(): Promise<void> {
     `backend ${backend.name}, tiny model, batch ${BATCH}, ${rounds} rounds alternating; old = fused kernels off, new = on\n`,
   );
   console.log(
-    '| step | old ms | new ms | new/old (median of per-round ratios) | kernels old | kernels new | first-step loss old | new |',
+    '| step | wall ms old | new | new/old | CPU ms old | new | new/old | kernels old | new | first-step loss old | new |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [i, c] of CASES.entries()) {
     const [old, neu] = walls[i]! as [number[], number[]];
     const ratios = old.map((o, r) => (neu[r] as number) / o);
+    const [oldCpu, newCpu] = cpus[i]! as [number[], number[]];
+    const cpuRatios = oldCpu.map((o, r) => (newCpu[r] as number) / o);
     console.log(
-      `| ${c.name} | ${median(old).toFixed(1)} | ${median(neu).toFixed(1)} | ${median(ratios).toFixed(3)} | ${kernels[i]![0]} | ${kernels[i]![1]} | ${firstLoss[i]![0]!.toPrecision(9)} | ${firstLoss[i]![1]!.toPrecision(9)} |`,
+      `| ${c.name} | ${median(old).toFixed(1)} | ${median(neu).toFixed(1)} | ${median(ratios).toFixed(3)} | ${median(oldCpu).toFixed(1)} | ${median(newCpu).toFixed(1)} | ${median(cpuRatios).toFixed(3)} | ${kernels[i]![0]} | ${kernels[i]![1]} | ${firstLoss[i]![0]!.toPrecision(9)} | ${firstLoss[i]![1]!.toPrecision(9)} |`,
     );
   }
   const denseOld = median(walls[0]![0]!);
   const denseNew = median(walls[0]![1]!);
-  console.log('\nsparse / dense, each variant:');
+  const denseOldCpu = median(cpus[0]![0]!);
+  const denseNewCpu = median(cpus[0]![1]!);
+  console.log('\nsparse / dense, each variant (wall; CPU):');
   for (const [i, c] of CASES.entries()) {
     console.log(
-      `| ${c.name} | old ${(median(walls[i]![0]!) / denseOld).toFixed(2)} | new ${(median(walls[i]![1]!) / denseNew).toFixed(2)} |`,
+      `| ${c.name} | old ${(median(walls[i]![0]!) / denseOld).toFixed(2)}; ${(median(cpus[i]![0]!) / denseOldCpu).toFixed(2)} | new ${(median(walls[i]![1]!) / denseNew).toFixed(2)}; ${(median(cpus[i]![1]!) / denseNewCpu).toFixed(2)} |`,
     );
   }
   console.log(

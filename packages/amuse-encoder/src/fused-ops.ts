@@ -38,6 +38,8 @@ export const FUSED_KERNELS = {
   softmax: 'SparsifySoftmax',
   softmaxGrad: 'SparsifySoftmaxGrad',
   columnSum: 'SparsifyColumnSum',
+  splitHeads: 'SparsifySplitHeads',
+  mergeHeads: 'SparsifyMergeHeads',
 } as const;
 
 /** Whether a fused kernel runs on the active backend (with its gradient, when it is an op). */

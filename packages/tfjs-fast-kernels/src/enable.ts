@@ -8,6 +8,11 @@ import {
   unregisterGradient,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import {
+  attentionHeadsKernels,
+  mergeHeadsGradConfig,
+  splitHeadsGradConfig,
+} from './attention-heads.js';
 import { castConfig } from './cast-kernel.js';
 import { columnSumGradConfig, columnSumKernels } from './column-sum.js';
 import { geluGradConfig, geluKernels } from './gelu.js';
@@ -181,6 +186,7 @@ export async function enableFastKernels(
       ...geluKernels,
       ...softmaxKernels,
       ...columnSumKernels,
+      ...attentionHeadsKernels,
     ])
       installKernel(config, replaced, installed);
     const fusedGradients = [
@@ -188,6 +194,8 @@ export async function enableFastKernels(
       geluGradConfig,
       softmaxGradConfig,
       columnSumGradConfig,
+      splitHeadsGradConfig,
+      mergeHeadsGradConfig,
     ];
     gradients.push(...fusedGradients);
     fusedKernels.push(...fusedGradients.map((g) => g.kernelName));

@@ -17,6 +17,10 @@ export const FusedKernelName = {
   softmax: 'SparsifySoftmax',
   /** {dy, y} -> y (dy - sum(dy y)) over the last axis. */
   softmaxGrad: 'SparsifySoftmaxGrad',
+  /** {x [B N, W]}, attrs {batch, heads, offset, width, scale} -> heads [B, H, N, width/H]. */
+  splitHeads: 'SparsifySplitHeads',
+  /** {x0, x1, ...: [B, H, N, d]}, attrs {scales, batch, heads} -> [B N, P H d]. */
+  mergeHeads: 'SparsifyMergeHeads',
   /** {x [..., C]} -> [C], the sum over every leading axis (a bias's gradient). */
   columnSum: 'SparsifyColumnSum',
 } as const;

@@ -1,3 +1,9 @@
+export {
+  type MergeHeadsAttrs,
+  mergeHeads,
+  type SplitHeadsAttrs,
+  splitHeads,
+} from './attention-heads.js';
 export { columnSum } from './column-sum.js';
 export {
   disableFastKernels,

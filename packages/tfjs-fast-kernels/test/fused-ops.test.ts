@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergeHeadsComposition, splitHeadsComposition } from '../src/attention-heads.js';
 import { fastTanh } from '../src/fast-tanh.js';
 import { geluComposition } from '../src/gelu.js';
 import {
@@ -8,7 +9,9 @@ import {
   enableFastKernels,
   gelu,
   layerNorm,
+  mergeHeads,
   softmax,
+  splitHeads,
 } from '../src/index.js';
 import { layerNormComposition } from '../src/layer-norm.js';
 import { softmaxComposition } from '../src/softmax.js';
@@ -81,6 +84,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
         'SparsifyGelu',
         'SparsifySoftmax',
         'SparsifyColumnSum',
+        'SparsifySplitHeads',
+        'SparsifyMergeHeads',
       ]);
       for (const name of kernels) expect(tf.getKernel(name, backend)).toBeDefined();
     });
@@ -143,6 +148,41 @@ for (const backend of ['cpu', 'wasm'] as const) {
         [48],
       );
       for (const gap of gaps) expect(gap).toBeLessThan(BOUND.columnSum);
+    });
+
+    it('splitHeads and mergeHeads: exact copies (and scalings) of the composition, values and gradients', () => {
+      const rows = 2 * 5;
+      const qkv = () => tf.tensor2d(seededValues(rows * 24, 8), [rows, 24]);
+      const attrs = (offset: number, scale: number) => ({
+        batch: 2,
+        heads: 2,
+        offset,
+        width: 8,
+        scale,
+      });
+      for (const [offset, scale] of [
+        [0, 1],
+        [8, 0.5],
+        [16, 1 / 3],
+      ] as const) {
+        const gaps = compare(
+          (a) => splitHeads(a as tf.Tensor2D, attrs(offset, scale)),
+          (a) => splitHeadsComposition(a as tf.Tensor2D, attrs(offset, scale)),
+          () => [qkv()],
+          [2, 2, 5, 4],
+        );
+        for (const gap of gaps) expect(gap).toBe(0);
+      }
+      const part = (seed: number) => () =>
+        tf.tensor4d(seededValues(2 * 2 * 5 * 4, seed), [2, 2, 5, 4]);
+      const gaps = compare(
+        (a, b, c) => mergeHeads([a, b, c] as tf.Tensor4D[], [1, 0.5, 2]),
+        (a, b, c) => mergeHeadsComposition([a, b, c] as tf.Tensor4D[], [1, 0.5, 2]),
+        () => [part(1)(), part(2)(), part(3)()],
+        [10, 24],
+      );
+      expect(gaps).toHaveLength(4);
+      for (const gap of gaps) expect(gap).toBe(0);
     });
 
     it('layerNorm keeps its bound for any row count, width >= 8 and scale', () => {
