@@ -1,7 +1,7 @@
 /**
  * Training-step time with tfjs-fast-kernels' fused kernels (LayerNorm, GELU, softmax, bias
  * gradients, attention head layout) against without them, in one process: every round steps each case once with
- * the fused kernels unregistered (`enableFastKernels({ fused: false })`: the encoder then
+ * the fused kernels unregistered (the encoder then
  * runs its own compositions, the code before issue 23) and once with them, so drifting load
  * on a shared machine hits both alike. Each variant has its own model, built from the same
  * seed and fed the same batch in the same round. Prints medians of wall and CPU time, the
@@ -10,7 +10,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { InputSpec } from '@sparsify/amuse-encoder';
-import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
+import { enableFastKernels, FusedKernelName } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import { DEMO_DEFAULTS } from '../src/commands/demo.js';
 import { prepareBackend } from '../src/commands/runtime.js';
@@ -59,9 +59,20 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-/** Switches the fused kernels on or off; the rest of tfjs-fast-kernels stays as the trainer sets it. */
+let fusedConfigs: tf.KernelConfig[] = [];
+
+/**
+ * Switches the fused kernels on or off by (un)registering just them on wasm: the rest of
+ * tfjs-fast-kernels (and XNNPACK's cached operators) stays as the trainer set it. The
+ * encoder looks the kernels up at every call, so it follows at once.
+ */
 async function useFused(fused: boolean): Promise<void> {
-  await enableFastKernels({ fused });
+  const registered = tf.getKernel(FusedKernelName.layerNorm, 'wasm') != null;
+  if (fused === registered) return;
+  for (const config of fusedConfigs) {
+    if (fused) tf.registerKernel(config);
+    else tf.unregisterKernel(config.kernelName, config.backendName);
+  }
 }
 
 function setUp(benchCase: Case, data: { batches: ArrayBatch[]; inputs: InputSpec }) {
@@ -108,6 +119,8 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 15);
   const logger = new Logger({ quiet: true, format: 'text' });
   const backend = await prepareBackend('auto', true, logger);
+  await enableFastKernels();
+  fusedConfigs = tf.getKernelsForBackend('wasm').filter((k) => k.kernelName.startsWith('Sparsify'));
   const data = await demoBatches(logger);
   const variants = [false, true] as const;
   const setups = CASES.map((c) => variants.map(() => setUp(c, data)));

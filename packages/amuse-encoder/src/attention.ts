@@ -220,12 +220,10 @@ export function packedMultiHeadAttention(
         const dMixed = runSplitHeads(dy, batch, heads, 0, width, 1);
         const dProbabilities = tf.matMul(dMixed, valueHeadsS!, false, true);
         const dValueHeads = tf.matMul(probabilitiesS!, dMixed, true, false);
-        const dScores = tf
-          .engine()
-          .runKernel(FUSED_KERNELS.softmaxGrad, {
-            dy: dProbabilities,
-            y: probabilitiesS!,
-          }) as tf.Tensor;
+        const dScores = tf.engine().runKernel(FUSED_KERNELS.softmaxGrad, {
+          dy: dProbabilities,
+          y: probabilitiesS!,
+        }) as tf.Tensor;
         const dScaled = tf.matMul(dScores, keyHeadsS!, false, false);
         const dKeyHeads = tf.matMul(dScores, scaledS!, true, false);
         // q's heads were scaled on the way in: the merge scales their gradient back.
@@ -282,7 +280,9 @@ export class SelfAttention {
       };
       const mixed = packedMultiHeadAttention([qkv], layout, d, shape, bias);
       const out = tf.reshape(this.proj.apply(mixed), [b, n, d]) as tf.Tensor3D;
-      return { out, keys: tf.reshape(tf.slice(qkv, [0, d], [b * n, d]), [b, n, d]) as tf.Tensor3D };
+      // The keys as one head of width D: a row copy (stock wasm slices element by element).
+      const keys = tf.reshape(runSplitHeads(qkv, b, 1, d, d, 1), [b, n, d]) as tf.Tensor3D;
+      return { out, keys };
     }
     const [q, k, v] = tf.split(this.qkv.apply(tf.reshape(x, [b * n, d])), 3, 1) as tf.Tensor2D[];
     const mixed = multiHeadAttention(q!, k!, v!, shape, bias);
