@@ -306,3 +306,60 @@ export function columnSums(x: usize, out: usize, rows: i32, width: i32): void {
     }
   }
 }
+
+/** out[b, h, n, j] = scale x[b N + n, offset + h d + j], x having `columns` columns. */
+export function splitHeadsCopy(
+  x: usize,
+  out: usize,
+  batch: i32,
+  tokens: i32,
+  heads: i32,
+  depth: i32,
+  columns: i32,
+  offset: i32,
+  scale: f32,
+): void {
+  const vecEnd = depth & ~3;
+  const scaleV = f32x4.splat(scale);
+  let to = out;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      for (let n = 0; n < tokens; n++) {
+        const from = x + ((<usize>(b * tokens + n) * columns + offset + h * depth) << 2);
+        let j = 0;
+        for (; j < vecEnd; j += 4) v128.store(to + (<usize>j << 2), f32x4.mul(v128.load(from + (<usize>j << 2)), scaleV));
+        for (; j < depth; j++) store<f32>(to + (<usize>j << 2), load<f32>(from + (<usize>j << 2)) * scale);
+        to += <usize>depth << 2;
+      }
+    }
+  }
+}
+
+/** out[b N + n, part H d + h d + j] = scale part[b, h, n, j] for one part of `parts`. */
+export function mergeHeadsCopy(
+  part: usize,
+  out: usize,
+  batch: i32,
+  tokens: i32,
+  heads: i32,
+  depth: i32,
+  parts: i32,
+  index: i32,
+  scale: f32,
+): void {
+  const vecEnd = depth & ~3;
+  const scaleV = f32x4.splat(scale);
+  const columns = parts * heads * depth;
+  let from = part;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      for (let n = 0; n < tokens; n++) {
+        const to = out + ((<usize>(b * tokens + n) * columns + index * heads * depth + h * depth) << 2);
+        let j = 0;
+        for (; j < vecEnd; j += 4) v128.store(to + (<usize>j << 2), f32x4.mul(v128.load(from + (<usize>j << 2)), scaleV));
+        for (; j < depth; j++) store<f32>(to + (<usize>j << 2), load<f32>(from + (<usize>j << 2)) * scale);
+        from += <usize>depth << 2;
+      }
+    }
+  }
+}

@@ -113,8 +113,26 @@ export const attentionHeadsKernels: KernelConfig[] = [
     checkSplit(FusedKernelName.splitHeads, x.shape, attrs);
     const tokens = (x.shape[0] as number) / attrs.batch;
     const shape = [attrs.batch, attrs.heads, tokens, attrs.width / attrs.heads];
-    return computeOnHost(args.backend, FusedKernelName.splitHeads, [x], [shape], (ins, outs) =>
-      splitHeadsValues(ins[0]!, outs[0]!, x.shape[1] as number, attrs),
+    const { batch, heads, offset, width, scale } = attrs;
+    return computeOnHost(
+      args.backend,
+      FusedKernelName.splitHeads,
+      [x],
+      [shape],
+      (ins, outs) => splitHeadsValues(ins[0]!, outs[0]!, x.shape[1] as number, attrs),
+      // f32 arguments take the float32 scale, as the JS loop does with Math.fround.
+      (simd, ins, outs) =>
+        simd.splitHeadsCopy(
+          ins[0]!,
+          outs[0]!,
+          batch,
+          tokens,
+          heads,
+          width / heads,
+          x.shape[1] as number,
+          offset,
+          scale,
+        ),
     )[0]!;
   }),
   ...hostKernelConfigs(FusedKernelName.mergeHeads, (args) => {
@@ -139,6 +157,21 @@ export const attentionHeadsKernels: KernelConfig[] = [
       parts,
       [[batch * tokens, parts.length * heads * depth]],
       (ins, outs) => mergeHeadsValues(ins, outs[0]!, shape, scales),
+      (simd, ins, outs) => {
+        ins.forEach((part, p) => {
+          simd.mergeHeadsCopy(
+            part,
+            outs[0]!,
+            batch,
+            tokens,
+            heads,
+            depth,
+            ins.length,
+            p,
+            scales[p] as number,
+          );
+        });
+      },
     )[0]!;
   }),
 ];

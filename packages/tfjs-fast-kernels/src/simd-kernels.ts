@@ -35,6 +35,28 @@ export interface SimdKernels {
   geluValues(x: number, y: number, n: number): void;
   geluGradValues(dy: number, x: number, dx: number, n: number): void;
   columnSums(x: number, out: number, rows: number, width: number): void;
+  splitHeadsCopy(
+    x: number,
+    out: number,
+    batch: number,
+    tokens: number,
+    heads: number,
+    depth: number,
+    columns: number,
+    offset: number,
+    scale: number,
+  ): void;
+  mergeHeadsCopy(
+    part: number,
+    out: number,
+    batch: number,
+    tokens: number,
+    heads: number,
+    depth: number,
+    parts: number,
+    index: number,
+    scale: number,
+  ): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

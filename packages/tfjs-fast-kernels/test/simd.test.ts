@@ -7,7 +7,9 @@ import {
   enableFastKernels,
   gelu,
   layerNorm,
+  mergeHeads,
   softmax,
+  splitHeads,
 } from '../src/index.js';
 import { setSimdKernelsAllowed, simdKernelsFor } from '../src/simd-kernels.js';
 import { asWasmHeapBackend } from '../src/wasm-heap.js';
@@ -63,6 +65,20 @@ describe('the SIMD kernels', () => {
           scale = Math.max(scale, Math.abs(reference[j] as number));
         }
         return gap / scale;
+      });
+    }
+
+    for (const depth of [3, 4, 9]) {
+      it(`split and merge heads exactly as the JS loops at head width ${depth}`, () => {
+        const width = 2 * depth;
+        const qkv = () => tf.tensor2d(seededValues(2 * 5 * 3 * width, depth), [10, 3 * width]);
+        const split = (a: tf.Tensor) =>
+          splitHeads(a as tf.Tensor2D, { batch: 2, heads: 2, offset: width, width, scale: 1 / 3 });
+        for (const gap of simdAndLoops(split, () => [qkv()])) expect(gap).toBe(0);
+        const part = (seed: number) =>
+          tf.tensor4d(seededValues(2 * 2 * 5 * depth, seed), [2, 2, 5, depth]);
+        const merge = (a: tf.Tensor, b: tf.Tensor) => mergeHeads([a, b] as tf.Tensor4D[], [0.3, 1]);
+        for (const gap of simdAndLoops(merge, () => [part(1), part(2)])) expect(gap).toBe(0);
       });
     }
 
