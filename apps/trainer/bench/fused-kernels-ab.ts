@@ -120,7 +120,12 @@ async function main(): Promise<void> {
   const logger = new Logger({ quiet: true, format: 'text' });
   const backend = await prepareBackend('auto', true, logger);
   await enableFastKernels();
+  // FUSED_EXCLUDE=SparsifySplitHeads,... leaves those kernels out of the new variant.
+  const excluded = new Set((process.env.FUSED_EXCLUDE ?? '').split(',').filter(Boolean));
   fusedConfigs = tf.getKernelsForBackend('wasm').filter((k) => k.kernelName.startsWith('Sparsify'));
+  for (const name of excluded) tf.unregisterKernel(name, 'wasm');
+  fusedConfigs = fusedConfigs.filter((k) => !excluded.has(k.kernelName));
+  if (excluded.size > 0) console.log(`new variant without ${[...excluded].join(', ')}`);
   const data = await demoBatches(logger);
   const variants = [false, true] as const;
   const setups = CASES.map((c) => variants.map(() => setUp(c, data)));

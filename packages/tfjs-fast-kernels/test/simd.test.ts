@@ -68,6 +68,20 @@ describe('the SIMD kernels', () => {
       });
     }
 
+    it('give padded keys a probability of exactly 0, never a float32 denormal', () => {
+      const logits = tf.tensor3d(seededValues(2 * 3 * 9, 4), [2, 3, 9]);
+      const bias = tf.tensor2d(
+        Array.from({ length: 18 }, (_, i) => (i % 3 === 0 ? -1e9 : i % 3 === 1 ? -85 : 0)),
+        [2, 9],
+      );
+      const y = softmax(logits, bias).dataSync();
+      for (const [i, p] of y.entries()) {
+        if (i % 3 === 0) expect(p).toBe(0);
+        expect(p === 0 || Math.abs(p) >= 1.1754943508222875e-38).toBe(true);
+      }
+      tf.dispose([logits, bias]);
+    });
+
     for (const depth of [3, 4, 9]) {
       it(`split and merge heads exactly as the JS loops at head width ${depth}`, () => {
         const width = 2 * depth;
