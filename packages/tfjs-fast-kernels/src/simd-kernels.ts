@@ -65,7 +65,8 @@ let simdAllowed = true;
 
 function compiledModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
-    const bytes = Uint8Array.from(Buffer.from(SIMD_KERNELS_WASM_BASE64, 'base64'));
+    // atob, not Buffer: the package also runs in browsers.
+    const bytes = Uint8Array.from(atob(SIMD_KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
     // A runtime without wasm SIMD rejects the module: the JS kernels serve instead.
     compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   }
