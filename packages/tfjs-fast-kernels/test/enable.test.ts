@@ -29,6 +29,35 @@ describe('enableFastKernels', () => {
     expect(tf.getKernel('BatchMatMul', 'wasm')).toBe(kernel);
   });
 
+  it('registers the fused kernels on wasm and cpu only with fused: true, and removes them on disable', async () => {
+    const names = [
+      'SparsifyLayerNorm',
+      'SparsifyGeluGrad',
+      'SparsifySoftmax',
+      'SparsifyMergeHeads',
+    ];
+    const on = await enableFastKernels({ native: 'off' });
+    expect(on.fusedKernels).toContain('SparsifyLayerNorm');
+    for (const name of names)
+      for (const backend of ['wasm', 'cpu']) expect(tf.getKernel(name, backend)).toBeDefined();
+    const off = await enableFastKernels({ native: 'off', fused: false });
+    expect(off).not.toBe(on);
+    expect(off.fusedKernels).toEqual([]);
+    for (const name of names)
+      for (const backend of ['wasm', 'cpu']) expect(tf.getKernel(name, backend)).toBeUndefined();
+    await enableFastKernels({ native: 'off' });
+    disableFastKernels();
+    for (const name of names)
+      for (const backend of ['wasm', 'cpu']) expect(tf.getKernel(name, backend)).toBeUndefined();
+    expect(tf.getGradient('SparsifyLayerNorm')).toBeUndefined();
+  });
+
+  it('rejects a fused option that is not a boolean, naming it', async () => {
+    await expect(enableFastKernels({ fused: 'yes' as unknown as boolean })).rejects.toThrow(
+      /options.fused must be a boolean, got yes/,
+    );
+  });
+
   it('puts the stock kernels back on disable, and replaces them again on enable', async () => {
     disableFastKernels();
     const stock = tf.getKernel('BatchMatMul', 'wasm');
