@@ -4,6 +4,7 @@
  * negative number for padding slots (proportional attention, as ToMe does).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_KERNELS, hasFusedKernel } from './fused-ops.js';
 import { LayerNorm, Linear } from './layers.js';
 import { constant, type Scope } from './module.js';
 import { offTape } from './off-tape.js';
@@ -55,11 +56,24 @@ function attentionProbabilities(
   bias: tf.Tensor2D | null,
 ): tf.Tensor4D {
   let scores = tf.matMul(scaledQueries, keys, false, true);
+  // The fused softmax adds bias [B, Nk] to every row of scores[b] itself.
+  if (hasFusedKernel(FUSED_KERNELS.softmax)) {
+    const inputs: tf.NamedTensorMap = bias === null ? { logits: scores } : { logits: scores, bias };
+    return tf.engine().runKernel(FUSED_KERNELS.softmax, inputs) as tf.Tensor4D;
+  }
   if (bias !== null) {
     const [b, nk] = bias.shape;
     scores = tf.add(scores, tf.reshape(bias, [b, 1, 1, nk]));
   }
   return tf.softmax(scores) as tf.Tensor4D;
+}
+
+/** Softmax's gradient as tfjs writes it, or the fused kernel where registered. */
+function softmaxGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (hasFusedKernel(FUSED_KERNELS.softmaxGrad, false))
+    return tf.engine().runKernel(FUSED_KERNELS.softmaxGrad, { dy, y }) as tf.Tensor;
+  const dyTimesY = tf.mul(dy, y);
+  return tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [-1], true), y));
 }
 
 /** The geometry of one multi-head attention: q is [batch * queries, D], k and v [batch * keys, D]. */
@@ -104,8 +118,7 @@ export function multiHeadAttention(
         const dMixed = splitHeads(dy, batch, queries, heads);
         const dProbabilities = tf.matMul(dMixed, valueHeadsS!, false, true);
         const dValueHeads = tf.matMul(probabilitiesS!, dMixed, true, false);
-        const dyTimesY = tf.mul(dProbabilities, probabilitiesS!);
-        const dScores = tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [-1], true), probabilitiesS!));
+        const dScores = softmaxGrad(dProbabilities, probabilitiesS!);
         const dScaled = tf.matMul(dScores, keyHeadsS!, false, false);
         const dKeyHeads = tf.matMul(dScores, scaledS!, true, false);
         const dQueryHeads = scaleQueries(dScaled as tf.Tensor4D);
@@ -114,6 +127,124 @@ export function multiHeadAttention(
     };
   });
   return attend(q, k, v) as tf.Tensor2D;
+}
+
+/** Where q, k or v sits in the packed projections: input `input`, columns from `offset`. */
+export interface HeadSource {
+  input: number;
+  offset: number;
+}
+
+/** Whether the fused head-layout and softmax kernels all run on the active backend. */
+export function hasFusedAttention(): boolean {
+  return (
+    hasFusedKernel(FUSED_KERNELS.splitHeads, false) &&
+    hasFusedKernel(FUSED_KERNELS.mergeHeads, false) &&
+    hasFusedKernel(FUSED_KERNELS.softmax, false) &&
+    hasFusedKernel(FUSED_KERNELS.softmaxGrad, false)
+  );
+}
+
+function runSplitHeads(
+  x: tf.Tensor,
+  batch: number,
+  heads: number,
+  offset: number,
+  width: number,
+  scale: number,
+): tf.Tensor4D {
+  return tf
+    .engine()
+    .runKernel(
+      FUSED_KERNELS.splitHeads,
+      { x },
+      { batch, heads, offset, width, scale },
+    ) as tf.Tensor4D;
+}
+
+function runMergeHeads(parts: tf.Tensor[], scales: number[]): tf.Tensor2D {
+  const inputs: tf.NamedTensorMap = {};
+  parts.forEach((part, p) => {
+    inputs[`x${p}`] = part;
+  });
+  const [batch, heads] = parts[0]!.shape;
+  return tf.engine().runKernel(FUSED_KERNELS.mergeHeads, inputs, {
+    scales,
+    batch,
+    heads,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+}
+
+/**
+ * `multiHeadAttention` over packed projections with tfjs-fast-kernels' fused kernels
+ * (hasFusedAttention()): q, k and v are read as column ranges of `inputs` straight into
+ * their heads (no SplitV, reshape, transpose or scaling kernels), and the backward pass
+ * writes each input's gradient as one packed matrix. Each input must be covered by its
+ * parts exactly: q|k|v [R, 3D] for self-attention, q [R, D] and k|v [Rc, 2D] across.
+ */
+export function packedMultiHeadAttention(
+  inputs: tf.Tensor2D[],
+  layout: { query: HeadSource; key: HeadSource; value: HeadSource },
+  width: number,
+  { batch, heads }: AttentionShape,
+  bias: tf.Tensor2D | null,
+): tf.Tensor2D {
+  const scale = 1 / Math.sqrt(width / heads);
+  const roles = [layout.query, layout.key, layout.value];
+  inputs.forEach((input, i) => {
+    const offsets = roles
+      .filter((r) => r.input === i)
+      .map((r) => r.offset)
+      .sort((a, b) => a - b);
+    if (offsets.some((o, k) => o !== k * width) || input.shape[1] !== offsets.length * width)
+      throw new Error(
+        `packedMultiHeadAttention: input ${i} [${input.shape}] is not covered by its parts at columns ${offsets} of width ${width}`,
+      );
+  });
+  const attend = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[inputs.length] as tf.GradSaveFunc;
+    const rows = args.slice(0, inputs.length) as tf.Tensor[];
+    const take = (source: HeadSource, factor: number) =>
+      runSplitHeads(rows[source.input]!, batch, heads, source.offset, width, factor);
+    const scaled = take(layout.query, scale);
+    const keyHeads = take(layout.key, 1);
+    const valueHeads = take(layout.value, 1);
+    const scores = tf.matMul(scaled, keyHeads, false, true);
+    const logits: tf.NamedTensorMap = bias === null ? { logits: scores } : { logits: scores, bias };
+    const probabilities = tf.engine().runKernel(FUSED_KERNELS.softmax, logits) as tf.Tensor4D;
+    save([scaled, keyHeads, probabilities, valueHeads]);
+    return {
+      value: runMergeHeads([tf.matMul(probabilities, valueHeads)], [1]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [scaledS, keyHeadsS, probabilitiesS, valueHeadsS] = saved as tf.Tensor4D[];
+        const dMixed = runSplitHeads(dy, batch, heads, 0, width, 1);
+        const dProbabilities = tf.matMul(dMixed, valueHeadsS!, false, true);
+        const dValueHeads = tf.matMul(probabilitiesS!, dMixed, true, false);
+        const dScores = tf.engine().runKernel(FUSED_KERNELS.softmaxGrad, {
+          dy: dProbabilities,
+          y: probabilitiesS!,
+        }) as tf.Tensor;
+        const dScaled = tf.matMul(dScores, keyHeadsS!, false, false);
+        const dKeyHeads = tf.matMul(dScores, scaledS!, true, false);
+        // q's heads were scaled on the way in: the merge scales their gradient back.
+        const parts = [
+          { source: layout.query, grad: dScaled, scale },
+          { source: layout.key, grad: dKeyHeads, scale: 1 },
+          { source: layout.value, grad: dValueHeads, scale: 1 },
+        ];
+        return inputs.map((_, i) => {
+          const mine = parts
+            .filter((p) => p.source.input === i)
+            .sort((a, b) => a.source.offset - b.source.offset);
+          return runMergeHeads(
+            mine.map((p) => p.grad),
+            mine.map((p) => p.scale),
+          );
+        });
+      },
+    };
+  });
+  return attend(...inputs) as tf.Tensor2D;
 }
 
 export interface SelfAttentionOutput {
@@ -139,8 +270,21 @@ export class SelfAttention {
   /** x is already normalised: [B, N, D]. */
   apply(x: tf.Tensor3D, bias: tf.Tensor2D | null): SelfAttentionOutput {
     const [b, n, d] = x.shape;
-    const [q, k, v] = tf.split(this.qkv.apply(tf.reshape(x, [b * n, d])), 3, 1) as tf.Tensor2D[];
     const shape = { batch: b, queries: n, keys: n, heads: this.heads };
+    if (hasFusedAttention()) {
+      const qkv = this.qkv.apply(tf.reshape(x, [b * n, d]));
+      const layout = {
+        query: { input: 0, offset: 0 },
+        key: { input: 0, offset: d },
+        value: { input: 0, offset: 2 * d },
+      };
+      const mixed = packedMultiHeadAttention([qkv], layout, d, shape, bias);
+      const out = tf.reshape(this.proj.apply(mixed), [b, n, d]) as tf.Tensor3D;
+      // The keys as one head of width D: a row copy (stock wasm slices element by element).
+      const keys = tf.reshape(runSplitHeads(qkv, b, 1, d, d, 1), [b, n, d]) as tf.Tensor3D;
+      return { out, keys };
+    }
+    const [q, k, v] = tf.split(this.qkv.apply(tf.reshape(x, [b * n, d])), 3, 1) as tf.Tensor2D[];
     const mixed = multiHeadAttention(q!, k!, v!, shape, bias);
     const out = tf.reshape(this.proj.apply(mixed), [b, n, d]) as tf.Tensor3D;
     return { out, keys: tf.reshape(k!, [b, n, d]) as tf.Tensor3D };
@@ -202,9 +346,19 @@ export class CrossModalAdapter {
     const nc = context.shape[1];
     const q = this.query.apply(tf.reshape(this.norm.apply(x), [b * n, d]));
     const kv = this.keyValue.apply(tf.reshape(this.contextNorm.apply(context), [b * nc, d]));
-    const [k, v] = tf.split(kv, 2, 1) as tf.Tensor2D[];
     const shape = { batch: b, queries: n, keys: nc, heads: this.heads };
-    const mixed = multiHeadAttention(q, k!, v!, shape, contextBias);
+    let mixed: tf.Tensor2D;
+    if (hasFusedAttention()) {
+      const layout = {
+        query: { input: 0, offset: 0 },
+        key: { input: 1, offset: 0 },
+        value: { input: 1, offset: d },
+      };
+      mixed = packedMultiHeadAttention([q, kv], layout, d, shape, contextBias);
+    } else {
+      const [k, v] = tf.split(kv, 2, 1) as tf.Tensor2D[];
+      mixed = multiHeadAttention(q, k!, v!, shape, contextBias);
+    }
     const update = tf.reshape(this.proj.apply(mixed), [b, n, d]) as tf.Tensor3D;
     return tf.mul(update, this.gate);
   }

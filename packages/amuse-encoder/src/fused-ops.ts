@@ -15,10 +15,45 @@
  * Only subgraphs whose inner tensors have no other consumer can be fused this way: a
  * tensor's gradient is a sum in tape order of its consumers' contributions, and a fused op
  * could not interleave its own contributions with outside ones.
+ *
+ * Where @sparsify/tfjs-fast-kernels' fused kernels are registered (FUSED_KERNELS below),
+ * LayerNorm, GELU, the attention's softmax and the bias gradients run as those kernels
+ * instead: far fewer kernels, within documented error bounds rather than bit for bit.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 type Saved = tf.Tensor[];
+
+/**
+ * Kernels @sparsify/tfjs-fast-kernels registers (its `FusedKernelName`) when the application
+ * enables it: each replaces one of the compositions below by one kernel forward and one
+ * backward, within the error bounds its README documents (not bit for bit). This package
+ * does not import that one: it looks the kernels up by name on the active backend and keeps
+ * its own composition wherever they are not registered (plain cpu, stock wasm).
+ */
+export const FUSED_KERNELS = {
+  layerNorm: 'SparsifyLayerNorm',
+  gelu: 'SparsifyGelu',
+  softmax: 'SparsifySoftmax',
+  softmaxGrad: 'SparsifySoftmaxGrad',
+  columnSum: 'SparsifyColumnSum',
+  splitHeads: 'SparsifySplitHeads',
+  mergeHeads: 'SparsifyMergeHeads',
+} as const;
+
+/** Whether a fused kernel runs on the active backend (with its gradient, when it is an op). */
+export function hasFusedKernel(name: string, needsGradient = true): boolean {
+  return (
+    tf.getKernel(name, tf.getBackend()) != null && (!needsGradient || tf.getGradient(name) != null)
+  );
+}
+
+/** dy summed over its rows: a bias's gradient, one kernel where the fused one is registered. */
+function biasGrad(dy: tf.Tensor): tf.Tensor {
+  return hasFusedKernel(FUSED_KERNELS.columnSum, false)
+    ? (tf.engine().runKernel(FUSED_KERNELS.columnSum, { x: dy }) as tf.Tensor)
+    : tf.sum(dy, 0);
+}
 
 /**
  * [dy W^T, x^T dy], the gradients of x W, from untransposed products: stock wasm runs
@@ -47,7 +82,7 @@ export const affine = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =
   save([x, w]);
   return {
     value: tf.add(tf.matMul(x, w), b),
-    gradFunc: (dy: tf.Tensor, saved: Saved) => [...plainProductGrads(dy, saved), tf.sum(dy, 0)],
+    gradFunc: (dy: tf.Tensor, saved: Saved) => [...plainProductGrads(dy, saved), biasGrad(dy)],
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
@@ -60,7 +95,7 @@ const GELU_CUBIC = 0.044715;
  * gradient matches the composition's bit for bit only when x has no other consumer (in the
  * MLP it is fc1's output); otherwise it differs in summation order only.
  */
-export const gelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+const geluComposition = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
   const inner = tf.mul(GELU_SCALE, tf.add(x, tf.mul(GELU_CUBIC, tf.pow(x, 3))));
   const half = tf.mul(0.5, x);
@@ -94,6 +129,13 @@ export const gelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => 
     },
   };
 }) as <T extends tf.Tensor>(x: T) => T;
+
+/** GELU (tanh form): the fused kernel where registered, else the composition above. */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  return hasFusedKernel(FUSED_KERNELS.gelu)
+    ? (tf.engine().runKernel(FUSED_KERNELS.gelu, { x }) as T)
+    : geluComposition(x);
+}
 
 /** A broadcast input's gradient, as the stock gradients take it: summed over the broadcast axes. */
 function sumToShape(grad: tf.Tensor, shape: number[]): tf.Tensor {

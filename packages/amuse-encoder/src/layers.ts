@@ -5,7 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   affine,
+  FUSED_KERNELS,
   gelu,
+  hasFusedKernel,
   matMulPlainGrad,
   type NormalizeScaleShift,
   normalizeScaleShift,
@@ -58,6 +60,15 @@ export class LayerNorm {
 
   /** Normalises the last axis. */
   apply<T extends tf.Tensor>(x: T): T {
+    if (hasFusedKernel(FUSED_KERNELS.layerNorm)) {
+      return tf
+        .engine()
+        .runKernel(
+          FUSED_KERNELS.layerNorm,
+          { x, gamma: this.weight, beta: this.bias },
+          { epsilon: this.epsilon },
+        ) as T;
+    }
     const { mean, variance } = tf.moments(x, -1, true);
     // x also feeds the mean, the variance and (in a block) the residual: its gradient sums
     // contributions in tape order, so only the part after x - mean can be one tape node.

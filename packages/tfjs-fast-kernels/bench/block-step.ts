@@ -2,15 +2,15 @@
 // 4x MLP, B=16 N=196 D=256) on: cpu, stock wasm, wasm + fast kernels, and the native BLAS
 // path when built. Run under `flock /tmp/bench.lock` so other benchmarks do not interfere.
 //   pnpm --filter @sparsify/tfjs-fast-kernels bench [-- --profile] [-- --skip-cpu]
-import { disableFastKernels, enableFastKernels } from '../src/enable';
-import { loadNativeBlas } from '../src/native_blas';
-import { seededValues, tf } from '../test/backends';
+import { disableFastKernels, enableFastKernels } from '../src/enable.js';
+import { loadNativeBlas } from '../src/native-blas.js';
+import { seededValues, tf } from '../test/backends.js';
 import {
   type BlockShape,
   blockGradients,
   blockStepFlops,
   makeBlockWeights,
-} from '../test/transformer_block';
+} from '../test/transformer-block.js';
 
 const shape: BlockShape = { batch: 16, tokens: 196, width: 256, heads: 4 };
 const flops = blockStepFlops(shape);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the optional BLAS addon (native/blas_matmul.c) against the system CBLAS (OpenBLAS
+// Builds the optional BLAS addon (native/blas-matmul.c) against the system CBLAS (OpenBLAS
 // preferred). Explicit on purpose: installs never compile or download anything, and the
 // package works without the addon (the wasm path is used). Needs a C compiler and e.g.
 // libopenblas-dev.
@@ -16,7 +16,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// Same directory as nativeCacheDir in src/native_blas.ts (test/native_cache.test.ts checks it).
+// Same directory as nativeCacheDir in src/native-blas.ts (test/native-cache.test.ts checks it).
 const nativeAddonAbi = 'v1';
 function nativeCacheDir(env) {
   if (env.SPARSIFY_NATIVE_DIR) return resolve(env.SPARSIFY_NATIVE_DIR);
@@ -54,7 +54,7 @@ for (let i = 0; i < args.length; i++) {
 }
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(packageRoot, 'native', 'blas_matmul.c');
+const source = join(packageRoot, 'native', 'blas-matmul.c');
 const output = join(outDir, 'blas_matmul.node');
 // Compiled beside the output and renamed, so a loader never sees a half-written addon.
 const partial = `${output}.${process.pid}.tmp`;

@@ -8,14 +8,23 @@ import {
   unregisterGradient,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
-import { castConfig } from './cast_kernel';
-import { gradientConfigs } from './gradients';
-import { identityConfig } from './identity_kernel';
-import { batchMatMulConfig, fusedMatMulConfig } from './matmul_kernels';
-import { loadNativeBlas, type NativeBlas } from './native_blas';
-import { powConfig } from './pow_kernel';
-import { splitVConfig } from './split_kernel';
-import { unsortedSegmentSumConfig } from './unsorted_segment_sum_kernel';
+import {
+  attentionHeadsKernels,
+  mergeHeadsGradConfig,
+  splitHeadsGradConfig,
+} from './attention-heads.js';
+import { castConfig } from './cast-kernel.js';
+import { columnSumGradConfig, columnSumKernels } from './column-sum.js';
+import { geluGradConfig, geluKernels } from './gelu.js';
+import { gradientConfigs } from './gradients.js';
+import { identityConfig } from './identity-kernel.js';
+import { layerNormGradConfig, layerNormKernels } from './layer-norm.js';
+import { batchMatMulConfig, fusedMatMulConfig } from './matmul-kernels.js';
+import { loadNativeBlas, type NativeBlas } from './native-blas.js';
+import { powConfig } from './pow-kernel.js';
+import { softmaxGradConfig, softmaxKernels } from './softmax.js';
+import { splitVConfig } from './split-kernel.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum-kernel.js';
 
 export type NativeMode = 'auto' | 'off' | 'require';
 
@@ -25,11 +34,19 @@ export interface FastKernelsOptions {
    * 'off': wasm only. 'require': throw if the addon does not load.
    */
   native?: NativeMode;
+  /**
+   * Register the fused LayerNorm, GELU, softmax and column-sum kernels (on `wasm` and `cpu`)
+   * with their gradients (default true). Not bit-identical to the stock compositions: their
+   * error bounds are in the README.
+   */
+  fused?: boolean;
 }
 
 export interface FastKernelsReport {
   /** Kernel names now served by this package on the `wasm` backend. */
   kernels: string[];
+  /** Fused kernels registered on `wasm` and `cpu` (FusedKernelName), with their gradients. */
+  fusedKernels: string[];
   /** Kernels whose gradient this package replaced, on every backend (same values, fewer kernels). */
   gradients: string[];
   /** What runs the matmuls: XNNPACK inside wasm, or the native BLAS addon on the wasm heap. */
@@ -51,13 +68,20 @@ interface Enabled {
   report: FastKernelsReport;
   /** The wasm backend's own kernels this package replaced, to put back on disable. */
   replaced: KernelConfig[];
+  /** Kernels this package registered, to unregister on disable. */
+  installed: KernelConfig[];
   /** The gradients it replaced (absent when none was registered), likewise. */
   replacedGradients: Array<{ kernelName: string; stock: GradConfig | undefined }>;
 }
 
 let enabled: Enabled | null = null;
 
-function installKernel(config: KernelConfig, replaced: KernelConfig[]): void {
+function installKernel(
+  config: KernelConfig,
+  replaced: KernelConfig[],
+  installed: KernelConfig[],
+): void {
+  installed.push(config);
   const stock = getKernel(config.kernelName, config.backendName);
   if (stock != null) {
     replaced.push(stock);
@@ -110,7 +134,18 @@ export async function enableFastKernels(
       `tfjs-fast-kernels enableFastKernels: options.native must be 'auto' | 'off' | 'require', got ${String(mode)}`,
     );
   }
-  if (enabled != null && enabled.report.native.mode === mode) return enabled.report;
+  const fused = options.fused ?? true;
+  if (typeof fused !== 'boolean') {
+    throw new Error(
+      `tfjs-fast-kernels enableFastKernels: options.fused must be a boolean, got ${String(fused)}`,
+    );
+  }
+  if (
+    enabled != null &&
+    enabled.report.native.mode === mode &&
+    enabled.report.fusedKernels.length > 0 === fused
+  )
+    return enabled.report;
   const native = nativeBlasFor(mode);
   disableFastKernels();
 
@@ -121,6 +156,7 @@ export async function enableFastKernels(
   const wasmBackendRegistered =
     stockBatchMatMul != null && stockFusedMatMul != null && stockPow != null && stockCast != null;
   const replaced: KernelConfig[] = [];
+  const installed: KernelConfig[] = [];
   const kernels: string[] = [];
   if (wasmBackendRegistered) {
     const route = {
@@ -138,23 +174,46 @@ export async function enableFastKernels(
       splitVConfig,
     ];
     for (const config of configs) {
-      installKernel(config, replaced);
+      installKernel(config, replaced, installed);
       kernels.push(config.kernelName);
     }
   }
-  const replacedGradients = gradientConfigs.map((config) => {
+  const fusedKernels: string[] = [];
+  const gradients = [...gradientConfigs];
+  if (fused) {
+    for (const config of [
+      ...layerNormKernels,
+      ...geluKernels,
+      ...softmaxKernels,
+      ...columnSumKernels,
+      ...attentionHeadsKernels,
+    ])
+      installKernel(config, replaced, installed);
+    const fusedGradients = [
+      layerNormGradConfig,
+      geluGradConfig,
+      softmaxGradConfig,
+      columnSumGradConfig,
+      splitHeadsGradConfig,
+      mergeHeadsGradConfig,
+    ];
+    gradients.push(...fusedGradients);
+    fusedKernels.push(...fusedGradients.map((g) => g.kernelName));
+  }
+  const replacedGradients = gradients.map((config) => {
     const stock = getGradient(config.kernelName);
     registerGradient(config);
     return { kernelName: config.kernelName, stock };
   });
   const report: FastKernelsReport = {
     kernels,
-    gradients: replacedGradients.map((g) => g.kernelName),
+    fusedKernels,
+    gradients: gradientConfigs.map((g) => g.kernelName),
     matmulEngine: !wasmBackendRegistered ? 'none' : native.blas != null ? 'native-blas' : 'xnnpack',
     native: native.report,
     wasmBackendRegistered,
   };
-  enabled = { report, replaced, replacedGradients };
+  enabled = { report, replaced, installed, replacedGradients };
   return report;
 }
 
@@ -166,7 +225,7 @@ export function fastKernelsStatus(): FastKernelsReport | null {
 /** Puts the wasm backend's own kernels back (for benchmarks and tests comparing against them). */
 export function disableFastKernels(): void {
   if (enabled == null) return;
-  for (const kernelName of enabled.report.kernels) unregisterKernel(kernelName, 'wasm');
+  for (const config of enabled.installed) unregisterKernel(config.kernelName, config.backendName);
   for (const stock of enabled.replaced) registerKernel(stock);
   for (const { kernelName, stock } of enabled.replacedGradients) {
     unregisterGradient(kernelName);

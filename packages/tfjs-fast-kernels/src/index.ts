@@ -1,9 +1,20 @@
 export {
+  type MergeHeadsAttrs,
+  mergeHeads,
+  type SplitHeadsAttrs,
+  splitHeads,
+} from './attention-heads.js';
+export { columnSum } from './column-sum.js';
+export {
   disableFastKernels,
   enableFastKernels,
   type FastKernelsOptions,
   type FastKernelsReport,
   fastKernelsStatus,
   type NativeMode,
-} from './enable';
-export { nativeAddonCandidates, nativeCacheDir } from './native_blas';
+} from './enable.js';
+export { FusedKernelName } from './fused-kernel-names.js';
+export { gelu } from './gelu.js';
+export { layerNorm } from './layer-norm.js';
+export { nativeAddonCandidates, nativeCacheDir } from './native-blas.js';
+export { softmax } from './softmax.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { disableFastKernels } from '../src/enable';
-import { enableFastKernels, fastKernelsStatus } from '../src/index';
-import { loadNativeBlas } from '../src/native_blas';
-import { tf } from './backends';
-import { nativeLoad } from './engines';
+import { disableFastKernels } from '../src/enable.js';
+import { enableFastKernels, fastKernelsStatus } from '../src/index.js';
+import { loadNativeBlas } from '../src/native-blas.js';
+import { tf } from './backends.js';
+import { nativeLoad } from './engines.js';
 
 describe('enableFastKernels', () => {
   it('reports the kernels it registered and why the native path is (not) used', async () => {
@@ -27,6 +27,35 @@ describe('enableFastKernels', () => {
     const second = await enableFastKernels({ native: 'off' });
     expect(second).toBe(first);
     expect(tf.getKernel('BatchMatMul', 'wasm')).toBe(kernel);
+  });
+
+  it('registers the fused kernels on wasm and cpu only with fused: true, and removes them on disable', async () => {
+    const names = [
+      'SparsifyLayerNorm',
+      'SparsifyGeluGrad',
+      'SparsifySoftmax',
+      'SparsifyMergeHeads',
+    ];
+    const on = await enableFastKernels({ native: 'off' });
+    expect(on.fusedKernels).toContain('SparsifyLayerNorm');
+    for (const name of names)
+      for (const backend of ['wasm', 'cpu']) expect(tf.getKernel(name, backend)).toBeDefined();
+    const off = await enableFastKernels({ native: 'off', fused: false });
+    expect(off).not.toBe(on);
+    expect(off.fusedKernels).toEqual([]);
+    for (const name of names)
+      for (const backend of ['wasm', 'cpu']) expect(tf.getKernel(name, backend)).toBeUndefined();
+    await enableFastKernels({ native: 'off' });
+    disableFastKernels();
+    for (const name of names)
+      for (const backend of ['wasm', 'cpu']) expect(tf.getKernel(name, backend)).toBeUndefined();
+    expect(tf.getGradient('SparsifyLayerNorm')).toBeUndefined();
+  });
+
+  it('rejects a fused option that is not a boolean, naming it', async () => {
+    await expect(enableFastKernels({ fused: 'yes' as unknown as boolean })).rejects.toThrow(
+      /options.fused must be a boolean, got yes/,
+    );
   });
 
   it('puts the stock kernels back on disable, and replaces them again on enable', async () => {

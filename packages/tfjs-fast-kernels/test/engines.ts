@@ -1,4 +1,4 @@
-import { loadNativeBlas } from '../src/native_blas';
+import { loadNativeBlas } from '../src/native-blas.js';
 
 /** The matmul engines to test: XNNPACK always; the native BLAS only where the addon was built. */
 export const nativeLoad = loadNativeBlas();

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { disableFastKernels } from '../src/enable';
-import { enableFastKernels } from '../src/index';
-import { seededValues, tf } from './backends';
+import { disableFastKernels } from '../src/enable.js';
+import { enableFastKernels } from '../src/index.js';
+import { seededValues, tf } from './backends.js';
 
 /** Float32 bit patterns: -0, NaN and last-bit differences all count. */
 function bits(values: ArrayLike<number>): number[] {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { enableFastKernels } from '../src/index';
-import { maxAbsDiff, seededValues, sizeOf, tf, valuesOn } from './backends';
-import { engines } from './engines';
+import { enableFastKernels } from '../src/index.js';
+import { maxAbsDiff, seededValues, sizeOf, tf, valuesOn } from './backends.js';
+import { engines } from './engines.js';
 
 /** A product in logical form: op(A) is [...batchA, m, k], op(B) is [...batchB, k, n]. */
 interface Product {

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The N-API addon built from native/blas_matmul.c by scripts/build-native.mjs. */
+/** The N-API addon built from native/blas-matmul.c by scripts/build-native.mjs. */
 export interface NativeBlas {
   sgemmBatch(
     heap: ArrayBuffer,
@@ -28,7 +28,7 @@ export type NativeLoad =
 /** The addon's file name wherever it is built. */
 export const nativeAddonFile = 'blas_matmul.node';
 
-/** Bump when native/blas_matmul.c's exports change, so an old cached build is not loaded. */
+/** Bump when native/blas-matmul.c's exports change, so an old cached build is not loaded. */
 export const nativeAddonAbi = 'v1';
 
 /**

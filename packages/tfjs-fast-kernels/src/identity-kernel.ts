@@ -1,6 +1,6 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { requiredInput } from './kernel_inputs';
-import { asWasmHeapBackend } from './wasm_heap';
+import { requiredInput } from './kernel-inputs.js';
+import { asWasmHeapBackend } from './wasm-heap.js';
 
 /** Input `x` itself as the output: one more reference to its buffer, no copy. */
 export function shareInput(args: Parameters<KernelFunc>[0], kernelName: string): TensorInfo {

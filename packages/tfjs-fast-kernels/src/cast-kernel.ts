@@ -1,6 +1,6 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { shareInput } from './identity_kernel';
-import { requiredInput } from './kernel_inputs';
+import { shareInput } from './identity-kernel.js';
+import { requiredInput } from './kernel-inputs.js';
 
 /**
  * Cast to the dtype a tensor already has as a shared reference, like Identity: tensors are

@@ -1,6 +1,6 @@
 import { getKernel, type TensorInfo } from '@tensorflow/tfjs-core';
-import { aFollowsOutput, type MatMulPlan } from './matmul_plan';
-import { heapAddress, registerView, releaseView, type WasmHeapBackend } from './wasm_heap';
+import { aFollowsOutput, type MatMulPlan } from './matmul-plan.js';
+import { heapAddress, registerView, releaseView, type WasmHeapBackend } from './wasm-heap.js';
 
 /** Activations XNNPACK applies as an output clamp (codes of tfjs-backend-wasm's FusableActivation). */
 export const clampActivation = { linear: 0, relu: 1, relu6: 2 } as const;

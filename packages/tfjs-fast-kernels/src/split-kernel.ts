@@ -5,8 +5,8 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
-import { requiredInput } from './kernel_inputs';
-import { asWasmHeapBackend, f32View, i32View } from './wasm_heap';
+import { requiredInput } from './kernel-inputs.js';
+import { asWasmHeapBackend, f32View, i32View } from './wasm-heap.js';
 
 /**
  * SplitV as row copies on the heap. The stock kernel slices each part element by element;

@@ -1,7 +1,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { aFollowsOutput, type MatMulPlan } from './matmul_plan';
-import type { NativeBlas } from './native_blas';
-import { heapAddress, type WasmHeapBackend } from './wasm_heap';
+import { aFollowsOutput, type MatMulPlan } from './matmul-plan.js';
+import type { NativeBlas } from './native-blas.js';
+import { heapAddress, type WasmHeapBackend } from './wasm-heap.js';
 
 /**
  * `out = op(a) x op(b) (+ bias)` by the native BLAS, reading and writing the wasm heap in

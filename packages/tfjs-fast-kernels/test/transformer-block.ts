@@ -1,5 +1,12 @@
 import type * as tfType from '@tensorflow/tfjs';
-import { seededValues } from './backends';
+import {
+  gelu as fusedGelu,
+  layerNorm as fusedLayerNorm,
+  mergeHeads,
+  softmax,
+  splitHeads,
+} from '../src/index.js';
+import { seededValues } from './backends.js';
 
 type Tf = typeof tfType;
 
@@ -50,7 +57,7 @@ export function makeBlockWeights(tf: Tf, shape: BlockShape, seed: number): Block
 
 function w(weights: BlockWeights, name: string): tfType.Tensor {
   const v = weights[name];
-  if (v == null) throw new Error(`transformer_block: missing weight ${name}`);
+  if (v == null) throw new Error(`transformer-block: missing weight ${name}`);
   return v;
 }
 
@@ -69,13 +76,47 @@ function gelu(tf: Tf, x: tfType.Tensor): tfType.Tensor {
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 
+/**
+ * The same block through this package's fused ops (LayerNorm, GELU, softmax, head layout):
+ * one kernel each way where enableFastKernels registered them.
+ */
+function fusedBlockForward(
+  tf: Tf,
+  shape: BlockShape,
+  weights: BlockWeights,
+  x: tfType.Tensor3D,
+): tfType.Tensor3D {
+  const { batch: b, tokens: n, width: d, heads: h } = shape;
+  const rows = tf.reshape(x, [b * n, d]) as tfType.Tensor2D;
+  const normed = fusedLayerNorm(rows, w(weights, 'ln1Gain'), w(weights, 'ln1Bias'));
+  const qkv = tf.add(
+    tf.matMul(normed, w(weights, 'qkv')),
+    w(weights, 'qkvBias'),
+  ) as tfType.Tensor2D;
+  const heads = (offset: number, scale: number) =>
+    splitHeads(qkv, { batch: b, heads: h, offset, width: d, scale });
+  const scores = tf.matMul(heads(0, 1 / Math.sqrt(d / h)), heads(d, 1), false, true);
+  const context = tf.matMul(softmax(scores), heads(2 * d, 1)) as tfType.Tensor4D;
+  const merged = mergeHeads([context], [1]);
+  const attended = tf.add(
+    rows,
+    tf.add(tf.matMul(merged, w(weights, 'proj')), w(weights, 'projBias')),
+  );
+  const normed2 = fusedLayerNorm(attended, w(weights, 'ln2Gain'), w(weights, 'ln2Bias'));
+  const hidden = fusedGelu(tf.add(tf.matMul(normed2, w(weights, 'fc1')), w(weights, 'fc1Bias')));
+  const out = tf.add(attended, tf.add(tf.matMul(hidden, w(weights, 'fc2')), w(weights, 'fc2Bias')));
+  return tf.reshape(out, [b, n, d]);
+}
+
 /** The block as the encoder writes it: weights folded to 2-D products, heads as a rank-4 batch. */
 export function blockForward(
   tf: Tf,
   shape: BlockShape,
   weights: BlockWeights,
   x: tfType.Tensor3D,
+  fused = false,
 ): tfType.Tensor3D {
+  if (fused) return fusedBlockForward(tf, shape, weights, x);
   const { batch: b, tokens: n, width: d, heads: h } = shape;
   const headDim = d / h;
   const rows = tf.reshape(x, [b * n, d]);
@@ -85,7 +126,7 @@ export function blockForward(
     .split(qkv, 3, 1)
     .map((part) => tf.transpose(tf.reshape(part, [b, n, h, headDim]), [0, 2, 1, 3]));
   if (q == null || k == null || v == null)
-    throw new Error('transformer_block: split returned fewer than 3 parts');
+    throw new Error('transformer-block: split returned fewer than 3 parts');
   const scores = tf.matMul(tf.mul(q, 1 / Math.sqrt(headDim)), k, false, true);
   const context = tf.matMul(tf.softmax(scores), v);
   const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [b * n, d]);
@@ -105,9 +146,10 @@ export function blockGradients(
   shape: BlockShape,
   weights: BlockWeights,
   x: tfType.Tensor3D,
+  fused = false,
 ): { value: tfType.Scalar; grads: Record<string, tfType.Tensor> } {
   return tf.variableGrads(
-    () => tf.mean(tf.square(blockForward(tf, shape, weights, x))) as tfType.Scalar,
+    () => tf.mean(tf.square(blockForward(tf, shape, weights, x, fused))) as tfType.Scalar,
   );
 }
 

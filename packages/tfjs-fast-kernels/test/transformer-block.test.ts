@@ -1,19 +1,22 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { enableFastKernels } from '../src/index';
-import { maxAbsDiff, seededValues, tf } from './backends';
-import { engines } from './engines';
-import { type BlockShape, blockGradients, makeBlockWeights } from './transformer_block';
+import { enableFastKernels } from '../src/index.js';
+import { maxAbsDiff, seededValues, tf } from './backends.js';
+import { engines } from './engines.js';
+import { type BlockShape, blockGradients, makeBlockWeights } from './transformer-block.js';
 
 // Head width 3 and 7 tokens: nothing is a multiple of 4, so no SIMD-friendly shape hides a bug.
 const shape: BlockShape = { batch: 2, tokens: 7, width: 12, heads: 4 };
 const inputValues = seededValues(shape.batch * shape.tokens * shape.width, 99);
 
 /** Loss and every weight gradient of one training step, as plain arrays. */
-async function stepOn(backend: 'cpu' | 'wasm'): Promise<Record<string, Float32Array>> {
+async function stepOn(
+  backend: 'cpu' | 'wasm',
+  fused = false,
+): Promise<Record<string, Float32Array>> {
   await tf.setBackend(backend);
   const weights = makeBlockWeights(tf, shape, 5);
   const x = tf.tensor3d(inputValues, [shape.batch, shape.tokens, shape.width]);
-  const { value, grads } = blockGradients(tf, shape, weights, x);
+  const { value, grads } = blockGradients(tf, shape, weights, x, fused);
   const result: Record<string, Float32Array> = { loss: Float32Array.from(value.dataSync()) };
   for (const [name, grad] of Object.entries(grads)) {
     result[name.replace(/^block_(\w+?)_\d+$/, '$1')] = Float32Array.from(grad.dataSync());
@@ -35,6 +38,16 @@ for (const engine of engines) {
         const actual = await stepOn('wasm');
         expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
         expect(Object.keys(actual)).toHaveLength(13);
+        for (const [name, values] of Object.entries(expected)) {
+          const scale = Math.max(1e-3, ...values.map(Math.abs));
+          expect(maxAbsDiff(values, actual[name] as Float32Array) / scale, name).toBeLessThan(2e-4);
+        }
+      });
+
+      it('through the fused ops, gives the loss and every weight gradient of the cpu backend', async () => {
+        const expected = await stepOn('cpu');
+        const actual = await stepOn('wasm', true);
+        expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
         for (const [name, values] of Object.entries(expected)) {
           const scale = Math.max(1e-3, ...values.map(Math.abs));
           expect(maxAbsDiff(values, actual[name] as Float32Array) / scale, name).toBeLessThan(2e-4);

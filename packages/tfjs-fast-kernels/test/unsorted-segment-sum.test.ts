@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { enableFastKernels } from '../src/index';
-import { maxAbsDiff, seededValues, sizeOf, tf, valuesOn } from './backends';
+import { enableFastKernels } from '../src/index.js';
+import { maxAbsDiff, seededValues, sizeOf, tf, valuesOn } from './backends.js';
 
 describe('UnsortedSegmentSum on wasm', () => {
   beforeAll(async () => {

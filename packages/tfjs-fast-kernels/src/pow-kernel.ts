@@ -1,6 +1,6 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { requiredInput } from './kernel_inputs';
-import { asWasmHeapBackend, f32View, i32View } from './wasm_heap';
+import { requiredInput } from './kernel-inputs.js';
+import { asWasmHeapBackend, f32View, i32View } from './wasm-heap.js';
 
 /**
  * `x ** e` for a scalar integer exponent 1..4 as repeated products. tfjs-backend-wasm calls

@@ -1,6 +1,6 @@
 import type { KernelConfig, TensorInfo, UnsortedSegmentSumAttrs } from '@tensorflow/tfjs-core';
-import { requiredInput } from './kernel_inputs';
-import { asWasmHeapBackend, f32View, i32View } from './wasm_heap';
+import { requiredInput } from './kernel-inputs.js';
+import { asWasmHeapBackend, f32View, i32View } from './wasm-heap.js';
 
 /**
  * `out[s] = sum of x[i] over every i with segmentIds[i] = s`; ids outside [0, numSegments)

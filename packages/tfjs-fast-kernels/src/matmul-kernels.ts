@@ -7,12 +7,12 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { blasMatMul } from './blas_matmul';
-import { requiredInput } from './kernel_inputs';
-import { type MatMulPlan, planMatMul } from './matmul_plan';
-import type { NativeBlas } from './native_blas';
-import { asWasmHeapBackend, type WasmHeapBackend } from './wasm_heap';
-import { type ClampActivation, clampActivation, xnnpackMatMul } from './xnnpack_matmul';
+import { blasMatMul } from './blas-matmul.js';
+import { requiredInput } from './kernel-inputs.js';
+import { type MatMulPlan, planMatMul } from './matmul-plan.js';
+import type { NativeBlas } from './native-blas.js';
+import { asWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.js';
+import { type ClampActivation, clampActivation, xnnpackMatMul } from './xnnpack-matmul.js';
 
 type Activation = NonNullable<_FusedMatMulAttrs['activation']>;
 

@@ -4,9 +4,9 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { disableFastKernels, enableFastKernels, nativeCacheDir } from '../src/index';
-import { loadNativeBlas, nativeAddonCandidates, packageAddonPath } from '../src/native_blas';
-import { maxAbsDiff, seededValues, tf, valuesOn } from './backends';
+import { disableFastKernels, enableFastKernels, nativeCacheDir } from '../src/index.js';
+import { loadNativeBlas, nativeAddonCandidates, packageAddonPath } from '../src/native-blas.js';
+import { maxAbsDiff, seededValues, tf, valuesOn } from './backends.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const buildScript = join(packageRoot, 'scripts', 'build-native.mjs');
@@ -108,8 +108,8 @@ describe(`an addon built into the cache${skipBuild}`, () => {
       '-DNODE_GYP_MODULE_NAME=blas_matmul',
       `-I${nodeHeaders}`,
       `-I${fixtures}`,
-      join(packageRoot, 'native', 'blas_matmul.c'),
-      join(fixtures, 'reference_sgemm.c'),
+      join(packageRoot, 'native', 'blas-matmul.c'),
+      join(fixtures, 'reference-sgemm.c'),
       '-o',
       join(cacheDir, 'blas_matmul.node'),
     ]);

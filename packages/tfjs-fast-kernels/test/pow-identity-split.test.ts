@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { enableFastKernels } from '../src/index';
-import { maxAbsDiff, seededValues, tf, valuesOn } from './backends';
+import { enableFastKernels } from '../src/index.js';
+import { maxAbsDiff, seededValues, tf, valuesOn } from './backends.js';
 
 const xValues = seededValues(3 * 5 * 7, 21).map((v) => 3 * v);
 

@@ -1,0 +1,140 @@
+/**
+ * The encoder with tfjs-fast-kernels' fused kernels against its own compositions (what it
+ * runs without them): loss and every parameter's gradient, on cpu and wasm. Composed here
+ * because the encoder does not depend on the kernels package. The bounds are the fused
+ * ops' float32 rounding carried through a 3-block model, documented in
+ * docs/benchmarks/fused-kernels.md.
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import {
+  type AmuseBatch,
+  createAmuseModel,
+  type InputSpec,
+  perSampleCrossEntropy,
+} from '@sparsify/amuse-encoder';
+import { disableFastKernels, enableFastKernels } from '@sparsify/tfjs-fast-kernels';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const INPUTS: InputSpec = {
+  video: { kind: 'frames', timeSteps: 3, height: 32, width: 32 },
+  audio: { kind: 'fbank', timeSteps: 3, frames: 32, melBins: 32 },
+};
+
+function values(count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let state = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = state / 4294967296 - 0.5;
+  }
+  return out;
+}
+
+function batchOf(size: number): AmuseBatch {
+  const ids = new Int32Array(size * 14);
+  for (let b = 0; b < size; b++)
+    for (let i = 0; i < 6 + b; i++) ids[b * 14 + i] = 1 + ((b * 7 + i * 13) % 92);
+  return {
+    question: tf.tensor2d(ids, [size, 14], 'int32'),
+    video: {
+      kind: 'frames',
+      frames: tf.tensor4d(values(size * 3 * 32 * 32 * 3, 1), [size * 3, 32, 32, 3]),
+    },
+    audio: { kind: 'fbank', fbank: tf.tensor4d(values(size * 3 * 32 * 32, 2), [size, 3, 32, 32]) },
+  };
+}
+
+function tinyModel() {
+  return createAmuseModel({
+    preset: 'tiny',
+    width: 32,
+    heads: 2,
+    depth: 3,
+    questionAdapterBlocks: 1,
+    reduceAfterBlock: 0,
+    adapterGateInit: 0.1,
+    inputs: INPUTS,
+    seed: 5,
+  });
+}
+
+/** Loss and every parameter's gradient of a fresh seeded model on a fixed batch. */
+function lossAndGrads(): { loss: number; grads: Map<string, Float32Array> } {
+  const model = tinyModel();
+  const batch = batchOf(3);
+  const labels = tf.tensor1d([3, 17, 41], 'int32');
+  const { value, grads } = tf.variableGrads(
+    () =>
+      tf.mean(
+        perSampleCrossEntropy(model.forward(batch, { training: true }).logits, labels),
+      ) as tf.Scalar,
+    model.trainableVariables(),
+  );
+  const out = new Map<string, Float32Array>();
+  for (const [name, variable] of model.parameters()) {
+    const grad = grads[variable.name];
+    if (grad !== undefined) out.set(name, Float32Array.from(grad.dataSync()));
+  }
+  const loss = value.dataSync()[0] as number;
+  tf.dispose([value, labels, ...Object.values(grads)]);
+  tf.dispose(
+    [batch.question, ...Object.values(batch.video), ...Object.values(batch.audio)].filter(
+      (t): t is tf.Tensor => t instanceof tf.Tensor,
+    ),
+  );
+  model.dispose();
+  return { loss, grads: out };
+}
+
+describe.each(['cpu', 'wasm'] as const)('the encoder with fused kernels on %s', (backend) => {
+  afterAll(() => disableFastKernels());
+
+  it('gives the loss and every gradient of its own compositions, within rounding', async () => {
+    await tf.setBackend(backend);
+    await enableFastKernels({ native: 'off', fused: false });
+    const stock = lossAndGrads();
+    await enableFastKernels({ native: 'off', fused: true });
+    const fused = lossAndGrads();
+    expect(Math.abs(fused.loss - stock.loss) / Math.abs(stock.loss)).toBeLessThan(1e-5);
+    expect([...fused.grads.keys()].sort()).toEqual([...stock.grads.keys()].sort());
+    let worst = 0;
+    for (const [name, expected] of stock.grads) {
+      const actual = fused.grads.get(name) as Float32Array;
+      let gap = 0;
+      let scale = 1e-30;
+      for (let i = 0; i < expected.length; i++) {
+        gap = Math.max(gap, Math.abs((actual[i] as number) - (expected[i] as number)));
+        scale = Math.max(scale, Math.abs(expected[i] as number));
+      }
+      worst = Math.max(worst, gap / scale);
+    }
+    console.log(`${backend}: worst relative gradient gap ${worst.toExponential(2)}`);
+    // And the fused path really ran: every fused kernel appears in a training step.
+    const model = tinyModel();
+    const batch = batchOf(2);
+    const profile = await tf.profile(() => {
+      tf.dispose(
+        tf.variableGrads(
+          () => tf.sum(model.forward(batch, { training: true }).logits) as tf.Scalar,
+          model.trainableVariables(),
+        ).grads,
+      );
+    });
+    const launched = new Set(profile.kernels.map((k) => k.name));
+    for (const name of [
+      'SparsifyLayerNorm',
+      'SparsifyLayerNormGrad',
+      'SparsifyGelu',
+      'SparsifyGeluGrad',
+      'SparsifySoftmax',
+      'SparsifySoftmaxGrad',
+      'SparsifyColumnSum',
+      'SparsifySplitHeads',
+      'SparsifyMergeHeads',
+    ])
+      expect(launched).toContain(name);
+    model.dispose();
+    expect(worst).toBeLessThan(5e-5);
+  }, 120_000);
+});

@@ -1,0 +1,368 @@
+// The fused kernels as 128-bit SIMD WebAssembly, built by scripts/build-simd.mjs with
+// AssemblyScript into src/simd-binary.ts. They read and write tfjs-backend-wasm's own heap:
+// the module imports that memory and every argument named as a pointer is a byte offset
+// into it. No allocation, no data segment (the build checks), so nothing of the heap but the
+// outputs is ever written. Same formulas as the JS kernels in src/ (test/simd.test.ts
+// compares them); sums are float32 here.
+
+// AssemblyScript, not TypeScript (f32, v128, load/store are its built-ins): biome.json and
+// tsconfig leave this folder out.
+
+const LOG2E: f32 = 1.44269504088896341;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.12194440e-4;
+const TANH_CLAMP: f32 = 7.905311107635498;
+const GELU_SCALE: f32 = 0.7978845608028654;
+const GELU_CUBIC: f32 = 0.044715;
+
+// expf as Cephes writes it: 2^n p(r), n = round(x log2 e), r = x - n ln 2 (two parts).
+// Arguments are clamped to [-87.3, 88.7]; below -80 the result is 0.
+@inline function expV(value: v128): v128 {
+  const x = f32x4.min(f32x4.max(value, f32x4.splat(-87.3)), f32x4.splat(88.7));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // Below -80, exactly 0 (as expf gives for a padded score): values near the clamp would be
+  // float32 denormals, and a denormal probability makes every later product with it (the
+  // attention's matmuls, forward and backward) tens of times slower on x86.
+  return v128.andnot(f32x4.mul(p, scale), f32x4.lt(value, f32x4.splat(-80)));
+}
+
+// Eigen's float tanh (src/fast-tanh.ts), four lanes at a time.
+@inline function tanhV(value: v128): v128 {
+  const x = f32x4.min(f32x4.max(value, f32x4.splat(-TANH_CLAMP)), f32x4.splat(TANH_CLAMP));
+  const x2 = f32x4.mul(x, x);
+  let p = f32x4.add(f32x4.mul(x2, f32x4.splat(-2.76076847742355e-16)), f32x4.splat(2.00018790482477e-13));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-8));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-5));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-4));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-3));
+  let q = f32x4.add(f32x4.mul(x2, f32x4.splat(1.19825839466702e-6)), f32x4.splat(1.18534705686654e-4));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.268434632439e-3));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-3));
+  return f32x4.div(f32x4.mul(p, x), q);
+}
+
+@inline function laneSum(v: v128): f32 {
+  return (
+    f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3))
+  );
+}
+
+@inline function laneMax(v: v128): f32 {
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}
+
+@inline function scalarOf(v: v128): f32 {
+  return f32x4.extract_lane(v, 0);
+}
+
+/** Softmax of each row of logits (+ bias row r / rowsPerGroup when bias != 0) into y. */
+export function softmaxRows(logits: usize, bias: usize, y: usize, rows: i32, width: i32, rowsPerGroup: i32): void {
+  const vecEnd = width & ~3;
+  const rowBytes = <usize>width << 2;
+  for (let r = 0; r < rows; r++) {
+    const src = logits + <usize>r * rowBytes;
+    const dst = y + <usize>r * rowBytes;
+    const add: usize = bias == 0 ? <usize>0 : bias + <usize>(r / rowsPerGroup) * rowBytes;
+    let maxV = f32x4.splat(-Infinity);
+    let i = 0;
+    for (; i < vecEnd; i += 4) {
+      let v = v128.load(src + (<usize>i << 2));
+      if (add != 0) v = f32x4.add(v, v128.load(add + (<usize>i << 2)));
+      v128.store(dst + (<usize>i << 2), v);
+      maxV = f32x4.max(maxV, v);
+    }
+    let m = laneMax(maxV);
+    for (; i < width; i++) {
+      let v = load<f32>(src + (<usize>i << 2));
+      if (add != 0) v += load<f32>(add + (<usize>i << 2));
+      store<f32>(dst + (<usize>i << 2), v);
+      m = max(m, v);
+    }
+    const mV = f32x4.splat(m);
+    let sumV = f32x4.splat(0);
+    i = 0;
+    for (; i < vecEnd; i += 4) {
+      const e = expV(f32x4.sub(v128.load(dst + (<usize>i << 2)), mV));
+      v128.store(dst + (<usize>i << 2), e);
+      sumV = f32x4.add(sumV, e);
+    }
+    let total = laneSum(sumV);
+    for (; i < width; i++) {
+      const e = scalarOf(expV(f32x4.splat(load<f32>(dst + (<usize>i << 2)) - m)));
+      store<f32>(dst + (<usize>i << 2), e);
+      total += e;
+    }
+    const inverse: f32 = 1 / total;
+    const invV = f32x4.splat(inverse);
+    i = 0;
+    for (; i < vecEnd; i += 4) v128.store(dst + (<usize>i << 2), f32x4.mul(v128.load(dst + (<usize>i << 2)), invV));
+    for (; i < width; i++) store<f32>(dst + (<usize>i << 2), load<f32>(dst + (<usize>i << 2)) * inverse);
+  }
+}
+
+/** dx = y (dy - sum(dy y)) per row. */
+export function softmaxGradRows(dy: usize, y: usize, dx: usize, rows: i32, width: i32): void {
+  const vecEnd = width & ~3;
+  const rowBytes = <usize>width << 2;
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * rowBytes;
+    let dotV = f32x4.splat(0);
+    let i = 0;
+    for (; i < vecEnd; i += 4) {
+      const at = o + (<usize>i << 2);
+      dotV = f32x4.add(dotV, f32x4.mul(v128.load(dy + at), v128.load(y + at)));
+    }
+    let dot = laneSum(dotV);
+    for (; i < width; i++) dot += load<f32>(dy + o + (<usize>i << 2)) * load<f32>(y + o + (<usize>i << 2));
+    const dotS = f32x4.splat(dot);
+    i = 0;
+    for (; i < vecEnd; i += 4) {
+      const at = o + (<usize>i << 2);
+      v128.store(dx + at, f32x4.mul(v128.load(y + at), f32x4.sub(v128.load(dy + at), dotS)));
+    }
+    for (; i < width; i++) {
+      const at = o + (<usize>i << 2);
+      store<f32>(dx + at, load<f32>(y + at) * (load<f32>(dy + at) - dot));
+    }
+  }
+}
+
+/** Lanes 0 and 1: the row's mean and 1 / sqrt(variance + epsilon). */
+@inline function rowMoments(x: usize, width: i32, epsilon: f32): v128 {
+  const vecEnd = width & ~3;
+  let sumV = f32x4.splat(0);
+  let i = 0;
+  for (; i < vecEnd; i += 4) sumV = f32x4.add(sumV, v128.load(x + (<usize>i << 2)));
+  let sum = laneSum(sumV);
+  for (; i < width; i++) sum += load<f32>(x + (<usize>i << 2));
+  const mean: f32 = sum / <f32>width;
+  const meanV = f32x4.splat(mean);
+  let sqV = f32x4.splat(0);
+  i = 0;
+  for (; i < vecEnd; i += 4) {
+    const d = f32x4.sub(v128.load(x + (<usize>i << 2)), meanV);
+    sqV = f32x4.add(sqV, f32x4.mul(d, d));
+  }
+  let squares = laneSum(sqV);
+  for (; i < width; i++) {
+    const d = load<f32>(x + (<usize>i << 2)) - mean;
+    squares += d * d;
+  }
+  const inverseStd: f32 = 1 / sqrt<f32>(squares / <f32>width + epsilon);
+  return f32x4.replace_lane(f32x4.splat(mean), 1, inverseStd);
+}
+
+export function layerNormRows(x: usize, gamma: usize, beta: usize, y: usize, rows: i32, width: i32, epsilon: f32): void {
+  const vecEnd = width & ~3;
+  const rowBytes = <usize>width << 2;
+  for (let r = 0; r < rows; r++) {
+    const src = x + <usize>r * rowBytes;
+    const dst = y + <usize>r * rowBytes;
+    const moments = rowMoments(src, width, epsilon);
+    const mean = f32x4.extract_lane(moments, 0);
+    const inverseStd = f32x4.extract_lane(moments, 1);
+    const meanV = f32x4.splat(mean);
+    const invV = f32x4.splat(inverseStd);
+    let i = 0;
+    for (; i < vecEnd; i += 4) {
+      const at = <usize>i << 2;
+      const normed = f32x4.mul(f32x4.sub(v128.load(src + at), meanV), invV);
+      v128.store(dst + at, f32x4.add(f32x4.mul(normed, v128.load(gamma + at)), v128.load(beta + at)));
+    }
+    for (; i < width; i++) {
+      const at = <usize>i << 2;
+      store<f32>(dst + at, (load<f32>(src + at) - mean) * inverseStd * load<f32>(gamma + at) + load<f32>(beta + at));
+    }
+  }
+}
+
+/** dx per row; dgamma and dbeta summed over rows (zeroed first). Moments recomputed from x. */
+export function layerNormGradRows(
+  dy: usize,
+  x: usize,
+  gamma: usize,
+  dx: usize,
+  dgamma: usize,
+  dbeta: usize,
+  rows: i32,
+  width: i32,
+  epsilon: f32,
+): void {
+  const vecEnd = width & ~3;
+  const rowBytes = <usize>width << 2;
+  memory.fill(dgamma, 0, rowBytes);
+  memory.fill(dbeta, 0, rowBytes);
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * rowBytes;
+    const moments = rowMoments(x + o, width, epsilon);
+    const mean = f32x4.extract_lane(moments, 0);
+    const inverseStd = f32x4.extract_lane(moments, 1);
+    const meanV = f32x4.splat(mean);
+    const invV = f32x4.splat(inverseStd);
+    let gradV = f32x4.splat(0);
+    let dotV = f32x4.splat(0);
+    let i = 0;
+    for (; i < vecEnd; i += 4) {
+      const at = <usize>i << 2;
+      const g = v128.load(dy + o + at);
+      const normed = f32x4.mul(f32x4.sub(v128.load(x + o + at), meanV), invV);
+      const scaled = f32x4.mul(g, v128.load(gamma + at));
+      gradV = f32x4.add(gradV, scaled);
+      dotV = f32x4.add(dotV, f32x4.mul(scaled, normed));
+      v128.store(dgamma + at, f32x4.add(v128.load(dgamma + at), f32x4.mul(g, normed)));
+      v128.store(dbeta + at, f32x4.add(v128.load(dbeta + at), g));
+    }
+    let gradSum = laneSum(gradV);
+    let dot = laneSum(dotV);
+    for (; i < width; i++) {
+      const at = <usize>i << 2;
+      const g = load<f32>(dy + o + at);
+      const normed = (load<f32>(x + o + at) - mean) * inverseStd;
+      const scaled = g * load<f32>(gamma + at);
+      gradSum += scaled;
+      dot += scaled * normed;
+      store<f32>(dgamma + at, load<f32>(dgamma + at) + g * normed);
+      store<f32>(dbeta + at, load<f32>(dbeta + at) + g);
+    }
+    const gradMean: f32 = gradSum / <f32>width;
+    const dotMean: f32 = dot / <f32>width;
+    const gmV = f32x4.splat(gradMean);
+    const dmV = f32x4.splat(dotMean);
+    i = 0;
+    for (; i < vecEnd; i += 4) {
+      const at = <usize>i << 2;
+      const normed = f32x4.mul(f32x4.sub(v128.load(x + o + at), meanV), invV);
+      const scaled = f32x4.mul(v128.load(dy + o + at), v128.load(gamma + at));
+      v128.store(dx + o + at, f32x4.mul(invV, f32x4.sub(f32x4.sub(scaled, gmV), f32x4.mul(normed, dmV))));
+    }
+    for (; i < width; i++) {
+      const at = <usize>i << 2;
+      const normed = (load<f32>(x + o + at) - mean) * inverseStd;
+      store<f32>(dx + o + at, inverseStd * (load<f32>(dy + o + at) * load<f32>(gamma + at) - gradMean - normed * dotMean));
+    }
+  }
+}
+
+@inline function geluV(x: v128): v128 {
+  const u = f32x4.mul(f32x4.splat(GELU_SCALE), f32x4.add(x, f32x4.mul(f32x4.splat(GELU_CUBIC), f32x4.mul(x, f32x4.mul(x, x)))));
+  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), x), f32x4.add(f32x4.splat(1), tanhV(u)));
+}
+
+@inline function geluGradV(dy: v128, x: v128): v128 {
+  const square = f32x4.mul(x, x);
+  const t = tanhV(f32x4.mul(f32x4.splat(GELU_SCALE), f32x4.add(x, f32x4.mul(f32x4.splat(GELU_CUBIC), f32x4.mul(square, x)))));
+  const half = f32x4.splat(0.5);
+  const one = f32x4.splat(1);
+  const inner = f32x4.mul(
+    f32x4.mul(f32x4.mul(half, x), f32x4.sub(one, f32x4.mul(t, t))),
+    f32x4.mul(f32x4.splat(GELU_SCALE), f32x4.add(one, f32x4.mul(f32x4.splat(3 * GELU_CUBIC), square))),
+  );
+  return f32x4.mul(dy, f32x4.add(f32x4.mul(half, f32x4.add(one, t)), inner));
+}
+
+export function geluValues(x: usize, y: usize, n: i32): void {
+  const vecEnd = n & ~3;
+  let i = 0;
+  for (; i < vecEnd; i += 4) v128.store(y + (<usize>i << 2), geluV(v128.load(x + (<usize>i << 2))));
+  for (; i < n; i++) store<f32>(y + (<usize>i << 2), scalarOf(geluV(f32x4.splat(load<f32>(x + (<usize>i << 2))))));
+}
+
+export function geluGradValues(dy: usize, x: usize, dx: usize, n: i32): void {
+  const vecEnd = n & ~3;
+  let i = 0;
+  for (; i < vecEnd; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(dx + at, geluGradV(v128.load(dy + at), v128.load(x + at)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dx + at, scalarOf(geluGradV(f32x4.splat(load<f32>(dy + at)), f32x4.splat(load<f32>(x + at)))));
+  }
+}
+
+/** out[c] = sum over rows of x[r, c]. */
+export function columnSums(x: usize, out: usize, rows: i32, width: i32): void {
+  const vecEnd = width & ~3;
+  const rowBytes = <usize>width << 2;
+  memory.fill(out, 0, rowBytes);
+  for (let r = 0; r < rows; r++) {
+    const o = x + <usize>r * rowBytes;
+    let i = 0;
+    for (; i < vecEnd; i += 4) {
+      const at = <usize>i << 2;
+      v128.store(out + at, f32x4.add(v128.load(out + at), v128.load(o + at)));
+    }
+    for (; i < width; i++) {
+      const at = <usize>i << 2;
+      store<f32>(out + at, load<f32>(out + at) + load<f32>(o + at));
+    }
+  }
+}
+
+/** out[b, h, n, j] = scale x[b N + n, offset + h d + j], x having `columns` columns. */
+export function splitHeadsCopy(
+  x: usize,
+  out: usize,
+  batch: i32,
+  tokens: i32,
+  heads: i32,
+  depth: i32,
+  columns: i32,
+  offset: i32,
+  scale: f32,
+): void {
+  const vecEnd = depth & ~3;
+  const scaleV = f32x4.splat(scale);
+  let to = out;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      for (let n = 0; n < tokens; n++) {
+        const from = x + ((<usize>(b * tokens + n) * columns + offset + h * depth) << 2);
+        let j = 0;
+        for (; j < vecEnd; j += 4) v128.store(to + (<usize>j << 2), f32x4.mul(v128.load(from + (<usize>j << 2)), scaleV));
+        for (; j < depth; j++) store<f32>(to + (<usize>j << 2), load<f32>(from + (<usize>j << 2)) * scale);
+        to += <usize>depth << 2;
+      }
+    }
+  }
+}
+
+/** out[b N + n, part H d + h d + j] = scale part[b, h, n, j] for one part of `parts`. */
+export function mergeHeadsCopy(
+  part: usize,
+  out: usize,
+  batch: i32,
+  tokens: i32,
+  heads: i32,
+  depth: i32,
+  parts: i32,
+  index: i32,
+  scale: f32,
+): void {
+  const vecEnd = depth & ~3;
+  const scaleV = f32x4.splat(scale);
+  const columns = parts * heads * depth;
+  let from = part;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      for (let n = 0; n < tokens; n++) {
+        const to = out + ((<usize>(b * tokens + n) * columns + index * heads * depth + h * depth) << 2);
+        let j = 0;
+        for (; j < vecEnd; j += 4) v128.store(to + (<usize>j << 2), f32x4.mul(v128.load(from + (<usize>j << 2)), scaleV));
+        for (; j < depth; j++) store<f32>(to + (<usize>j << 2), load<f32>(from + (<usize>j << 2)) * scale);
+        from += <usize>depth << 2;
+      }
+    }
+  }
+}

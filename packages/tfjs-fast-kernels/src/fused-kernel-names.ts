@@ -1,0 +1,26 @@
+/**
+ * Names of the fused kernels this package registers (on `wasm` and `cpu`). They are the
+ * contract with code that must not depend on this package: such code runs
+ * `tf.engine().runKernel(name, ...)` when `tf.getKernel(name, tf.getBackend())` exists and
+ * its own composition otherwise (as @sparsify/amuse-encoder does).
+ */
+export const FusedKernelName = {
+  /** {x [..., D], gamma [D], beta [D]}, attrs {epsilon} -> y [..., D]. */
+  layerNorm: 'SparsifyLayerNorm',
+  /** {dy, x, gamma}, attrs {epsilon} -> [dx, dgamma, dbeta]. */
+  layerNormGrad: 'SparsifyLayerNormGrad',
+  /** {x} -> 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+  gelu: 'SparsifyGelu',
+  /** {dy, x} -> dx. */
+  geluGrad: 'SparsifyGeluGrad',
+  /** {logits [B, ..., N], bias? [B, N]} -> softmax over the last axis of logits + bias[b]. */
+  softmax: 'SparsifySoftmax',
+  /** {dy, y} -> y (dy - sum(dy y)) over the last axis. */
+  softmaxGrad: 'SparsifySoftmaxGrad',
+  /** {x [B N, W]}, attrs {batch, heads, offset, width, scale} -> heads [B, H, N, width/H]. */
+  splitHeads: 'SparsifySplitHeads',
+  /** {x0, x1, ...: [B, H, N, d]}, attrs {scales, batch, heads} -> [B N, P H d]. */
+  mergeHeads: 'SparsifyMergeHeads',
+  /** {x [..., C]} -> [C], the sum over every leading axis (a bias's gradient). */
+  columnSum: 'SparsifyColumnSum',
+} as const;

@@ -1,0 +1,105 @@
+import { SIMD_KERNELS_WASM_BASE64 } from './simd-binary.js';
+import type { WasmHeapBackend } from './wasm-heap.js';
+
+/** assembly/kernels.ts's exports: pointers are byte offsets into tfjs-backend-wasm's heap. */
+export interface SimdKernels {
+  softmaxRows(
+    logits: number,
+    bias: number,
+    y: number,
+    rows: number,
+    width: number,
+    rowsPerGroup: number,
+  ): void;
+  softmaxGradRows(dy: number, y: number, dx: number, rows: number, width: number): void;
+  layerNormRows(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    rows: number,
+    width: number,
+    epsilon: number,
+  ): void;
+  layerNormGradRows(
+    dy: number,
+    x: number,
+    gamma: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    width: number,
+    epsilon: number,
+  ): void;
+  geluValues(x: number, y: number, n: number): void;
+  geluGradValues(dy: number, x: number, dx: number, n: number): void;
+  columnSums(x: number, out: number, rows: number, width: number): void;
+  splitHeadsCopy(
+    x: number,
+    out: number,
+    batch: number,
+    tokens: number,
+    heads: number,
+    depth: number,
+    columns: number,
+    offset: number,
+    scale: number,
+  ): void;
+  mergeHeadsCopy(
+    part: number,
+    out: number,
+    batch: number,
+    tokens: number,
+    heads: number,
+    depth: number,
+    parts: number,
+    index: number,
+    scale: number,
+  ): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
+let simdAllowed = true;
+
+function compiledModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    // atob, not Buffer: the package also runs in browsers.
+    const bytes = Uint8Array.from(atob(SIMD_KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
+    // A runtime without wasm SIMD rejects the module: the JS kernels serve instead.
+    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  }
+  return compiled;
+}
+
+/**
+ * The SIMD kernels bound to this backend's own memory (instantiated once per memory), or
+ * null when they cannot run there: no SIMD, memory not reachable, or a shared (threaded)
+ * memory the module was not built for. Null means the kernels run their JS loops.
+ */
+export function simdKernelsFor(backend: WasmHeapBackend): SimdKernels | null {
+  if (!simdAllowed) return null;
+  const memory = (backend.wasm as { asm?: { memory?: unknown } }).asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    const module = compiledModule();
+    try {
+      kernels =
+        module == null
+          ? null
+          : (new WebAssembly.Instance(module, { env: { memory } })
+              .exports as unknown as SimdKernels);
+    } catch {
+      kernels = null;
+    }
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+/** Turns the SIMD kernels off (true) or back on, so tests and benches can compare with the JS loops. */
+export function setSimdKernelsAllowed(allowed: boolean): void {
+  simdAllowed = allowed;
+}
