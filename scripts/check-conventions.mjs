@@ -23,10 +23,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// TEMPORARY (issue 26): these two packages are converted to the conventions on other
-// branches of the same session. The lead deletes this allowlist when merging them.
-const TEMPORARY_ALLOWLIST = ['packages/tfjs-fast-kernels'];
-
 const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', '.pack', '.vitest', '.turbo', 'build']);
 const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
 const KEBAB = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -62,7 +58,7 @@ function stem(name) {
   return name.split('.')[0];
 }
 
-function checkProject(root, dir, report) {
+function checkProject(dir, report) {
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
     if (manifest[field]?.['@sparsify/internal-random'] !== undefined) {
@@ -73,7 +69,6 @@ function checkProject(root, dir, report) {
       );
     }
   }
-  if (TEMPORARY_ALLOWLIST.includes(relative(root, dir))) return;
   for (const entry of walk(dir)) {
     if (entry.folder) {
       if (!KEBAB.test(entry.name)) report(entry.path, 'kebab-case', 'folder name');
@@ -104,7 +99,7 @@ export function checkRepository(root) {
   const problems = [];
   const report = (file, rule, detail) =>
     problems.push(`${relative(root, file)}: ${rule}: ${detail}`);
-  for (const dir of projects(root)) checkProject(root, dir, report);
+  for (const dir of projects(root)) checkProject(dir, report);
   return problems;
 }
 

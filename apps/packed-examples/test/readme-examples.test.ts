@@ -4,6 +4,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -134,6 +135,20 @@ it('packs every publishable package and installs the tarballs with npm', () => {
       /\.(test|testing)\.ts$/.test(file),
     );
     expect(testFiles, `${pkg.name} ships test files`).toEqual([]);
+    // The workspace's "source" condition points into src/, which imports the private
+    // @sparsify/internal-random: a published manifest must resolve only to dist/.
+    const manifest = readFileSync(join(installed, 'package.json'), 'utf8');
+    expect(manifest, `${pkg.name} publishes the "source" export condition`).not.toMatch(
+      /"source"\s*:/,
+    );
+    const { dependencies = {}, peerDependencies = {} } = JSON.parse(manifest) as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+    };
+    expect(
+      Object.keys({ ...dependencies, ...peerDependencies }),
+      `${pkg.name} needs the private internal-random at run time`,
+    ).not.toContain('@sparsify/internal-random');
   }
   expect(diagnostics.get('(tsc)') ?? []).toEqual([]);
 });
