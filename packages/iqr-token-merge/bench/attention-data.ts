@@ -7,24 +7,14 @@
  *    cross-attention does; independent random Wq, Wk would score content at random);
  *  - peaked: a few salient tokens per sample plus log-normal noise.
  */
+
+import { mulberry32 } from '@sparsify/internal-random';
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface CrossAttention {
   tokens: tf.Tensor3D; // [B, N, D]
   attention: tf.Tensor4D; // [B, H, Nq, N]
   queryPadMask: tf.Tensor2D; // [B, Nq]
-}
-
-/** A small seeded PRNG (mulberry32) so the benchmark data is reproducible. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(random: () => number): number {
