@@ -5,7 +5,7 @@ const CLAMP = 7.905311107635498;
  * tanh as the rational function Eigen uses for float (odd degree-13 numerator over an even
  * degree-6 denominator, argument clamped to +-7.9053, where it rounds to +-1 in float32).
  * Evaluated in doubles it stays within 3e-7 of Math.tanh (3e-8 inside the clamp) (test/fused-ops.test.ts), and it
- * runs ~5x faster than Math.tanh in V8: no branches but the clamp, no exp.
+ * is cheaper than Math.tanh in V8: no branches but the clamp, no exp (docs/benchmarks/fused-kernels.md).
  */
 export function fastTanh(value: number): number {
   const x = Math.min(CLAMP, Math.max(-CLAMP, value));

@@ -16,7 +16,7 @@ import {
  * copy and a kernel launch when it already is float32, on every product in the backward
  * pass. (Mean's and Sum's stock gradients build a ones tensor in JavaScript to broadcast
  * dy; broadcasting with broadcastTo instead gives the same floats, but wasm's Tile kernel
- * took the bench's dense step from 20 to 162 ms of layout kernels, so they stay stock.)
+ * made the bench's dense step much slower in layout kernels, so they stay stock.)
  */
 
 function asFloat(t: Tensor): Tensor {

@@ -4,7 +4,7 @@ import { asWasmHeapBackend, f32View, i32View } from './wasm-heap.js';
 
 /**
  * `x ** e` for a scalar integer exponent 1..4 as repeated products. tfjs-backend-wasm calls
- * powf per element (~8x slower), and the tanh-GELU of a transformer MLP is built on
+ * powf per element (slower; docs/benchmarks/tfjs-fast-kernels.md), and the tanh-GELU of a transformer MLP is built on
  * `pow(x, 3)` (its gradient on `pow(x, 2)`), so on wasm it cost about as much as a big GEMM.
  * Other exponents and tensor exponents go to the stock kernel.
  */
