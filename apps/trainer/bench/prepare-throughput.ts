@@ -5,17 +5,27 @@
  * run into an empty cache. Prints one JSON line per run with the load average beside it.
  *
  *   node --conditions=source --import tsx bench/prepare-throughput.ts [videos] [rounds] [threads,...]
+ *
+ * A thread choice `default` passes no --ffmpeg-threads, so each worker count gets prepare's
+ * own default (ffmpeg's threading at 1 worker, one thread per ffmpeg at 2 or more).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSyntheticBenchmark, resolveFfmpeg, runFfmpeg } from '@sparsify/avqa-datasets';
+import {
+  defaultFfmpegThreads,
+  generateSyntheticBenchmark,
+  resolveFfmpeg,
+  runFfmpeg,
+} from '@sparsify/avqa-datasets';
 
 const videos = Number(process.argv[2] ?? 6);
 const rounds = Number(process.argv[3] ?? 3);
-/** ffmpeg threads per decode: 0 (prepare's default: ffmpeg's choice), or a list to compare, e.g. 0,1. */
-const threadChoices = (process.argv[4] ?? '0').split(',').map(Number);
+/** ffmpeg threads per decode: 0 (ffmpeg's choice), `default` (prepare's), or a list, e.g. 0,1,default. */
+const threadChoices = (process.argv[4] ?? 'default')
+  .split(',')
+  .map((choice) => (choice === 'default' ? null : Number(choice)));
 const root = mkdtempSync(join(tmpdir(), 'prepare-throughput-'));
 try {
   const benchmark = await generateSyntheticBenchmark({
@@ -92,8 +102,7 @@ try {
           '60',
           '--workers',
           String(workers),
-          '--ffmpeg-threads',
-          String(threads),
+          ...(threads === null ? [] : ['--ffmpeg-threads', String(threads)]),
           '--quiet',
           '--log-format',
           'json',
@@ -118,7 +127,7 @@ try {
           event: 'run',
           round,
           workers,
-          ffmpegThreads: threads,
+          ffmpegThreads: threads ?? `default (${defaultFfmpegThreads(workers)})`,
           seconds: Number(seconds.toFixed(2)),
           wallSeconds: Number(wall.toFixed(2)),
           cacheBytes,
