@@ -8,19 +8,17 @@
  * median of the per-round ratios, kernels per step, and each variant's first-step loss.
  *   node --conditions=source --import tsx bench/fused-kernels-ab.ts [rounds]
  */
-import { fileURLToPath } from 'node:url';
 import type { InputSpec } from '@sparsify/amuse-encoder';
 import { enableFastKernels, FusedKernelName } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
-import { DEMO_DEFAULTS } from '../src/commands/demo.js';
 import { prepareBackend } from '../src/commands/runtime.js';
 import { resolveTrainConfig } from '../src/config/train-config.js';
 import { Logger } from '../src/log/logger.js';
 import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
-import { loadDataset } from '../src/pipeline/dataset.js';
 import type { ArrayBatch } from '../src/pipeline/types.js';
 import { FlatAdam } from '../src/train/flat-adam.js';
 import { trainStep } from '../src/train/train-loop.js';
+import { demoBatches, median } from './demo-batches.js';
 
 const BATCH = 8;
 const BATCHES = 16;
@@ -36,28 +34,6 @@ const CASES: Case[] = [
   { name: 'masked (mask + merge)', preset: 'sparsify', epoch: 0 },
   { name: 'merge only', preset: 'sparsify', epoch: 3 },
 ];
-
-async function demoBatches(logger: Logger): Promise<{ batches: ArrayBatch[]; inputs: InputSpec }> {
-  const config = resolveTrainConfig({
-    data: 'synthetic',
-    videos: DEMO_DEFAULTS.videos,
-    dataSeed: DEMO_DEFAULTS.dataSeed,
-    cacheDir: fileURLToPath(new URL('../../../runs/.cache', import.meta.url)),
-  });
-  const dataset = await loadDataset(config.data, logger);
-  const batches: ArrayBatch[] = [];
-  for (let b = 0; b < BATCHES; b++) {
-    batches.push(
-      await dataset.train.load(Int32Array.from({ length: BATCH }, (_, i) => b * BATCH + i)),
-    );
-  }
-  return { batches, inputs: dataset.inputs };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 let fusedConfigs: tf.KernelConfig[] = [];
 
@@ -126,7 +102,7 @@ async function main(): Promise<void> {
   for (const name of excluded) tf.unregisterKernel(name, 'wasm');
   fusedConfigs = fusedConfigs.filter((k) => !excluded.has(k.kernelName));
   if (excluded.size > 0) console.log(`new variant without ${[...excluded].join(', ')}`);
-  const data = await demoBatches(logger);
+  const data = await demoBatches(logger, BATCHES, BATCH);
   const variants = [false, true] as const;
   const setups = CASES.map((c) => variants.map(() => setUp(c, data)));
   const firstLoss: number[][] = CASES.map(() => []);

@@ -8,20 +8,18 @@
  *   pnpm --filter @sparsify/trainer bench [-- rounds]
  * Run it alone on the machine (flock /tmp/bench.lock) for times worth writing down.
  */
-import { fileURLToPath } from 'node:url';
 import type { InputSpec } from '@sparsify/amuse-encoder';
 import { fastKernelsStatus } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
-import { DEMO_DEFAULTS } from '../src/commands/demo.js';
 import { prepareBackend } from '../src/commands/runtime.js';
 import { PRESET_MERGE } from '../src/config/sparsity-presets.js';
 import { resolveTrainConfig } from '../src/config/train-config.js';
 import { Logger } from '../src/log/logger.js';
 import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
-import { loadDataset } from '../src/pipeline/dataset.js';
 import type { ArrayBatch } from '../src/pipeline/types.js';
 import { FlatAdam } from '../src/train/flat-adam.js';
 import { trainStep } from '../src/train/train-loop.js';
+import { demoBatches, median } from './demo-batches.js';
 
 const BATCH = 8;
 const BATCHES = 16;
@@ -79,33 +77,6 @@ function kernelGroup(name: string): string {
   if (/^(Gather|GatherV2|GatherNd|ScatterNd|UnsortedSegmentSum|SparseToDense|OneHot)$/.test(name))
     return 'gather / scatter';
   return 'other';
-}
-
-/**
- * The first batches of the demo's training split (the synthetic benchmark `pnpm start`
- * trains on, generated into runs/.cache on first use), in order: real questions with their
- * padding, real answers. Random inputs would miss what real ones cost (question padding).
- */
-async function demoBatches(logger: Logger): Promise<{ batches: ArrayBatch[]; inputs: InputSpec }> {
-  const config = resolveTrainConfig({
-    data: 'synthetic',
-    videos: DEMO_DEFAULTS.videos,
-    dataSeed: DEMO_DEFAULTS.dataSeed,
-    cacheDir: fileURLToPath(new URL('../../../runs/.cache', import.meta.url)),
-  });
-  const dataset = await loadDataset(config.data, logger);
-  const batches: ArrayBatch[] = [];
-  for (let b = 0; b < BATCHES; b++) {
-    batches.push(
-      await dataset.train.load(Int32Array.from({ length: BATCH }, (_, i) => b * BATCH + i)),
-    );
-  }
-  return { batches, inputs: dataset.inputs };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 /** Adam's update alone, on gradients of ones: the same work whatever the tokens. */
@@ -242,7 +213,7 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 15);
   const logger = new Logger({ quiet: true, format: 'text' });
   const backend = await prepareBackend('auto', true, logger);
-  const data = await demoBatches(logger);
+  const data = await demoBatches(logger, BATCHES, BATCH);
   console.log(
     `backend ${backend.name} (matmul: ${fastKernelsStatus()?.matmulEngine ?? 'stock'}), tiny model, batch ${BATCH} (the demo's first ${BATCHES} training batches in turn), ${data.inputs.video.timeSteps} frames + ${data.inputs.audio.timeSteps} fbank windows; median of ${rounds} steps\n`,
   );
