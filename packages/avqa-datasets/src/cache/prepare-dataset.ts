@@ -56,11 +56,10 @@ export interface WorkerReply {
 }
 
 /**
- * One thread per ffmpeg: `--workers N` means N single-threaded pipelines on N cores. With
- * ffmpeg's own threading (0) one worker already kept more than one of 2 cores busy, so two
- * workers gained only 1.30x over one on an idle 2-core machine; with single-threaded ffmpegs,
- * 1.71-1.82x, and two of them were the fastest setting measured
- * (docs/notebook/2026-12-05-real-data-prepare-and-features.md, 2026-12-05-prepare-scaling.md).
+ * One thread per ffmpeg: `--workers N` means N single-threaded pipelines on N cores, so the
+ * scaling over one worker is the throughput per core. With ffmpeg's own threading one worker
+ * already kept more than one core busy and a second could only add the rest; the measurements
+ * are in docs/real-data.md and docs/notebook/2026-12-05-prepare-scaling.md.
  */
 export const DEFAULT_FFMPEG_THREADS = 1;
 
