@@ -56,7 +56,7 @@ export {
   writePackedInputs,
 } from './cache/packed-inputs.js';
 export {
-  defaultFfmpegThreads,
+  DEFAULT_FFMPEG_THREADS,
   type PrepareDatasetOptions,
   type PrepareJob,
   type PrepareProgress,
@@ -93,6 +93,7 @@ export {
 export {
   clipFrameLayout,
   type FeatureLayout,
+  featureFilePath,
   type LoadFeaturesOptions,
   loadFeatures,
   RES18_14X14_LAYOUT,
@@ -148,6 +149,11 @@ export {
 } from './loader/sample-sources.js';
 export { spreadTimeSteps, uniformTimeSteps } from './loader/time-steps.js';
 export {
+  datasetClipSeconds,
+  datasetMediaFiles,
+  MUSIC_AVQA_SECONDS,
+} from './media/dataset-media.js';
+export {
   type AudioDecodeOptions,
   type DecodedFrames,
   decodeAudio,
@@ -182,6 +188,11 @@ export {
   formatDatasetStats,
   type VideoOverlap,
 } from './stats/dataset-stats.js';
+export {
+  normaliseValues,
+  type ValueStatistics,
+  valueStatistics,
+} from './stats/value-statistics.js';
 export { majorityAnswerBaseline, questionOnlyBaseline } from './synth/baselines.js';
 export {
   DEFAULT_SYNTHETIC_OPTIONS,

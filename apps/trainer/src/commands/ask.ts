@@ -4,6 +4,7 @@ import {
   type AvqaRecord,
   encodeQuestion,
   type MediaFiles,
+  normaliseValues,
   OFFICIAL_VOCABULARIES,
   preprocessVideo,
   readFeatureSteps,
@@ -16,7 +17,7 @@ import type { Logger } from '../log/logger.js';
 import type { LoadedDataset } from '../pipeline/dataset.js';
 import { featureLayoutOf, rawInputsFor, usesRawMedia } from '../pipeline/feature-inputs.js';
 import { MediaBatchSource, type VideoMedia } from '../pipeline/media-batch-source.js';
-import { normaliseFbank, preprocessSettingsFor, sampleToInputs } from '../pipeline/model-inputs.js';
+import { preprocessSettingsFor, sampleToInputs } from '../pipeline/model-inputs.js';
 import type { TokenCounts } from '../pipeline/types.js';
 import { loadRun } from '../train/load-run.js';
 import { createLogger, prepareBackend } from './runtime.js';
@@ -89,9 +90,9 @@ async function askedInputs(dataset: LoadedDataset, media: AskMedia): Promise<Vid
   }
   return {
     frames: videoFeatures
-      ? normaliseFbank(videoFeatures, dataset.videoFeatureStats ?? { mean: 0, std: 1 })
+      ? normaliseValues(videoFeatures, dataset.videoFeatureStats ?? { mean: 0, std: 1 })
       : (raw?.frames as Uint8Array),
-    fbank: normaliseFbank(audioFeatures ?? (raw?.fbank as Float32Array), dataset.fbankStats),
+    fbank: normaliseValues(audioFeatures ?? (raw?.fbank as Float32Array), dataset.fbankStats),
   };
 }
 

@@ -4,6 +4,8 @@ import { DEFAULT_INPUTS } from '@sparsify/amuse-encoder';
 import {
   type AvqaRecord,
   DEFAULT_SYNTHETIC_OPTIONS,
+  datasetClipSeconds,
+  datasetMediaFiles,
   datasetStats,
   formatDatasetStats,
   generateSyntheticBenchmark,
@@ -19,7 +21,6 @@ import {
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { parseIntegerFlag, parseNumberFlag } from '../config/flags.js';
-import { datasetClipSeconds, datasetMediaFiles } from '../pipeline/dataset.js';
 import { preprocessSettingsFor } from '../pipeline/model-inputs.js';
 import { createLogger } from './runtime.js';
 
@@ -102,10 +103,14 @@ export function createDataCommand(): Command {
       'clip length (default: read from the first training videos, at most 60, as train does; another value makes a cache train does not read)',
       parseNumberFlag('--seconds'),
     )
-    .option('--workers <n>', 'worker threads', parseIntegerFlag('--workers'))
+    .option(
+      '--workers <n>',
+      'worker threads, each one single-threaded decode + fbank pipeline on one core (default: the available cores)',
+      parseIntegerFlag('--workers'),
+    )
     .option(
       '--ffmpeg-threads <n>',
-      'threads of each ffmpeg a worker runs (0: ffmpeg chooses; default 0 with 1 worker, 1 with 2 or more, see docs/real-data.md)',
+      'threads of each ffmpeg a worker runs (default 1, one core a worker; 0: ffmpeg chooses, a worker then uses more than one core; see docs/real-data.md)',
       parseIntegerFlag('--ffmpeg-threads'),
     )
     .option(

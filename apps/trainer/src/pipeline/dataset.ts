@@ -2,20 +2,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_INPUTS, type InputSpec } from '@sparsify/amuse-encoder';
 import {
-  type AvqaRecord,
   cacheSource,
-  type MediaFiles,
-  mediaSeconds,
+  datasetClipSeconds,
+  datasetMediaFiles,
+  featureFilePath,
+  MUSIC_AVQA_SECONDS,
+  normaliseValues,
   readAnnotationFile,
   readFeatureSteps,
   SYNTH_LAYOUT,
+  valueStatistics,
 } from '@sparsify/avqa-datasets';
 import { ConfigError } from '../config/config-error.js';
 import type { DataSpec, MusicAvqaDataSpec } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import {
   checkFeatureFiles,
-  featureFile,
   featureLayoutOf,
   inputsForFeatures,
   rawInputsFor,
@@ -23,12 +25,7 @@ import {
   valuesPerSample,
 } from './feature-inputs.js';
 import { MediaBatchSource, type VideoMedia } from './media-batch-source.js';
-import {
-  type FbankStats,
-  normaliseFbank,
-  preprocessSettingsFor,
-  sampleToInputs,
-} from './model-inputs.js';
+import { type FbankStats, preprocessSettingsFor, sampleToInputs } from './model-inputs.js';
 import { loadSyntheticDataset } from './synthetic-data.js';
 import type { BatchSource } from './types.js';
 
@@ -48,60 +45,10 @@ export interface LoadedDataset {
   videoFeatureStats?: FbankStats;
 }
 
-/** The official clip length of MUSIC-AVQA videos: longer clips are cut to it. */
-const MUSIC_AVQA_SECONDS = 60;
-/** Training videos whose length sets the clip length of a dataset folder. */
-const CLIP_PROBE_VIDEOS = 8;
 /** Training videos whose fbank sets the normalisation of real data. */
 const FBANK_STATS_VIDEOS = 64;
 /** Bytes of reduced inputs kept in memory (4,096 videos of about 140 KB at the default geometry). */
 const MEMORY_CACHE_BYTES = 4096 * 140 * 1024;
-
-/** Media of one video in a dataset folder: videos/<id>.mp4, else frames/<id>/ + audio/<id>.wav. */
-export function datasetMediaFiles(root: string, videoId: string): MediaFiles {
-  const mp4 = join(root, SYNTH_LAYOUT.video(videoId));
-  if (existsSync(mp4)) return { kind: 'mp4', path: mp4 };
-  return {
-    kind: 'frames+wav',
-    framesDir: join(root, SYNTH_LAYOUT.framesDir(videoId)),
-    wavPath: join(root, SYNTH_LAYOUT.wav(videoId)),
-  };
-}
-
-/**
- * The clip length a dataset folder is preprocessed at (`train` and `data prepare` agree on
- * it, so they share cache entries): the longest of the first training videos in whole
- * seconds, at most the official 60. Assuming 60 s for shorter clips would pad them with
- * copies of their last second, and most of the time steps picked uniformly from the padded
- * clip would be that one second; clips shorter than the chosen length still repeat their
- * last second (the official rule). Videos whose media cannot be read are left out.
- */
-export async function datasetClipSeconds(
-  root: string,
-  trainRecords: readonly Pick<AvqaRecord, 'videoId'>[],
-): Promise<number> {
-  const videoIds = [...new Set(trainRecords.map((r) => r.videoId))].slice(0, CLIP_PROBE_VIDEOS);
-  if (videoIds.length === 0)
-    throw new Error(`${join(root, SYNTH_LAYOUT.annotations('train'))}: no training questions`);
-  let longest = 0;
-  const failures: string[] = [];
-  for (const videoId of videoIds) {
-    const media = datasetMediaFiles(root, videoId);
-    try {
-      longest = Math.max(longest, await mediaSeconds(media));
-    } catch (error) {
-      const path = media.kind === 'mp4' ? media.path : media.wavPath;
-      failures.push(`video ${videoId} (${path}): ${(error as Error).message}`);
-    }
-  }
-  // A broken video is `data prepare`'s to report; only when none can be read is there no length.
-  if (failures.length === videoIds.length) {
-    throw new Error(
-      `cannot read the clip length of any of the first training videos:\n  ${failures.join('\n  ')}`,
-    );
-  }
-  return Math.min(MUSIC_AVQA_SECONDS, Math.max(1, Math.round(longest)));
-}
 
 /** `base` (DEFAULT_INPUTS unless given) at `timeSteps` seconds of video and audio (DEFAULT_INPUTS has 5). */
 export function inputsWithTimeSteps(
@@ -126,25 +73,6 @@ export async function loadDataset(
     return { ...(await loadSyntheticDataset(spec, inputs, logger)), inputs };
   }
   return loadMusicAvqa(spec, inputsWithTimeSteps(timeSteps, inputsForFeatures(spec)), logger);
-}
-
-/** Mean and std of every value of the first videos' stream (the normalisation of real data). */
-function streamStats(values: Iterable<Float32Array | Uint8Array>): FbankStats {
-  let sum = 0;
-  let sumSquares = 0;
-  let count = 0;
-  for (const stream of values) {
-    for (const value of stream) {
-      sum += value;
-      sumSquares += value * value;
-      count++;
-    }
-  }
-  const mean = sum / Math.max(1, count);
-  return {
-    mean,
-    std: Math.sqrt(Math.max(1e-12, sumSquares / Math.max(1, count) - mean * mean)),
-  };
 }
 
 /**
@@ -193,14 +121,14 @@ async function loadMusicAvqa(
     const layout = featureLayoutOf(streamSpec);
     return layout
       ? (videoId: string) =>
-          readFeatureSteps(featureFile(root, layout, videoId), layout, streamSpec.timeSteps)
+          readFeatureSteps(featureFilePath(root, layout, videoId), layout, streamSpec.timeSteps)
       : null;
   };
   const videoFeatures = featureStream('video');
   const audioFeatures = featureStream('audio');
   const sourceOf = (stream: 'video' | 'audio', videoId: string): string => {
     const layout = featureLayoutOf(inputs[stream]);
-    if (layout) return featureFile(root, layout, videoId);
+    if (layout) return featureFilePath(root, layout, videoId);
     const files = datasetMediaFiles(root, videoId);
     return files.kind === 'mp4' ? files.path : files.wavPath;
   };
@@ -243,8 +171,10 @@ async function loadMusicAvqa(
   }
   progress.finish();
   // The audio stream's normalisation (fbank or VGGish); raw frames are only scaled to [0, 1].
-  const fbankStats = streamStats(firstVideos.map((m) => m.fbank));
-  const videoFeatureStats = videoFeatures ? streamStats(firstVideos.map((m) => m.frames)) : null;
+  const fbankStats = valueStatistics(firstVideos.map((m) => m.fbank));
+  const videoFeatureStats = videoFeatures
+    ? valueStatistics(firstVideos.map((m) => m.frames as Float32Array))
+    : null;
   firstVideos.length = 0;
 
   const perVideoBytes =
@@ -257,9 +187,9 @@ async function loadMusicAvqa(
     const { frames, fbank } = await unnormalised(videoId);
     const entry = {
       frames: videoFeatureStats
-        ? normaliseFbank(frames as Float32Array, videoFeatureStats)
+        ? normaliseValues(frames as Float32Array, videoFeatureStats)
         : frames,
-      fbank: normaliseFbank(fbank, fbankStats),
+      fbank: normaliseValues(fbank, fbankStats),
     };
     if (memory.size < memoryVideos) memory.set(videoId, entry);
     return entry;

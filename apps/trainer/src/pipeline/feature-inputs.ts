@@ -11,6 +11,7 @@ import {
 import {
   clipFrameLayout,
   type FeatureLayout,
+  featureFilePath,
   RES18_14X14_LAYOUT,
   VGGISH_LAYOUT,
 } from '@sparsify/avqa-datasets';
@@ -93,10 +94,6 @@ export function featureLayoutOf(spec: VideoInputSpec | AudioInputSpec): FeatureL
   }
 }
 
-export function featureFile(root: string, layout: FeatureLayout, videoId: string): string {
-  return join(root, layout.directory, `${videoId}.npy`);
-}
-
 /** Values one sample holds for a stream, as the encoder reads them. */
 export function valuesPerSample(spec: VideoInputSpec | AudioInputSpec): number {
   switch (spec.kind) {
@@ -123,7 +120,7 @@ export function checkFeatureFiles(
   const layout = featureLayoutOf(spec);
   if (!layout) return;
   const ids = [...videoIds];
-  const missing = ids.filter((id) => !existsSync(featureFile(root, layout, id)));
+  const missing = ids.filter((id) => !existsSync(featureFilePath(root, layout, id)));
   if (missing.length === 0) return;
   const flag = spec.kind === 'vggish' ? '--audio-features' : '--video-features';
   throw new ConfigError(
@@ -131,7 +128,7 @@ export function checkFeatureFiles(
     `${missing.length} of ${ids.length} videos have no ${spec.kind} features in ${join(root, layout.directory)}/<video_id>.npy ` +
       `(first missing: ${missing
         .slice(0, 3)
-        .map((id) => featureFile(root, layout, id))
+        .map((id) => featureFilePath(root, layout, id))
         .join(', ')})`,
   );
 }

@@ -3,17 +3,15 @@ import {
   type PreprocessSettings,
   resolveSettings,
   spreadTimeSteps,
+  type ValueStatistics,
   type VideoSample,
 } from '@sparsify/avqa-datasets';
 
 const SAMPLE_RATE = 16000;
 const FRAME_LENGTH_MS = 25;
 
-/** fbank normalisation from the training videos: (x - mean) / std. */
-export interface FbankStats {
-  mean: number;
-  std: number;
-}
+/** fbank (or feature) normalisation from the training videos: (x - mean) / std. */
+export type FbankStats = ValueStatistics;
 
 /**
  * Preprocessing that yields the encoder's input geometry: frames of its size and one fbank
@@ -84,8 +82,4 @@ export function sampleToInputs(
     fbank.set(sample.audio.data.subarray(start, start + windowSize), t * windowSize);
   });
   return { frames, fbank };
-}
-
-export function normaliseFbank(fbank: Float32Array, stats: FbankStats): Float32Array {
-  return fbank.map((value) => (value - stats.mean) / stats.std);
 }

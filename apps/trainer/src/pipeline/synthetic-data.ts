@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { InputSpec } from '@sparsify/amuse-encoder';
 import {
+  normaliseValues,
   preprocessRendered,
   readAnnotationFile,
   readPackedHeader,
@@ -10,6 +11,7 @@ import {
   SYNTH_LAYOUT,
   synthesizeAnnotations,
   synthesizeHeldoutTest,
+  valueStatistics,
   writePackedInputs,
 } from '@sparsify/avqa-datasets';
 import type { Logger, Progress } from '../log/logger.js';
@@ -117,26 +119,18 @@ async function buildCache(
   const videoIds = benchmark.scenes.map((scene) => scene.videoId);
   const trainVideos = new Set(benchmark.splitVideos.train);
   const fbankValues = fbank.length / Math.max(1, videoIds.length);
-  let sum = 0;
-  let sumSquares = 0;
-  let count = 0;
-  videoIds.forEach((id, i) => {
-    if (!trainVideos.has(id)) return;
-    for (const value of fbank.subarray(i * fbankValues, (i + 1) * fbankValues)) {
-      sum += value;
-      sumSquares += value * value;
-      count++;
-    }
-  });
-  const mean = sum / Math.max(1, count);
-  const std = Math.sqrt(Math.max(1e-12, sumSquares / Math.max(1, count) - mean * mean));
-  normalise(fbank, { mean, std });
+  const stats = valueStatistics(
+    videoIds.flatMap((id, i) =>
+      trainVideos.has(id) ? [fbank.subarray(i * fbankValues, (i + 1) * fbankValues)] : [],
+    ),
+  );
+  normaliseValues(fbank, stats, fbank);
   const header: MediaHeader = {
     version: 2,
     spec: { videos: spec.videos, seed: spec.seed, inputs },
     seconds: benchmark.options.seconds,
     videoIds,
-    fbank: { mean, std },
+    fbank: stats,
   };
   await writePackedInputs(spec.dir, header, frames, fbank);
   logger.event(
@@ -191,7 +185,7 @@ export async function loadSyntheticHeldout(
       inputs,
       logger.progress('rendering held-out test videos', count),
     );
-    normalise(fbank, fbankStats);
+    normaliseValues(fbank, fbankStats, fbank);
     header = {
       version: 1,
       spec: wanted,
@@ -271,10 +265,6 @@ function renderModelInputs(
     fbank.set(r.fbank, i * fbankValues);
   });
   return { frames, fbank };
-}
-
-function normalise(fbank: Float32Array, { mean, std }: FbankStats): void {
-  for (let i = 0; i < fbank.length; i++) fbank[i] = ((fbank[i] as number) - mean) / std;
 }
 
 /** The per-video media of a packed cache folder (avqa-datasets' packed inputs). */

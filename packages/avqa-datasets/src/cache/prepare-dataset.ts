@@ -25,12 +25,16 @@ export interface PrepareDatasetOptions {
   jobs: readonly PrepareJob[];
   cacheDir: string;
   settings?: PreprocessSettingsInput;
-  /** Worker threads; 0 decodes on the calling thread. Default: available cores (at most 4). */
+  /**
+   * Worker threads, each one decode + fbank pipeline on one core; 0 decodes on the calling
+   * thread. Default: the available cores (`os.availableParallelism()`).
+   */
   workers?: number;
   onProgress?: (progress: PrepareProgress) => void;
   /**
-   * Threads of each ffmpeg a worker runs (0: ffmpeg chooses, about one per core). Default:
-   * defaultFfmpegThreads(workers), 0 for one worker and 1 for two or more.
+   * Threads of each ffmpeg a worker runs (0: ffmpeg chooses, about one per core). Default
+   * DEFAULT_FFMPEG_THREADS (1): a worker then runs one single-threaded ffmpeg at a time, so
+   * N workers keep N cores busy and no more.
    */
   ffmpegThreads?: number;
 }
@@ -52,15 +56,12 @@ export interface WorkerReply {
 }
 
 /**
- * The ffmpeg threads prepare gives each ffmpeg by default: ffmpeg's own choice (0) with one
- * worker, which then keeps more than one core busy; 1 with two or more, so N workers use N
- * cores instead of N ffmpegs each spreading over every core. On an idle 2-core machine two
- * workers were 1.30x one with ffmpeg's threading and 1.71-1.82x with single-threaded ffmpegs
- * (docs/notebook/2026-12-05-real-data-prepare-and-features.md).
+ * One thread per ffmpeg: `--workers N` means N single-threaded pipelines on N cores, so the
+ * scaling over one worker is the throughput per core. With ffmpeg's own threading one worker
+ * already kept more than one core busy and a second could only add the rest; the measurements
+ * are in docs/real-data.md and docs/notebook/2026-12-05-prepare-scaling.md.
  */
-export function defaultFfmpegThreads(workers: number): number {
-  return workers >= 2 ? 1 : 0;
-}
+export const DEFAULT_FFMPEG_THREADS = 1;
 
 /**
  * Decodes every video once into the preprocessing cache, in parallel worker threads (each
@@ -87,7 +88,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
     else summary[reply.outcome]++;
     options.onProgress?.({ done, total, ...reply });
   };
-  const workers = Math.min(options.workers ?? Math.min(4, availableParallelism()), total);
+  const workers = Math.min(options.workers ?? availableParallelism(), total);
   if (workers <= 0) {
     for (const job of options.jobs) {
       try {
@@ -109,7 +110,7 @@ export async function prepareDataset(options: PrepareDatasetOptions): Promise<Pr
         const worker = startWorker({
           cacheDir: options.cacheDir,
           settings,
-          ffmpegThreads: options.ffmpegThreads ?? defaultFfmpegThreads(workers),
+          ffmpegThreads: options.ffmpegThreads ?? DEFAULT_FFMPEG_THREADS,
         });
         const feed = () => {
           const job = options.jobs[next++];

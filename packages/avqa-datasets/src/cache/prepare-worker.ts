@@ -3,7 +3,7 @@
  * each video, and reports the outcome. Kept tiny so the main thread owns all scheduling.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { setFfmpegThreads } from '../media/ffmpeg.js';
+import { setFfmpegConcurrency, setFfmpegThreads } from '../media/ffmpeg.js';
 import { loadOrBuildCacheEntry } from './cache-store.js';
 import type { PrepareJob, WorkerReply } from './prepare-dataset.js';
 import type { PreprocessSettings } from './settings.js';
@@ -14,6 +14,9 @@ const { cacheDir, settings, ffmpegThreads } = workerData as {
   ffmpegThreads: number;
 };
 setFfmpegThreads(ffmpegThreads);
+// Single-threaded ffmpegs one after another: the worker is one pipeline on one core. With
+// more threads per ffmpeg it is not one core anyway, and a video's two decodes overlap.
+if (ffmpegThreads === 1) setFfmpegConcurrency(1);
 
 parentPort?.on('message', async (job: PrepareJob) => {
   let reply: WorkerReply;

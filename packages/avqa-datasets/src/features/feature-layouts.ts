@@ -39,6 +39,11 @@ export function clipFrameLayout(directory = 'feats/clip_vit_l14', width = 768): 
   return Object.freeze({ name: 'clip', directory, stepShape: [width], timeSteps: 60 });
 }
 
+/** `<root>/<layout.directory>/<videoId>.npy`: where a video's features of a layout live. */
+export function featureFilePath(root: string, layout: FeatureLayout, videoId: string): string {
+  return join(root, layout.directory, `${assertSafeVideoId(videoId)}.npy`);
+}
+
 export interface LoadFeaturesOptions extends TemporalSampling {
   /** Require exactly the layout's time steps (60) before subsampling. Default true. */
   strictTimeSteps?: boolean;
@@ -54,7 +59,7 @@ export async function loadFeatures(
   layout: FeatureLayout,
   options: LoadFeaturesOptions = {},
 ): Promise<ShapedArray> {
-  const path = join(root, layout.directory, `${assertSafeVideoId(videoId)}.npy`);
+  const path = featureFilePath(root, layout, videoId);
   // Only the kept time steps are read from disk (a C-order file holds each one contiguously).
   const array = await readNpyTimeSteps(path, options);
   const timeSteps = array.storedShape[0];

@@ -90,7 +90,14 @@ export function analysisWindow(
  * power spectrum, triangular mel banks on Kaldi's mel scale, log with a floor.
  */
 export function kaldiFbank(waveform: Float32Array, options: Partial<FbankOptions> = {}): Fbank {
-  const o: FbankOptions = { ...DEFAULT_FBANK_OPTIONS, ...options };
+  return fbankOf({ ...DEFAULT_FBANK_OPTIONS, ...options })(waveform);
+}
+
+/**
+ * kaldiFbank with the mel banks, the window and the buffers made once for many waveforms
+ * (fbankPerSecond calls it once a second: 60 times a video).
+ */
+function fbankOf(o: FbankOptions): (waveform: Float32Array) => Fbank {
   const length = windowLength(o);
   const shift = windowShift(o);
   if (length < 2 || shift < 1)
@@ -98,49 +105,53 @@ export function kaldiFbank(waveform: Float32Array, options: Partial<FbankOptions
   const fftSize = o.roundToPowerOfTwo ? 2 ** Math.ceil(Math.log2(length)) : length;
   if ((fftSize & (fftSize - 1)) !== 0)
     throw new Error('fbank: roundToPowerOfTwo=false needs a power-of-two frame length');
-  const frames = fbankFrameCount(waveform.length, o);
   const bins = fftSize / 2 + 1;
   const banks = melFilterBank(o.melBins, fftSize, o.sampleRate, o.lowFreq, o.highFreq);
   const window = analysisWindow(o.windowType, length, o.blackmanCoeff);
-  const out = new Float32Array(frames * o.melBins);
   const frame = new Float64Array(length);
+  // realPowerSpectrum only reads it, so the zero padding past `length` stays zero.
   const padded = new Float64Array(fftSize);
   const spectrum = new Float64Array(bins);
   // Each triangle covers a few FFT bins; summing only those is most of the fbank's speed.
   const spans = Array.from({ length: o.melBins }, (_, m) =>
     nonZeroSpan(banks.subarray(m * bins, (m + 1) * bins)),
   );
-  const ditherRng = o.dither !== 0 ? gaussianStream(0x5eed) : undefined;
-  for (let f = 0; f < frames; f++) {
-    const start = o.snipEdges
-      ? f * shift
-      : f * shift + Math.floor(shift / 2) - Math.floor(length / 2);
-    for (let n = 0; n < length; n++) frame[n] = reflectSample(waveform, start + n);
-    if (ditherRng)
-      for (let n = 0; n < length; n++) frame[n] = (frame[n] as number) + o.dither * ditherRng();
-    if (o.removeDcOffset) {
-      let mean = 0;
-      for (let n = 0; n < length; n++) mean += frame[n] as number;
-      mean /= length;
-      for (let n = 0; n < length; n++) frame[n] = (frame[n] as number) - mean;
+  return (waveform) => {
+    const frames = fbankFrameCount(waveform.length, o);
+    const out = new Float32Array(frames * o.melBins);
+    // Restarted for every waveform, as a separate kaldiFbank call would.
+    const ditherRng = o.dither !== 0 ? gaussianStream(0x5eed) : undefined;
+    for (let f = 0; f < frames; f++) {
+      const start = o.snipEdges
+        ? f * shift
+        : f * shift + Math.floor(shift / 2) - Math.floor(length / 2);
+      for (let n = 0; n < length; n++) frame[n] = reflectSample(waveform, start + n);
+      if (ditherRng)
+        for (let n = 0; n < length; n++) frame[n] = (frame[n] as number) + o.dither * ditherRng();
+      if (o.removeDcOffset) {
+        let mean = 0;
+        for (let n = 0; n < length; n++) mean += frame[n] as number;
+        mean /= length;
+        for (let n = 0; n < length; n++) frame[n] = (frame[n] as number) - mean;
+      }
+      if (o.preemphasisCoefficient !== 0) {
+        for (let n = length - 1; n > 0; n--)
+          frame[n] = (frame[n] as number) - o.preemphasisCoefficient * (frame[n - 1] as number);
+        frame[0] = (frame[0] as number) * (1 - o.preemphasisCoefficient);
+      }
+      for (let n = 0; n < length; n++) padded[n] = frame[n]! * window[n]!;
+      realPowerSpectrum(padded, spectrum);
+      if (!o.usePower) for (let k = 0; k < bins; k++) spectrum[k] = Math.sqrt(spectrum[k]!);
+      for (let m = 0; m < o.melBins; m++) {
+        let energy = 0;
+        const row = m * bins;
+        const [from, to] = spans[m]!;
+        for (let k = from; k < to; k++) energy += spectrum[k]! * banks[row + k]!;
+        out[f * o.melBins + m] = o.useLogFbank ? Math.log(Math.max(energy, o.logFloor)) : energy;
+      }
     }
-    if (o.preemphasisCoefficient !== 0) {
-      for (let n = length - 1; n > 0; n--)
-        frame[n] = (frame[n] as number) - o.preemphasisCoefficient * (frame[n - 1] as number);
-      frame[0] = (frame[0] as number) * (1 - o.preemphasisCoefficient);
-    }
-    for (let n = 0; n < length; n++) padded[n] = frame[n]! * window[n]!;
-    realPowerSpectrum(padded, spectrum);
-    if (!o.usePower) for (let k = 0; k < bins; k++) spectrum[k] = Math.sqrt(spectrum[k]!);
-    for (let m = 0; m < o.melBins; m++) {
-      let energy = 0;
-      const row = m * bins;
-      const [from, to] = spans[m]!;
-      for (let k = from; k < to; k++) energy += spectrum[k]! * banks[row + k]!;
-      out[f * o.melBins + m] = o.useLogFbank ? Math.log(Math.max(energy, o.logFloor)) : energy;
-    }
-  }
-  return { data: out, frames, melBins: o.melBins };
+    return { data: out, frames, melBins: o.melBins };
+  };
 }
 
 /** [first, last + 1) of the non-zero weights of one triangle. */
@@ -190,8 +201,9 @@ export function fbankPerSecond(
   }
   const frames = fbankFrameCount(perSecond, o);
   const data = new Float32Array(seconds * frames * o.melBins);
+  const fbank = fbankOf(o);
   for (let t = 0; t < seconds; t++) {
-    const features = kaldiFbank(waveform.subarray(t * perSecond, (t + 1) * perSecond), o);
+    const features = fbank(waveform.subarray(t * perSecond, (t + 1) * perSecond));
     data.set(features.data, t * frames * o.melBins);
   }
   return { data, shape: [seconds, frames, o.melBins] };

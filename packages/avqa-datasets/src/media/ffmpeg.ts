@@ -64,9 +64,38 @@ export function setFfmpegThreads(threads: number): void {
   ffmpegThreads = threads;
 }
 
+/**
+ * ffmpegs this thread runs at once (Infinity: no limit). A prepare worker with single-threaded
+ * ffmpegs sets 1, so it is one pipeline on one core: a video's frames, then its audio, then
+ * its fbank, never two of them at once. Per thread, like the threads.
+ */
+let concurrencyLimit = Number.POSITIVE_INFINITY;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+export function setFfmpegConcurrency(limit: number): void {
+  if (!(limit === Number.POSITIVE_INFINITY || (Number.isInteger(limit) && limit >= 1)))
+    throw new Error(`ffmpeg concurrency must be a positive integer or Infinity, got ${limit}`);
+  concurrencyLimit = limit;
+}
+
 /** Runs ffmpeg with `args`, feeding `input` to stdin, and returns everything it wrote to stdout. */
 export async function runFfmpeg(args: readonly string[], input?: Uint8Array): Promise<Buffer> {
   const binary = await resolveFfmpeg();
+  // A finishing ffmpeg hands its slot straight to the next waiting one, so a call arriving
+  // in between cannot take it and exceed the limit.
+  if (running >= concurrencyLimit) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await spawnFfmpeg(binary, args, input);
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
+function spawnFfmpeg(binary: string, args: readonly string[], input?: Uint8Array): Promise<Buffer> {
   // Before the first -i: decoder threads of that input; -filter_threads covers the filters.
   const threads =
     ffmpegThreads > 0

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clipFrameLayout,
+  featureFilePath,
   loadFeatures,
   RES18_14X14_LAYOUT,
   VGGISH_LAYOUT,
@@ -138,5 +139,17 @@ describe('loadFeatures (community layouts)', () => {
     await expect(loadFeatures(root, '../../etc/passwd', VGGISH_LAYOUT)).rejects.toThrow(
       /unsafe video id/,
     );
+  });
+});
+
+describe('featureFilePath', () => {
+  it('is <root>/<layout directory>/<id>.npy and refuses ids that would leave the folder', () => {
+    expect(featureFilePath('/data', VGGISH_LAYOUT, '00000042')).toBe(
+      join('/data', 'feats', 'vggish', '00000042.npy'),
+    );
+    expect(featureFilePath('/data', clipFrameLayout('feats/clip'), 'v1')).toBe(
+      join('/data', 'feats', 'clip', 'v1.npy'),
+    );
+    expect(() => featureFilePath('/data', VGGISH_LAYOUT, '../x')).toThrow(/unsafe video id/);
   });
 });

@@ -132,6 +132,36 @@ describe('kaldiFbank', () => {
     expect(peak(second(0))).toBeLessThan(peak(second(2)));
     expect(() => fbankPerSecond(signal, 4)).toThrow(/need 4 s/);
   });
+
+  it('fbankPerSecond equals kaldiFbank of each second, bit for bit, for any waveform and options', () => {
+    // It builds the mel banks, window and buffers once for all seconds; reusing them must not
+    // change a value (nor restart the dither stream at other points than a separate call would).
+    fc.assert(
+      fc.property(
+        fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: 16, maxLength: 64 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom(8, 23, 40),
+        fc.constantFrom('povey', 'hamming', 'rectangular'),
+        fc.constantFrom(0, 0.5),
+        (pattern, seconds, melBins, windowType, dither) => {
+          const sampleRate = 2000;
+          const waveform = Float32Array.from(
+            { length: seconds * sampleRate },
+            (_, n) => (pattern[n % pattern.length] as number) * (1 + (n % 7) / 7),
+          );
+          const options = { sampleRate, melBins, windowType, dither } as const;
+          const stacked = fbankPerSecond(waveform, seconds, options);
+          const separate = Array.from({ length: seconds }, (_, t) =>
+            Array.from(
+              kaldiFbank(waveform.subarray(t * sampleRate, (t + 1) * sampleRate), options).data,
+            ),
+          ).flat();
+          expect(Array.from(stacked.data)).toEqual(separate);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
 });
 
 describe('fft', () => {
