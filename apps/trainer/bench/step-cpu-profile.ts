@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.setSamplingInterval', { interval: 250 });
   console.log(
     `backend ${backend.name}, tiny model, batch ${BATCH}, ${rounds} profiled steps a case`,
   );
@@ -121,6 +121,8 @@ async function main(): Promise<void> {
     profile.samples.forEach((id, i) => {
       selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
     });
+    const parentOf = new Map<number, ProfileNode>();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n);
     const byOrigin = new Map<string, number>();
     const byFunction = new Map<string, number>();
     let total = 0;
@@ -129,9 +131,20 @@ async function main(): Promise<void> {
       const origin = originOf(frame);
       total += ms;
       byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + ms);
-      if (origin !== 'wasm code' && !origin.startsWith('V8')) {
+      if (origin === 'wasm code' && process.env.WASM_FUNCTIONS) {
+        const key = `wasm ${frame.functionName}`;
+        byFunction.set(key, (byFunction.get(key) ?? 0) + ms);
+      } else if (origin !== 'wasm code' && !origin.startsWith('V8')) {
         const file = frame.url.split('/').slice(-1)[0];
-        const key = `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`;
+        let key = `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`;
+        // A builtin is named by what called it.
+        if (origin === 'node / builtins') {
+          let parent = parentOf.get(id);
+          while (parent && originOf(parent.callFrame) === 'node / builtins')
+            parent = parentOf.get(parent.id);
+          const p = parent?.callFrame;
+          key += ` < ${p?.functionName || '(anonymous)'} ${p?.url.split('/').slice(-1)[0]}:${(p?.lineNumber ?? 0) + 1}`;
+        }
         byFunction.set(key, (byFunction.get(key) ?? 0) + ms);
       }
     }

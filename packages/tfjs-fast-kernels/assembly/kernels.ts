@@ -366,3 +366,84 @@ export function mergeHeadsCopy(
     }
   }
 }
+
+/**
+ * out [m, n] = op(a) op(b) for one matrix of a batched product: a is [m, k] ([k, m] when
+ * transA), b is [k, n] ([n, k] when transB, first copied to `scratch` as [k, n]). Each
+ * output element is a float32 sum over p in ascending order. Sixteen columns of a row are
+ * four vectors kept in registers while p runs; A(i, p) is broadcast from memory.
+ */
+export function matMulSlice(
+  a: usize,
+  b: usize,
+  out: usize,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: i32,
+  transB: i32,
+  scratch: usize,
+): void {
+  let rows = b;
+  if (transB != 0) {
+    for (let j = 0; j < n; j++) {
+      const from = b + (<usize>(j * k) << 2);
+      for (let p = 0; p < k; p++) store<f32>(scratch + (<usize>(p * n + j) << 2), load<f32>(from + (<usize>p << 2)));
+    }
+    rows = scratch;
+  }
+  const stepI: usize = transA != 0 ? 4 : <usize>k << 2;
+  const stepP: usize = transA != 0 ? <usize>m << 2 : 4;
+  const rowBytes = <usize>n << 2;
+  const n16 = n & ~15;
+  const n4 = n & ~3;
+  for (let i = 0; i < m; i++) {
+    const aRow = a + <usize>i * stepI;
+    const outRow = out + <usize>i * rowBytes;
+    let j = 0;
+    for (; j < n16; j += 16) {
+      let c0 = f32x4.splat(0);
+      let c1 = f32x4.splat(0);
+      let c2 = f32x4.splat(0);
+      let c3 = f32x4.splat(0);
+      let ap = aRow;
+      let bp = rows + (<usize>j << 2);
+      for (let p = 0; p < k; p++) {
+        const av = v128.load32_splat(ap);
+        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(bp)));
+        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(bp, 16)));
+        c2 = f32x4.add(c2, f32x4.mul(av, v128.load(bp, 32)));
+        c3 = f32x4.add(c3, f32x4.mul(av, v128.load(bp, 48)));
+        ap += stepP;
+        bp += rowBytes;
+      }
+      const to = outRow + (<usize>j << 2);
+      v128.store(to, c0);
+      v128.store(to, c1, 16);
+      v128.store(to, c2, 32);
+      v128.store(to, c3, 48);
+    }
+    for (; j < n4; j += 4) {
+      let c = f32x4.splat(0);
+      let ap = aRow;
+      let bp = rows + (<usize>j << 2);
+      for (let p = 0; p < k; p++) {
+        c = f32x4.add(c, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+        ap += stepP;
+        bp += rowBytes;
+      }
+      v128.store(outRow + (<usize>j << 2), c);
+    }
+    for (; j < n; j++) {
+      let c: f32 = 0;
+      let ap = aRow;
+      let bp = rows + (<usize>j << 2);
+      for (let p = 0; p < k; p++) {
+        c += load<f32>(ap) * load<f32>(bp);
+        ap += stepP;
+        bp += rowBytes;
+      }
+      store<f32>(outRow + (<usize>j << 2), c);
+    }
+  }
+}

@@ -24,6 +24,7 @@ import { loadNativeBlas, type NativeBlas } from './native-blas.js';
 import { powConfig } from './pow-kernel.js';
 import { softmaxGradConfig, softmaxKernels } from './softmax.js';
 import { splitVConfig } from './split-kernel.js';
+import { restoreTapeSaves, shareTapeSaves } from './tape-saves.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum-kernel.js';
 
 export type NativeMode = 'auto' | 'off' | 'require';
@@ -40,6 +41,12 @@ export interface FastKernelsOptions {
    * error bounds are in the README.
    */
   fused?: boolean;
+  /**
+   * Save tensors for first-order gradients as shared references instead of Identity kernels
+   * with tape nodes (default true): the same values, a fifth fewer kernel launches in a
+   * training step. Higher-order gradients keep the stock saves (src/tape-saves.ts).
+   */
+  shareTapeSaves?: boolean;
 }
 
 export interface FastKernelsReport {
@@ -60,6 +67,8 @@ export interface FastKernelsReport {
     /** BLAS threads, -1 when the BLAS cannot tell; absent when not loaded. */
     threads?: number;
   };
+  /** Whether tensors saved for first-order gradients are shared references (no Identity kernels). */
+  tapeSavesShared: boolean;
   /** Whether @tensorflow/tfjs-backend-wasm was imported (its kernels registered) when enabled. */
   wasmBackendRegistered: boolean;
 }
@@ -140,10 +149,17 @@ export async function enableFastKernels(
       `tfjs-fast-kernels enableFastKernels: options.fused must be a boolean, got ${String(fused)}`,
     );
   }
+  const shareSaves = options.shareTapeSaves ?? true;
+  if (typeof shareSaves !== 'boolean') {
+    throw new Error(
+      `tfjs-fast-kernels enableFastKernels: options.shareTapeSaves must be a boolean, got ${String(shareSaves)}`,
+    );
+  }
   if (
     enabled != null &&
     enabled.report.native.mode === mode &&
-    enabled.report.fusedKernels.length > 0 === fused
+    enabled.report.fusedKernels.length > 0 === fused &&
+    enabled.report.tapeSavesShared === shareSaves
   )
     return enabled.report;
   const native = nativeBlasFor(mode);
@@ -205,12 +221,14 @@ export async function enableFastKernels(
     registerGradient(config);
     return { kernelName: config.kernelName, stock };
   });
+  if (shareSaves) shareTapeSaves();
   const report: FastKernelsReport = {
     kernels,
     fusedKernels,
     gradients: gradientConfigs.map((g) => g.kernelName),
     matmulEngine: !wasmBackendRegistered ? 'none' : native.blas != null ? 'native-blas' : 'xnnpack',
     native: native.report,
+    tapeSavesShared: shareSaves,
     wasmBackendRegistered,
   };
   enabled = { report, replaced, installed, replacedGradients };
@@ -231,5 +249,6 @@ export function disableFastKernels(): void {
     unregisterGradient(kernelName);
     if (stock !== undefined) registerGradient(stock);
   }
+  restoreTapeSaves();
   enabled = null;
 }

@@ -57,6 +57,17 @@ export interface SimdKernels {
     index: number,
     scale: number,
   ): void;
+  matMulSlice(
+    a: number,
+    b: number,
+    out: number,
+    m: number,
+    k: number,
+    n: number,
+    transA: number,
+    transB: number,
+    scratch: number,
+  ): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
