@@ -86,6 +86,28 @@ export const affine = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
+/**
+ * x W + b where x is data (patches, features): no gradient reaches x, so none is computed.
+ * tfjs skips a kernel's gradient for an input off the path to the variables, but a
+ * customGrad returns every input's gradient at once: with x as an input, `affine` would
+ * spend a product dy W^T and a transpose of W on a gradient nobody reads. Here x is saved,
+ * not an input; W's and b's gradients are `affine`'s, bit for bit.
+ */
+export function affineOfData(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [weight, bias, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    save([x]);
+    return {
+      value: tf.add(tf.matMul(x, weight), bias),
+      gradFunc: (dy: tf.Tensor, saved: Saved) => [
+        tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D),
+        biasGrad(dy),
+      ],
+    };
+  });
+  return product(w, b) as tf.Tensor2D;
+}
+
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
 const GELU_CUBIC = 0.044715;
 
