@@ -71,15 +71,15 @@ function transposeLastTwo(backend: WasmHeapBackend, x: TensorInfo): TensorInfo {
 
 /**
  * Products that run as the SIMD module's `matMulSlice` instead of XNNPACK: at most this
- * m k n per matrix, and B (k n floats) small enough to stay in cache while every row of A
- * streams over it. Each XNNPACK call creates an operator and packs B, which it uses once
+ * m k n per matrix, and B (k n floats, here up to 1 MB) small enough to stay in cache while
+ * every row of A streams over it. Each XNNPACK call creates an operator and packs B, which it uses once
  * (B is an activation, a gradient or a weight that Adam replaced since the last step), and
  * runs batched products one call per matrix; at the demo model's sizes that overhead made
  * XNNPACK 8-26 GFLOP/s where matMulSlice runs 24-32 (docs/benchmarks/fused-kernels.md).
  * Larger products (the block bench's) keep XNNPACK, untested against this kernel.
  */
 export const SIMD_MATMUL_MAX_WORK = 1 << 24;
-export const SIMD_MATMUL_MAX_B = 1 << 16;
+export const SIMD_MATMUL_MAX_B = 1 << 18;
 
 function simdFits(plan: MatMulPlan, biasId: number, activation: ClampActivation): boolean {
   return (
