@@ -15,6 +15,7 @@ import {
 } from './attention-heads.js';
 import { castConfig } from './cast-kernel.js';
 import { columnSumGradConfig, columnSumKernels } from './column-sum.js';
+import { FusedKernelName } from './fused-kernel-names.js';
 import { geluGradConfig, geluKernels } from './gelu.js';
 import { gradientConfigs } from './gradients.js';
 import { identityConfig } from './identity-kernel.js';
@@ -192,6 +193,14 @@ export async function enableFastKernels(
     for (const config of configs) {
       installKernel(config, replaced, installed);
       kernels.push(config.kernelName);
+    }
+    if (fused) {
+      const transposed = {
+        ...batchMatMulConfig(route),
+        kernelName: FusedKernelName.transposedMatMul,
+      };
+      installKernel(transposed, replaced, installed);
+      kernels.push(transposed.kernelName);
     }
   }
   const fusedKernels: string[] = [];

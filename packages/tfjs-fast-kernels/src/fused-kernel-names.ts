@@ -23,4 +23,11 @@ export const FusedKernelName = {
   mergeHeads: 'SparsifyMergeHeads',
   /** {x [..., C]} -> [C], the sum over every leading axis (a bias's gradient). */
   columnSum: 'SparsifyColumnSum',
+  /**
+   * {a, b}, attrs {transposeA, transposeB} -> BatchMatMul's product, registered (on wasm only)
+   * where a transposed operand is read in place: this package's BatchMatMul. Stock wasm
+   * multiplies transposed operands through a much slower path, so code that cannot tell
+   * the two apart transposes first unless this kernel is registered.
+   */
+  transposedMatMul: 'SparsifyMatMul',
 } as const;

@@ -223,6 +223,38 @@ for (const engine of engines) {
           }
         }
 
+        for (const simd of [true, false]) {
+          it(`SparsifyMatMul reads transposed operands in place: explicit transposes' floats, bit for bit (${simd ? 'SIMD' : 'XNNPACK'})`, async () => {
+            await tf.setBackend('wasm');
+            setSimdKernelsAllowed(simd);
+            try {
+              for (const [m, k, n] of [
+                [64, 640, 192],
+                [13, 8, 11],
+                [640, 64, 128],
+              ] as const) {
+                for (const [transposeA, transposeB] of transposes) {
+                  const a = tf.tensor2d(seededValues(m * k, m), transposeA ? [k, m] : [m, k]);
+                  const b = tf.tensor2d(seededValues(k * n, n), transposeB ? [n, k] : [k, n]);
+                  const inPlace = tf
+                    .engine()
+                    .runKernel('SparsifyMatMul', { a, b }, { transposeA, transposeB }) as tf.Tensor;
+                  const explicit = tf.matMul(
+                    transposeA ? tf.transpose(a) : a,
+                    transposeB ? tf.transpose(b) : b,
+                  );
+                  expect(new Uint32Array(new Float32Array(inPlace.dataSync()).buffer)).toEqual(
+                    new Uint32Array(new Float32Array(explicit.dataSync()).buffer),
+                  );
+                  tf.dispose([a, b, inPlace, explicit]);
+                }
+              }
+            } finally {
+              setSimdKernelsAllowed(true);
+            }
+          });
+        }
+
         it('keeps XNNPACK for products past the SIMD bounds', () => {
           // The demo's products stay under both bounds; the block bench's qkv ([3136, 256] x
           // [256, 768]) does not.
