@@ -540,3 +540,71 @@ export function matMulSlice(
   for (; i + 1 < m; i += 2) productRowPair(a + <usize>i * stepI, stepI, stepP, rows, out + <usize>i * rowBytes, k, n);
   if (i < m) productRow(a + <usize>i * stepI, stepP, rows, out + <usize>i * rowBytes, k, n);
 }
+
+/**
+ * One Adam step over n values, tf.train.adam's float32 operations in its order (so the
+ * same bits): g' = g s; m' = m b1 + g' (1 - b1); v' = v b2 + g'^2 (1 - b2);
+ * w0 = w (1 - mask decayRate) when mask != 0, else w;
+ * w' = (m' / c1) / (sqrt(v' / c2) + eps) (-lr) + w0, with c1 = 1 - acc1 and c2 = 1 - acc2.
+ */
+export function adamUpdate(
+  g: usize,
+  m: usize,
+  v: usize,
+  w: usize,
+  mask: usize,
+  mOut: usize,
+  vOut: usize,
+  wOut: usize,
+  n: i32,
+  gradScale: f32,
+  b1: f32,
+  oneMinusB1: f32,
+  b2: f32,
+  oneMinusB2: f32,
+  acc1: f32,
+  acc2: f32,
+  eps: f32,
+  negLr: f32,
+  decayRate: f32,
+): void {
+  const c1: f32 = 1 - acc1;
+  const c2: f32 = 1 - acc2;
+  const sV = f32x4.splat(gradScale);
+  const b1V = f32x4.splat(b1);
+  const o1V = f32x4.splat(oneMinusB1);
+  const b2V = f32x4.splat(b2);
+  const o2V = f32x4.splat(oneMinusB2);
+  const c1V = f32x4.splat(c1);
+  const c2V = f32x4.splat(c2);
+  const epsV = f32x4.splat(eps);
+  const lrV = f32x4.splat(negLr);
+  const drV = f32x4.splat(decayRate);
+  const oneV = f32x4.splat(1);
+  const vecEnd = n & ~3;
+  let i = 0;
+  for (; i < vecEnd; i += 4) {
+    const at = <usize>i << 2;
+    const gi = f32x4.mul(v128.load(g + at), sV);
+    const mi = f32x4.add(f32x4.mul(v128.load(m + at), b1V), f32x4.mul(gi, o1V));
+    const vi = f32x4.add(f32x4.mul(v128.load(v + at), b2V), f32x4.mul(f32x4.mul(gi, gi), o2V));
+    v128.store(mOut + at, mi);
+    v128.store(vOut + at, vi);
+    let wi = v128.load(w + at);
+    if (mask != 0) wi = f32x4.mul(wi, f32x4.sub(oneV, f32x4.mul(v128.load(mask + at), drV)));
+    const step = f32x4.div(f32x4.div(mi, c1V), f32x4.add(f32x4.sqrt(f32x4.div(vi, c2V)), epsV));
+    v128.store(wOut + at, f32x4.add(f32x4.mul(step, lrV), wi));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const gi: f32 = load<f32>(g + at) * gradScale;
+    const mi: f32 = load<f32>(m + at) * b1 + gi * oneMinusB1;
+    const vi: f32 = load<f32>(v + at) * b2 + gi * gi * oneMinusB2;
+    store<f32>(mOut + at, mi);
+    store<f32>(vOut + at, vi);
+    let wi = load<f32>(w + at);
+    if (mask != 0) wi = wi * (1 - load<f32>(mask + at) * decayRate);
+    const step: f32 = mi / c1 / (Mathf.sqrt(vi / c2) + eps);
+    store<f32>(wOut + at, step * negLr + wi);
+  }
+}

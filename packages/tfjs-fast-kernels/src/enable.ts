@@ -8,6 +8,7 @@ import {
   unregisterGradient,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { adamKernels } from './adam.js';
 import {
   attentionHeadsKernels,
   mergeHeadsGradConfig,
@@ -207,6 +208,7 @@ export async function enableFastKernels(
   const gradients = [...gradientConfigs];
   if (fused) {
     for (const config of [
+      ...adamKernels,
       ...layerNormKernels,
       ...geluKernels,
       ...softmaxKernels,

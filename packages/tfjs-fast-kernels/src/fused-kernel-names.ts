@@ -30,4 +30,9 @@ export const FusedKernelName = {
    * the two apart transposes first unless this kernel is registered.
    */
   transposedMatMul: 'SparsifyMatMul',
+  /**
+   * {g, m, v, w [n], decayMask? [n]}, attrs AdamAttrs -> [m', v', w']: one Adam step over
+   * flat buffers, tf.train.adam's float32 operations in its order (the same bits).
+   */
+  adam: 'SparsifyAdam',
 } as const;

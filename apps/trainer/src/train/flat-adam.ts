@@ -1,3 +1,4 @@
+import { type AdamAttrs, FusedKernelName } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import { optimisationOf, type TrainConfig } from '../config/train-config.js';
 
@@ -101,48 +102,25 @@ export class FlatAdam extends tf.Optimizer {
       return variable;
     });
     const layout = this.checkLayout(variables);
+    const fused = tf.getKernel(FusedKernelName.adam, tf.getBackend()) != null;
     tf.tidy(() => {
       const [firstMoment, secondMoment] = this.moments(layout);
-      const oneMinusAccBeta1 = tf.sub(1, this.accBeta1);
-      const oneMinusAccBeta2 = tf.sub(1, this.accBeta2);
       let gradient = flatten(gradients.map(({ tensor }) => tensor));
+      let gradScale = 1;
       if (this.clipNorm > 0) {
         const norm = tf.sqrt(tf.sum(tf.square(gradient)));
         this.lastGradientNorm = norm.dataSync()[0] ?? Number.NaN;
         // Scale by clip / norm only when over the bound (PyTorch's clip_grad_norm_, eps 1e-6).
         if (this.lastGradientNorm > this.clipNorm) {
-          gradient = tf.mul(gradient, this.clipNorm / (this.lastGradientNorm + 1e-6));
+          gradScale = this.clipNorm / (this.lastGradientNorm + 1e-6);
+          if (!fused) gradient = tf.mul(gradient, gradScale);
         }
       }
-      // Each line is tf.train.adam's, with the same scalars, on all parameters at once.
-      const newFirstMoment = tf.add(
-        tf.mul(firstMoment, this.beta1),
-        tf.mul(gradient, 1 - this.beta1),
-      );
-      const newSecondMoment = tf.add(
-        tf.mul(secondMoment, this.beta2),
-        tf.mul(tf.square(gradient), 1 - this.beta2),
-      );
-      const biasCorrectedFirstMoment = tf.div(newFirstMoment, oneMinusAccBeta1);
-      const biasCorrectedSecondMoment = tf.div(newSecondMoment, oneMinusAccBeta2);
-      firstMoment.assign(newFirstMoment);
-      secondMoment.assign(newSecondMoment);
-      let values: tf.Tensor = flatten(variables);
-      if (this.weightDecay > 0) {
-        // Decoupled: shrink the parameters themselves, outside the adaptive update.
-        const mask = this.maskFor(layout, variables);
-        values = tf.mul(values, tf.sub(1, tf.mul(mask, this.learningRate * this.weightDecay)));
-      }
-      const newValues = tf.add(
-        tf.mul(
-          tf.div(
-            biasCorrectedFirstMoment,
-            tf.add(tf.sqrt(biasCorrectedSecondMoment), this.epsilon),
-          ),
-          -this.learningRate,
-        ),
-        values,
-      );
+      const values: tf.Tensor = flatten(variables);
+      const decayMask = this.weightDecay > 0 ? this.maskFor(layout, variables) : null;
+      const newValues = fused
+        ? this.fusedStep(gradient, firstMoment, secondMoment, values, decayMask, gradScale)
+        : this.composedStep(gradient, firstMoment, secondMoment, values, decayMask);
       const pieces = tf.split(newValues, layout.shapes.map(tf.util.sizeFromShape));
       for (const [i, variable] of variables.entries()) {
         variable.assign(tf.reshape(pieces[i] as tf.Tensor, variable.shape));
@@ -151,6 +129,77 @@ export class FlatAdam extends tf.Optimizer {
       this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2));
     });
     this.incrementIterations();
+  }
+
+  /** tf.train.adam's update, each line its op, on all parameters at once; assigns the moments. */
+  private composedStep(
+    gradient: tf.Tensor,
+    firstMoment: tf.Variable,
+    secondMoment: tf.Variable,
+    values: tf.Tensor,
+    decayMask: tf.Tensor1D | null,
+  ): tf.Tensor {
+    const oneMinusAccBeta1 = tf.sub(1, this.accBeta1);
+    const oneMinusAccBeta2 = tf.sub(1, this.accBeta2);
+    const newFirstMoment = tf.add(
+      tf.mul(firstMoment, this.beta1),
+      tf.mul(gradient, 1 - this.beta1),
+    );
+    const newSecondMoment = tf.add(
+      tf.mul(secondMoment, this.beta2),
+      tf.mul(tf.square(gradient), 1 - this.beta2),
+    );
+    const biasCorrectedFirstMoment = tf.div(newFirstMoment, oneMinusAccBeta1);
+    const biasCorrectedSecondMoment = tf.div(newSecondMoment, oneMinusAccBeta2);
+    firstMoment.assign(newFirstMoment);
+    secondMoment.assign(newSecondMoment);
+    let decayed = values;
+    if (decayMask !== null) {
+      // Decoupled: shrink the parameters themselves, outside the adaptive update.
+      decayed = tf.mul(values, tf.sub(1, tf.mul(decayMask, this.learningRate * this.weightDecay)));
+    }
+    return tf.add(
+      tf.mul(
+        tf.div(biasCorrectedFirstMoment, tf.add(tf.sqrt(biasCorrectedSecondMoment), this.epsilon)),
+        -this.learningRate,
+      ),
+      decayed,
+    );
+  }
+
+  /**
+   * The same step as one pass of tfjs-fast-kernels' fused kernel (FusedKernelName.adam):
+   * the same float32 operations in the same order, so the same bits, without a dozen
+   * elementwise kernels each reading and writing every value.
+   */
+  private fusedStep(
+    gradient: tf.Tensor,
+    firstMoment: tf.Variable,
+    secondMoment: tf.Variable,
+    values: tf.Tensor,
+    decayMask: tf.Tensor1D | null,
+    gradScale: number,
+  ): tf.Tensor {
+    const attrs: AdamAttrs = {
+      gradScale,
+      beta1: this.beta1,
+      oneMinusBeta1: 1 - this.beta1,
+      beta2: this.beta2,
+      oneMinusBeta2: 1 - this.beta2,
+      acc1: this.accBeta1.dataSync()[0] as number,
+      acc2: this.accBeta2.dataSync()[0] as number,
+      epsilon: this.epsilon,
+      negLr: -this.learningRate,
+      decayRate: this.learningRate * this.weightDecay,
+    };
+    const inputs: tf.NamedTensorMap = { g: gradient, m: firstMoment, v: secondMoment, w: values };
+    if (decayMask !== null) inputs.decayMask = decayMask;
+    const [newFirstMoment, newSecondMoment, newValues] = tf
+      .engine()
+      .runKernel(FusedKernelName.adam, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    firstMoment.assign(newFirstMoment as tf.Tensor);
+    secondMoment.assign(newSecondMoment as tf.Tensor);
+    return newValues as tf.Tensor;
   }
 
   /** The step count, then `name/m` for every parameter, then `name/v`: tf.train.adam's slots. */
