@@ -107,7 +107,9 @@ async function main(): Promise<void> {
       `\n## ${c.name}: step ${stepMs.toFixed(1)} CPU ms, in kernels ${kernelMs.toFixed(1)} (${launches.toFixed(0)} launches), outside ${(stepMs - kernelMs).toFixed(1)}\n`,
     );
     for (const [name, us] of hooks)
-      console.log(`${name}: ${(us / 1000 / steps).toFixed(2)} CPU ms a step (its kernels included)`);
+      console.log(
+        `${name}: ${(us / 1000 / steps).toFixed(2)} CPU ms a step (its kernels included)`,
+      );
     console.log('\n| kernel | launches a step | CPU ms a step |');
     console.log('|---|---:|---:|');
     for (const [name, e] of [...table].sort((a, b) => b[1].us - a[1].us).slice(0, top))

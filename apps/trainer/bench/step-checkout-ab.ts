@@ -4,7 +4,8 @@
  * run time in one process (encoder and engine code), each round runs one process per
  * checkout, alternating which goes first, and each process times `steps` steps of every case
  * (dense, masked, merge only; tiny model, batch 8, the demo's batches, the same seed) by the
- * process's CPU time. Prints the median CPU ms a step per checkout, the median over rounds of
+ * process's CPU time, the cases taking turns step by step (SEQUENTIAL=1: each case's steps
+ * back to back). Prints the median CPU ms a step per checkout, the median over rounds of
  * the per-round new/old ratio, kernels per step, and the first losses of each case, which
  * must agree to float rounding.
  *   node --conditions=source --import tsx bench/step-checkout-ab.ts <old checkout> <new checkout> [rounds] [steps]
@@ -60,13 +61,18 @@ async function child(root: string, steps: number): Promise<ChildResult> {
   // The first losses of a fixed-seed run (also the warm-up).
   const losses = setups.map((step) => Array.from({ length: LOSS_STEPS }, () => step()));
   const cpuMs: number[][] = CASES.map(() => []);
-  for (let s = 0; s < steps; s++) {
-    for (const [i, step] of setups.entries()) {
-      const start = process.cpuUsage();
-      step();
-      const used = process.cpuUsage(start);
-      cpuMs[i]!.push((used.user + used.system) / 1000);
-    }
+  const timed = (i: number) => {
+    const start = process.cpuUsage();
+    setups[i]!();
+    const used = process.cpuUsage(start);
+    cpuMs[i]!.push((used.user + used.system) / 1000);
+  };
+  if (process.env.SEQUENTIAL) {
+    // Each case's steps back to back, as one training run alone would take them.
+    for (const i of setups.keys()) for (let s = 0; s < steps; s++) timed(i);
+  } else {
+    // Round robin, as the demo's runs taking turns do.
+    for (let s = 0; s < steps; s++) for (const i of setups.keys()) timed(i);
   }
   const kernels: number[] = [];
   for (const step of setups) {
@@ -131,7 +137,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    `old ${oldRoot}, new ${newRoot}; ${rounds} rounds x ${steps} steps a case a process, tiny model, batch ${BATCH}; load average (1 min) after each round: ${loads.map((l) => l.toFixed(1)).join(', ')}\n`,
+    `old ${oldRoot}, new ${newRoot}; ${rounds} rounds x ${steps} steps a case a process (${process.env.SEQUENTIAL ? 'each case back to back' : 'cases taking turns'}), tiny model, batch ${BATCH}; load average (1 min) after each round: ${loads.map((l) => l.toFixed(1)).join(', ')}\n`,
   );
   console.log('| step | CPU ms old | new | new/old | kernels old | new |');
   console.log('|---|---:|---:|---:|---:|---:|');
