@@ -290,7 +290,7 @@ describe.each(['wasm', 'cpu'] as const)('FlatAdam fused step on %s', (backend) =
         kernels = info.kernels.map((k) => k.name);
         tf.dispose(Object.values(grads));
       }
-      const out = variables.map((v) => Array.from(new Uint32Array(v.dataSync().buffer)));
+      const out = variables.map(bits);
       const slots = (await optimizer.getWeights()).map(({ tensor }) =>
         Array.from(new Uint32Array(Float32Array.from(tensor.dataSync()).buffer)),
       );

@@ -65,65 +65,102 @@ export function adamValues(
   }
 }
 
+/**
+ * {m, v [n], decayMask? [n], g0, w0, g1, w1, ...}, attrs AdamAttrs & {count} -> [m', v',
+ * w'0, w'1, ...]: parameter i's gradient gi and values wi (any shape) are the next
+ * wi.size values of the flat moments, in order, and w'i has wi's shape. So an optimizer
+ * over many parameters needs no concat, split or reshape around the step.
+ */
 export const adamKernels: KernelConfig[] = hostKernelConfigs(FusedKernelName.adam, (args) => {
   const name = FusedKernelName.adam;
-  const g = requiredInput(args.inputs, 'g', name);
   const m = requiredInput(args.inputs, 'm', name);
   const v = requiredInput(args.inputs, 'v', name);
-  const w = requiredInput(args.inputs, 'w', name);
   const mask = args.inputs.decayMask ?? null;
-  const n = g.shape.reduce((a, b) => a * b, 1);
+  const attrs = args.attrs as unknown as AdamAttrs & { count: number } & NamedAttrMap;
+  const count = attrs.count;
+  const n = sizeOf(m.shape);
+  const grads = Array.from({ length: count }, (_, i) => requiredInput(args.inputs, `g${i}`, name));
+  const values = Array.from({ length: count }, (_, i) => requiredInput(args.inputs, `w${i}`, name));
+  const sizes = values.map((w) => sizeOf(w.shape));
+  const total = sizes.reduce((a, b) => a + b, 0);
   for (const [what, t] of [
-    ['m', m],
     ['v', v],
-    ['w', w],
     ['decayMask', mask],
   ] as const) {
-    if (t !== null && t.shape.reduce((a, b) => a * b, 1) !== n)
+    if (t !== null && sizeOf(t.shape) !== n)
       throw new Error(
-        `tfjs-fast-kernels ${name}: ${what} has shape [${t.shape}], expected ${n} values as g`,
+        `tfjs-fast-kernels ${name}: ${what} has shape [${t.shape}], m has ${n} values`,
       );
   }
-  const attrs = args.attrs as unknown as AdamAttrs & NamedAttrMap;
-  const inputs = mask === null ? [g, m, v, w] : [g, m, v, w, mask];
+  grads.forEach((g, i) => {
+    if (sizeOf(g.shape) !== sizes[i])
+      throw new Error(
+        `tfjs-fast-kernels ${name}: g${i} has shape [${g.shape}] but w${i} has [${values[i]!.shape}]`,
+      );
+  });
+  if (total !== n)
+    throw new Error(`tfjs-fast-kernels ${name}: the parameters hold ${total} values, m has ${n}`);
+  const head = mask === null ? [m, v] : [m, v, mask];
+  const inputs = [...head, ...grads, ...values];
+  const outputShapes = [[n], [n], ...values.map((w) => [...w.shape])];
   return computeOnHost(
     args.backend,
     name,
     inputs,
-    [[n], [n], [n]],
-    (ins, outs) =>
-      adamValues(
-        ins[0]!,
-        ins[1]!,
-        ins[2]!,
-        ins[3]!,
-        ins[4] ?? null,
-        outs[0]!,
-        outs[1]!,
-        outs[2]!,
-        attrs,
-      ),
-    (simd, ins, outs) =>
-      simd.adamUpdate(
-        ins[0]!,
-        ins[1]!,
-        ins[2]!,
-        ins[3]!,
-        ins[4] ?? 0,
-        outs[0]!,
-        outs[1]!,
-        outs[2]!,
-        n,
-        attrs.gradScale,
-        attrs.beta1,
-        attrs.oneMinusBeta1,
-        attrs.beta2,
-        attrs.oneMinusBeta2,
-        attrs.acc1,
-        attrs.acc2,
-        attrs.epsilon,
-        attrs.negLr,
-        attrs.decayRate,
-      ),
+    outputShapes,
+    (ins, outs) => {
+      const maskValues = mask === null ? null : ins[2]!;
+      let offset = 0;
+      for (let i = 0; i < count; i++) {
+        const size = sizes[i]!;
+        const at = (x: Float32Array) => x.subarray(offset, offset + size);
+        adamValues(
+          ins[head.length + i]!,
+          at(ins[0]!),
+          at(ins[1]!),
+          ins[head.length + count + i]!,
+          maskValues === null ? null : at(maskValues),
+          at(outs[0]!),
+          at(outs[1]!),
+          outs[2 + i]!,
+          attrs,
+        );
+        offset += size;
+      }
+    },
+    (simd, ins, outs) => {
+      let offset = 0;
+      for (let i = 0; i < count; i++) {
+        const bytes = 4 * offset;
+        simd.adamUpdate(
+          ins[head.length + i]!,
+          ins[0]! + bytes,
+          ins[1]! + bytes,
+          ins[head.length + count + i]!,
+          mask === null ? 0 : ins[2]! + bytes,
+          outs[0]! + bytes,
+          outs[1]! + bytes,
+          outs[2 + i]!,
+          sizes[i]!,
+          attrs.gradScale,
+          attrs.beta1,
+          attrs.oneMinusBeta1,
+          attrs.beta2,
+          attrs.oneMinusBeta2,
+          attrs.acc1,
+          attrs.acc2,
+          attrs.epsilon,
+          attrs.negLr,
+          attrs.decayRate,
+        );
+        offset += sizes[i]!;
+      }
+    },
   );
 });
+
+function sizeOf(shape: readonly number[]): number {
+  let size = 1;
+  for (const dim of shape) size *= dim;
+  return size;
+}

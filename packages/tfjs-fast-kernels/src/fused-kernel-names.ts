@@ -31,8 +31,9 @@ export const FusedKernelName = {
    */
   transposedMatMul: 'SparsifyMatMul',
   /**
-   * {g, m, v, w [n], decayMask? [n]}, attrs AdamAttrs -> [m', v', w']: one Adam step over
-   * flat buffers, tf.train.adam's float32 operations in its order (the same bits).
+   * {m, v [n], decayMask? [n], g0, w0, g1, w1, ...}, attrs AdamAttrs & {count} -> [m', v',
+   * w'0, w'1, ...]: one Adam step over every parameter (the moments flat, in parameter
+   * order), tf.train.adam's float32 operations in its order (the same bits).
    */
   adam: 'SparsifyAdam',
 } as const;

@@ -105,25 +105,42 @@ export class FlatAdam extends tf.Optimizer {
     const fused = tf.getKernel(FusedKernelName.adam, tf.getBackend()) != null;
     tf.tidy(() => {
       const [firstMoment, secondMoment] = this.moments(layout);
-      let gradient = flatten(gradients.map(({ tensor }) => tensor));
+      // The gradients as one vector, when the norm or the composed step needs it.
+      const flatGradient =
+        fused && this.clipNorm === 0 ? null : flatten(gradients.map(({ tensor }) => tensor));
       let gradScale = 1;
-      if (this.clipNorm > 0) {
-        const norm = tf.sqrt(tf.sum(tf.square(gradient)));
+      if (this.clipNorm > 0 && flatGradient !== null) {
+        const norm = tf.sqrt(tf.sum(tf.square(flatGradient)));
         this.lastGradientNorm = norm.dataSync()[0] ?? Number.NaN;
         // Scale by clip / norm only when over the bound (PyTorch's clip_grad_norm_, eps 1e-6).
-        if (this.lastGradientNorm > this.clipNorm) {
+        if (this.lastGradientNorm > this.clipNorm)
           gradScale = this.clipNorm / (this.lastGradientNorm + 1e-6);
-          if (!fused) gradient = tf.mul(gradient, gradScale);
-        }
       }
-      const values: tf.Tensor = flatten(variables);
       const decayMask = this.weightDecay > 0 ? this.maskFor(layout, variables) : null;
-      const newValues = fused
-        ? this.fusedStep(gradient, firstMoment, secondMoment, values, decayMask, gradScale)
-        : this.composedStep(gradient, firstMoment, secondMoment, values, decayMask);
-      const pieces = tf.split(newValues, layout.shapes.map(tf.util.sizeFromShape));
-      for (const [i, variable] of variables.entries()) {
-        variable.assign(tf.reshape(pieces[i] as tf.Tensor, variable.shape));
+      if (fused || flatGradient === null) {
+        const newValues = this.fusedStep(
+          gradients.map(({ tensor }) => tensor),
+          firstMoment,
+          secondMoment,
+          variables,
+          decayMask,
+          gradScale,
+        );
+        for (const [i, variable] of variables.entries()) variable.assign(newValues[i] as tf.Tensor);
+      } else {
+        const values = flatten(variables);
+        const newValues = this.composedStep(
+          flatGradient,
+          firstMoment,
+          secondMoment,
+          values,
+          decayMask,
+          gradScale,
+        );
+        const pieces = tf.split(newValues, layout.shapes.map(tf.util.sizeFromShape));
+        for (const [i, variable] of variables.entries()) {
+          variable.assign(tf.reshape(pieces[i] as tf.Tensor, variable.shape));
+        }
       }
       this.accBeta1.assign(tf.mul(this.accBeta1, this.beta1));
       this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2));
@@ -133,12 +150,14 @@ export class FlatAdam extends tf.Optimizer {
 
   /** tf.train.adam's update, each line its op, on all parameters at once; assigns the moments. */
   private composedStep(
-    gradient: tf.Tensor,
+    flatGradient: tf.Tensor,
     firstMoment: tf.Variable,
     secondMoment: tf.Variable,
     values: tf.Tensor,
     decayMask: tf.Tensor1D | null,
+    gradScale: number,
   ): tf.Tensor {
+    const gradient = gradScale === 1 ? flatGradient : tf.mul(flatGradient, gradScale);
     const oneMinusAccBeta1 = tf.sub(1, this.accBeta1);
     const oneMinusAccBeta2 = tf.sub(1, this.accBeta2);
     const newFirstMoment = tf.add(
@@ -168,19 +187,22 @@ export class FlatAdam extends tf.Optimizer {
   }
 
   /**
-   * The same step as one pass of tfjs-fast-kernels' fused kernel (FusedKernelName.adam):
-   * the same float32 operations in the same order, so the same bits, without a dozen
-   * elementwise kernels each reading and writing every value.
+   * The same step as one pass of tfjs-fast-kernels' fused kernel (FusedKernelName.adam) over
+   * the gradients and parameters as they are: the same float32 operations in the same
+   * order, so the same bits, without a dozen elementwise kernels each reading and writing
+   * every value, nor the concat, split and reshapes around them. Assigns the moments;
+   * returns each parameter's new values.
    */
   private fusedStep(
-    gradient: tf.Tensor,
+    gradients: tf.Tensor[],
     firstMoment: tf.Variable,
     secondMoment: tf.Variable,
-    values: tf.Tensor,
+    variables: tf.Variable[],
     decayMask: tf.Tensor1D | null,
     gradScale: number,
-  ): tf.Tensor {
-    const attrs: AdamAttrs = {
+  ): tf.Tensor[] {
+    const attrs: AdamAttrs & { count: number } = {
+      count: variables.length,
       gradScale,
       beta1: this.beta1,
       oneMinusBeta1: 1 - this.beta1,
@@ -192,14 +214,18 @@ export class FlatAdam extends tf.Optimizer {
       negLr: -this.learningRate,
       decayRate: this.learningRate * this.weightDecay,
     };
-    const inputs: tf.NamedTensorMap = { g: gradient, m: firstMoment, v: secondMoment, w: values };
+    const inputs: tf.NamedTensorMap = { m: firstMoment, v: secondMoment };
     if (decayMask !== null) inputs.decayMask = decayMask;
-    const [newFirstMoment, newSecondMoment, newValues] = tf
+    variables.forEach((variable, i) => {
+      inputs[`g${i}`] = gradients[i] as tf.Tensor;
+      inputs[`w${i}`] = variable;
+    });
+    const [newFirstMoment, newSecondMoment, ...newValues] = tf
       .engine()
       .runKernel(FusedKernelName.adam, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     firstMoment.assign(newFirstMoment as tf.Tensor);
     secondMoment.assign(newSecondMoment as tf.Tensor);
-    return newValues as tf.Tensor;
+    return newValues;
   }
 
   /** The step count, then `name/m` for every parameter, then `name/v`: tf.train.adam's slots. */
