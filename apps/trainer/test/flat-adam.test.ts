@@ -1,4 +1,4 @@
-import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
+import { enableFastKernels, FusedKernelName } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
@@ -258,5 +258,51 @@ describe('FlatAdam', () => {
     );
     tf.dispose([stray, ...Object.values(grads)]);
     flat.dispose();
+  });
+});
+
+// With tfjs-fast-kernels' fused Adam registered (FusedKernelName.adam), FlatAdam's step is
+// one kernel; unregistered, its composition. The same bits, with AdamW's decay and clipping.
+describe.each(['wasm', 'cpu'] as const)('FlatAdam fused step on %s', (backend) => {
+  afterEach(async () => {
+    await tf.setBackend('wasm');
+    await enableFastKernels({ native: 'off' });
+  });
+
+  it('gives the composition bit for bit, with weight decay and clipping, and runs as one kernel', async () => {
+    await tf.setBackend(backend);
+    const shapes = [[7, 5], [5], [3, 4, 2], [1]];
+    const run = async (fused: boolean) => {
+      await enableFastKernels({ native: 'off', fused });
+      expect(tf.getKernel(FusedKernelName.adam, backend) != null).toBe(fused);
+      const [variables] = twinParameters(shapes, 77, fused ? 'fused' : 'composed');
+      const optimizer = new FlatAdam(3e-3, 0.9, 0.999, undefined, {
+        weightDecay: 0.05,
+        clipNorm: 1.5,
+        decays: (v) => v.rank >= 2,
+      });
+      const rng = new Rng(5);
+      let kernels: string[] = [];
+      for (let step = 0; step < 4; step++) {
+        // Scales both below and above the clipping bound.
+        const grads = gradientsFor(variables, rng, step % 2 === 0 ? 0.1 : 3);
+        const info = await tf.profile(() => optimizer.applyGradients(grads));
+        kernels = info.kernels.map((k) => k.name);
+        tf.dispose(Object.values(grads));
+      }
+      const out = variables.map(bits);
+      const slots = (await optimizer.getWeights()).map(({ tensor }) =>
+        Array.from(new Uint32Array(Float32Array.from(tensor.dataSync()).buffer)),
+      );
+      optimizer.dispose();
+      return { out, slots, kernels };
+    };
+    const composed = await run(false);
+    const fused = await run(true);
+    expect(fused.out).toEqual(composed.out);
+    expect(fused.slots).toEqual(composed.slots);
+    expect(fused.kernels).toContain(FusedKernelName.adam);
+    expect(composed.kernels).not.toContain(FusedKernelName.adam);
+    expect(fused.kernels.length).toBeLessThan(composed.kernels.length);
   });
 });

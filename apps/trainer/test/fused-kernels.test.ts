@@ -12,6 +12,7 @@ import {
   type InputSpec,
   perSampleCrossEntropy,
 } from '@sparsify/amuse-encoder';
+import { createIqrTokenReducer } from '@sparsify/iqr-token-merge';
 import { disableFastKernels, enableFastKernels } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,15 +60,19 @@ function tinyModel() {
   });
 }
 
-/** Loss and every parameter's gradient of a fresh seeded model on a fixed batch. */
-function lossAndGrads(): { loss: number; grads: Map<string, Float32Array> } {
+/**
+ * Loss and every parameter's gradient of a fresh seeded model on a fixed batch; with
+ * `merge`, the IQR reducer merges tokens after block 0.
+ */
+function lossAndGrads(merge = false): { loss: number; grads: Map<string, Float32Array> } {
   const model = tinyModel();
   const batch = batchOf(3);
   const labels = tf.tensor1d([3, 17, 41], 'int32');
+  const reducer = merge ? createIqrTokenReducer({ iqrMultiplier: 1.5, minKeep: 0.25 }) : null;
   const { value, grads } = tf.variableGrads(
     () =>
       tf.mean(
-        perSampleCrossEntropy(model.forward(batch, { training: true }).logits, labels),
+        perSampleCrossEntropy(model.forward(batch, { training: true, reducer }).logits, labels),
       ) as tf.Scalar,
     model.trainableVariables(),
   );
@@ -137,4 +142,38 @@ describe.each(['cpu', 'wasm'] as const)('the encoder with fused kernels on %s', 
     model.dispose();
     expect(worst).toBeLessThan(5e-5);
   }, 120_000);
+});
+
+describe('the default wasm path against stock tfjs-backend-wasm', () => {
+  afterAll(() => enableFastKernels({ native: 'off' }));
+
+  // Everything tfjs-fast-kernels changes at once: fused kernels, small products as SIMD
+  // matMulSlice, transposed gradient products read in place (SparsifyMatMul, also the merge
+  // product), tensors saved for gradients shared. With and without token merging.
+  it.each([false, true])(
+    'gives the loss and every gradient of stock wasm within rounding (merge: %s)',
+    async (merge) => {
+      await tf.setBackend('wasm');
+      disableFastKernels();
+      const stock = lossAndGrads(merge);
+      await enableFastKernels({ native: 'off' });
+      const fast = lossAndGrads(merge);
+      expect(Math.abs(fast.loss - stock.loss) / Math.abs(stock.loss)).toBeLessThan(1e-5);
+      expect([...fast.grads.keys()].sort()).toEqual([...stock.grads.keys()].sort());
+      let worst = 0;
+      for (const [name, expected] of stock.grads) {
+        const actual = fast.grads.get(name) as Float32Array;
+        let gap = 0;
+        let scale = 1e-30;
+        for (let i = 0; i < expected.length; i++) {
+          gap = Math.max(gap, Math.abs((actual[i] as number) - (expected[i] as number)));
+          scale = Math.max(scale, Math.abs(expected[i] as number));
+        }
+        worst = Math.max(worst, gap / scale);
+      }
+      console.log(`merge ${merge}: worst relative gradient gap ${worst.toExponential(2)}`);
+      expect(worst).toBeLessThan(5e-5);
+    },
+    120_000,
+  );
 });

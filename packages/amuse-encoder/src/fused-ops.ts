@@ -39,6 +39,7 @@ export const FUSED_KERNELS = {
   columnSum: 'SparsifyColumnSum',
   splitHeads: 'SparsifySplitHeads',
   mergeHeads: 'SparsifyMergeHeads',
+  transposedMatMul: 'SparsifyMatMul',
 } as const;
 
 /** Whether a fused kernel runs on the active backend (with its gradient, when it is an op). */
@@ -56,14 +57,34 @@ function biasGrad(dy: tf.Tensor): tf.Tensor {
 }
 
 /**
- * [dy W^T, x^T dy], the gradients of x W, from untransposed products: stock wasm runs
+ * op(a) op(b) for the gradients of x W: from untransposed products on stock wasm, which runs
  * transposed matmuls (what matMul's own gradient uses) through a much slower path than plain
- * ones, while a 2-D transpose costs little.
+ * ones, while a 2-D transpose costs little; as one product reading the operand transposed
+ * in place where tfjs-fast-kernels registers that (FUSED_KERNELS.transposedMatMul), which
+ * saves the transpose kernel and gives the same floats.
  */
+function gradProduct(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  transposeA: boolean,
+  transposeB: boolean,
+): tf.Tensor2D {
+  if (hasFusedKernel(FUSED_KERNELS.transposedMatMul, false))
+    return tf
+      .engine()
+      .runKernel(
+        FUSED_KERNELS.transposedMatMul,
+        { a, b },
+        { transposeA, transposeB },
+      ) as tf.Tensor2D;
+  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
+}
+
+/** [dy W^T, x^T dy], the gradients of x W. */
 function plainProductGrads(dy: tf.Tensor, saved: Saved): [tf.Tensor2D, tf.Tensor2D] {
   const [x, w] = saved as [tf.Tensor2D, tf.Tensor2D];
   const dy2 = dy as tf.Tensor2D;
-  return [tf.matMul(dy2, tf.transpose(w)), tf.matMul(tf.transpose(x), dy2)];
+  return [gradProduct(dy2, w, false, true), gradProduct(x, dy2, true, false)];
 }
 
 /** x W for x [R, in], W [in, out], with the gradient of plain products. */
@@ -85,6 +106,28 @@ export const affine = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =
     gradFunc: (dy: tf.Tensor, saved: Saved) => [...plainProductGrads(dy, saved), biasGrad(dy)],
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
+/**
+ * x W + b where x is data (patches, features): no gradient reaches x, so none is computed.
+ * tfjs skips a kernel's gradient for an input off the path to the variables, but a
+ * customGrad returns every input's gradient at once: with x as an input, `affine` would
+ * spend a product dy W^T and a transpose of W on a gradient nobody reads. Here x is saved,
+ * not an input; W's and b's gradients are `affine`'s, bit for bit.
+ */
+export function affineOfData(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [weight, bias, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    save([x]);
+    return {
+      value: tf.add(tf.matMul(x, weight), bias),
+      gradFunc: (dy: tf.Tensor, saved: Saved) => [
+        gradProduct(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, true, false),
+        biasGrad(dy),
+      ],
+    };
+  });
+  return product(w, b) as tf.Tensor2D;
+}
 
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
 const GELU_CUBIC = 0.044715;

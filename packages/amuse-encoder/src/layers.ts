@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   affine,
+  affineOfData,
   FUSED_KERNELS,
   gelu,
   hasFusedKernel,
@@ -34,6 +35,11 @@ export class Linear {
   /** [R, in] -> [R, out]. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
     return affine(x, this.weight as tf.Tensor2D, this.bias as tf.Tensor1D);
+  }
+
+  /** [R, in] -> [R, out] for data x (inputs, not activations): no gradient is computed for x. */
+  applyToData(x: tf.Tensor2D): tf.Tensor2D {
+    return affineOfData(x, this.weight as tf.Tensor2D, this.bias as tf.Tensor1D);
   }
 
   /** [B, N, in] -> [B, N, out], through one 2-D product. */

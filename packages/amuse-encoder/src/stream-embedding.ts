@@ -169,7 +169,8 @@ export class StreamEmbedding {
   /** The stream's input -> [B, N, D] tokens with time + space positions added. */
   apply(input: VideoBatch | AudioBatch, batch: number): tf.Tensor3D {
     const values = this.patchValues(input, batch);
-    const tokens = tf.reshape(this.embedNorm.apply(this.embed.apply(values)), [
+    // The patches are data: the embedding's gradient skips them (Linear.applyToData).
+    const tokens = tf.reshape(this.embedNorm.apply(this.embed.applyToData(values)), [
       batch,
       this.tokenCount,
       this.width,

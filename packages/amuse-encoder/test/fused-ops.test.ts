@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { multiHeadAttention } from '../src/attention.js';
-import { affine, gelu, matMulPlainGrad, normalizeScaleShift } from '../src/fused-ops.js';
+import {
+  affine,
+  affineOfData,
+  gelu,
+  matMulPlainGrad,
+  normalizeScaleShift,
+} from '../src/fused-ops.js';
 import { BACKENDS, useBackend } from './fixtures.js';
 
 /** The compositions the fused ops replace, exactly as the layers wrote them before. */
@@ -154,6 +160,50 @@ describe.each(BACKENDS)('fused ops on %s', (backend) => {
       ),
       { numRuns: 25 },
     );
+  });
+
+  it("affineOfData: affine's value and W, b gradients bit for bit, without x's gradient", async () => {
+    const cases = fc.sample(
+      fc.tuple(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 0, max: 10_000 }),
+      ),
+      { numRuns: 20, seed: 7 },
+    );
+    for (const [rows, inner, cols, seed] of cases) {
+      const x = random([rows, inner], seed) as tf.Tensor2D;
+      const w = random([inner, cols], seed + 1);
+      const b = random([cols], seed + 2);
+      const up = random([rows, cols], seed + 3);
+      const run = (g: typeof affine) => {
+        const f = (wt: tf.Tensor, bt: tf.Tensor) =>
+          tf.sum(tf.mul(g(x, wt as tf.Tensor2D, bt as tf.Tensor1D), up)) as tf.Scalar;
+        const { value, grads } = tf.valueAndGrads(f)([w, b]);
+        return [g(x, w as tf.Tensor2D, b as tf.Tensor1D), value, ...grads];
+      };
+      const reference = run(affine);
+      const ofData = run(affineOfData);
+      expectSameBits(ofData, reference);
+      tf.dispose([x, w, b, up, ...ofData, ...reference]);
+    }
+    // The product dy W^T (x's gradient) is not computed: forward, dW and nothing else.
+    const x = random([4, 3], 1) as tf.Tensor2D;
+    const w = random([3, 2], 2);
+    const b = random([2], 3);
+    const products = async (g: typeof affine) => {
+      const info = await tf.profile(() => {
+        const grads = tf.grads((wt: tf.Tensor, bt: tf.Tensor) =>
+          tf.sum(g(x, wt as tf.Tensor2D, bt as tf.Tensor1D)),
+        )([w, b]);
+        tf.dispose(grads);
+      });
+      return info.kernels.filter((k) => k.name === 'BatchMatMul').length;
+    };
+    expect(await products(affine)).toBe(3);
+    expect(await products(affineOfData)).toBe(2);
+    tf.dispose([x, w, b]);
   });
 
   // GELU's input feeds three of its ops, so bit-identity needs it to have no other consumer

@@ -6,9 +6,28 @@
  * as one 2-D matmul per sample rather than a batched `tf.matMul`, because stock wasm runs
  * the 2-D untransposed product through XNNPACK while batched and transposed products fall
  * back to a slower loop. For the same reason the gradient
- * A^T dy uses A^T transposed once on the CPU instead of `matMul(a, dy, true)`.
+ * A^T dy uses A^T transposed once on the CPU instead of `matMul(a, dy, true)`. Where a
+ * fast batched product is registered (FAST_BATCHED_MATMUL) it is one product each way.
  */
 import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * The product kernel @sparsify/tfjs-fast-kernels registers (its FusedKernelName
+ * .transposedMatMul) where batched and transposed operands are fast: one launch per
+ * direction replaces B per-sample products, the unstacks and the stack, and the gradient
+ * reads A transposed in place. Looked up by name: this package does not import that one.
+ */
+export const FAST_BATCHED_MATMUL = 'SparsifyMatMul';
+
+function fastBatchedMatMul(): boolean {
+  return tf.getKernel(FAST_BATCHED_MATMUL, tf.getBackend()) != null;
+}
+
+function batchedProduct(a: tf.Tensor3D, x: tf.Tensor, transposeA: boolean): tf.Tensor3D {
+  return tf
+    .engine()
+    .runKernel(FAST_BATCHED_MATMUL, { a, b: x }, { transposeA, transposeB: false }) as tf.Tensor3D;
+}
 
 export function constantMatMul(
   matrices: Float32Array,
@@ -24,6 +43,19 @@ export function constantMatMul(
   }
   // The gradient reads A from the CPU closure, so nothing has to be kept alive on the
   // tape and inference never pays for building A^T.
+  if (fastBatchedMatMul()) {
+    const product = tf.customGrad((input) => {
+      const value = tf.tidy(() =>
+        batchedProduct(tf.tensor3d(matrices, [batch, rows, columns]), input as tf.Tensor, false),
+      );
+      const gradFunc = (dy: tf.Tensor) =>
+        tf.tidy(() =>
+          batchedProduct(tf.tensor3d(matrices, [batch, rows, columns]), dy as tf.Tensor, true),
+        );
+      return { value, gradFunc };
+    });
+    return product(x) as tf.Tensor3D;
+  }
   const product = tf.customGrad((input) => {
     const value = tf.tidy(() =>
       perSampleMatMul(tf.tensor3d(matrices, [batch, rows, columns]), input as tf.Tensor3D),

@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { constantMatMul } from '../src/constant-matmul.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { constantMatMul, FAST_BATCHED_MATMUL } from '../src/constant-matmul.js';
 import { BACKENDS, expectAllClose, tf, useBackend } from './fixtures.js';
 
 // constantMatMul is speed only: the merge product W x written as one 2-D matmul per sample.
@@ -21,4 +21,39 @@ describe.each(BACKENDS)('constantMatMul against tf.matMul on %s', (backend) => {
       tf.grad((t) => tf.sum(tf.mul(f(t), dy)))(x);
     expectAllClose(gradient(fast).dataSync(), gradient(plain).dataSync());
   });
+});
+
+// Where a fast batched product is registered under FAST_BATCHED_MATMUL (tfjs-fast-kernels on
+// wasm), constantMatMul is one launch each way. Here cpu's own BatchMatMul stands in for it.
+describe('constantMatMul through a registered batched product (cpu BatchMatMul standing in)', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+    const batchMatMul = tf.getKernel('BatchMatMul', 'cpu')!;
+    tf.registerKernel({ ...batchMatMul, kernelName: FAST_BATCHED_MATMUL });
+  });
+  afterAll(() => tf.unregisterKernel(FAST_BATCHED_MATMUL, 'cpu'));
+
+  it.each([1, 3])(
+    'gives the batched product and its gradient for B = %i, one product each way',
+    async (batch) => {
+      const [rows, columns, channels] = [4, 6, 5];
+      const w = tf.randomUniform([batch, rows, columns], 0, 1, 'float32', 21) as tf.Tensor3D;
+      const x = tf.randomNormal([batch, columns, channels], 0, 1, 'float32', 22) as tf.Tensor3D;
+      const dy = tf.randomNormal([batch, rows, channels], 0, 1, 'float32', 23) as tf.Tensor3D;
+      const values = w.dataSync() as Float32Array;
+      const fast = (t: tf.Tensor) =>
+        constantMatMul(values, [batch, rows, columns], t as tf.Tensor3D);
+      const plain = (t: tf.Tensor) => tf.matMul(w, t as tf.Tensor3D);
+      const gradient = (f: (t: tf.Tensor) => tf.Tensor) =>
+        tf.grad((t) => tf.sum(tf.mul(f(t), dy)))(x);
+      expect(Array.from(fast(x).dataSync())).toEqual(Array.from(plain(x).dataSync()));
+      expect(Array.from(gradient(fast).dataSync())).toEqual(Array.from(gradient(plain).dataSync()));
+      const info = await tf.profile(() => gradient(fast));
+      const names = info.kernels.map((k) => k.name);
+      expect(names.filter((n) => n === FAST_BATCHED_MATMUL)).toHaveLength(2);
+      expect(names.filter((n) => n === 'Unpack' || n === 'Pack' || n === 'BatchMatMul')).toEqual(
+        [],
+      );
+    },
+  );
 });

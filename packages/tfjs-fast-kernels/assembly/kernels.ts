@@ -366,3 +366,245 @@ export function mergeHeadsCopy(
     }
   }
 }
+
+// One row of out = A(i, :) B: sixteen columns at a time in four vector registers while p
+// runs, then four, then one. A(i, p) is at aRow + p stepP; B is row-major [k, n].
+@inline function productRow(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32): void {
+  const rowBytes = <usize>n << 2;
+  const n16 = n & ~15;
+  const n4 = n & ~3;
+  let j = 0;
+  for (; j < n16; j += 16) {
+    let c0 = f32x4.splat(0);
+    let c1 = f32x4.splat(0);
+    let c2 = f32x4.splat(0);
+    let c3 = f32x4.splat(0);
+    let ap = aRow;
+    let bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      const av = v128.load32_splat(ap);
+      c0 = f32x4.add(c0, f32x4.mul(av, v128.load(bp)));
+      c1 = f32x4.add(c1, f32x4.mul(av, v128.load(bp, 16)));
+      c2 = f32x4.add(c2, f32x4.mul(av, v128.load(bp, 32)));
+      c3 = f32x4.add(c3, f32x4.mul(av, v128.load(bp, 48)));
+      ap += stepP;
+      bp += rowBytes;
+    }
+    const to = outRow + (<usize>j << 2);
+    v128.store(to, c0);
+    v128.store(to, c1, 16);
+    v128.store(to, c2, 32);
+    v128.store(to, c3, 48);
+  }
+  for (; j < n4; j += 4) {
+    let c = f32x4.splat(0);
+    let ap = aRow;
+    let bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      c = f32x4.add(c, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+      ap += stepP;
+      bp += rowBytes;
+    }
+    v128.store(outRow + (<usize>j << 2), c);
+  }
+  for (; j < n; j++) {
+    let c: f32 = 0;
+    let ap = aRow;
+    let bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      c += load<f32>(ap) * load<f32>(bp);
+      ap += stepP;
+      bp += rowBytes;
+    }
+    store<f32>(outRow + (<usize>j << 2), c);
+  }
+}
+
+// Two rows of out at once for their first sixteen-column blocks (each B vector loaded once
+// for both), the same sums in the same order as productRow; the rest of the columns by productRow.
+@inline function productRowPair(
+  aRow: usize,
+  stepI: usize,
+  stepP: usize,
+  b: usize,
+  outRow: usize,
+  k: i32,
+  n: i32,
+): void {
+  const rowBytes = <usize>n << 2;
+  const n16 = n & ~15;
+  for (let j = 0; j < n16; j += 16) {
+    let c0 = f32x4.splat(0);
+    let c1 = f32x4.splat(0);
+    let c2 = f32x4.splat(0);
+    let c3 = f32x4.splat(0);
+    let d0 = f32x4.splat(0);
+    let d1 = f32x4.splat(0);
+    let d2 = f32x4.splat(0);
+    let d3 = f32x4.splat(0);
+    let ap = aRow;
+    let bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      const av = v128.load32_splat(ap);
+      const aw = v128.load32_splat(ap + stepI);
+      const b0 = v128.load(bp);
+      const b1 = v128.load(bp, 16);
+      const b2 = v128.load(bp, 32);
+      const b3 = v128.load(bp, 48);
+      c0 = f32x4.add(c0, f32x4.mul(av, b0));
+      c1 = f32x4.add(c1, f32x4.mul(av, b1));
+      c2 = f32x4.add(c2, f32x4.mul(av, b2));
+      c3 = f32x4.add(c3, f32x4.mul(av, b3));
+      d0 = f32x4.add(d0, f32x4.mul(aw, b0));
+      d1 = f32x4.add(d1, f32x4.mul(aw, b1));
+      d2 = f32x4.add(d2, f32x4.mul(aw, b2));
+      d3 = f32x4.add(d3, f32x4.mul(aw, b3));
+      ap += stepP;
+      bp += rowBytes;
+    }
+    const to = outRow + (<usize>j << 2);
+    v128.store(to, c0);
+    v128.store(to, c1, 16);
+    v128.store(to, c2, 32);
+    v128.store(to, c3, 48);
+    const next = to + rowBytes;
+    v128.store(next, d0);
+    v128.store(next, d1, 16);
+    v128.store(next, d2, 32);
+    v128.store(next, d3, 48);
+  }
+  if (n16 < n) {
+    // The remaining columns of both rows: a product of the column range [n16, n).
+    productTail(aRow, stepP, b, outRow, k, n, n16);
+    productTail(aRow + stepI, stepP, b, outRow + rowBytes, k, n, n16);
+  }
+}
+
+// Columns [from, n) of one row, four then one at a time, as productRow does them.
+@inline function productTail(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, from: i32): void {
+  const rowBytes = <usize>n << 2;
+  const n4 = n & ~3;
+  let j = from;
+  for (; j < n4; j += 4) {
+    let c = f32x4.splat(0);
+    let ap = aRow;
+    let bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      c = f32x4.add(c, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+      ap += stepP;
+      bp += rowBytes;
+    }
+    v128.store(outRow + (<usize>j << 2), c);
+  }
+  for (; j < n; j++) {
+    let c: f32 = 0;
+    let ap = aRow;
+    let bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      c += load<f32>(ap) * load<f32>(bp);
+      ap += stepP;
+      bp += rowBytes;
+    }
+    store<f32>(outRow + (<usize>j << 2), c);
+  }
+}
+
+/**
+ * out [m, n] = op(a) op(b) for one matrix of a batched product: a is [m, k] ([k, m] when
+ * transA), b is [k, n] ([n, k] when transB, first copied to `scratch` as [k, n]). Each
+ * output element is a float32 sum over p in ascending order, whatever the blocking.
+ */
+export function matMulSlice(
+  a: usize,
+  b: usize,
+  out: usize,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: i32,
+  transB: i32,
+  scratch: usize,
+): void {
+  let rows = b;
+  if (transB != 0) {
+    for (let j = 0; j < n; j++) {
+      const from = b + (<usize>(j * k) << 2);
+      for (let p = 0; p < k; p++) store<f32>(scratch + (<usize>(p * n + j) << 2), load<f32>(from + (<usize>p << 2)));
+    }
+    rows = scratch;
+  }
+  const stepI: usize = transA != 0 ? 4 : <usize>k << 2;
+  const stepP: usize = transA != 0 ? <usize>m << 2 : 4;
+  const rowBytes = <usize>n << 2;
+  let i = 0;
+  for (; i + 1 < m; i += 2) productRowPair(a + <usize>i * stepI, stepI, stepP, rows, out + <usize>i * rowBytes, k, n);
+  if (i < m) productRow(a + <usize>i * stepI, stepP, rows, out + <usize>i * rowBytes, k, n);
+}
+
+/**
+ * One Adam step over n values, tf.train.adam's float32 operations in its order (so the
+ * same bits): g' = g s; m' = m b1 + g' (1 - b1); v' = v b2 + g'^2 (1 - b2);
+ * w0 = w (1 - mask decayRate) when mask != 0, else w;
+ * w' = (m' / c1) / (sqrt(v' / c2) + eps) (-lr) + w0, with c1 = 1 - acc1 and c2 = 1 - acc2.
+ */
+export function adamUpdate(
+  g: usize,
+  m: usize,
+  v: usize,
+  w: usize,
+  mask: usize,
+  mOut: usize,
+  vOut: usize,
+  wOut: usize,
+  n: i32,
+  gradScale: f32,
+  b1: f32,
+  oneMinusB1: f32,
+  b2: f32,
+  oneMinusB2: f32,
+  acc1: f32,
+  acc2: f32,
+  eps: f32,
+  negLr: f32,
+  decayRate: f32,
+): void {
+  const c1: f32 = 1 - acc1;
+  const c2: f32 = 1 - acc2;
+  const sV = f32x4.splat(gradScale);
+  const b1V = f32x4.splat(b1);
+  const o1V = f32x4.splat(oneMinusB1);
+  const b2V = f32x4.splat(b2);
+  const o2V = f32x4.splat(oneMinusB2);
+  const c1V = f32x4.splat(c1);
+  const c2V = f32x4.splat(c2);
+  const epsV = f32x4.splat(eps);
+  const lrV = f32x4.splat(negLr);
+  const drV = f32x4.splat(decayRate);
+  const oneV = f32x4.splat(1);
+  const vecEnd = n & ~3;
+  let i = 0;
+  for (; i < vecEnd; i += 4) {
+    const at = <usize>i << 2;
+    const gi = f32x4.mul(v128.load(g + at), sV);
+    const mi = f32x4.add(f32x4.mul(v128.load(m + at), b1V), f32x4.mul(gi, o1V));
+    const vi = f32x4.add(f32x4.mul(v128.load(v + at), b2V), f32x4.mul(f32x4.mul(gi, gi), o2V));
+    v128.store(mOut + at, mi);
+    v128.store(vOut + at, vi);
+    let wi = v128.load(w + at);
+    if (mask != 0) wi = f32x4.mul(wi, f32x4.sub(oneV, f32x4.mul(v128.load(mask + at), drV)));
+    const step = f32x4.div(f32x4.div(mi, c1V), f32x4.add(f32x4.sqrt(f32x4.div(vi, c2V)), epsV));
+    v128.store(wOut + at, f32x4.add(f32x4.mul(step, lrV), wi));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const gi: f32 = load<f32>(g + at) * gradScale;
+    const mi: f32 = load<f32>(m + at) * b1 + gi * oneMinusB1;
+    const vi: f32 = load<f32>(v + at) * b2 + gi * gi * oneMinusB2;
+    store<f32>(mOut + at, mi);
+    store<f32>(vOut + at, vi);
+    let wi = load<f32>(w + at);
+    if (mask != 0) wi = wi * (1 - load<f32>(mask + at) * decayRate);
+    const step: f32 = mi / c1 / (Mathf.sqrt(vi / c2) + eps);
+    store<f32>(wOut + at, step * negLr + wi);
+  }
+}

@@ -8,6 +8,7 @@ import {
   unregisterGradient,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { adamKernels } from './adam.js';
 import {
   attentionHeadsKernels,
   mergeHeadsGradConfig,
@@ -15,6 +16,7 @@ import {
 } from './attention-heads.js';
 import { castConfig } from './cast-kernel.js';
 import { columnSumGradConfig, columnSumKernels } from './column-sum.js';
+import { FusedKernelName } from './fused-kernel-names.js';
 import { geluGradConfig, geluKernels } from './gelu.js';
 import { gradientConfigs } from './gradients.js';
 import { identityConfig } from './identity-kernel.js';
@@ -24,6 +26,7 @@ import { loadNativeBlas, type NativeBlas } from './native-blas.js';
 import { powConfig } from './pow-kernel.js';
 import { softmaxGradConfig, softmaxKernels } from './softmax.js';
 import { splitVConfig } from './split-kernel.js';
+import { restoreTapeSaves, shareTapeSaves } from './tape-saves.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum-kernel.js';
 
 export type NativeMode = 'auto' | 'off' | 'require';
@@ -40,6 +43,12 @@ export interface FastKernelsOptions {
    * error bounds are in the README.
    */
   fused?: boolean;
+  /**
+   * Save tensors for first-order gradients as shared references instead of Identity kernels
+   * with tape nodes (default true): the same values, a fifth fewer kernel launches in a
+   * training step. Higher-order gradients keep the stock saves (src/tape-saves.ts).
+   */
+  shareTapeSaves?: boolean;
 }
 
 export interface FastKernelsReport {
@@ -60,6 +69,8 @@ export interface FastKernelsReport {
     /** BLAS threads, -1 when the BLAS cannot tell; absent when not loaded. */
     threads?: number;
   };
+  /** Whether tensors saved for first-order gradients are shared references (no Identity kernels). */
+  tapeSavesShared: boolean;
   /** Whether @tensorflow/tfjs-backend-wasm was imported (its kernels registered) when enabled. */
   wasmBackendRegistered: boolean;
 }
@@ -140,10 +151,17 @@ export async function enableFastKernels(
       `tfjs-fast-kernels enableFastKernels: options.fused must be a boolean, got ${String(fused)}`,
     );
   }
+  const shareSaves = options.shareTapeSaves ?? true;
+  if (typeof shareSaves !== 'boolean') {
+    throw new Error(
+      `tfjs-fast-kernels enableFastKernels: options.shareTapeSaves must be a boolean, got ${String(shareSaves)}`,
+    );
+  }
   if (
     enabled != null &&
     enabled.report.native.mode === mode &&
-    enabled.report.fusedKernels.length > 0 === fused
+    enabled.report.fusedKernels.length > 0 === fused &&
+    enabled.report.tapeSavesShared === shareSaves
   )
     return enabled.report;
   const native = nativeBlasFor(mode);
@@ -177,11 +195,20 @@ export async function enableFastKernels(
       installKernel(config, replaced, installed);
       kernels.push(config.kernelName);
     }
+    if (fused) {
+      const transposed = {
+        ...batchMatMulConfig(route),
+        kernelName: FusedKernelName.transposedMatMul,
+      };
+      installKernel(transposed, replaced, installed);
+      kernels.push(transposed.kernelName);
+    }
   }
   const fusedKernels: string[] = [];
   const gradients = [...gradientConfigs];
   if (fused) {
     for (const config of [
+      ...adamKernels,
       ...layerNormKernels,
       ...geluKernels,
       ...softmaxKernels,
@@ -205,12 +232,14 @@ export async function enableFastKernels(
     registerGradient(config);
     return { kernelName: config.kernelName, stock };
   });
+  if (shareSaves) shareTapeSaves();
   const report: FastKernelsReport = {
     kernels,
     fusedKernels,
     gradients: gradientConfigs.map((g) => g.kernelName),
     matmulEngine: !wasmBackendRegistered ? 'none' : native.blas != null ? 'native-blas' : 'xnnpack',
     native: native.report,
+    tapeSavesShared: shareSaves,
     wasmBackendRegistered,
   };
   enabled = { report, replaced, installed, replacedGradients };
@@ -231,5 +260,6 @@ export function disableFastKernels(): void {
     unregisterGradient(kernelName);
     if (stock !== undefined) registerGradient(stock);
   }
+  restoreTapeSaves();
   enabled = null;
 }

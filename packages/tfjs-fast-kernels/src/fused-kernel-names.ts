@@ -23,4 +23,17 @@ export const FusedKernelName = {
   mergeHeads: 'SparsifyMergeHeads',
   /** {x [..., C]} -> [C], the sum over every leading axis (a bias's gradient). */
   columnSum: 'SparsifyColumnSum',
+  /**
+   * {a, b}, attrs {transposeA, transposeB} -> BatchMatMul's product, registered (on wasm only)
+   * where a transposed operand is read in place: this package's BatchMatMul. Stock wasm
+   * multiplies transposed operands through a much slower path, so code that cannot tell
+   * the two apart transposes first unless this kernel is registered.
+   */
+  transposedMatMul: 'SparsifyMatMul',
+  /**
+   * {m, v [n], decayMask? [n], g0, w0, g1, w1, ...}, attrs AdamAttrs & {count} -> [m', v',
+   * w'0, w'1, ...]: one Adam step over every parameter (the moments flat, in parameter
+   * order), tf.train.adam's float32 operations in its order (the same bits).
+   */
+  adam: 'SparsifyAdam',
 } as const;

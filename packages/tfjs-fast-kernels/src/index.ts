@@ -1,3 +1,4 @@
+export { type AdamAttrs, adamValues } from './adam.js';
 export {
   type MergeHeadsAttrs,
   mergeHeads,

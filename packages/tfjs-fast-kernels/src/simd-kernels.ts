@@ -57,6 +57,38 @@ export interface SimdKernels {
     index: number,
     scale: number,
   ): void;
+  matMulSlice(
+    a: number,
+    b: number,
+    out: number,
+    m: number,
+    k: number,
+    n: number,
+    transA: number,
+    transB: number,
+    scratch: number,
+  ): void;
+  adamUpdate(
+    g: number,
+    m: number,
+    v: number,
+    w: number,
+    mask: number,
+    mOut: number,
+    vOut: number,
+    wOut: number,
+    n: number,
+    gradScale: number,
+    b1: number,
+    oneMinusB1: number,
+    b2: number,
+    oneMinusB2: number,
+    acc1: number,
+    acc2: number,
+    eps: number,
+    negLr: number,
+    decayRate: number,
+  ): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

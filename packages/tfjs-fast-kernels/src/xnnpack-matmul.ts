@@ -1,5 +1,6 @@
 import { getKernel, type TensorInfo } from '@tensorflow/tfjs-core';
 import { aFollowsOutput, type MatMulPlan } from './matmul-plan.js';
+import { type SimdKernels, simdKernelsFor } from './simd-kernels.js';
 import { heapAddress, registerView, releaseView, type WasmHeapBackend } from './wasm-heap.js';
 
 /** Activations XNNPACK applies as an output clamp (codes of tfjs-backend-wasm's FusableActivation). */
@@ -69,11 +70,74 @@ function transposeLastTwo(backend: WasmHeapBackend, x: TensorInfo): TensorInfo {
 }
 
 /**
+ * Products that run as the SIMD module's `matMulSlice` instead of XNNPACK: at most this
+ * m k n per matrix, and B (k n floats, here up to 1 MB) small enough to stay in cache while
+ * every row of A streams over it. Each XNNPACK call creates an operator and packs B, which it uses once
+ * (B is an activation, a gradient or a weight that Adam replaced since the last step), and
+ * runs batched products one call per matrix; at the demo model's sizes that overhead made
+ * XNNPACK 8-26 GFLOP/s where matMulSlice runs 24-32 (docs/benchmarks/fused-kernels.md).
+ * Larger products (the block bench's) keep XNNPACK, untested against this kernel.
+ */
+export const SIMD_MATMUL_MAX_WORK = 1 << 24;
+export const SIMD_MATMUL_MAX_B = 1 << 18;
+
+function simdFits(plan: MatMulPlan, biasId: number, activation: ClampActivation): boolean {
+  return (
+    biasId === 0 &&
+    activation === clampActivation.linear &&
+    plan.k * plan.n <= SIMD_MATMUL_MAX_B &&
+    plan.m * plan.k * plan.n <= SIMD_MATMUL_MAX_WORK
+  );
+}
+
+/** Products of small matrices with neither bias nor clamp: the SIMD module, no transposes. */
+function simdMatMul(
+  backend: WasmHeapBackend,
+  simd: SimdKernels,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  plan: MatMulPlan,
+): TensorInfo {
+  const { m, k, n } = plan;
+  const out = backend.makeOutput(plan.outShape, 'float32');
+  const scratch = transposeB ? backend.makeOutput([k * n], 'float32') : null;
+  const aOffset = heapAddress(backend, a).offset;
+  const bOffset = heapAddress(backend, b).offset;
+  const outOffset = heapAddress(backend, out).offset;
+  const scratchOffset = scratch == null ? 0 : heapAddress(backend, scratch).offset;
+  const ta = transposeA ? 1 : 0;
+  const tb = transposeB ? 1 : 0;
+  if (aFollowsOutput(plan) && !transposeA) {
+    // Every matrix of A against one B: one tall product.
+    simd.matMulSlice(aOffset, bOffset, outOffset, plan.batchOut * m, k, n, 0, tb, scratchOffset);
+  } else {
+    for (let o = 0; o < plan.batchOut; o++) {
+      simd.matMulSlice(
+        aOffset + 4 * m * k * (plan.aSlice[o] as number),
+        bOffset + 4 * k * n * (plan.bSlice[o] as number),
+        outOffset + 4 * m * n * o,
+        m,
+        k,
+        n,
+        ta,
+        tb,
+        scratchOffset,
+      );
+    }
+  }
+  if (scratch != null) backend.disposeData(scratch.dataId);
+  return out;
+}
+
+/**
  * `out = op(a) x op(b) (+ bias) (clamped)` through XNNPACK's fully-connected operator, the
  * only fast matmul in tfjs-backend-wasm. Transposed operands are transposed first; a batch
  * of A against one B becomes a single tall GEMM (so B, often a weight, is packed once and
  * XNNPACK's cache keyed on its id stays warm); other batches run slice by slice on
- * zero-copy views of the heap.
+ * zero-copy views of the heap. Small products run as the SIMD module's `matMulSlice`
+ * instead (simdFits).
  */
 export function xnnpackMatMul(
   backend: WasmHeapBackend,
@@ -86,6 +150,10 @@ export function xnnpackMatMul(
   activation: ClampActivation,
 ): TensorInfo {
   const { m, k, n } = plan;
+  if (simdFits(plan, biasId, activation)) {
+    const simd = simdKernelsFor(backend);
+    if (simd != null) return simdMatMul(backend, simd, a, b, transposeA, transposeB, plan);
+  }
   const aRows = transposeA ? transposeLastTwo(backend, a) : a;
   const bRows = transposeB ? transposeLastTwo(backend, b) : b;
   const out = backend.makeOutput(plan.outShape, 'float32');

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { enableFastKernels } from '../src/index.js';
+import { setSimdKernelsAllowed } from '../src/simd-kernels.js';
+import { SIMD_MATMUL_MAX_B, SIMD_MATMUL_MAX_WORK } from '../src/xnnpack-matmul.js';
 import { maxAbsDiff, seededValues, sizeOf, tf, valuesOn } from './backends.js';
 import { engines } from './engines.js';
 
@@ -48,7 +50,10 @@ async function matMulGap(p: Product, seed: number): Promise<{ gap: number; scale
   const make = () => [tf.tensor(aValues, shapes.a), tf.tensor(bValues, shapes.b)] as const;
   const expected = await valuesOn('cpu', () => cpuReference(p, ...make()));
   const actual = await valuesOn('wasm', () => tf.matMul(...make(), p.transposeA, p.transposeB));
-  return { gap: maxAbsDiff(expected, actual), scale: Math.max(1, ...expected.map(Math.abs)) };
+  return {
+    gap: maxAbsDiff(expected, actual),
+    scale: expected.reduce((most, v) => Math.max(most, Math.abs(v)), 1),
+  };
 }
 
 const layouts: Array<Omit<Product, 'transposeA' | 'transposeB'> & { name: string }> = [
@@ -170,6 +175,94 @@ for (const engine of engines) {
           });
         }
       }
+
+      // Small products run as the SIMD module's matMulSlice, larger ones (and every one when
+      // SIMD is off) through XNNPACK: both routes against cpu, at the demo model's shapes too.
+      describe.skipIf(engine.native !== 'off')('each route of the wasm path', () => {
+        const shapes: Array<Omit<Product, 'transposeA' | 'transposeB'> & { name: string }> = [
+          ...layouts,
+          {
+            name: 'attention heads 80 x 80 x 16',
+            batchA: [8, 4],
+            batchB: [8, 4],
+            m: 80,
+            k: 80,
+            n: 16,
+          },
+          {
+            name: 'attention scores 80 x 16 x 80',
+            batchA: [8, 4],
+            batchB: [8, 4],
+            m: 80,
+            k: 16,
+            n: 80,
+          },
+          {
+            name: 'question keys, column tail',
+            batchA: [2, 4],
+            batchB: [2, 4],
+            m: 80,
+            k: 16,
+            n: 14,
+          },
+          { name: 'weight gradient 64 x 640 x 192', batchA: [], batchB: [], m: 64, k: 640, n: 192 },
+        ];
+        for (const simd of [true, false]) {
+          for (const shape of shapes) {
+            for (const [transposeA, transposeB] of transposes) {
+              it(`matches cpu (${simd ? 'SIMD matMulSlice' : 'XNNPACK'}): ${shape.name}, transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+                setSimdKernelsAllowed(simd);
+                try {
+                  const { gap, scale } = await matMulGap({ ...shape, transposeA, transposeB }, 3);
+                  expect(gap).toBeLessThan(1e-5 * scale * shape.k);
+                } finally {
+                  setSimdKernelsAllowed(true);
+                }
+              });
+            }
+          }
+        }
+
+        for (const simd of [true, false]) {
+          it(`SparsifyMatMul reads transposed operands in place: explicit transposes' floats, bit for bit (${simd ? 'SIMD' : 'XNNPACK'})`, async () => {
+            await tf.setBackend('wasm');
+            setSimdKernelsAllowed(simd);
+            try {
+              for (const [m, k, n] of [
+                [64, 640, 192],
+                [13, 8, 11],
+                [640, 64, 128],
+              ] as const) {
+                for (const [transposeA, transposeB] of transposes) {
+                  const a = tf.tensor2d(seededValues(m * k, m), transposeA ? [k, m] : [m, k]);
+                  const b = tf.tensor2d(seededValues(k * n, n), transposeB ? [n, k] : [k, n]);
+                  const inPlace = tf
+                    .engine()
+                    .runKernel('SparsifyMatMul', { a, b }, { transposeA, transposeB }) as tf.Tensor;
+                  const explicit = tf.matMul(
+                    transposeA ? tf.transpose(a) : a,
+                    transposeB ? tf.transpose(b) : b,
+                  );
+                  expect(new Uint32Array(new Float32Array(inPlace.dataSync()).buffer)).toEqual(
+                    new Uint32Array(new Float32Array(explicit.dataSync()).buffer),
+                  );
+                  tf.dispose([a, b, inPlace, explicit]);
+                }
+              }
+            } finally {
+              setSimdKernelsAllowed(true);
+            }
+          });
+        }
+
+        it('keeps XNNPACK for products past the SIMD bounds', () => {
+          // The demo's products stay under both bounds; the block bench's qkv ([3136, 256] x
+          // [256, 768]) does not.
+          expect(64 * 640 * 192).toBeLessThanOrEqual(SIMD_MATMUL_MAX_WORK);
+          expect(640 * 192).toBeLessThanOrEqual(SIMD_MATMUL_MAX_B);
+          expect(3136 * 256 * 768).toBeGreaterThan(SIMD_MATMUL_MAX_WORK);
+        });
+      });
 
       it('frees every intermediate (transposed copies, heap views)', async () => {
         await tf.setBackend('wasm');

@@ -1,3 +1,4 @@
+import { type AdamAttrs, FusedKernelName } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import { optimisationOf, type TrainConfig } from '../config/train-config.js';
 
@@ -101,56 +102,130 @@ export class FlatAdam extends tf.Optimizer {
       return variable;
     });
     const layout = this.checkLayout(variables);
+    const fused = tf.getKernel(FusedKernelName.adam, tf.getBackend()) != null;
     tf.tidy(() => {
       const [firstMoment, secondMoment] = this.moments(layout);
-      const oneMinusAccBeta1 = tf.sub(1, this.accBeta1);
-      const oneMinusAccBeta2 = tf.sub(1, this.accBeta2);
-      let gradient = flatten(gradients.map(({ tensor }) => tensor));
-      if (this.clipNorm > 0) {
-        const norm = tf.sqrt(tf.sum(tf.square(gradient)));
+      // The gradients as one vector, when the norm or the composed step needs it.
+      const flatGradient =
+        fused && this.clipNorm === 0 ? null : flatten(gradients.map(({ tensor }) => tensor));
+      let gradScale = 1;
+      if (this.clipNorm > 0 && flatGradient !== null) {
+        const norm = tf.sqrt(tf.sum(tf.square(flatGradient)));
         this.lastGradientNorm = norm.dataSync()[0] ?? Number.NaN;
         // Scale by clip / norm only when over the bound (PyTorch's clip_grad_norm_, eps 1e-6).
-        if (this.lastGradientNorm > this.clipNorm) {
-          gradient = tf.mul(gradient, this.clipNorm / (this.lastGradientNorm + 1e-6));
+        if (this.lastGradientNorm > this.clipNorm)
+          gradScale = this.clipNorm / (this.lastGradientNorm + 1e-6);
+      }
+      const decayMask = this.weightDecay > 0 ? this.maskFor(layout, variables) : null;
+      if (fused || flatGradient === null) {
+        const newValues = this.fusedStep(
+          gradients.map(({ tensor }) => tensor),
+          firstMoment,
+          secondMoment,
+          variables,
+          decayMask,
+          gradScale,
+        );
+        for (const [i, variable] of variables.entries()) variable.assign(newValues[i] as tf.Tensor);
+      } else {
+        const values = flatten(variables);
+        const newValues = this.composedStep(
+          flatGradient,
+          firstMoment,
+          secondMoment,
+          values,
+          decayMask,
+          gradScale,
+        );
+        const pieces = tf.split(newValues, layout.shapes.map(tf.util.sizeFromShape));
+        for (const [i, variable] of variables.entries()) {
+          variable.assign(tf.reshape(pieces[i] as tf.Tensor, variable.shape));
         }
-      }
-      // Each line is tf.train.adam's, with the same scalars, on all parameters at once.
-      const newFirstMoment = tf.add(
-        tf.mul(firstMoment, this.beta1),
-        tf.mul(gradient, 1 - this.beta1),
-      );
-      const newSecondMoment = tf.add(
-        tf.mul(secondMoment, this.beta2),
-        tf.mul(tf.square(gradient), 1 - this.beta2),
-      );
-      const biasCorrectedFirstMoment = tf.div(newFirstMoment, oneMinusAccBeta1);
-      const biasCorrectedSecondMoment = tf.div(newSecondMoment, oneMinusAccBeta2);
-      firstMoment.assign(newFirstMoment);
-      secondMoment.assign(newSecondMoment);
-      let values: tf.Tensor = flatten(variables);
-      if (this.weightDecay > 0) {
-        // Decoupled: shrink the parameters themselves, outside the adaptive update.
-        const mask = this.maskFor(layout, variables);
-        values = tf.mul(values, tf.sub(1, tf.mul(mask, this.learningRate * this.weightDecay)));
-      }
-      const newValues = tf.add(
-        tf.mul(
-          tf.div(
-            biasCorrectedFirstMoment,
-            tf.add(tf.sqrt(biasCorrectedSecondMoment), this.epsilon),
-          ),
-          -this.learningRate,
-        ),
-        values,
-      );
-      const pieces = tf.split(newValues, layout.shapes.map(tf.util.sizeFromShape));
-      for (const [i, variable] of variables.entries()) {
-        variable.assign(tf.reshape(pieces[i] as tf.Tensor, variable.shape));
       }
       this.accBeta1.assign(tf.mul(this.accBeta1, this.beta1));
       this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2));
     });
     this.incrementIterations();
+  }
+
+  /** tf.train.adam's update, each line its op, on all parameters at once; assigns the moments. */
+  private composedStep(
+    flatGradient: tf.Tensor,
+    firstMoment: tf.Variable,
+    secondMoment: tf.Variable,
+    values: tf.Tensor,
+    decayMask: tf.Tensor1D | null,
+    gradScale: number,
+  ): tf.Tensor {
+    const gradient = gradScale === 1 ? flatGradient : tf.mul(flatGradient, gradScale);
+    const oneMinusAccBeta1 = tf.sub(1, this.accBeta1);
+    const oneMinusAccBeta2 = tf.sub(1, this.accBeta2);
+    const newFirstMoment = tf.add(
+      tf.mul(firstMoment, this.beta1),
+      tf.mul(gradient, 1 - this.beta1),
+    );
+    const newSecondMoment = tf.add(
+      tf.mul(secondMoment, this.beta2),
+      tf.mul(tf.square(gradient), 1 - this.beta2),
+    );
+    const biasCorrectedFirstMoment = tf.div(newFirstMoment, oneMinusAccBeta1);
+    const biasCorrectedSecondMoment = tf.div(newSecondMoment, oneMinusAccBeta2);
+    firstMoment.assign(newFirstMoment);
+    secondMoment.assign(newSecondMoment);
+    let decayed = values;
+    if (decayMask !== null) {
+      // Decoupled: shrink the parameters themselves, outside the adaptive update.
+      decayed = tf.mul(values, tf.sub(1, tf.mul(decayMask, this.learningRate * this.weightDecay)));
+    }
+    return tf.add(
+      tf.mul(
+        tf.div(biasCorrectedFirstMoment, tf.add(tf.sqrt(biasCorrectedSecondMoment), this.epsilon)),
+        -this.learningRate,
+      ),
+      decayed,
+    );
+  }
+
+  /**
+   * The same step as one pass of tfjs-fast-kernels' fused kernel (FusedKernelName.adam) over
+   * the gradients and parameters as they are: the same float32 operations in the same
+   * order, so the same bits, without a dozen elementwise kernels each reading and writing
+   * every value, nor the concat, split and reshapes around them. Assigns the moments;
+   * returns each parameter's new values.
+   */
+  private fusedStep(
+    gradients: tf.Tensor[],
+    firstMoment: tf.Variable,
+    secondMoment: tf.Variable,
+    variables: tf.Variable[],
+    decayMask: tf.Tensor1D | null,
+    gradScale: number,
+  ): tf.Tensor[] {
+    const attrs: AdamAttrs & { count: number } = {
+      count: variables.length,
+      gradScale,
+      beta1: this.beta1,
+      oneMinusBeta1: 1 - this.beta1,
+      beta2: this.beta2,
+      oneMinusBeta2: 1 - this.beta2,
+      acc1: this.accBeta1.dataSync()[0] as number,
+      acc2: this.accBeta2.dataSync()[0] as number,
+      epsilon: this.epsilon,
+      negLr: -this.learningRate,
+      decayRate: this.learningRate * this.weightDecay,
+    };
+    const inputs: tf.NamedTensorMap = { m: firstMoment, v: secondMoment };
+    if (decayMask !== null) inputs.decayMask = decayMask;
+    variables.forEach((variable, i) => {
+      inputs[`g${i}`] = gradients[i] as tf.Tensor;
+      inputs[`w${i}`] = variable;
+    });
+    const [newFirstMoment, newSecondMoment, ...newValues] = tf
+      .engine()
+      .runKernel(FusedKernelName.adam, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    firstMoment.assign(newFirstMoment as tf.Tensor);
+    secondMoment.assign(newSecondMoment as tf.Tensor);
+    return newValues;
   }
 
   /** The step count, then `name/m` for every parameter, then `name/v`: tf.train.adam's slots. */
