@@ -75,10 +75,14 @@ export const buildNativeCommand = 'npx sparsify-fast-kernels build-native';
 
 /**
  * Loads the addon if it was built and its BLAS library resolves; never throws. With no path,
- * the first of `nativeAddonCandidates(env)` that exists.
+ * the first of `nativeAddonCandidates(env)` that exists; with a list, the first of it.
  */
-export function loadNativeBlas(path?: string, env: NodeJS.ProcessEnv = process.env): NativeLoad {
-  const candidates = path != null ? [path] : nativeAddonCandidates(env);
+export function loadNativeBlas(
+  path?: string | readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): NativeLoad {
+  const candidates =
+    path == null ? nativeAddonCandidates(env) : typeof path === 'string' ? [path] : [...path];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (found == null) {
     return {
