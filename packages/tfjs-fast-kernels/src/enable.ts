@@ -21,6 +21,7 @@ import { identityConfig } from './identity-kernel.js';
 import { layerNormGradConfig, layerNormKernels } from './layer-norm.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul-kernels.js';
 import { loadNativeBlas, type NativeBlas } from './native-blas.js';
+import { setNativeFusedKernels } from './native-fused.js';
 import { powConfig } from './pow-kernel.js';
 import { softmaxGradConfig, softmaxKernels } from './softmax.js';
 import { splitVConfig } from './split-kernel.js';
@@ -40,6 +41,11 @@ export interface FastKernelsOptions {
    * error bounds are in the README.
    */
   fused?: boolean;
+  /**
+   * Where the addon loaded, run the fused kernels as its multi-threaded native code instead
+   * of wasm SIMD (default true; false keeps them in wasm, e.g. to compare the two).
+   */
+  nativeFused?: boolean;
 }
 
 export interface FastKernelsReport {
@@ -47,6 +53,8 @@ export interface FastKernelsReport {
   kernels: string[];
   /** Fused kernels registered on `wasm` and `cpu` (FusedKernelName), with their gradients. */
   fusedKernels: string[];
+  /** What runs the fused kernels on `wasm`: the native addon, wasm (SIMD, else JS), or none (`fused: false`). */
+  fusedEngine: 'native' | 'wasm' | 'none';
   /** Kernels whose gradient this package replaced, on every backend (same values, fewer kernels). */
   gradients: string[];
   /** What runs the matmuls: XNNPACK inside wasm, or the native BLAS addon on the wasm heap. */
@@ -57,8 +65,10 @@ export interface FastKernelsReport {
     /** Why it is or is not used, e.g. "addon not built (...)". */
     reason: string;
     path: string;
-    /** BLAS threads, -1 when the BLAS cannot tell; absent when not loaded. */
+    /** Threads the addon's products and fused kernels run on; absent when not loaded. */
     threads?: number;
+    /** The addon's instruction set for the fused kernels ('avx512', 'avx2', 'baseline'); absent when not loaded. */
+    kernelVariant?: string;
   };
   /** Whether @tensorflow/tfjs-backend-wasm was imported (its kernels registered) when enabled. */
   wasmBackendRegistered: boolean;
@@ -72,6 +82,7 @@ interface Enabled {
   installed: KernelConfig[];
   /** The gradients it replaced (absent when none was registered), likewise. */
   replacedGradients: Array<{ kernelName: string; stock: GradConfig | undefined }>;
+  nativeFused: boolean;
 }
 
 let enabled: Enabled | null = null;
@@ -116,6 +127,7 @@ function nativeBlasFor(mode: NativeMode): {
       reason: load.reason,
       path: load.path,
       threads: load.blas.threads(),
+      kernelVariant: load.blas.kernelVariant(),
     },
   };
 }
@@ -140,10 +152,17 @@ export async function enableFastKernels(
       `tfjs-fast-kernels enableFastKernels: options.fused must be a boolean, got ${String(fused)}`,
     );
   }
+  const nativeFused = options.nativeFused ?? true;
+  if (typeof nativeFused !== 'boolean') {
+    throw new Error(
+      `tfjs-fast-kernels enableFastKernels: options.nativeFused must be a boolean, got ${String(nativeFused)}`,
+    );
+  }
   if (
     enabled != null &&
     enabled.report.native.mode === mode &&
-    enabled.report.fusedKernels.length > 0 === fused
+    enabled.report.fusedKernels.length > 0 === fused &&
+    enabled.nativeFused === nativeFused
   )
     return enabled.report;
   const native = nativeBlasFor(mode);
@@ -200,6 +219,8 @@ export async function enableFastKernels(
     gradients.push(...fusedGradients);
     fusedKernels.push(...fusedGradients.map((g) => g.kernelName));
   }
+  const fusedNatively = fused && nativeFused && native.blas != null && wasmBackendRegistered;
+  setNativeFusedKernels(fusedNatively ? native.blas : null);
   const replacedGradients = gradients.map((config) => {
     const stock = getGradient(config.kernelName);
     registerGradient(config);
@@ -210,10 +231,11 @@ export async function enableFastKernels(
     fusedKernels,
     gradients: gradientConfigs.map((g) => g.kernelName),
     matmulEngine: !wasmBackendRegistered ? 'none' : native.blas != null ? 'native-blas' : 'xnnpack',
+    fusedEngine: !fused ? 'none' : fusedNatively ? 'native' : 'wasm',
     native: native.report,
     wasmBackendRegistered,
   };
-  enabled = { report, replaced, installed, replacedGradients };
+  enabled = { report, replaced, installed, replacedGradients, nativeFused };
   return report;
 }
 
@@ -225,6 +247,7 @@ export function fastKernelsStatus(): FastKernelsReport | null {
 /** Puts the wasm backend's own kernels back (for benchmarks and tests comparing against them). */
 export function disableFastKernels(): void {
   if (enabled == null) return;
+  setNativeFusedKernels(null);
   for (const config of enabled.installed) unregisterKernel(config.kernelName, config.backendName);
   for (const stock of enabled.replaced) registerKernel(stock);
   for (const { kernelName, stock } of enabled.replacedGradients) {
