@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+// One job at a time: Node worker threads that load the addon too share this pool.
+static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 static pool_task job_task;
@@ -88,6 +90,7 @@ void pool_run(pool_task task, void* arg, int parts) {
     for (int p = 0; p < (parts < 1 ? 1 : parts); p++) task(arg, p, parts < 1 ? 1 : parts);
     return;
   }
+  pthread_mutex_lock(&run_lock);
   pthread_mutex_lock(&mu);
   job_task = task;
   job_arg = arg;
@@ -101,4 +104,5 @@ void pool_run(pool_task task, void* arg, int parts) {
   pthread_mutex_lock(&mu);
   while (job_finished < parts) pthread_cond_wait(&done, &mu);
   pthread_mutex_unlock(&mu);
+  pthread_mutex_unlock(&run_lock);
 }
