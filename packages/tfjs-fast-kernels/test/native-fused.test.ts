@@ -63,9 +63,9 @@ function gaps(actual: Float32Array[], expected: Float32Array[]): number[] {
 }
 
 const available = nativeLoad.loaded || requireNative;
-const variants = nativeLoad.loaded
+const addon = nativeLoad.loaded ? nativeLoad.blas : null;
+const variants = addon
   ? ['avx512', 'avx2', 'baseline'].filter((name) => {
-      const addon = nativeLoad.blas;
       const before = addon.kernelVariant();
       const runs = addon.kernelVariant(name) === name;
       addon.kernelVariant(before);
@@ -83,7 +83,7 @@ describe.skipIf(!available)(`the native fused kernels on the wasm heap${skip}`, 
     best = report.native.kernelVariant ?? '';
   });
   afterAll(() => {
-    if (nativeLoad.loaded) nativeLoad.blas.kernelVariant(best);
+    addon?.kernelVariant(best);
     disableFastKernels();
   });
 
@@ -105,7 +105,7 @@ describe.skipIf(!available)(`the native fused kernels on the wasm heap${skip}`, 
   for (const variant of variants) {
     describe(`compiled for ${variant}`, () => {
       beforeAll(() => {
-        if (nativeLoad.loaded) expect(nativeLoad.blas.kernelVariant(variant)).toBe(variant);
+        if (addon) expect(addon.kernelVariant(variant)).toBe(variant);
       });
 
       // 61 and 197: tails of 13 and 5 floats; 400 x 256: split over the threads.
