@@ -1,6 +1,7 @@
 // The fused kernels of src/ (LayerNorm, GELU, softmax and their gradients, column sums) as
 // native code over the wasm heap, split over the addon's threads (thread-pool.c). Each is
-// compiled for AVX-512, AVX2+FMA and the baseline (fused-kernels-body.h, three copies); the
+// compiled for AVX-512, AVX2+FMA and the baseline (fused-kernels-body.h, three copies, each
+// with vectors of its registers' width); the
 // copy the CPU can run is chosen when the addon loads, so one build runs on any x86-64 (and
 // elsewhere as the baseline copy only).
 //
@@ -26,9 +27,14 @@
 // GCC's note that their ABI differs between instruction sets does not apply.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+// Column blocks of the column sums are whole multiples of every copy's vector width.
 #define LANES 16
-typedef float vf __attribute__((vector_size(64)));
-typedef int32_t vi __attribute__((vector_size(64)));
+typedef float vf16 __attribute__((vector_size(64)));
+typedef int32_t vi16 __attribute__((vector_size(64)));
+typedef float vf8 __attribute__((vector_size(32)));
+typedef int32_t vi8 __attribute__((vector_size(32)));
+typedef float vf4 __attribute__((vector_size(16)));
+typedef int32_t vi4 __attribute__((vector_size(16)));
 
 typedef struct {
   const char* name;
@@ -46,9 +52,15 @@ typedef struct {
 
 #define VARIANT(name) name##_baseline
 #define VARIANT_NAME "baseline"
+#define VF vf4
+#define VI vi4
+#define VLANES 4
 #include "fused-kernels-body.h"
 #undef VARIANT
 #undef VARIANT_NAME
+#undef VF
+#undef VI
+#undef VLANES
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define HAVE_X86_VARIANTS 1
@@ -56,18 +68,30 @@ typedef struct {
 #pragma GCC target("avx2,fma")
 #define VARIANT(name) name##_avx2
 #define VARIANT_NAME "avx2"
+#define VF vf8
+#define VI vi8
+#define VLANES 8
 #include "fused-kernels-body.h"
 #undef VARIANT
 #undef VARIANT_NAME
+#undef VF
+#undef VI
+#undef VLANES
 #pragma GCC pop_options
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,prefer-vector-width=512")
 #define VARIANT(name) name##_avx512
 #define VARIANT_NAME "avx512"
+#define VF vf16
+#define VI vi16
+#define VLANES 16
 #include "fused-kernels-body.h"
 #undef VARIANT
 #undef VARIANT_NAME
+#undef VF
+#undef VI
+#undef VLANES
 #pragma GCC pop_options
 #endif
 
