@@ -1,23 +1,22 @@
 // N-API addon: row-major sgemm through a system CBLAS, run directly on the memory of a
-// JavaScript ArrayBuffer (the wasm heap), so tfjs tensors are multiplied without copies.
+// JavaScript ArrayBuffer (the wasm heap), so tfjs tensors are multiplied without copies; and
+// the fused kernels of fused-kernels.c on the same memory.
 //
 // sgemmBatch(heap, transposeA, transposeB, m, n, k, aOffsets, bOffsets, cOffsets, biasOffset)
 //   heap: ArrayBuffer; *Offsets: Uint32Array of byte offsets, one per product;
 //   biasOffset: byte offset of an n-vector added to every row of C, or -1.
-// threads(): the BLAS thread count (for the report).
+// threads(): the threads a product or fused kernel runs on (thread-pool.c).
+//
+// The addon splits the work over its own threads (a batch by products, one product by row
+// blocks) and runs the BLAS single-threaded in each: a split that depends only on the
+// shapes keeps runs bit-reproducible, which OpenBLAS's own threading did not (a resumed
+// training run drifted from the uninterrupted one; test: apps/trainer cli-signals).
 #include <cblas.h>
-#include <node_api.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-#define CHECK(call)                                                     \
-  do {                                                                  \
-    if ((call) != napi_ok) {                                            \
-      napi_throw_error(env, NULL, "blas_matmul: N-API call failed: " #call); \
-      return NULL;                                                      \
-    }                                                                   \
-  } while (0)
+#include "addon.h"
+#include "thread-pool.h"
 
 static bool offsets_arg(napi_env env, napi_value value, uint32_t** data, size_t* length) {
   napi_typedarray_type type;
@@ -30,6 +29,42 @@ static bool offsets_arg(napi_env env, napi_value value, uint32_t** data, size_t*
   }
   *data = (uint32_t*)raw;
   return true;
+}
+
+typedef struct {
+  char* heap;
+  bool transpose_a, transpose_b;
+  int m, n, k;
+  const uint32_t *a, *b, *c;
+  size_t count;
+  const float* bias;
+} gemm_job;
+
+// Rows [r0, r1) of product `item`: op(A)'s rows are A's rows, or its columns when transposed.
+static void gemm_rows(const gemm_job* job, size_t item, int r0, int r1) {
+  const int m = job->m, n = job->n, k = job->k;
+  const float* a = (const float*)(job->heap + job->a[item]) + (job->transpose_a ? (size_t)r0 : (size_t)r0 * k);
+  const float* b = (const float*)(job->heap + job->b[item]);
+  float* c = (float*)(job->heap + job->c[item]) + (size_t)r0 * n;
+  if (job->bias != NULL) {
+    for (int row = r0; row < r1; row++) memcpy(c + (size_t)(row - r0) * n, job->bias, (size_t)n * 4);
+  }
+  cblas_sgemm(CblasRowMajor, job->transpose_a ? CblasTrans : CblasNoTrans, job->transpose_b ? CblasTrans : CblasNoTrans,
+              r1 - r0, n, k, 1.0f, a, job->transpose_a ? m : k, b, job->transpose_b ? k : n,
+              job->bias != NULL ? 1.0f : 0.0f, c, n);
+}
+
+static void gemm_part(void* arg, int part, int parts) {
+  const gemm_job* job = (const gemm_job*)arg;
+  if (job->count == 1) {
+    // Row blocks in multiples of 8 (the micro-kernels' row count), fixed by the shape.
+    int r0 = part == 0 ? 0 : (int)(((long)job->m * part / parts + 7) & ~7L);
+    int r1 = part == parts - 1 ? job->m : (int)(((long)job->m * (part + 1) / parts + 7) & ~7L);
+    if (r1 > job->m) r1 = job->m;
+    if (r0 < r1) gemm_rows(job, 0, r0, r1);
+    return;
+  }
+  for (size_t i = job->count * part / parts; i < job->count * (part + 1) / parts; i++) gemm_rows(job, i, 0, job->m);
 }
 
 static napi_value sgemm_batch(napi_env env, napi_callback_info info) {
@@ -79,45 +114,52 @@ static napi_value sgemm_batch(napi_env env, napi_callback_info info) {
     return NULL;
   }
 
-  char* heap = (char*)heap_raw;
-  const float* bias = bias_offset >= 0 ? (const float*)(heap + bias_offset) : NULL;
-  const int lda = transpose_a ? m : k;
-  const int ldb = transpose_b ? k : n;
-  for (size_t i = 0; i < count; i++) {
-    float* c = (float*)(heap + c_offsets[i]);
-    if (bias != NULL) {
-      for (int row = 0; row < m; row++) memcpy(c + (size_t)row * n, bias, (size_t)n * 4);
-    }
-    cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m,
-                n, k, 1.0f, (const float*)(heap + a_offsets[i]), lda, (const float*)(heap + b_offsets[i]), ldb,
-                bias != NULL ? 1.0f : 0.0f, c, n);
-  }
+  gemm_job job = {
+      .heap = (char*)heap_raw,
+      .transpose_a = transpose_a,
+      .transpose_b = transpose_b,
+      .m = m,
+      .n = n,
+      .k = k,
+      .a = a_offsets,
+      .b = b_offsets,
+      .c = c_offsets,
+      .count = count,
+      .bias = bias_offset >= 0 ? (const float*)((char*)heap_raw + bias_offset) : NULL,
+  };
+  // Parts of at least ~4 MFLOP each (below that a thread's wake-up costs more than it saves),
+  // one product split by rows only when it has enough rows.
+  const double flops = 2.0 * m * n * k * (double)count;
+  int parts = pool_threads();
+  if (flops / parts < 4e6) parts = (int)(flops / 4e6) > 1 ? (int)(flops / 4e6) : 1;
+  if (count > 1 && (size_t)parts > count) parts = (int)count;
+  if (count == 1 && m < 16 * parts) parts = m / 16 > 1 ? m / 16 : 1;
+  pool_run(gemm_part, &job, parts);
   return NULL;
 }
 
-// Not every CBLAS exports openblas_get_num_threads, so the count is reported as "unknown" (-1)
-// unless the build defines HAVE_OPENBLAS.
 #ifdef HAVE_OPENBLAS
-int openblas_get_num_threads(void);
+void openblas_set_num_threads(int);
 #endif
 
 static napi_value threads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result;
-#ifdef HAVE_OPENBLAS
-  CHECK(napi_create_int32(env, openblas_get_num_threads(), &result));
-#else
-  CHECK(napi_create_int32(env, -1, &result));
-#endif
+  CHECK(napi_create_int32(env, pool_threads(), &result));
   return result;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+#ifdef HAVE_OPENBLAS
+  // Each part runs the BLAS on its own thread; OpenBLAS's threads would only compete.
+  openblas_set_num_threads(1);
+#endif
   napi_property_descriptor properties[] = {
       {"sgemmBatch", NULL, sgemm_batch, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, 2, properties));
+  if (!define_fused_kernels(env, exports)) return NULL;
   return exports;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the optional BLAS addon (native/blas-matmul.c) against the system CBLAS (OpenBLAS
+// Builds the optional BLAS addon (native/*.c: the products, the fused kernels, their threads) against the system CBLAS (OpenBLAS
 // preferred). Explicit on purpose: installs never compile or download anything, and the
 // package works without the addon (the wasm path is used). Needs a C compiler and e.g.
 // libopenblas-dev.
@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Same directory as nativeCacheDir in src/native-blas.ts (test/native-cache.test.ts checks it).
-const nativeAddonAbi = 'v1';
+const nativeAddonAbi = 'v2';
 function nativeCacheDir(env) {
   if (env.SPARSIFY_NATIVE_DIR) return resolve(env.SPARSIFY_NATIVE_DIR);
   const cacheHome = env.XDG_CACHE_HOME ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
@@ -54,7 +54,10 @@ for (let i = 0; i < args.length; i++) {
 }
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(packageRoot, 'native', 'blas-matmul.c');
+// The addon's sources (headers beside them); blas-matmul.c holds the module's init.
+const sources = ['blas-matmul.c', 'fused-kernels.c', 'thread-pool.c'].map((file) =>
+  join(packageRoot, 'native', file),
+);
 const output = join(outDir, 'blas_matmul.node');
 // Compiled beside the output and renamed, so a loader never sees a half-written addon.
 const partial = `${output}.${process.pid}.tmp`;
@@ -79,13 +82,16 @@ for (const candidate of candidates) {
     '-O2',
     '-shared',
     '-fPIC',
+    '-pthread',
     '-Wall',
+    '-Wno-psabi',
     '-DNODE_GYP_MODULE_NAME=blas_matmul',
     `-I${nodeHeaders}`,
     '-I/usr/include/openblas',
     ...candidate.flags,
-    source,
+    ...sources,
     ...candidate.libs,
+    '-lm',
     '-o',
     partial,
   ];

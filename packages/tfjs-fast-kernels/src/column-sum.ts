@@ -39,6 +39,7 @@ export const columnSumKernels: KernelConfig[] = hostKernelConfigs(
       [[width]],
       (ins, outs) => columnSums(ins[0]!, outs[0]!),
       (simd, ins, outs) => simd.columnSums(ins[0]!, outs[0]!, rows, width),
+      (native, heap, ins, outs) => native.columnSums(heap, ins[0]!, outs[0]!, rows, width),
     )[0]!;
   },
 );

@@ -23,6 +23,7 @@ import { identityConfig } from './identity-kernel.js';
 import { layerNormGradConfig, layerNormKernels } from './layer-norm.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul-kernels.js';
 import { loadNativeBlas, type NativeBlas } from './native-blas.js';
+import { setNativeFusedKernels } from './native-fused.js';
 import { powConfig } from './pow-kernel.js';
 import { softmaxGradConfig, softmaxKernels } from './softmax.js';
 import { splitVConfig } from './split-kernel.js';
@@ -49,6 +50,11 @@ export interface FastKernelsOptions {
    * training step. Higher-order gradients keep the stock saves (src/tape-saves.ts).
    */
   shareTapeSaves?: boolean;
+  /**
+   * Where the addon loaded, run the fused kernels as its multi-threaded native code instead
+   * of wasm SIMD (default true; false keeps them in wasm, e.g. to compare the two).
+   */
+  nativeFused?: boolean;
 }
 
 export interface FastKernelsReport {
@@ -56,6 +62,8 @@ export interface FastKernelsReport {
   kernels: string[];
   /** Fused kernels registered on `wasm` and `cpu` (FusedKernelName), with their gradients. */
   fusedKernels: string[];
+  /** What runs the fused kernels on `wasm`: the native addon, wasm (SIMD, else JS), or none (`fused: false`). */
+  fusedEngine: 'native' | 'wasm' | 'none';
   /** Kernels whose gradient this package replaced, on every backend (same values, fewer kernels). */
   gradients: string[];
   /** What runs the matmuls: XNNPACK inside wasm, or the native BLAS addon on the wasm heap. */
@@ -66,8 +74,10 @@ export interface FastKernelsReport {
     /** Why it is or is not used, e.g. "addon not built (...)". */
     reason: string;
     path: string;
-    /** BLAS threads, -1 when the BLAS cannot tell; absent when not loaded. */
+    /** Threads the addon's products and fused kernels run on; absent when not loaded. */
     threads?: number;
+    /** The addon's instruction set for the fused kernels ('avx512', 'avx2', 'baseline'); absent when not loaded. */
+    kernelVariant?: string;
   };
   /** Whether tensors saved for first-order gradients are shared references (no Identity kernels). */
   tapeSavesShared: boolean;
@@ -83,6 +93,7 @@ interface Enabled {
   installed: KernelConfig[];
   /** The gradients it replaced (absent when none was registered), likewise. */
   replacedGradients: Array<{ kernelName: string; stock: GradConfig | undefined }>;
+  nativeFused: boolean;
 }
 
 let enabled: Enabled | null = null;
@@ -127,6 +138,7 @@ function nativeBlasFor(mode: NativeMode): {
       reason: load.reason,
       path: load.path,
       threads: load.blas.threads(),
+      kernelVariant: load.blas.kernelVariant(),
     },
   };
 }
@@ -157,11 +169,18 @@ export async function enableFastKernels(
       `tfjs-fast-kernels enableFastKernels: options.shareTapeSaves must be a boolean, got ${String(shareSaves)}`,
     );
   }
+  const nativeFused = options.nativeFused ?? true;
+  if (typeof nativeFused !== 'boolean') {
+    throw new Error(
+      `tfjs-fast-kernels enableFastKernels: options.nativeFused must be a boolean, got ${String(nativeFused)}`,
+    );
+  }
   if (
     enabled != null &&
     enabled.report.native.mode === mode &&
     enabled.report.fusedKernels.length > 0 === fused &&
-    enabled.report.tapeSavesShared === shareSaves
+    enabled.report.tapeSavesShared === shareSaves &&
+    enabled.nativeFused === nativeFused
   )
     return enabled.report;
   const native = nativeBlasFor(mode);
@@ -227,6 +246,8 @@ export async function enableFastKernels(
     gradients.push(...fusedGradients);
     fusedKernels.push(...fusedGradients.map((g) => g.kernelName));
   }
+  const fusedNatively = fused && nativeFused && native.blas != null && wasmBackendRegistered;
+  setNativeFusedKernels(fusedNatively ? native.blas : null);
   const replacedGradients = gradients.map((config) => {
     const stock = getGradient(config.kernelName);
     registerGradient(config);
@@ -238,11 +259,12 @@ export async function enableFastKernels(
     fusedKernels,
     gradients: gradientConfigs.map((g) => g.kernelName),
     matmulEngine: !wasmBackendRegistered ? 'none' : native.blas != null ? 'native-blas' : 'xnnpack',
+    fusedEngine: !fused ? 'none' : fusedNatively ? 'native' : 'wasm',
     native: native.report,
     tapeSavesShared: shareSaves,
     wasmBackendRegistered,
   };
-  enabled = { report, replaced, installed, replacedGradients };
+  enabled = { report, replaced, installed, replacedGradients, nativeFused };
   return report;
 }
 
@@ -254,6 +276,7 @@ export function fastKernelsStatus(): FastKernelsReport | null {
 /** Puts the wasm backend's own kernels back (for benchmarks and tests comparing against them). */
 export function disableFastKernels(): void {
   if (enabled == null) return;
+  setNativeFusedKernels(null);
   for (const config of enabled.installed) unregisterKernel(config.kernelName, config.backendName);
   for (const stock of enabled.replaced) registerKernel(stock);
   for (const { kernelName, stock } of enabled.replacedGradients) {

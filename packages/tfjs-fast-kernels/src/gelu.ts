@@ -52,6 +52,7 @@ export const geluKernels: KernelConfig[] = [
       [[...x.shape]],
       (ins, outs) => geluValues(ins[0]!, outs[0]!),
       (simd, ins, outs) => simd.geluValues(ins[0]!, outs[0]!, sizeOf(x.shape)),
+      (native, heap, ins, outs) => native.geluValues(heap, ins[0]!, outs[0]!, sizeOf(x.shape)),
     )[0]!;
   }),
   ...hostKernelConfigs(FusedKernelName.geluGrad, (args) => {
@@ -68,6 +69,8 @@ export const geluKernels: KernelConfig[] = [
       [[...x.shape]],
       (ins, outs) => geluGradValues(ins[0]!, ins[1]!, outs[0]!),
       (simd, ins, outs) => simd.geluGradValues(ins[0]!, ins[1]!, outs[0]!, sizeOf(x.shape)),
+      (native, heap, ins, outs) =>
+        native.geluGradValues(heap, ins[0]!, ins[1]!, outs[0]!, sizeOf(x.shape)),
     )[0]!;
   }),
 ];

@@ -1,4 +1,6 @@
 import type { DataId, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { NativeFusedKernels } from './native-blas.js';
+import { nativeFusedKernels } from './native-fused.js';
 import { type SimdKernels, simdKernelsFor } from './simd-kernels.js';
 import { asWasmHeapBackend, f32View, heapAddress } from './wasm-heap.js';
 
@@ -28,11 +30,20 @@ export type HostCompute = (inputs: Float32Array[], outputs: Float32Array[]) => v
 /** The same on the wasm heap with the SIMD kernels: byte offsets of inputs and outputs. */
 export type SimdCompute = (kernels: SimdKernels, inputs: number[], outputs: number[]) => void;
 
+/** The same with the native addon's kernels: the heap and the byte offsets. */
+export type NativeCompute = (
+  kernels: NativeFusedKernels,
+  heap: ArrayBuffer,
+  inputs: number[],
+  outputs: number[],
+) => void;
+
 /**
  * Runs `compute` over the tensors' own memory: the wasm heap (views taken after every output
  * is allocated, since an allocation may grow and so replace the heap) or the cpu backend's
- * typed arrays. No copies either way. On the wasm heap `simdCompute`, when given and the
- * SIMD module runs there, serves instead.
+ * typed arrays. No copies either way. On the wasm heap `nativeCompute` serves instead when
+ * given and the native addon's kernels are on, else `simdCompute` when given and the SIMD
+ * module runs there.
  */
 export function computeOnHost(
   backend: unknown,
@@ -41,6 +52,7 @@ export function computeOnHost(
   outputShapes: number[][],
   compute: HostCompute,
   simdCompute?: SimdCompute,
+  nativeCompute?: NativeCompute,
 ): TensorInfo[] {
   for (const input of inputs) {
     if (input.dtype !== 'float32')
@@ -51,6 +63,17 @@ export function computeOnHost(
   const wasm = asWasmHeapBackend(backend);
   if (typeof wasm !== 'string') {
     const outputs = outputShapes.map((shape) => wasm.makeOutput(shape, 'float32'));
+    const native = nativeCompute === undefined ? null : nativeFusedKernels();
+    if (native != null && nativeCompute !== undefined) {
+      nativeCompute(
+        native,
+        // Read after the outputs were allocated: growing the memory replaces its buffer.
+        wasm.wasm.HEAPU8.buffer as ArrayBuffer,
+        inputs.map((input) => heapAddress(wasm, input).offset),
+        outputs.map((output) => heapAddress(wasm, output).offset),
+      );
+      return outputs;
+    }
     const simd = simdCompute === undefined ? null : simdKernelsFor(wasm);
     if (simd != null && simdCompute !== undefined) {
       simdCompute(

@@ -148,6 +148,17 @@ export const layerNormKernels: KernelConfig[] = [
           width,
           epsilon,
         ),
+      (native, heap, ins, outs) =>
+        native.layerNormRows(
+          heap,
+          ins[0]!,
+          ins[1]!,
+          ins[2]!,
+          outs[0]!,
+          rowsOf(x.shape, width),
+          width,
+          epsilon,
+        ),
     )[0]!;
   }),
   ...hostKernelConfigs(FusedKernelName.layerNormGrad, (args) => {
@@ -165,6 +176,19 @@ export const layerNormKernels: KernelConfig[] = [
         layerNormGradRows(ins[0]!, ins[1]!, ins[2]!, outs[0]!, outs[1]!, outs[2]!, width, epsilon),
       (simd, ins, outs) =>
         simd.layerNormGradRows(
+          ins[0]!,
+          ins[1]!,
+          ins[2]!,
+          outs[0]!,
+          outs[1]!,
+          outs[2]!,
+          rowsOf(x.shape, width),
+          width,
+          epsilon,
+        ),
+      (native, heap, ins, outs) =>
+        native.layerNormGradRows(
+          heap,
           ins[0]!,
           ins[1]!,
           ins[2]!,

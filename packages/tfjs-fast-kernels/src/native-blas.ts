@@ -4,8 +4,59 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The N-API addon built from native/blas-matmul.c by scripts/build-native.mjs. */
-export interface NativeBlas {
+/**
+ * The addon's fused kernels (native/fused-kernels.c): the wasm SIMD kernels' signatures
+ * (src/simd-kernels.ts) with the heap first; offsets are byte offsets into it.
+ */
+export interface NativeFusedKernels {
+  softmaxRows(
+    heap: ArrayBuffer,
+    logits: number,
+    bias: number,
+    y: number,
+    rows: number,
+    width: number,
+    rowsPerGroup: number,
+  ): void;
+  softmaxGradRows(
+    heap: ArrayBuffer,
+    dy: number,
+    y: number,
+    dx: number,
+    rows: number,
+    width: number,
+  ): void;
+  layerNormRows(
+    heap: ArrayBuffer,
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    rows: number,
+    width: number,
+    epsilon: number,
+  ): void;
+  layerNormGradRows(
+    heap: ArrayBuffer,
+    dy: number,
+    x: number,
+    gamma: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    width: number,
+    epsilon: number,
+  ): void;
+  geluValues(heap: ArrayBuffer, x: number, y: number, n: number): void;
+  geluGradValues(heap: ArrayBuffer, dy: number, x: number, dx: number, n: number): void;
+  columnSums(heap: ArrayBuffer, x: number, out: number, rows: number, width: number): void;
+  /** The instruction set in use ('avx512', 'avx2', 'baseline'); a name switches to it where the CPU runs it. */
+  kernelVariant(name?: string): string;
+}
+
+/** The N-API addon built from native/*.c by scripts/build-native.mjs. */
+export interface NativeBlas extends NativeFusedKernels {
   sgemmBatch(
     heap: ArrayBuffer,
     transposeA: boolean,
@@ -28,8 +79,8 @@ export type NativeLoad =
 /** The addon's file name wherever it is built. */
 export const nativeAddonFile = 'blas_matmul.node';
 
-/** Bump when native/blas-matmul.c's exports change, so an old cached build is not loaded. */
-export const nativeAddonAbi = 'v1';
+/** Bump when the addon's exports (native/*.c) change, so an old cached build is not loaded. */
+export const nativeAddonAbi = 'v2';
 
 /**
  * Where `npx sparsify-fast-kernels build-native` puts the addon: a user cache outside
@@ -75,10 +126,14 @@ export const buildNativeCommand = 'npx sparsify-fast-kernels build-native';
 
 /**
  * Loads the addon if it was built and its BLAS library resolves; never throws. With no path,
- * the first of `nativeAddonCandidates(env)` that exists.
+ * the first of `nativeAddonCandidates(env)` that exists; with a list, the first of it.
  */
-export function loadNativeBlas(path?: string, env: NodeJS.ProcessEnv = process.env): NativeLoad {
-  const candidates = path != null ? [path] : nativeAddonCandidates(env);
+export function loadNativeBlas(
+  path?: string | readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): NativeLoad {
+  const candidates =
+    path == null ? nativeAddonCandidates(env) : typeof path === 'string' ? [path] : [...path];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (found == null) {
     return {
@@ -89,8 +144,12 @@ export function loadNativeBlas(path?: string, env: NodeJS.ProcessEnv = process.e
   }
   try {
     const blas = createRequire(import.meta.url)(found) as NativeBlas;
-    if (typeof blas.sgemmBatch !== 'function') {
-      return { loaded: false, path: found, reason: 'addon loaded but exports no sgemmBatch' };
+    if (typeof blas.sgemmBatch !== 'function' || typeof blas.geluValues !== 'function') {
+      return {
+        loaded: false,
+        path: found,
+        reason: `addon loaded but exports no sgemmBatch or geluValues (an old build? rebuild with \`${buildNativeCommand}\`)`,
+      };
     }
     return { loaded: true, path: found, blas, reason: 'addon loaded' };
   } catch (error) {

@@ -103,6 +103,11 @@ export const softmaxKernels: KernelConfig[] = [
         const groups = bias == null ? 1 : (bias.shape[0] as number);
         simd.softmaxRows(ins[0]!, ins[1] ?? 0, outs[0]!, rows, width, rows / groups);
       },
+      (native, heap, ins, outs) => {
+        const rows = rowsOf(logits.shape, width);
+        const groups = bias == null ? 1 : (bias.shape[0] as number);
+        native.softmaxRows(heap, ins[0]!, ins[1] ?? 0, outs[0]!, rows, width, rows / groups);
+      },
     )[0]!;
   }),
   ...hostKernelConfigs(FusedKernelName.softmaxGrad, (args) => {
@@ -121,6 +126,8 @@ export const softmaxKernels: KernelConfig[] = [
       (ins, outs) => softmaxGradRows(ins[0]!, ins[1]!, outs[0]!, width),
       (simd, ins, outs) =>
         simd.softmaxGradRows(ins[0]!, ins[1]!, outs[0]!, rowsOf(y.shape, width), width),
+      (native, heap, ins, outs) =>
+        native.softmaxGradRows(heap, ins[0]!, ins[1]!, outs[0]!, rowsOf(y.shape, width), width),
     )[0]!;
   }),
 ];

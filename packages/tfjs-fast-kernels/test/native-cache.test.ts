@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { disableFastKernels, enableFastKernels, nativeCacheDir } from '../src/index.js';
 import { loadNativeBlas, nativeAddonCandidates, packageAddonPath } from '../src/native-blas.js';
 import { maxAbsDiff, seededValues, tf, valuesOn } from './backends.js';
+import { requireNative } from './engines.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const buildScript = join(packageRoot, 'scripts', 'build-native.mjs');
@@ -27,7 +28,7 @@ function scriptWhere(env: NodeJS.ProcessEnv): string {
 
 describe('the native addon cache', () => {
   it('lies outside node_modules, and the build script and the loader agree on it', () => {
-    const platform = `v1-${process.platform}-${process.arch}`;
+    const platform = `v2-${process.platform}-${process.arch}`;
     const cases: Array<[Record<string, string>, string]> = [
       [
         { HOME: homedir() },
@@ -58,9 +59,15 @@ describe('the native addon cache', () => {
 
   it('names every place it looked and the npx command when no addon is built', () => {
     const empty = join(scratch, 'empty');
-    const load = loadNativeBlas(undefined, childEnv({ SPARSIFY_NATIVE_DIR: empty }));
-    if (existsSync(packageAddonPath)) return; // a monorepo build here is found instead
+    // The loader's own list, with the package build (which may exist here) swapped for a
+    // path that does not, so the message is checked whether or not native/build exists.
+    const candidates = nativeAddonCandidates(childEnv({ SPARSIFY_NATIVE_DIR: empty })).map(
+      (candidate) =>
+        candidate === packageAddonPath ? join(scratch, 'no-package-build', 'x.node') : candidate,
+    );
+    const load = loadNativeBlas(candidates);
     expect(load.loaded).toBe(false);
+    expect(load.reason).toContain(join(scratch, 'no-package-build', 'x.node'));
     expect(load.reason).toContain(join(empty, 'blas_matmul.node'));
     expect(load.reason).toContain('npx sparsify-fast-kernels build-native');
     expect(load.reason).not.toMatch(/pnpm/);
@@ -105,11 +112,16 @@ describe(`an addon built into the cache${skipBuild}`, () => {
       '-O2',
       '-shared',
       '-fPIC',
+      '-pthread',
+      '-Wno-psabi',
       '-DNODE_GYP_MODULE_NAME=blas_matmul',
       `-I${nodeHeaders}`,
       `-I${fixtures}`,
-      join(packageRoot, 'native', 'blas-matmul.c'),
+      ...['blas-matmul.c', 'fused-kernels.c', 'thread-pool.c'].map((file) =>
+        join(packageRoot, 'native', file),
+      ),
       join(fixtures, 'reference-sgemm.c'),
+      '-lm',
       '-o',
       join(cacheDir, 'blas_matmul.node'),
     ]);
@@ -142,12 +154,14 @@ describe(`an addon built into the cache${skipBuild}`, () => {
       env: childEnv({ SPARSIFY_NATIVE_DIR: out }),
       encoding: 'utf8',
     });
-    if (run.status !== 0) {
+    if (run.status !== 0 && !requireNative) {
       // No CBLAS here: the script must say so and leave nothing half-written behind.
       expect(run.stderr).toMatch(/no CBLAS found/);
       expect(existsSync(join(out, 'blas_matmul.node'))).toBe(false);
       return;
     }
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
     expect(run.stdout).toContain(join(out, 'blas_matmul.node'));
     expect(loadNativeBlas(undefined, childEnv({ SPARSIFY_NATIVE_DIR: out })).loaded).toBe(true);
   });
