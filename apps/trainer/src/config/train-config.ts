@@ -95,7 +95,8 @@ export interface TrainConfig extends SparsitySettings {
   /**
    * SHA-256 (hex) of the initFrom file's bytes, recorded when the run starts: the path is kept
    * as given (relative paths stay relative), so a moved or shared run folder still names the
-   * exact weights it started from, and --resume refuses a file that changed.
+   * exact weights it started from, and a --resume that must load it again (no checkpoint
+   * yet) refuses a file that changed.
    */
   initFromSha256?: string | null;
 }
