@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { decodeSafetensors } from '@sparsify/amuse-encoder';
 import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
@@ -8,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { experimentRuns } from '../src/commands/compare.js';
 import { demoDecayEvery, runDemo } from '../src/commands/demo.js';
 import { Logger } from '../src/log/logger.js';
+import { shippedBackbonePath } from '../src/pretrained.js';
 import { RunFolder } from '../src/run/run-folder.js';
 import { trainRun } from '../src/train/train-run.js';
 import { silentLogger, tempDir } from './fixtures.js';
@@ -66,6 +68,14 @@ describe('sparsify demo (pnpm start) on a tiny benchmark', () => {
     // Both runs decay the learning rate once, for the last quarter of the epochs.
     const config = JSON.parse(readFileSync(join(out, 'dense', 'config.json'), 'utf8'));
     expect(config.lrDecay.every).toBe(demoDecayEvery(2));
+    // The shipped backbone as a user would give it from here, not this install's absolute
+    // path, with the SHA-256 that says which file it was wherever the folder goes.
+    const shipped = shippedBackbonePath() as string;
+    expect(config.initFrom).toBe(relative(process.cwd(), shipped));
+    expect(isAbsolute(config.initFrom)).toBe(false);
+    expect(config.initFromSha256).toBe(
+      createHash('sha256').update(readFileSync(shipped)).digest('hex'),
+    );
 
     // Lockstep changes nothing a run computes: Sparsify alone gives the same epochs and
     // the same best checkpoint, bit for bit.

@@ -176,8 +176,11 @@ describe('TRAIN_FLAGS', () => {
       const listed = lines.filter(
         (line) => line === option.flags || line.startsWith(`${option.flags} `),
       );
-      expect(listed, option.flags).toHaveLength(1);
+      // Hidden: the flags pretrain refuses (NOT_FOR_PRETRAINING), listed nowhere.
+      expect(listed, option.flags).toHaveLength(option.hidden ? 0 : 1);
     }
+    const hidden = command.options.filter((option) => option.hidden).map((o) => o.long);
+    expect(hidden).toEqual(name === 'pretrain' ? ['--aux-weight', '--init-from'] : []);
   });
 
   it("the README's options table names every flag of train", () => {

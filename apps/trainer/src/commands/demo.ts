@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { resolveTrainConfig, timeStepsOf } from '../config/train-config.js';
 import { BENCHMARK_DATA_SEED, type TrainOptions } from '../config/train-flags.js';
@@ -101,7 +101,11 @@ export async function runDemo(
   shouldStop?: () => boolean,
 ): Promise<DemoOutcome | null> {
   const recipe = options.recipe ?? DEMO_RECIPE;
-  const initFrom = options.initFrom === undefined ? shippedBackbonePath() : options.initFrom;
+  const shipped = shippedBackbonePath();
+  // As a user would type it from here (config.json keeps it with the file's SHA-256), not
+  // this install's absolute path, which means nothing in a shared or moved run folder.
+  const initFrom =
+    options.initFrom === undefined ? shipped && relative(process.cwd(), shipped) : options.initFrom;
   const shared: TrainOptions = {
     ...recipe,
     auxWeight: options.auxWeight ?? DEMO_DEFAULTS.auxWeight,

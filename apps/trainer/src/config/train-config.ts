@@ -92,6 +92,13 @@ export interface TrainConfig extends SparsitySettings {
   auxWeight?: number;
   /** Start from this safetensors checkpoint (e.g. a pretrained backbone); null = random init. */
   initFrom?: string | null;
+  /**
+   * SHA-256 (hex) of the initFrom file's bytes, recorded when the run starts: the path is kept
+   * as given (relative paths stay relative), so a moved or shared run folder still names the
+   * exact weights it started from, and a --resume that must load it again (no checkpoint
+   * yet) refuses a file that changed.
+   */
+  initFromSha256?: string | null;
 }
 
 /** The optimisation settings of a config, with a missing field read as the old behaviour. */

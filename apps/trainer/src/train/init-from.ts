@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { decodeSafetensors, type NamedArray } from '@sparsify/amuse-encoder';
 import * as tf from '@tensorflow/tfjs';
@@ -8,6 +9,8 @@ export interface InitFromOutcome {
   loaded: string[];
   /** Parameters the file does not hold: they keep their fresh initialisation. */
   fresh: string[];
+  /** SHA-256 of the file's bytes (hex): what config.json records beside the path as given. */
+  sha256: string;
 }
 
 /**
@@ -16,16 +19,25 @@ export interface InitFromOutcome {
  * holds is loaded (shapes must agree); parameters it lacks (e.g. the question encoder and
  * the answer head a backbone leaves out) keep their seeded initialisation. A file that
  * holds none of the model's parameters is an error, not a silent fresh start.
+ * With `expectedSha256` (a resumed run's config.json), a file whose bytes changed since the
+ * run started is refused: the path alone does not say which weights a run started from.
  */
 export function initFromFile(
   path: string,
   parameters: ReadonlyMap<string, tf.Variable>,
+  expectedSha256?: string | null,
 ): InitFromOutcome {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (error) {
     throw new Error(`--init-from ${path}: ${(error as Error).message}`);
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (expectedSha256 && sha256 !== expectedSha256) {
+    throw new Error(
+      `--init-from ${path}: its SHA-256 is ${sha256}, but the run started from a file with SHA-256 ${expectedSha256} (config.json, field initFromSha256); the file changed or the path now names another file`,
+    );
   }
   const { tensors } = decodeSafetensors(
     new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
@@ -58,7 +70,7 @@ export function initFromFile(
     const variable = parameters.get(name) as tf.Variable;
     tf.tidy(() => variable.assign(tf.tensor(array.data, array.shape, 'float32')));
   }
-  return { loaded, fresh };
+  return { loaded, fresh, sha256 };
 }
 
 /** The value of every cross-modal adapter gate, by parameter name (`backbone.blocks.i.adapter.gate`). */

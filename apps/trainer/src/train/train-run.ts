@@ -76,9 +76,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
   const { logger } = options;
   await options.turn?.wait();
   const folder = new RunFolder(options.runDir);
-  const config = options.resume
-    ? resumedConfig(folder, options.resumeLearningRate)
-    : options.config;
+  let config = options.resume ? resumedConfig(folder, options.resumeLearningRate) : options.config;
   validateTrainConfig(config);
   if (!options.resume && !options.overwrite) refuseExistingRun(folder);
   // Everything a bad config or missing data can fail on runs before the folder is touched.
@@ -100,7 +98,13 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
     // Before the folder is touched, so that a bad --init-from file leaves nothing behind.
     const resuming = options.resume === true && existsSync(folder.lastCheckpointPath);
     if (config.initFrom && !resuming) {
-      const init = initFromFile(config.initFrom, model.parameters);
+      // A resumed run that never reached a checkpoint loads the file again: it must be the same.
+      const init = initFromFile(
+        config.initFrom,
+        model.parameters,
+        options.resume ? config.initFromSha256 : undefined,
+      );
+      config = { ...config, initFromSha256: init.sha256 };
       logger.event(
         'init-from',
         { file: config.initFrom, loaded: init.loaded.length, fresh: init.fresh },
