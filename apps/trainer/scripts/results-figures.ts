@@ -281,7 +281,10 @@ const difference = (a: { header: string; value: number }[], b: { value: number }
 // (CPU seconds / dense's of the same seed, held-out accuracy - dense's of the same seed).
 const tradeOffWhere = `${TRADE_OFF_NOTEBOOK}, per-run table`;
 const tradeOffTable = tableStarting(
-  readFileSync(join(ROOT, TRADE_OFF_NOTEBOOK), 'utf8'),
+  section(
+    readFileSync(join(ROOT, TRADE_OFF_NOTEBOOK), 'utf8'),
+    '### Per run and per point (printed by `runs/tc/gather.ts`)',
+  ),
   'point',
   tradeOffWhere,
 );
