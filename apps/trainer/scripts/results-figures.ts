@@ -21,6 +21,8 @@ import { writeFileAtomic } from '../src/run/atomic-write.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const NOTEBOOK = 'docs/notebook/2026-11-to-12-results-log.md';
+/** The per-run table of the trade-off curve (perceiving recipe, issue 21). */
+const TRADE_OFF_NOTEBOOK = 'docs/notebook/2026-12-05-trade-off-curve.md';
 const PLOTS = 'docs/results';
 
 type Table = string[][];
@@ -275,6 +277,28 @@ const keyMeans = meanTable(keySection, 'Method, mean of 17 seeds (held out)', ke
 const difference = (a: { header: string; value: number }[], b: { value: number }[]) =>
   a.map((cell, i) => ({ category: cell.header, value: cell.value - (b[i]?.value ?? Number.NaN) }));
 
+// Trade-off curve on the perceiving recipe: every run of the notebook's per-run table, as
+// (CPU seconds / dense's of the same seed, held-out accuracy - dense's of the same seed).
+const tradeOffWhere = `${TRADE_OFF_NOTEBOOK}, per-run table`;
+const tradeOffTable = tableStarting(
+  section(
+    readFileSync(join(ROOT, TRADE_OFF_NOTEBOOK), 'utf8'),
+    '### Per run and per point (printed by `runs/tc/gather.ts`)',
+  ),
+  'point',
+  tradeOffWhere,
+);
+const tradeOffRuns = tradeOffTable.slice(1).map((row) => ({
+  series: row[column(tradeOffTable, 'point', tradeOffWhere)] ?? '',
+  x: num(row[column(tradeOffTable, 'CPU / dense', tradeOffWhere)], tradeOffWhere),
+  y: num(row[column(tradeOffTable, 'point - dense', tradeOffWhere)], tradeOffWhere),
+}));
+figure(
+  'trade-off curve: runs (point, seed) with held out and CPU seconds',
+  String(tradeOffRuns.length),
+  tradeOffWhere,
+);
+
 const plots: Record<string, Parameters<typeof renderSvg>[0]> = {
   'accuracy-vs-time.svg': scatterChartSpec(
     {
@@ -307,6 +331,17 @@ const plots: Record<string, Parameters<typeof renderSvg>[0]> = {
       },
     ]),
     { dense: '#1f77b4', Sparsify: '#d62728' },
+  ),
+  'trade-off-curve.svg': scatterChartSpec(
+    {
+      title: 'Accuracy against CPU time, perceiving recipe, held out (one dot per run)',
+      xTitle: "training CPU seconds / dense's for the same seed",
+      yTitle: "held-out accuracy - dense's (points)",
+      width: 460,
+    },
+    tradeOffRuns,
+    undefined,
+    [{ label: 'dense', y: 0 }],
   ),
   'per-type-differences.svg': barChartSpec(
     {

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../src/config/train-config.js';
 import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
 import type { EpochSampler, TrainableModel } from '../src/pipeline/types.js';
+import { summariseRun } from '../src/report/run-results.js';
 import { Rng } from '../src/rng.js';
 import { RunFolder } from '../src/run/run-folder.js';
 import { readCheckpointState } from '../src/train/checkpoint.js';
@@ -87,7 +88,8 @@ describe('training loop', () => {
     const resumed = await run(allLevels, dir, { resume: true });
     expect(resumed.result.interrupted).toBe(false);
     expect(resumed.weights).toEqual(whole.weights);
-    const strip = (rows: { seconds: number }[]) => rows.map(({ seconds: _, ...rest }) => rest);
+    const strip = (rows: { seconds: number; cpuSeconds?: number }[]) =>
+      rows.map(({ seconds: _, cpuSeconds: __, ...rest }) => rest);
     expect(strip(resumed.result.state.metrics)).toEqual(strip(whole.result.state.metrics));
     expect(strip(new RunFolder(dir).readMetrics())).toEqual(strip(whole.result.state.metrics));
   });
@@ -113,5 +115,46 @@ describe('training loop', () => {
     expect(folder.readMetrics()).toHaveLength(1);
     const state = readCheckpointState(folder.lastCheckpointPath);
     expect(state.epoch).toBe(1);
+  });
+  it('records the CPU seconds of each epoch and the tokens into the fusion, summed in the results', async () => {
+    const config = tinyConfig({ epochs: 2 });
+    const { result } = await run(config, tempDir('cpu'));
+    const metrics = result.state.metrics;
+    for (const m of metrics) {
+      expect(m.cpuSeconds).toBeGreaterThan(0);
+      expect(Number.isFinite(m.cpuSeconds)).toBe(true);
+    }
+    const summary = summariseRun(
+      'cpu',
+      config,
+      metrics,
+      { source: val, predictions: new Int32Array(val.records.length), tokensKept: 0 },
+      { epoch: 0, valAccuracy: 0 },
+    );
+    const sum = (pick: (m: (typeof metrics)[number]) => number) =>
+      metrics.reduce((s, m) => s + pick(m), 0);
+    expect(summary.trainCpuSeconds).toBeCloseTo(
+      sum((m) => m.cpuSeconds ?? 0),
+      9,
+    );
+    expect(summary.trainTokens).toBeCloseTo(
+      sum((m) => (m.videoTokensKept + m.audioTokensKept) * m.samplesUsed),
+      6,
+    );
+    // Dense: every sample of every epoch brings all its tokens.
+    expect(summary.trainTokens).toBeCloseTo(
+      sum((m) => (m.videoTokensTotal + m.audioTokensTotal) * m.samplesUsed),
+      6,
+    );
+    // Metrics written before the measurement existed give no CPU figure rather than a wrong one.
+    const older = metrics.map(({ cpuSeconds: _, ...rest }) => rest);
+    const olderSummary = summariseRun(
+      'old',
+      config,
+      older,
+      { source: val, predictions: new Int32Array(val.records.length), tokensKept: 0 },
+      { epoch: 0, valAccuracy: 0 },
+    );
+    expect(olderSummary.trainCpuSeconds).toBeUndefined();
   });
 });

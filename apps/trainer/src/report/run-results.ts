@@ -33,6 +33,17 @@ export interface RunResults {
   table: ReturnType<typeof resultsTableJson>;
   /** Seconds of training steps (validation excluded), summed over epochs. */
   trainSeconds: number;
+  /**
+   * Process CPU seconds (user + system) of the training steps, summed over epochs; a fair
+   * cost on a shared machine when the run is single-threaded. Absent when an epoch's metrics
+   * predate the measurement.
+   */
+  trainCpuSeconds?: number;
+  /**
+   * Tokens into the fusion summed over the training samples of every epoch (mean kept per
+   * sample x samples used): the arithmetic the sparsity levels remove. Absent in older runs.
+   */
+  trainTokens?: number;
   epochs: number;
   datasetSize: number;
   meanSamplesPerEpoch: number;
@@ -67,6 +78,13 @@ export function summariseRun(
     evaluation,
     table: resultsTableJson([{ name, evaluation }]),
     trainSeconds: metrics.reduce((sum, m) => sum + m.seconds, 0),
+    ...(metrics.length > 0 && metrics.every((m) => m.cpuSeconds !== undefined)
+      ? { trainCpuSeconds: metrics.reduce((sum, m) => sum + (m.cpuSeconds ?? 0), 0) }
+      : {}),
+    trainTokens: metrics.reduce(
+      (sum, m) => sum + (m.videoTokensKept + m.audioTokensKept) * m.samplesUsed,
+      0,
+    ),
     epochs: metrics.length,
     datasetSize: metrics[0]?.datasetSize ?? test.source.records.length,
     meanSamplesPerEpoch: mean((m) => m.samplesUsed),

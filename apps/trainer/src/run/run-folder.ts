@@ -20,6 +20,11 @@ export interface EpochMetrics {
   videoTokensTotal: number;
   audioTokensTotal: number;
   seconds: number;
+  /**
+   * Process CPU seconds (user + system) of the epoch's training steps, validation excluded;
+   * absent in runs written before it was measured.
+   */
+  cpuSeconds?: number;
   /** Mean perception loss per step of the epoch (runs with --aux-weight > 0). */
   perceptionLoss?: number;
   /** Adapter gate values at the end of the epoch, by parameter name. */

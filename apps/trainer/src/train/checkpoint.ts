@@ -20,6 +20,8 @@ export interface EpochTotals {
   videoTokensTotal: number;
   audioTokensTotal: number;
   seconds: number;
+  /** Process CPU seconds (user + system) of the training steps; absent in older checkpoints. */
+  cpuSeconds?: number;
   /** Sum over steps of the perception loss (0 without aux losses). */
   perceptionLossSum?: number;
   steps?: number;

@@ -14,6 +14,7 @@ import type {
 import type { Rng } from '../rng.js';
 import type { EpochMetrics, RunFolder } from '../run/run-folder.js';
 import { emptyEpochTotals, type LoopState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { cpuSecondsSince } from './cpu-clock.js';
 import { predictSplit } from './evaluate.js';
 import { trainingOptimizer } from './flat-adam.js';
 import { adapterGates } from './init-from.js';
@@ -232,6 +233,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
             return { state, interrupted: true };
           }
           const began = performance.now();
+          const cpuBegan = process.cpuUsage();
           const next = await batches.next();
           if (next.done)
             throw new Error(
@@ -268,6 +270,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
           totals.videoTokensTotal += outcome.tokens.videoTotal * n;
           totals.audioTokensTotal += outcome.tokens.audioTotal * n;
           totals.seconds += (performance.now() - began) / 1000;
+          totals.cpuSeconds = (totals.cpuSeconds ?? 0) + cpuSecondsSince(cpuBegan);
           if (!Number.isNaN(outcome.perceptionLoss)) {
             totals.perceptionLossSum = (totals.perceptionLossSum ?? 0) + outcome.perceptionLoss;
             totals.steps = (totals.steps ?? 0) + 1;
@@ -304,6 +307,7 @@ export async function runTrainingLoop(options: TrainLoopOptions): Promise<TrainL
         videoTokensTotal: totals.videoTokensTotal / seen,
         audioTokensTotal: totals.audioTokensTotal / seen,
         seconds: totals.seconds,
+        cpuSeconds: totals.cpuSeconds ?? 0,
         ...(totals.steps ? { perceptionLoss: (totals.perceptionLossSum ?? 0) / totals.steps } : {}),
         gates: adapterGates(model.parameters),
       };
