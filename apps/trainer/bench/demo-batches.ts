@@ -3,8 +3,11 @@ import type { InputSpec } from '@sparsify/amuse-encoder';
 import { DEMO_DEFAULTS } from '../src/commands/demo.js';
 import { resolveTrainConfig } from '../src/config/train-config.js';
 import type { Logger } from '../src/log/logger.js';
+import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
 import { loadDataset } from '../src/pipeline/dataset.js';
 import type { ArrayBatch } from '../src/pipeline/types.js';
+import { FlatAdam } from '../src/train/flat-adam.js';
+import { trainStep } from '../src/train/train-loop.js';
 
 /**
  * The first `count` batches of `size` of the demo's training split (the synthetic benchmark
@@ -37,4 +40,33 @@ export async function demoBatches(
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/**
+ * A fresh model and optimizer for `preset` (seeded as the trainer seeds them) that steps
+ * through `data.batches` in order at `epoch` (epoch 0 masks, later epochs only merge, in the
+ * sparsify preset). Shared by the step benchmarks so each times the same step.
+ */
+export function demoTrainer(
+  preset: 'dense' | 'sparsify',
+  epoch: number,
+  data: { batches: ArrayBatch[]; inputs: InputSpec },
+): { step: () => ReturnType<typeof trainStep>; dispose: () => void } {
+  const config = resolveTrainConfig({ preset });
+  const model = new SparsifiedAmuse(config, data.inputs);
+  const optimizer = new FlatAdam(config.lr);
+  const weights = new Float32Array(data.batches[0]?.labels.length ?? 0).fill(1);
+  let step = 0;
+  return {
+    dispose: () => {
+      optimizer.dispose();
+      model.dispose();
+    },
+    step: () =>
+      trainStep(model, optimizer, data.batches[step % data.batches.length]!, weights, {
+        training: true,
+        epoch,
+        step: step++,
+      }),
+  };
 }

@@ -1,24 +1,8 @@
-/**
- * Training-step time with tfjs-fast-kernels' fused kernels (LayerNorm, GELU, softmax, bias
- * gradients, attention head layout) against without them, in one process: every round steps each case once with
- * the fused kernels unregistered (the encoder then
- * runs its own compositions, the code before issue 23) and once with them, so drifting load
- * on a shared machine hits both alike. Each variant has its own model, built from the same
- * seed and fed the same batch in the same round. Prints medians of wall and CPU time, the
- * median of the per-round ratios, kernels per step, and each variant's first-step loss.
- *   node --conditions=source --import tsx bench/fused-kernels-ab.ts [rounds]
- */
-import type { InputSpec } from '@sparsify/amuse-encoder';
 import { enableFastKernels, FusedKernelName } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import { prepareBackend } from '../src/commands/runtime.js';
-import { resolveTrainConfig } from '../src/config/train-config.js';
 import { Logger } from '../src/log/logger.js';
-import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
-import type { ArrayBatch } from '../src/pipeline/types.js';
-import { FlatAdam } from '../src/train/flat-adam.js';
-import { trainStep } from '../src/train/train-loop.js';
-import { demoBatches, median } from './demo-batches.js';
+import { demoBatches, demoTrainer, median } from './demo-batches.js';
 
 const BATCH = 8;
 const BATCHES = 16;
@@ -49,26 +33,6 @@ async function useFused(fused: boolean): Promise<void> {
     if (fused) tf.registerKernel(config);
     else tf.unregisterKernel(config.kernelName, config.backendName);
   }
-}
-
-function setUp(benchCase: Case, data: { batches: ArrayBatch[]; inputs: InputSpec }) {
-  const config = resolveTrainConfig({ preset: benchCase.preset });
-  const model = new SparsifiedAmuse(config, data.inputs);
-  const optimizer = new FlatAdam(config.lr);
-  const weights = new Float32Array(BATCH).fill(1);
-  let step = 0;
-  return {
-    dispose: () => {
-      optimizer.dispose();
-      model.dispose();
-    },
-    step: () =>
-      trainStep(model, optimizer, data.batches[step % data.batches.length]!, weights, {
-        training: true,
-        epoch: benchCase.epoch,
-        step: step++,
-      }),
-  };
 }
 
 /** Kernels launched in one step, and ms per kernel name (custom-gradient scopes left out). */
@@ -104,7 +68,7 @@ async function main(): Promise<void> {
   if (excluded.size > 0) console.log(`new variant without ${[...excluded].join(', ')}`);
   const data = await demoBatches(logger, BATCHES, BATCH);
   const variants = [false, true] as const;
-  const setups = CASES.map((c) => variants.map(() => setUp(c, data)));
+  const setups = CASES.map((c) => variants.map(() => demoTrainer(c.preset, c.epoch, data)));
   const firstLoss: number[][] = CASES.map(() => []);
   // Warm-up (kernels compiled, Adam's moments made); the first step's loss of each variant.
   for (const [i, pair] of setups.entries()) {

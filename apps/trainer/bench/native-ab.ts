@@ -12,16 +12,10 @@
  *   node --conditions=source --import tsx bench/native-ab.ts [rounds]
  */
 import { loadavg } from 'node:os';
-import type { InputSpec } from '@sparsify/amuse-encoder';
 import { enableFastKernels, type FastKernelsOptions } from '@sparsify/tfjs-fast-kernels';
 import { prepareBackend } from '../src/commands/runtime.js';
-import { resolveTrainConfig } from '../src/config/train-config.js';
 import { Logger } from '../src/log/logger.js';
-import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
-import type { ArrayBatch } from '../src/pipeline/types.js';
-import { FlatAdam } from '../src/train/flat-adam.js';
-import { trainStep } from '../src/train/train-loop.js';
-import { demoBatches, median } from './demo-batches.js';
+import { demoBatches, demoTrainer, median } from './demo-batches.js';
 
 const BATCH = 8;
 const BATCHES = 16;
@@ -44,38 +38,18 @@ const VARIANTS: Array<{ name: string; options: FastKernelsOptions }> = [
   { name: 'native BLAS + fused', options: { native: 'require' } },
 ];
 
-function setUp(benchCase: Case, data: { batches: ArrayBatch[]; inputs: InputSpec }) {
-  const config = resolveTrainConfig({ preset: benchCase.preset });
-  const model = new SparsifiedAmuse(config, data.inputs);
-  const optimizer = new FlatAdam(config.lr);
-  const weights = new Float32Array(BATCH).fill(1);
-  let step = 0;
-  return {
-    dispose: () => {
-      optimizer.dispose();
-      model.dispose();
-    },
-    step: () =>
-      trainStep(model, optimizer, data.batches[step % data.batches.length]!, weights, {
-        training: true,
-        epoch: benchCase.epoch,
-        step: step++,
-      }),
-  };
-}
-
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 11);
   const logger = new Logger({ quiet: true, format: 'text' });
   const backend = await prepareBackend('wasm', true, logger);
   const report = await enableFastKernels({ native: 'require' });
   const data = await demoBatches(logger, BATCHES, BATCH);
-  const setups = CASES.map(() => VARIANTS.map(() => null as ReturnType<typeof setUp> | null));
+  const setups = CASES.map(() => VARIANTS.map(() => null as ReturnType<typeof demoTrainer> | null));
   const firstLoss: number[][] = CASES.map(() => []);
   for (const [i, c] of CASES.entries()) {
     for (const [v, variant] of VARIANTS.entries()) {
       await enableFastKernels(variant.options);
-      const s = setUp(c, data);
+      const s = demoTrainer(c.preset, c.epoch, data);
       setups[i]![v] = s;
       firstLoss[i]![v] = s.step().loss;
       s.step();

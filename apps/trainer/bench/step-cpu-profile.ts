@@ -9,16 +9,10 @@
  *   node --conditions=source --import tsx bench/step-cpu-profile.ts [rounds] [top]
  */
 import { Session } from 'node:inspector/promises';
-import type { InputSpec } from '@sparsify/amuse-encoder';
 import * as tf from '@tensorflow/tfjs';
 import { prepareBackend } from '../src/commands/runtime.js';
-import { resolveTrainConfig } from '../src/config/train-config.js';
 import { Logger } from '../src/log/logger.js';
-import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
-import type { ArrayBatch } from '../src/pipeline/types.js';
-import { FlatAdam } from '../src/train/flat-adam.js';
-import { trainStep } from '../src/train/train-loop.js';
-import { demoBatches } from './demo-batches.js';
+import { demoBatches, demoTrainer } from './demo-batches.js';
 
 const BATCH = 8;
 const BATCHES = 16;
@@ -57,26 +51,6 @@ function originOf(frame: ProfileNode['callFrame']): string {
   return 'other JS';
 }
 
-function setUp(c: (typeof CASES)[number], data: { batches: ArrayBatch[]; inputs: InputSpec }) {
-  const config = resolveTrainConfig({ preset: c.preset });
-  const model = new SparsifiedAmuse(config, data.inputs);
-  const optimizer = new FlatAdam(config.lr);
-  const weights = new Float32Array(BATCH).fill(1);
-  let step = 0;
-  return {
-    dispose: () => {
-      optimizer.dispose();
-      model.dispose();
-    },
-    step: () =>
-      trainStep(model, optimizer, data.batches[step % data.batches.length]!, weights, {
-        training: true,
-        epoch: c.epoch,
-        step: step++,
-      }),
-  };
-}
-
 /** Kernels launched in one step by name (KERNELS=1): count and ms (tf.profile syncs each). */
 async function kernelsOf(step: () => unknown) {
   const info = await tf.profile(() => {
@@ -107,7 +81,7 @@ async function main(): Promise<void> {
     `backend ${backend.name}, tiny model, batch ${BATCH}, ${rounds} profiled steps a case`,
   );
   for (const c of CASES) {
-    const setup = setUp(c, data);
+    const setup = demoTrainer(c.preset, c.epoch, data);
     for (let i = 0; i < 2; i++) setup.step();
     const cpuStart = process.cpuUsage();
     await session.post('Profiler.start');
