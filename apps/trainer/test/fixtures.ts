@@ -8,6 +8,7 @@ import { vi } from 'vitest';
 import { resolveTrainConfig, type TrainConfig } from '../src/config/train-config.js';
 import type { TrainOptions } from '../src/config/train-flags.js';
 import { Logger } from '../src/log/logger.js';
+import type { LoadedDataset } from '../src/pipeline/dataset.js';
 import { MediaBatchSource, type VideoMedia } from '../src/pipeline/media-batch-source.js';
 import { buildProgram } from '../src/program.js';
 import { Rng } from '../src/rng.js';
@@ -54,6 +55,19 @@ export function randomSource(name: string, count: number, seed: number): MediaBa
     } as unknown as AvqaRecord);
   }
   return new MediaBatchSource(name, records, (id) => media.get(id) as VideoMedia, TINY_INPUTS);
+}
+
+/** A tiny random dataset (8 train, 4 val, 4 test questions) for runs that need no real data. */
+export function tinyDataset(): LoadedDataset {
+  return {
+    train: randomSource('train', 8, 1),
+    val: randomSource('val', 4, 2),
+    test: randomSource('test', 4, 3),
+    inputs: TINY_INPUTS,
+    trainAnnotationFile: 'none',
+    seconds: 2,
+    fbankStats: { mean: 0, std: 1 },
+  };
 }
 
 export function tinyConfig(options: TrainOptions = {}): TrainConfig {

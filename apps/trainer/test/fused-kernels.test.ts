@@ -92,6 +92,25 @@ function lossAndGrads(merge = false): { loss: number; grads: Map<string, Float32
   return { loss, grads: out };
 }
 
+/** The largest gradient gap over all weights, each relative to that weight's largest |expected|. */
+function worstRelativeGap(
+  expectedGrads: Map<string, Float32Array>,
+  actualGrads: Map<string, Float32Array>,
+): number {
+  let worst = 0;
+  for (const [name, expected] of expectedGrads) {
+    const actual = actualGrads.get(name) as Float32Array;
+    let gap = 0;
+    let scale = 1e-30;
+    for (let i = 0; i < expected.length; i++) {
+      gap = Math.max(gap, Math.abs((actual[i] as number) - (expected[i] as number)));
+      scale = Math.max(scale, Math.abs(expected[i] as number));
+    }
+    worst = Math.max(worst, gap / scale);
+  }
+  return worst;
+}
+
 describe.each(['cpu', 'wasm'] as const)('the encoder with fused kernels on %s', (backend) => {
   afterAll(() => disableFastKernels());
 
@@ -103,17 +122,7 @@ describe.each(['cpu', 'wasm'] as const)('the encoder with fused kernels on %s', 
     const fused = lossAndGrads();
     expect(Math.abs(fused.loss - stock.loss) / Math.abs(stock.loss)).toBeLessThan(1e-5);
     expect([...fused.grads.keys()].sort()).toEqual([...stock.grads.keys()].sort());
-    let worst = 0;
-    for (const [name, expected] of stock.grads) {
-      const actual = fused.grads.get(name) as Float32Array;
-      let gap = 0;
-      let scale = 1e-30;
-      for (let i = 0; i < expected.length; i++) {
-        gap = Math.max(gap, Math.abs((actual[i] as number) - (expected[i] as number)));
-        scale = Math.max(scale, Math.abs(expected[i] as number));
-      }
-      worst = Math.max(worst, gap / scale);
-    }
+    const worst = worstRelativeGap(stock.grads, fused.grads);
     console.log(`${backend}: worst relative gradient gap ${worst.toExponential(2)}`);
     // And the fused path really ran: every fused kernel appears in a training step.
     const model = tinyModel();
@@ -160,17 +169,7 @@ describe('the default wasm path against stock tfjs-backend-wasm', () => {
       const fast = lossAndGrads(merge);
       expect(Math.abs(fast.loss - stock.loss) / Math.abs(stock.loss)).toBeLessThan(1e-5);
       expect([...fast.grads.keys()].sort()).toEqual([...stock.grads.keys()].sort());
-      let worst = 0;
-      for (const [name, expected] of stock.grads) {
-        const actual = fast.grads.get(name) as Float32Array;
-        let gap = 0;
-        let scale = 1e-30;
-        for (let i = 0; i < expected.length; i++) {
-          gap = Math.max(gap, Math.abs((actual[i] as number) - (expected[i] as number)));
-          scale = Math.max(scale, Math.abs(expected[i] as number));
-        }
-        worst = Math.max(worst, gap / scale);
-      }
+      const worst = worstRelativeGap(stock.grads, fast.grads);
       console.log(`merge ${merge}: worst relative gradient gap ${worst.toExponential(2)}`);
       expect(worst).toBeLessThan(5e-5);
     },

@@ -6,33 +6,17 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TrainConfig } from '../src/config/train-config.js';
-import type { LoadedDataset } from '../src/pipeline/dataset.js';
 import { RunFolder } from '../src/run/run-folder.js';
 import { initFromFile } from '../src/train/init-from.js';
 import { trainRun } from '../src/train/train-run.js';
-import {
-  randomSource,
-  runCli,
-  silentLogger,
-  TINY_INPUTS,
-  tempDir,
-  tinyConfig,
-} from './fixtures.js';
+import { runCli, silentLogger, tempDir, tinyConfig, tinyDataset } from './fixtures.js';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
   await enableFastKernels({ native: 'off' });
 });
 
-const dataset: LoadedDataset = {
-  train: randomSource('train', 8, 1),
-  val: randomSource('val', 4, 2),
-  test: randomSource('test', 4, 3),
-  inputs: TINY_INPUTS,
-  trainAnnotationFile: 'none',
-  seconds: 2,
-  fbankStats: { mean: 0, std: 1 },
-};
+const dataset = tinyDataset();
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 

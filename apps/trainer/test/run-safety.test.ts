@@ -8,7 +8,6 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { interruptFlag } from '../src/commands/runtime.js';
 import { ConfigError } from '../src/config/config-error.js';
 import { Logger } from '../src/log/logger.js';
-import type { LoadedDataset } from '../src/pipeline/dataset.js';
 import { MediaBatchSource } from '../src/pipeline/media-batch-source.js';
 import { writeFileAtomic } from '../src/run/atomic-write.js';
 import { RunFolder } from '../src/run/run-folder.js';
@@ -17,7 +16,14 @@ import { loadCheckpoint } from '../src/train/checkpoint.js';
 import { loadRun } from '../src/train/load-run.js';
 import { trainRun } from '../src/train/train-run.js';
 import { NonFiniteLossError } from '../src/train/training-errors.js';
-import { randomSource, silentLogger, TINY_INPUTS, tempDir, tinyConfig } from './fixtures.js';
+import {
+  randomSource,
+  silentLogger,
+  TINY_INPUTS,
+  tempDir,
+  tinyConfig,
+  tinyDataset,
+} from './fixtures.js';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -28,15 +34,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const dataset: LoadedDataset = {
-  train: randomSource('train', 8, 1),
-  val: randomSource('val', 4, 2),
-  test: randomSource('test', 4, 3),
-  inputs: TINY_INPUTS,
-  trainAnnotationFile: 'none',
-  seconds: 2,
-  fbankStats: { mean: 0, std: 1 },
-};
+const dataset = tinyDataset();
 const config = tinyConfig({ epochs: 1 });
 
 /** A logger that keeps its warnings. */

@@ -82,6 +82,13 @@ const transposes = [
   [true, true],
 ] as const;
 
+/** [m, k, n] of the SparsifyMatMul in-place checks: a weight gradient, odd sizes, a tall product. */
+const IN_PLACE_PRODUCTS = [
+  [64, 640, 192],
+  [13, 8, 11],
+  [640, 64, 128],
+] as const;
+
 const activations = ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'] as const;
 
 for (const engine of engines) {
@@ -231,11 +238,7 @@ for (const engine of engines) {
             await tf.setBackend('wasm');
             setSimdKernelsAllowed(simd);
             try {
-              for (const [m, k, n] of [
-                [64, 640, 192],
-                [13, 8, 11],
-                [640, 64, 128],
-              ] as const) {
+              for (const [m, k, n] of IN_PLACE_PRODUCTS) {
                 for (const [transposeA, transposeB] of transposes) {
                   const a = tf.tensor2d(seededValues(m * k, m), transposeA ? [k, m] : [m, k]);
                   const b = tf.tensor2d(seededValues(k * n, n), transposeB ? [n, k] : [k, n]);
@@ -269,11 +272,7 @@ for (const engine of engines) {
 
       if (engine.native !== 'off') {
         it("SparsifyMatMul reads transposed operands in place on the addon: explicit transposes' product within float rounding", async () => {
-          for (const [m, k, n] of [
-            [64, 640, 192],
-            [13, 8, 11],
-            [640, 64, 128],
-          ] as const) {
+          for (const [m, k, n] of IN_PLACE_PRODUCTS) {
             for (const [transposeA, transposeB] of transposes) {
               const aShape: [number, number] = transposeA ? [k, m] : [m, k];
               const bShape: [number, number] = transposeB ? [n, k] : [k, n];
