@@ -52,7 +52,7 @@ interface Side {
 
 const anchors = torchAnchorsOrExit(['torch_tiny.py']);
 const noAddonDir = mkdtempSync(join(tmpdir(), 'sparsify-no-native-'));
-const paths: Path[] = [
+const allPaths: Path[] = [
   {
     name: 'wasm',
     engine: 'wasm',
@@ -65,7 +65,8 @@ const paths: Path[] = [
     threads: 2,
     env: { ...process.env, SPARSIFY_NATIVE_THREADS: '2', OPENBLAS_NUM_THREADS: '2' },
   },
-].filter((p) => wanted.includes(p.name));
+];
+const paths = allPaths.filter((p) => wanted.includes(p.name));
 const addon = loadNativeBlas();
 const skipped: string[] = [];
 if (!addon.loaded && paths.some((p) => p.name === 'native')) {
