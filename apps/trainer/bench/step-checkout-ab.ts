@@ -11,113 +11,15 @@
  *   node --conditions=source --import tsx bench/step-checkout-ab.ts <old checkout> <new checkout> [rounds] [steps]
  * The old checkout needs its own `pnpm install` (git worktree add /work/old <commit>).
  */
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-
-const BATCH = 8;
-const BATCHES = 16;
-const LOSS_STEPS = 4;
-
-const CASES = [
-  { name: 'dense', preset: 'dense', epoch: 0 },
-  { name: 'masked (mask + merge)', preset: 'sparsify', epoch: 0 },
-  { name: 'merge only', preset: 'sparsify', epoch: 3 },
-] as const;
-
-interface ChildResult {
-  cpuMs: number[][];
-  kernels: number[];
-  losses: number[][];
-}
-
-/** One process: every case of `root`'s code, `steps` timed steps each, interleaved. */
-async function child(root: string, steps: number): Promise<ChildResult> {
-  const src = `${root}/apps/trainer/src`;
-  const tf = createRequire(`${root}/apps/trainer/package.json`)('@tensorflow/tfjs');
-  const { prepareBackend } = await import(`${src}/commands/runtime.js`);
-  const { resolveTrainConfig } = await import(`${src}/config/train-config.js`);
-  const { Logger } = await import(`${src}/log/logger.js`);
-  const { SparsifiedAmuse } = await import(`${src}/pipeline/amuse-model.js`);
-  const { FlatAdam } = await import(`${src}/train/flat-adam.js`);
-  const { trainStep } = await import(`${src}/train/train-loop.js`);
-  const { demoBatches } = await import(`${root}/apps/trainer/bench/demo-batches.js`);
-  const logger = new Logger({ quiet: true, format: 'text' });
-  await prepareBackend('auto', true, logger);
-  const data = await demoBatches(logger, BATCHES, BATCH);
-  const weights = new Float32Array(BATCH).fill(1);
-  const setups = CASES.map((c) => {
-    const config = resolveTrainConfig({ preset: c.preset });
-    const model = new SparsifiedAmuse(config, data.inputs);
-    const optimizer = new FlatAdam(config.lr);
-    let step = 0;
-    return () =>
-      trainStep(model, optimizer, data.batches[step % data.batches.length], weights, {
-        training: true,
-        epoch: c.epoch,
-        step: step++,
-      }).loss as number;
-  });
-  // The first losses of a fixed-seed run (also the warm-up).
-  const losses = setups.map((step) => Array.from({ length: LOSS_STEPS }, () => step()));
-  const cpuMs: number[][] = CASES.map(() => []);
-  const timed = (i: number) => {
-    const start = process.cpuUsage();
-    setups[i]!();
-    const used = process.cpuUsage(start);
-    cpuMs[i]!.push((used.user + used.system) / 1000);
-  };
-  if (process.env.SEQUENTIAL) {
-    // Each case's steps back to back, as one training run alone would take them.
-    for (const i of setups.keys()) for (let s = 0; s < steps; s++) timed(i);
-  } else {
-    // Round robin, as the demo's runs taking turns do.
-    for (let s = 0; s < steps; s++) for (const i of setups.keys()) timed(i);
-  }
-  const kernels: number[] = [];
-  for (const step of setups) {
-    const info = await tf.profile(() => {
-      step();
-    });
-    kernels.push(
-      info.kernels.filter(
-        (k: { name: string }) => k.name !== 'unnamed scope' && !k.name.endsWith('__op'),
-      ).length,
-    );
-  }
-  return { cpuMs, kernels, losses };
-}
+import { BATCH, CASES, type ChildResult, LOSS_STEPS, runStepChild } from './trainer-step-child.js';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-function runChild(root: string, steps: number): ChildResult {
-  const out = execFileSync(
-    process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      new URL(import.meta.url).pathname,
-      '--child',
-      root,
-      String(steps),
-    ],
-    { cwd: `${root}/apps/trainer`, encoding: 'utf8', maxBuffer: 1 << 24 },
-  );
-  const line = out.split('\n').find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`no result from the child for ${root}:\n${out}`);
-  return JSON.parse(line) as ChildResult;
-}
-
 async function main(): Promise<void> {
-  if (process.argv[2] === '--child') {
-    const result = await child(process.argv[3]!, Number(process.argv[4]));
-    console.log(JSON.stringify(result));
-    return;
-  }
   const [oldRoot, newRoot] = [resolve(process.argv[2]!), resolve(process.argv[3]!)];
   const rounds = Number(process.argv[4] ?? 6);
   const steps = Number(process.argv[5] ?? 8);
@@ -128,7 +30,8 @@ async function main(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? [0, 1] : [1, 0];
     const results: ChildResult[] = [];
-    for (const v of order) results[v] = runChild(roots[v]!, steps);
+    for (const v of order)
+      results[v] = runStepChild(roots[v]!, steps, { sequential: Boolean(process.env.SEQUENTIAL) });
     loads.push(Number((await import('node:os')).loadavg()[0]));
     perRound.push(results.map((r) => r.cpuMs.map(median)));
     last = results;
