@@ -19,26 +19,37 @@ import {
   blockStepFlops,
   makeBlockWeights,
 } from '../test/transformer-block.js';
+import { idiomaticBlockGradients } from './idiomatic-block.js';
 
 const shape: BlockShape = { batch: 16, tokens: 196, width: 256, heads: 4 };
 const rounds = Number(process.argv[2] ?? 6);
 const profile = process.argv.includes('--profile');
 
+/** stock: tfjs ops; fused: the test block through the fused ops; idiomatic: bench/idiomatic-block.ts. */
+type Block = 'stock' | 'fused' | 'idiomatic';
 interface Variant {
   name: string;
   options: FastKernelsOptions;
-  fusedOps: boolean;
+  block: Block;
 }
 const variants: Variant[] = [
-  { name: 'wasm (XNNPACK + wasm SIMD fused)', options: { native: 'off' }, fusedOps: true },
-  { name: 'native BLAS, stock-op block', options: { native: 'require' }, fusedOps: false },
+  { name: 'wasm (XNNPACK + wasm SIMD fused)', options: { native: 'off' }, block: 'fused' },
+  { name: 'native BLAS, stock-op block', options: { native: 'require' }, block: 'stock' },
   {
     name: 'native BLAS + wasm SIMD fused',
     options: { native: 'require', nativeFused: false },
-    fusedOps: true,
+    block: 'fused',
   },
-  { name: 'native BLAS + native fused', options: { native: 'require' }, fusedOps: true },
+  { name: 'native BLAS + native fused', options: { native: 'require' }, block: 'fused' },
+  { name: 'wasm, idiomatic block', options: { native: 'off' }, block: 'idiomatic' },
+  { name: 'native, idiomatic block', options: { native: 'require' }, block: 'idiomatic' },
 ];
+
+function gradients(block: Block) {
+  return block === 'idiomatic'
+    ? idiomaticBlockGradients(tf, shape, weights, x)
+    : blockGradients(tf, shape, weights, x, block === 'fused');
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -60,7 +71,7 @@ async function step(variant: Variant) {
   await enableFastKernels(variant.options);
   const cpuStart = process.cpuUsage();
   const start = performance.now();
-  const { value, grads } = blockGradients(tf, shape, weights, x, variant.fusedOps);
+  const { value, grads } = gradients(variant.block);
   const loss = value.dataSync()[0] as number;
   tf.dispose([value, ...Object.values(grads)]);
   const cpu = process.cpuUsage(cpuStart);
@@ -124,10 +135,10 @@ for (const [i, v] of variants.entries()) {
 }
 
 if (profile) {
-  for (const v of variants.slice(2)) {
+  for (const v of variants.filter((v) => v.options.native === 'require' && v.block !== 'stock')) {
     await enableFastKernels(v.options);
     const info = await tf.profile(() => {
-      const { value, grads } = blockGradients(tf, shape, weights, x, v.fusedOps);
+      const { value, grads } = gradients(v.block);
       return [value, ...Object.values(grads)];
     });
     const byKernel = new Map<string, { ms: number; calls: number }>();
