@@ -5,16 +5,24 @@
 //     transposed in place (SparsifyMatMul) and the bias's column sum (SparsifyColumnSum) --
 //     the encoder's `affine`, where the block of test/transformer-block.ts adds its biases
 //     with tf.add (whose gradient wasm computes as a Transpose and a Sum);
-//   - the attention core as one tape node over the packed q|k|v projection: heads split
-//     straight out of it, the fused softmax, and q's, k's and v's gradients written back as
-//     one packed matrix by one mergeHeads (the encoder's packedMultiHeadAttention), where
-//     the test block's three splitHeads each pad their gradient back to 3D columns;
+//   - the attention core as `packedSelfAttention` over the packed q|k|v projection: with the
+//     addon, one native call each way (native/attention-core.c); on wasm alone one tape node
+//     splitting the heads straight out of qkv, the fused softmax, and q's, k's and v's
+//     gradients written back as one packed matrix by one mergeHeads (as the encoder's
+//     packedMultiHeadAttention), where the test block's three splitHeads each pad their
+//     gradient back to 3D columns;
 //   - LayerNorm and GELU as the fused kernels.
 // Same arithmetic as blockForward (same products, same FLOP count); its values match it
 // within the fused kernels' bounds (test/idiomatic-block.test.ts).
 import type * as tfType from '@tensorflow/tfjs';
 import { FusedKernelName } from '../src/fused-kernel-names.js';
-import { columnSum, gelu, layerNorm, mergeHeads, splitHeads } from '../src/index.js';
+import {
+  columnSum,
+  gelu,
+  layerNorm,
+  packedSelfAttention,
+  packedSelfAttentionComposition,
+} from '../src/index.js';
 import type { BlockShape, BlockWeights } from '../test/transformer-block.js';
 
 type Tf = typeof tfType;
@@ -68,62 +76,22 @@ export function linear(
   })(x, weight, bias) as tfType.Tensor2D;
 }
 
-/** Multi-head self-attention over packed q|k|v [B N, 3D] -> [B N, D], one tape node. */
-export function packedAttention(tf: Tf, qkv: tfType.Tensor2D, shape: BlockShape): tfType.Tensor2D {
-  const { batch, heads, width } = shape;
-  const scale = 1 / Math.sqrt(width / heads);
-  return tf.customGrad((...args: (tfType.Tensor | GradSave)[]) => {
-    const [packed, save] = args as [tfType.Tensor2D, GradSave];
-    const take = (offset: number, factor: number) =>
-      splitHeads(packed, { batch, heads, offset, width, scale: factor });
-    const q = take(0, scale);
-    const k = take(width, 1);
-    const v = take(2 * width, 1);
-    const probabilities = tf
-      .engine()
-      .runKernel(FusedKernelName.softmax, {
-        logits: product(tf, q, k, false, true),
-      }) as tfType.Tensor;
-    save([q, k, v, probabilities]);
-    return {
-      value: mergeHeads([product(tf, probabilities, v, false, false) as tfType.Tensor4D], [1]),
-      gradFunc: (dy: tfType.Tensor, saved: tfType.Tensor[]) => {
-        const [qs, ks, vs, ps] = saved as tfType.Tensor4D[];
-        const dContext = splitHeads(dy as tfType.Tensor2D, {
-          batch,
-          heads,
-          offset: 0,
-          width,
-          scale: 1,
-        });
-        const dScores = tf.engine().runKernel(FusedKernelName.softmaxGrad, {
-          dy: product(tf, dContext, vs!, false, true),
-          y: ps!,
-        }) as tfType.Tensor;
-        const dq = product(tf, dScores, ks!, false, false) as tfType.Tensor4D;
-        const dk = product(tf, dScores, qs!, true, false) as tfType.Tensor4D;
-        const dv = product(tf, ps!, dContext, true, false) as tfType.Tensor4D;
-        // q's heads were scaled on the way in: the merge scales their gradient back.
-        return [mergeHeads([dq, dk, dv], [scale, 1, 1])];
-      },
-    };
-  })(qkv) as tfType.Tensor2D;
-}
-
 /** The block (pre-norm LayerNorm, 4-head attention, 4x GELU MLP) through the kernels above. */
 export function idiomaticBlockForward(
   tf: Tf,
   shape: BlockShape,
   weights: BlockWeights,
   x: tfType.Tensor3D,
+  attentionCore: 'auto' | 'composition' = 'auto',
 ): tfType.Tensor3D {
   const { batch: b, tokens: n, width: d } = shape;
+  const attention = attentionCore === 'auto' ? packedSelfAttention : packedSelfAttentionComposition;
   const rows = tf.reshape(x, [b * n, d]) as tfType.Tensor2D;
   const normed = layerNorm(rows, w(weights, 'ln1Gain'), w(weights, 'ln1Bias'));
   const qkv = linear(tf, normed, w(weights, 'qkv'), w(weights, 'qkvBias'));
   const attended = tf.add(
     rows,
-    linear(tf, packedAttention(tf, qkv, shape), w(weights, 'proj'), w(weights, 'projBias')),
+    linear(tf, attention(qkv, shape), w(weights, 'proj'), w(weights, 'projBias')),
   ) as tfType.Tensor2D;
   const normed2 = layerNorm(attended, w(weights, 'ln2Gain'), w(weights, 'ln2Bias'));
   const hidden = gelu(linear(tf, normed2, w(weights, 'fc1'), w(weights, 'fc1Bias')));
@@ -137,8 +105,12 @@ export function idiomaticBlockGradients(
   shape: BlockShape,
   weights: BlockWeights,
   x: tfType.Tensor3D,
+  attentionCore: 'auto' | 'composition' = 'auto',
 ): { value: tfType.Scalar; grads: Record<string, tfType.Tensor> } {
   return tf.variableGrads(
-    () => tf.mean(tf.square(idiomaticBlockForward(tf, shape, weights, x))) as tfType.Scalar,
+    () =>
+      tf.mean(
+        tf.square(idiomaticBlockForward(tf, shape, weights, x, attentionCore)),
+      ) as tfType.Scalar,
   );
 }

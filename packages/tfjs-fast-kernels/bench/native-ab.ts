@@ -26,7 +26,7 @@ const rounds = Number(process.argv[2] ?? 6);
 const profile = process.argv.includes('--profile');
 
 /** stock: tfjs ops; fused: the test block through the fused ops; idiomatic: bench/idiomatic-block.ts. */
-type Block = 'stock' | 'fused' | 'idiomatic';
+type Block = 'stock' | 'fused' | 'idiomatic' | 'idiomatic, composed attention';
 interface Variant {
   name: string;
   options: FastKernelsOptions;
@@ -42,13 +42,27 @@ const variants: Variant[] = [
   },
   { name: 'native BLAS + native fused', options: { native: 'require' }, block: 'fused' },
   { name: 'wasm, idiomatic block', options: { native: 'off' }, block: 'idiomatic' },
+  {
+    name: 'native, idiomatic block, attention composed',
+    options: { native: 'require' },
+    block: 'idiomatic, composed attention',
+  },
   { name: 'native, idiomatic block', options: { native: 'require' }, block: 'idiomatic' },
 ];
 
+// SPARSIFY_BENCH_VARIANTS=0,3,5 runs only those (the first listed is the ratios' reference).
+const picked = process.env.SPARSIFY_BENCH_VARIANTS;
+if (picked != null && picked !== '') {
+  const chosen = picked.split(',').map((i) => variants[Number(i)]);
+  if (chosen.some((v) => v == null)) throw new Error(`native-ab: no variant among ${picked}`);
+  variants.splice(0, variants.length, ...(chosen as Variant[]));
+}
+
 function gradients(block: Block) {
-  return block === 'idiomatic'
-    ? idiomaticBlockGradients(tf, shape, weights, x)
-    : blockGradients(tf, shape, weights, x, block === 'fused');
+  if (block === 'idiomatic') return idiomaticBlockGradients(tf, shape, weights, x);
+  if (block === 'idiomatic, composed attention')
+    return idiomaticBlockGradients(tf, shape, weights, x, 'composition');
+  return blockGradients(tf, shape, weights, x, block === 'fused');
 }
 
 function median(values: number[]): number {
@@ -123,7 +137,7 @@ console.log(
 );
 console.log(`addon sgemm 1024^3: ${sgemm.toFixed(1)} GFLOP/s (best of 10, wall)`);
 console.log(
-  '| path | wall ms | CPU ms (all threads) | GFLOP/s wall | GFLOP/s per CPU-second | wall / wasm | CPU / wasm | loss |',
+  `| path | wall ms | CPU ms (all threads) | GFLOP/s wall | GFLOP/s per CPU-second | wall / first | CPU / first | loss |`,
 );
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const [i, v] of variants.entries()) {
