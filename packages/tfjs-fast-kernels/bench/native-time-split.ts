@@ -1,3 +1,8 @@
+// Where the native block step's time goes: every addon call (sgemm by shape, the fused
+// kernels, the attention core) wrapped in a timer (wall and process CPU time), the rest of
+// the step (wasm kernels, JS, tape) by difference. The idiomatic block, native default.
+//   node --conditions=source --import tsx bench/native-time-split.ts [steps]
+// With SPARSIFY_NATIVE_THREADS=1 the CPU column is the one thread's own work.
 import { enableFastKernels } from '../src/enable.js';
 import { loadNativeBlas } from '../src/native-blas.js';
 import { seededValues, tf } from '../test/backends.js';
