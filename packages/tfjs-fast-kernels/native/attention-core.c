@@ -41,6 +41,20 @@ static void forward_pair(void* arg, int part, int parts) {
               job->out + (size_t)b * n * D + (size_t)h * d, D);
 }
 
+// An N x N block per thread, kept between calls: a fresh malloc of this size is an mmap whose
+// pages fault in on every pair.
+static __thread float* scratch;
+static __thread size_t scratch_floats;
+
+static float* pair_scratch(size_t floats) {
+  if (floats > scratch_floats) {
+    free(scratch);
+    scratch = (float*)malloc(floats * sizeof(float));
+    scratch_floats = scratch == NULL ? 0 : floats;
+  }
+  return scratch;
+}
+
 static void backward_pair(void* arg, int part, int parts) {
   (void)parts;
   attention_job* job = (attention_job*)arg;
@@ -52,7 +66,7 @@ static void backward_pair(void* arg, int part, int parts) {
   const float* dy = job->dy + (size_t)b * n * D + (size_t)h * d;
   const float* p = job->probs + (size_t)part * n * n;
   float* dq = job->dqkv + (size_t)b * n * 3 * D + (size_t)h * d;
-  float* ds = (float*)malloc((size_t)n * n * sizeof(float));
+  float* ds = pair_scratch((size_t)n * n);
   if (ds == NULL) {
     job->failed = true;
     return;
@@ -63,7 +77,6 @@ static void backward_pair(void* arg, int part, int parts) {
   fused_softmax_grad_rows(ds, p, ds, n, n);
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, d, n, job->scale, ds, n, k, 3 * D, 0.0f, dq, 3 * D);
   cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, d, n, job->scale, ds, n, q, 3 * D, 0.0f, dq + D, 3 * D);
-  free(ds);
 }
 
 // Reads (batch, tokens, heads, width) from argv[first..first+3] and checks the layout.
