@@ -149,7 +149,7 @@ for (const [i, v] of variants.entries()) {
 }
 
 if (profile) {
-  for (const v of variants.filter((v) => v.options.native === 'require' && v.block !== 'stock')) {
+  for (const v of variants.filter((v) => v.block !== 'stock')) {
     await enableFastKernels(v.options);
     const info = await tf.profile(() => {
       const { value, grads } = gradients(v.block);
