@@ -42,13 +42,21 @@ function median(values: number[]): number {
 
 await tf.setBackend('wasm');
 await tf.ready();
-console.log('| product (batch x m k n, transposes) | MFLOP | native us | wasm SIMD us | native GF/s | SIMD GF/s | native / SIMD |');
+console.log(
+  '| product (batch x m k n, transposes) | MFLOP | native us | wasm SIMD us | native GF/s | SIMD GF/s | native / SIMD |',
+);
 console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const s of shapes) {
   const aShape = s.ta ? [s.batch, s.k, s.m] : [s.batch, s.m, s.k];
   const bShape = s.tb ? [s.batch, s.n, s.k] : [s.batch, s.k, s.n];
-  const a = tf.tensor(seededValues(s.batch * s.m * s.k, 1), s.batch === 1 ? aShape.slice(1) : aShape);
-  const b = tf.tensor(seededValues(s.batch * s.k * s.n, 2), s.batch === 1 ? bShape.slice(1) : bShape);
+  const a = tf.tensor(
+    seededValues(s.batch * s.m * s.k, 1),
+    s.batch === 1 ? aShape.slice(1) : aShape,
+  );
+  const b = tf.tensor(
+    seededValues(s.batch * s.k * s.n, 2),
+    s.batch === 1 ? bShape.slice(1) : bShape,
+  );
   const times: number[][] = [[], []];
   for (let round = 0; round < 6; round++) {
     for (const [v, native] of (['require', 'off'] as const).entries()) {

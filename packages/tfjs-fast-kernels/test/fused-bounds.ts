@@ -11,5 +11,5 @@ export const FUSED_BOUNDS = {
   softmax: 3e-6,
   columnSum: 1e-6,
   /** packedSelfAttention: the native core and the one-node composition (test/native-attention.test.ts). */
-  packedSelfAttention: 1e-5,
+  packedSelfAttention: 3e-6,
 } as const;
