@@ -55,8 +55,8 @@ for (let i = 0; i < args.length; i++) {
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // The addon's sources (headers beside them); blas-matmul.c holds the module's init.
-const sources = ['blas-matmul.c', 'fused-kernels.c', 'attention-core.c', 'thread-pool.c'].map((file) =>
-  join(packageRoot, 'native', file),
+const sources = ['blas-matmul.c', 'fused-kernels.c', 'attention-core.c', 'thread-pool.c'].map(
+  (file) => join(packageRoot, 'native', file),
 );
 const output = join(outDir, 'blas_matmul.node');
 // Compiled beside the output and renamed, so a loader never sees a half-written addon.

@@ -6,7 +6,10 @@ import {
   getKernel,
   type KernelConfig,
   matMul,
+  mul,
   type NamedAttrMap,
+  sub,
+  sum,
   type Tensor,
   type Tensor2D,
   type Tensor4D,
@@ -132,8 +135,8 @@ function nativeAttentionRuns(): boolean {
 function softmaxGrad(dy: Tensor, y: Tensor): Tensor {
   if (getKernel(FusedKernelName.softmaxGrad, getBackend()) != null)
     return engine().runKernel(FusedKernelName.softmaxGrad, { dy, y }) as Tensor;
-  const dot = dy.mul(y).sum(-1, true);
-  return y.mul(dy.sub(dot));
+  const dot = sum(mul(dy, y), -1, true);
+  return mul(y, sub(dy, dot));
 }
 
 /**

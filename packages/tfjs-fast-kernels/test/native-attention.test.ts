@@ -93,6 +93,11 @@ describe('packedSelfAttention without the addon (the one-node composition)', () 
       const onCpu = valueAndGrad((qkv) => packedSelfAttentionComposition(qkv, shape), c);
       for (const gap of relativeGaps(onCpu, expected))
         expect(gap).toBeLessThan(FUSED_BOUNDS.packedSelfAttention);
+      // With no kernel of this package registered: stock ops only.
+      disableFastKernels();
+      const stockOps = valueAndGrad((qkv) => packedSelfAttentionComposition(qkv, shape), c);
+      for (const gap of relativeGaps(stockOps, expected))
+        expect(gap).toBeLessThan(FUSED_BOUNDS.packedSelfAttention);
     });
   }
 });
