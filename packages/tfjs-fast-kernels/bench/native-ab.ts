@@ -19,26 +19,51 @@ import {
   blockStepFlops,
   makeBlockWeights,
 } from '../test/transformer-block.js';
+import { idiomaticBlockGradients } from './idiomatic-block.js';
 
 const shape: BlockShape = { batch: 16, tokens: 196, width: 256, heads: 4 };
 const rounds = Number(process.argv[2] ?? 6);
 const profile = process.argv.includes('--profile');
 
+/** stock: tfjs ops; fused: the test block through the fused ops; idiomatic: bench/idiomatic-block.ts. */
+type Block = 'stock' | 'fused' | 'idiomatic' | 'idiomatic, composed attention';
 interface Variant {
   name: string;
   options: FastKernelsOptions;
-  fusedOps: boolean;
+  block: Block;
 }
 const variants: Variant[] = [
-  { name: 'wasm (XNNPACK + wasm SIMD fused)', options: { native: 'off' }, fusedOps: true },
-  { name: 'native BLAS, stock-op block', options: { native: 'require' }, fusedOps: false },
+  { name: 'wasm (XNNPACK + wasm SIMD fused)', options: { native: 'off' }, block: 'fused' },
+  { name: 'native BLAS, stock-op block', options: { native: 'require' }, block: 'stock' },
   {
     name: 'native BLAS + wasm SIMD fused',
     options: { native: 'require', nativeFused: false },
-    fusedOps: true,
+    block: 'fused',
   },
-  { name: 'native BLAS + native fused', options: { native: 'require' }, fusedOps: true },
+  { name: 'native BLAS + native fused', options: { native: 'require' }, block: 'fused' },
+  { name: 'wasm, idiomatic block', options: { native: 'off' }, block: 'idiomatic' },
+  {
+    name: 'native, idiomatic block, attention composed',
+    options: { native: 'require' },
+    block: 'idiomatic, composed attention',
+  },
+  { name: 'native, idiomatic block', options: { native: 'require' }, block: 'idiomatic' },
 ];
+
+// SPARSIFY_BENCH_VARIANTS=0,3,5 runs only those (the first listed is the ratios' reference).
+const picked = process.env.SPARSIFY_BENCH_VARIANTS;
+if (picked != null && picked !== '') {
+  const chosen = picked.split(',').map((i) => variants[Number(i)]);
+  if (chosen.some((v) => v == null)) throw new Error(`native-ab: no variant among ${picked}`);
+  variants.splice(0, variants.length, ...(chosen as Variant[]));
+}
+
+function gradients(block: Block) {
+  if (block === 'idiomatic') return idiomaticBlockGradients(tf, shape, weights, x);
+  if (block === 'idiomatic, composed attention')
+    return idiomaticBlockGradients(tf, shape, weights, x, 'composition');
+  return blockGradients(tf, shape, weights, x, block === 'fused');
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -60,7 +85,7 @@ async function step(variant: Variant) {
   await enableFastKernels(variant.options);
   const cpuStart = process.cpuUsage();
   const start = performance.now();
-  const { value, grads } = blockGradients(tf, shape, weights, x, variant.fusedOps);
+  const { value, grads } = gradients(variant.block);
   const loss = value.dataSync()[0] as number;
   tf.dispose([value, ...Object.values(grads)]);
   const cpu = process.cpuUsage(cpuStart);
@@ -112,7 +137,7 @@ console.log(
 );
 console.log(`addon sgemm 1024^3: ${sgemm.toFixed(1)} GFLOP/s (best of 10, wall)`);
 console.log(
-  '| path | wall ms | CPU ms (all threads) | GFLOP/s wall | GFLOP/s per CPU-second | wall / wasm | CPU / wasm | loss |',
+  `| path | wall ms | CPU ms (all threads) | GFLOP/s wall | GFLOP/s per CPU-second | wall / first | CPU / first | loss |`,
 );
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const [i, v] of variants.entries()) {
@@ -124,10 +149,10 @@ for (const [i, v] of variants.entries()) {
 }
 
 if (profile) {
-  for (const v of variants.slice(2)) {
+  for (const v of variants.filter((v) => v.block !== 'stock')) {
     await enableFastKernels(v.options);
     const info = await tf.profile(() => {
-      const { value, grads } = blockGradients(tf, shape, weights, x, v.fusedOps);
+      const { value, grads } = gradients(v.block);
       return [value, ...Object.values(grads)];
     });
     const byKernel = new Map<string, { ms: number; calls: number }>();

@@ -4,7 +4,15 @@
 // Needs the addon (`pnpm build:native`) and a CPU that runs AVX-512 for all three columns.
 //   node --conditions=source --import tsx bench/native-fused-errors.ts
 import { geluComposition } from '../src/gelu.js';
-import { columnSum, enableFastKernels, gelu, layerNorm, softmax } from '../src/index.js';
+import {
+  columnSum,
+  enableFastKernels,
+  gelu,
+  layerNorm,
+  packedSelfAttention,
+  packedSelfAttentionComposition,
+  softmax,
+} from '../src/index.js';
 import { layerNormComposition } from '../src/layer-norm.js';
 import { loadNativeBlas } from '../src/native-blas.js';
 import { softmaxComposition } from '../src/softmax.js';
@@ -32,6 +40,15 @@ const gap = (a: Float32Array[], b: Float32Array[]) =>
       return g / s;
     }),
   );
+/** The block's stock attention over packed q|k|v (B 2, N 197, D 64, H 4). */
+function stockAttention(qkv: tf.Tensor2D): tf.Tensor {
+  const [q, k, v] = tf
+    .split(qkv, 3, 1)
+    .map((part) => tf.transpose(tf.reshape(part, [2, 197, 4, 16]), [0, 2, 1, 3]));
+  const context = tf.matMul(tf.softmax(tf.matMul(tf.mul(q!, 0.25), k!, false, true)), v!);
+  return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [2 * 197, 64]);
+}
+const fastKernelsNative = () => tf.getKernel('SparsifyNativeAttention', 'wasm') != null;
 await tf.setBackend('wasm');
 const addon = (loadNativeBlas() as { blas: { kernelVariant(n?: string): string } }).blas;
 const R = 400,
@@ -79,6 +96,22 @@ const cases: Array<[string, Op, Op, () => tf.Tensor[]]> = [
       tf.tensor2d(
         seededValues(2 * 197, 5).map((v, i) => (i % 7 === 6 ? -1e9 : 2 * v)),
         [2, 197],
+      ),
+    ],
+  ],
+  [
+    // The wasm column: the one-node composition (wasm SIMD kernels); the native ones: the
+    // attention core (its softmax in each instruction set).
+    'packedSelfAttention [2x197, 3x64] H4',
+    (x) =>
+      fastKernelsNative()
+        ? packedSelfAttention(x as tf.Tensor2D, { batch: 2, heads: 4 })
+        : packedSelfAttentionComposition(x as tf.Tensor2D, { batch: 2, heads: 4 }),
+    (x) => stockAttention(x as tf.Tensor2D),
+    () => [
+      tf.tensor2d(
+        seededValues(2 * 197 * 192, 5).map((v) => 2 * v),
+        [2 * 197, 192],
       ),
     ],
   ],

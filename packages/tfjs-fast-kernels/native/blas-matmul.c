@@ -159,7 +159,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, 2, properties));
-  if (!define_fused_kernels(env, exports)) return NULL;
+  if (!define_fused_kernels(env, exports) || !define_attention_core(env, exports)) return NULL;
   return exports;
 }
 

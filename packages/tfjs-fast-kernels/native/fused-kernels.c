@@ -141,11 +141,6 @@ static long part_start(long count, int part, int parts) { return count * part / 
 
 // ---- argument checks ----
 
-typedef struct {
-  char* base;
-  size_t bytes;
-} heap_view;
-
 static bool read_args(napi_env env, napi_callback_info info, size_t expected, napi_value* argv, heap_view* heap,
                       const char* name) {
   size_t argc = expected;
@@ -191,6 +186,23 @@ static bool float_arg(napi_env env, napi_value value, float* out) {
   }
   *out = (float)d;
   return true;
+}
+
+bool read_heap_args(napi_env env, napi_callback_info info, size_t expected, napi_value* argv, heap_view* heap,
+                    const char* name) {
+  return read_args(env, info, expected, argv, heap, name);
+}
+
+float* heap_region(napi_env env, const heap_view* heap, napi_value value, int64_t count) {
+  return region(env, heap, value, count);
+}
+
+void fused_softmax_rows(const float* logits, float* y, long rows, int width) {
+  active->softmax_rows(logits, NULL, y, 0, rows, width, rows);
+}
+
+void fused_softmax_grad_rows(const float* dy, const float* y, float* dx, long rows, int width) {
+  active->softmax_grad_rows(dy, y, dx, 0, rows, width);
 }
 
 // ---- GELU ----

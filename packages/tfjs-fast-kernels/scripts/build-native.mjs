@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Same directory as nativeCacheDir in src/native-blas.ts (test/native-cache.test.ts checks it).
-const nativeAddonAbi = 'v2';
+const nativeAddonAbi = 'v3';
 function nativeCacheDir(env) {
   if (env.SPARSIFY_NATIVE_DIR) return resolve(env.SPARSIFY_NATIVE_DIR);
   const cacheHome = env.XDG_CACHE_HOME ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
@@ -55,8 +55,8 @@ for (let i = 0; i < args.length; i++) {
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // The addon's sources (headers beside them); blas-matmul.c holds the module's init.
-const sources = ['blas-matmul.c', 'fused-kernels.c', 'thread-pool.c'].map((file) =>
-  join(packageRoot, 'native', file),
+const sources = ['blas-matmul.c', 'fused-kernels.c', 'attention-core.c', 'thread-pool.c'].map(
+  (file) => join(packageRoot, 'native', file),
 );
 const output = join(outDir, 'blas_matmul.node');
 // Compiled beside the output and renamed, so a loader never sees a half-written addon.

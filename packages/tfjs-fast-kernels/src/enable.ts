@@ -22,6 +22,7 @@ import { gradientConfigs } from './gradients.js';
 import { identityConfig } from './identity-kernel.js';
 import { layerNormGradConfig, layerNormKernels } from './layer-norm.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './matmul-kernels.js';
+import { nativeAttentionKernels } from './native-attention.js';
 import { loadNativeBlas, type NativeBlas } from './native-blas.js';
 import { setNativeFusedKernels } from './native-fused.js';
 import { powConfig } from './pow-kernel.js';
@@ -248,6 +249,8 @@ export async function enableFastKernels(
   }
   const fusedNatively = fused && nativeFused && native.blas != null && wasmBackendRegistered;
   setNativeFusedKernels(fusedNatively ? native.blas : null);
+  if (fusedNatively)
+    for (const config of nativeAttentionKernels) installKernel(config, replaced, installed);
   const replacedGradients = gradients.map((config) => {
     const stock = getGradient(config.kernelName);
     registerGradient(config);

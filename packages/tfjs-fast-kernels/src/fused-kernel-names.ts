@@ -31,6 +31,13 @@ export const FusedKernelName = {
    */
   transposedMatMul: 'SparsifyMatMul',
   /**
+   * {qkv [B N, 3D]}, attrs {batch, heads} -> [out [B N, D], probabilities [B, H, N, N]]: the
+   * attention core in the native addon (wasm only, where the addon loaded).
+   */
+  nativeAttention: 'SparsifyNativeAttention',
+  /** {dy [B N, D], qkv, probabilities}, attrs {batch, heads} -> dqkv [B N, 3D]. */
+  nativeAttentionGrad: 'SparsifyNativeAttentionGrad',
+  /**
    * {m, v [n], decayMask? [n], g0, w0, g1, w1, ...}, attrs AdamAttrs & {count} -> [m', v',
    * w'0, w'1, ...]: one Adam step over every parameter (the moments flat, in parameter
    * order), tf.train.adam's float32 operations in its order (the same bits).

@@ -17,5 +17,10 @@ export {
 export { FusedKernelName } from './fused-kernel-names.js';
 export { gelu } from './gelu.js';
 export { layerNorm } from './layer-norm.js';
+export {
+  type PackedAttentionShape,
+  packedSelfAttention,
+  packedSelfAttentionComposition,
+} from './native-attention.js';
 export { nativeAddonCandidates, nativeCacheDir } from './native-blas.js';
 export { softmax } from './softmax.js';

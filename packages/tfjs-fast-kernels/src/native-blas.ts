@@ -51,6 +51,29 @@ export interface NativeFusedKernels {
   geluValues(heap: ArrayBuffer, x: number, y: number, n: number): void;
   geluGradValues(heap: ArrayBuffer, dy: number, x: number, dx: number, n: number): void;
   columnSums(heap: ArrayBuffer, x: number, out: number, rows: number, width: number): void;
+  /** The attention core (native/attention-core.c): qkv [B N, 3D] -> out [B N, D], probs [B, H, N, N]. */
+  attentionForward(
+    heap: ArrayBuffer,
+    qkv: number,
+    out: number,
+    probs: number,
+    batch: number,
+    tokens: number,
+    heads: number,
+    width: number,
+  ): void;
+  /** Its gradient: dy [B N, D], qkv, probs -> dqkv [B N, 3D]. */
+  attentionBackward(
+    heap: ArrayBuffer,
+    dy: number,
+    qkv: number,
+    probs: number,
+    dqkv: number,
+    batch: number,
+    tokens: number,
+    heads: number,
+    width: number,
+  ): void;
   /** The instruction set in use ('avx512', 'avx2', 'baseline'); a name switches to it where the CPU runs it. */
   kernelVariant(name?: string): string;
 }
@@ -80,7 +103,7 @@ export type NativeLoad =
 export const nativeAddonFile = 'blas_matmul.node';
 
 /** Bump when the addon's exports (native/*.c) change, so an old cached build is not loaded. */
-export const nativeAddonAbi = 'v2';
+export const nativeAddonAbi = 'v3';
 
 /**
  * Where `npx sparsify-fast-kernels build-native` puts the addon: a user cache outside

@@ -10,4 +10,6 @@ export const FUSED_BOUNDS = {
   gelu: 3e-6,
   softmax: 3e-6,
   columnSum: 1e-6,
+  /** packedSelfAttention: the native core and the one-node composition (test/native-attention.test.ts). */
+  packedSelfAttention: 3e-6,
 } as const;

@@ -28,7 +28,7 @@ function scriptWhere(env: NodeJS.ProcessEnv): string {
 
 describe('the native addon cache', () => {
   it('lies outside node_modules, and the build script and the loader agree on it', () => {
-    const platform = `v2-${process.platform}-${process.arch}`;
+    const platform = `v3-${process.platform}-${process.arch}`;
     const cases: Array<[Record<string, string>, string]> = [
       [
         { HOME: homedir() },
@@ -117,7 +117,7 @@ describe(`an addon built into the cache${skipBuild}`, () => {
       '-DNODE_GYP_MODULE_NAME=blas_matmul',
       `-I${nodeHeaders}`,
       `-I${fixtures}`,
-      ...['blas-matmul.c', 'fused-kernels.c', 'thread-pool.c'].map((file) =>
+      ...['blas-matmul.c', 'fused-kernels.c', 'attention-core.c', 'thread-pool.c'].map((file) =>
         join(packageRoot, 'native', file),
       ),
       join(fixtures, 'reference-sgemm.c'),
