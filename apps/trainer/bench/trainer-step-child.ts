@@ -23,7 +23,8 @@ export const CASES = [
 /**
  * Which matmul/fused path the child runs: `as-is` = whatever the checkout's backend set-up
  * picks (an old checkout may not know the options below); `wasm` = the addon off even if it
- * is built (SPARSIFY_NATIVE_DIR alone does not hide the package's own native/build);
+ * is built (an old checkout's loader falls back to its native/build even with
+ * SPARSIFY_NATIVE_DIR set);
  * `native` = the addon required.
  */
 export type StepEngine = 'as-is' | 'wasm' | 'native';

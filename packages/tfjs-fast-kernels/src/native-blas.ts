@@ -135,13 +135,14 @@ export const packageAddonPath = fileURLToPath(
 );
 
 /**
- * Where the loader looks, first match wins: $SPARSIFY_NATIVE_DIR when set, the package's own
- * native/build, then the user cache.
+ * Where the loader looks, first match wins: the package's own native/build, then the user
+ * cache. $SPARSIFY_NATIVE_DIR, when set, is the only place: pointing it at an empty folder is
+ * how a run is kept on the wasm path in a clone whose native/build holds an addon.
  */
 export function nativeAddonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const cached = join(nativeCacheDir(env), nativeAddonFile);
   const explicit = env.SPARSIFY_NATIVE_DIR != null && env.SPARSIFY_NATIVE_DIR !== '';
-  return explicit ? [cached, packageAddonPath] : [packageAddonPath, cached];
+  return explicit ? [cached] : [packageAddonPath, cached];
 }
 
 /** The command an npm user runs to build the addon (the status message names it). */

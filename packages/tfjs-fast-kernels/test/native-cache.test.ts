@@ -48,27 +48,39 @@ describe('the native addon cache', () => {
     }
   });
 
-  it('is searched after the package build, or first when SPARSIFY_NATIVE_DIR names it', () => {
+  it('is searched after the package build, or alone when SPARSIFY_NATIVE_DIR names it', () => {
     const cached = join(nativeCacheDir(childEnv({})), 'blas_matmul.node');
     expect(nativeAddonCandidates(childEnv({}))).toEqual([packageAddonPath, cached]);
+    // Alone: an empty SPARSIFY_NATIVE_DIR must keep a run on the wasm path even where the
+    // package's native/build holds an addon (accuracy runs rely on it).
     expect(nativeAddonCandidates(childEnv({ SPARSIFY_NATIVE_DIR: '/y/addon' }))).toEqual([
       '/y/addon/blas_matmul.node',
-      packageAddonPath,
     ]);
+  });
+
+  it('loads nothing from an empty SPARSIFY_NATIVE_DIR, whatever native/build holds', () => {
+    const empty = join(scratch, 'empty-override');
+    execFileSync('mkdir', ['-p', empty]);
+    const load = loadNativeBlas(undefined, childEnv({ SPARSIFY_NATIVE_DIR: empty }));
+    expect(load.loaded).toBe(false);
+    expect(load.reason).toContain(join(empty, 'blas_matmul.node'));
+    expect(load.reason).not.toContain(packageAddonPath);
   });
 
   it('names every place it looked and the npx command when no addon is built', () => {
     const empty = join(scratch, 'empty');
     // The loader's own list, with the package build (which may exist here) swapped for a
     // path that does not, so the message is checked whether or not native/build exists.
-    const candidates = nativeAddonCandidates(childEnv({ SPARSIFY_NATIVE_DIR: empty })).map(
+    const candidates = nativeAddonCandidates(childEnv({ XDG_CACHE_HOME: empty })).map(
       (candidate) =>
         candidate === packageAddonPath ? join(scratch, 'no-package-build', 'x.node') : candidate,
     );
     const load = loadNativeBlas(candidates);
     expect(load.loaded).toBe(false);
     expect(load.reason).toContain(join(scratch, 'no-package-build', 'x.node'));
-    expect(load.reason).toContain(join(empty, 'blas_matmul.node'));
+    expect(load.reason).toContain(
+      join(nativeCacheDir(childEnv({ XDG_CACHE_HOME: empty })), 'blas_matmul.node'),
+    );
     expect(load.reason).toContain('npx sparsify-fast-kernels build-native');
     expect(load.reason).not.toMatch(/pnpm/);
   });
