@@ -16,10 +16,16 @@ const GELU_SCALE: f32 = 0.7978845608028654;
 const GELU_CUBIC: f32 = 0.044715;
 
 // expf as Cephes writes it: 2^n p(r), n = round(x log2 e), r = x - n ln 2 (two parts).
-// Arguments are clamped to [-87.3, 88.7]; below -80 the result is 0.
+// Arguments are clamped to [-87.3, 88.7]; below -80 the result is 0. The clamps are
+// pmin/pmax (one x86 instruction each; NaN in `value` stays NaN, as the first operand) and
+// n is rounded by adding 1.5 * 2^23 (round to nearest even, as f32x4.nearest), whose low bits
+// are then n itself: V8 lowers f32x4.min/max and trunc_sat to long NaN-safe sequences, which
+// made this exp cost more than the rest of the softmax.
+const ROUND_MAGIC: f32 = 12582912.0;
 @inline function expV(value: v128): v128 {
-  const x = f32x4.min(f32x4.max(value, f32x4.splat(-87.3)), f32x4.splat(88.7));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  const x = f32x4.pmin(f32x4.pmax(value, f32x4.splat(-87.3)), f32x4.splat(88.7));
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+  const n = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
   let p = f32x4.splat(1.9875691500e-4);
@@ -29,7 +35,8 @@ const GELU_CUBIC: f32 = 0.044715;
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // t's bits are 0x4B400000 + n for |n| < 2^22: 2^n is (n + 127) << 23.
+  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(0x4b400000)), i32x4.splat(127)), 23);
   // Below -80, exactly 0 (as expf gives for a padded score): values near the clamp would be
   // float32 denormals, and a denormal probability makes every later product with it (the
   // attention's matmuls, forward and backward) tens of times slower on x86.
@@ -38,7 +45,7 @@ const GELU_CUBIC: f32 = 0.044715;
 
 // Eigen's float tanh (src/fast-tanh.ts), four lanes at a time.
 @inline function tanhV(value: v128): v128 {
-  const x = f32x4.min(f32x4.max(value, f32x4.splat(-TANH_CLAMP)), f32x4.splat(TANH_CLAMP));
+  const x = f32x4.pmin(f32x4.pmax(value, f32x4.splat(-TANH_CLAMP)), f32x4.splat(TANH_CLAMP));
   const x2 = f32x4.mul(x, x);
   let p = f32x4.add(f32x4.mul(x2, f32x4.splat(-2.76076847742355e-16)), f32x4.splat(2.00018790482477e-13));
   p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
@@ -80,7 +87,7 @@ export function softmaxRows(logits: usize, bias: usize, y: usize, rows: i32, wid
       let v = v128.load(src + (<usize>i << 2));
       if (add != 0) v = f32x4.add(v, v128.load(add + (<usize>i << 2)));
       v128.store(dst + (<usize>i << 2), v);
-      maxV = f32x4.max(maxV, v);
+      maxV = f32x4.pmax(maxV, v);
     }
     let m = laneMax(maxV);
     for (; i < width; i++) {
@@ -92,6 +99,15 @@ export function softmaxRows(logits: usize, bias: usize, y: usize, rows: i32, wid
     const mV = f32x4.splat(m);
     let sumV = f32x4.splat(0);
     i = 0;
+    // Two vectors a pass: V8 materialises the polynomial's constants on every iteration.
+    for (; i + 8 <= vecEnd; i += 8) {
+      const at = dst + (<usize>i << 2);
+      const e = expV(f32x4.sub(v128.load(at), mV));
+      const f = expV(f32x4.sub(v128.load(at, 16), mV));
+      v128.store(at, e);
+      v128.store(at, f, 16);
+      sumV = f32x4.add(f32x4.add(sumV, e), f);
+    }
     for (; i < vecEnd; i += 4) {
       const e = expV(f32x4.sub(v128.load(dst + (<usize>i << 2)), mV));
       v128.store(dst + (<usize>i << 2), e);
