@@ -383,18 +383,20 @@ export function mergeHeadsCopy(
   }
 }
 
-// One row of out = A(i, :) B: sixteen columns at a time in four vector registers while p
-// runs, then four, then one. A(i, p) is at aRow + p stepP; B is row-major [k, n].
-@inline function productRow(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32): void {
+// One row of out = A(i, :) B over p in [0, k): sixteen columns at a time in four vector
+// registers while p runs, then four, then one. A(i, p) is at aRow + p stepP; B is row-major
+// with rows of n. With acc, the sums continue from what out holds (the earlier p).
+@inline function productRow(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, acc: bool): void {
   const rowBytes = <usize>n << 2;
   const n16 = n & ~15;
   const n4 = n & ~3;
   let j = 0;
   for (; j < n16; j += 16) {
-    let c0 = f32x4.splat(0);
-    let c1 = f32x4.splat(0);
-    let c2 = f32x4.splat(0);
-    let c3 = f32x4.splat(0);
+    const to = outRow + (<usize>j << 2);
+    let c0 = acc ? v128.load(to) : f32x4.splat(0);
+    let c1 = acc ? v128.load(to, 16) : f32x4.splat(0);
+    let c2 = acc ? v128.load(to, 32) : f32x4.splat(0);
+    let c3 = acc ? v128.load(to, 48) : f32x4.splat(0);
     let ap = aRow;
     let bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++) {
@@ -406,34 +408,12 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
-    const to = outRow + (<usize>j << 2);
     v128.store(to, c0);
     v128.store(to, c1, 16);
     v128.store(to, c2, 32);
     v128.store(to, c3, 48);
   }
-  for (; j < n4; j += 4) {
-    let c = f32x4.splat(0);
-    let ap = aRow;
-    let bp = b + (<usize>j << 2);
-    for (let p = 0; p < k; p++) {
-      c = f32x4.add(c, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
-      ap += stepP;
-      bp += rowBytes;
-    }
-    v128.store(outRow + (<usize>j << 2), c);
-  }
-  for (; j < n; j++) {
-    let c: f32 = 0;
-    let ap = aRow;
-    let bp = b + (<usize>j << 2);
-    for (let p = 0; p < k; p++) {
-      c += load<f32>(ap) * load<f32>(bp);
-      ap += stepP;
-      bp += rowBytes;
-    }
-    store<f32>(outRow + (<usize>j << 2), c);
-  }
+  productTail(aRow, stepP, b, outRow, k, n, j, acc);
 }
 
 // Two rows of out at once for their first sixteen-column blocks (each B vector loaded once
@@ -446,18 +426,21 @@ export function mergeHeadsCopy(
   outRow: usize,
   k: i32,
   n: i32,
+  acc: bool,
 ): void {
   const rowBytes = <usize>n << 2;
   const n16 = n & ~15;
   for (let j = 0; j < n16; j += 16) {
-    let c0 = f32x4.splat(0);
-    let c1 = f32x4.splat(0);
-    let c2 = f32x4.splat(0);
-    let c3 = f32x4.splat(0);
-    let d0 = f32x4.splat(0);
-    let d1 = f32x4.splat(0);
-    let d2 = f32x4.splat(0);
-    let d3 = f32x4.splat(0);
+    const to = outRow + (<usize>j << 2);
+    const next = to + rowBytes;
+    let c0 = acc ? v128.load(to) : f32x4.splat(0);
+    let c1 = acc ? v128.load(to, 16) : f32x4.splat(0);
+    let c2 = acc ? v128.load(to, 32) : f32x4.splat(0);
+    let c3 = acc ? v128.load(to, 48) : f32x4.splat(0);
+    let d0 = acc ? v128.load(next) : f32x4.splat(0);
+    let d1 = acc ? v128.load(next, 16) : f32x4.splat(0);
+    let d2 = acc ? v128.load(next, 32) : f32x4.splat(0);
+    let d3 = acc ? v128.load(next, 48) : f32x4.splat(0);
     let ap = aRow;
     let bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++) {
@@ -478,12 +461,10 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
-    const to = outRow + (<usize>j << 2);
     v128.store(to, c0);
     v128.store(to, c1, 16);
     v128.store(to, c2, 32);
     v128.store(to, c3, 48);
-    const next = to + rowBytes;
     v128.store(next, d0);
     v128.store(next, d1, 16);
     v128.store(next, d2, 32);
@@ -491,18 +472,19 @@ export function mergeHeadsCopy(
   }
   if (n16 < n) {
     // The remaining columns of both rows: a product of the column range [n16, n).
-    productTail(aRow, stepP, b, outRow, k, n, n16);
-    productTail(aRow + stepI, stepP, b, outRow + rowBytes, k, n, n16);
+    productTail(aRow, stepP, b, outRow, k, n, n16, acc);
+    productTail(aRow + stepI, stepP, b, outRow + rowBytes, k, n, n16, acc);
   }
 }
 
 // Columns [from, n) of one row, four then one at a time, as productRow does them.
-@inline function productTail(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, from: i32): void {
+@inline function productTail(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, from: i32, acc: bool): void {
   const rowBytes = <usize>n << 2;
   const n4 = n & ~3;
   let j = from;
   for (; j < n4; j += 4) {
-    let c = f32x4.splat(0);
+    const to = outRow + (<usize>j << 2);
+    let c = acc ? v128.load(to) : f32x4.splat(0);
     let ap = aRow;
     let bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++) {
@@ -510,10 +492,11 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
-    v128.store(outRow + (<usize>j << 2), c);
+    v128.store(to, c);
   }
   for (; j < n; j++) {
-    let c: f32 = 0;
+    const to = outRow + (<usize>j << 2);
+    let c: f32 = acc ? load<f32>(to) : 0;
     let ap = aRow;
     let bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++) {
@@ -521,7 +504,7 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
-    store<f32>(outRow + (<usize>j << 2), c);
+    store<f32>(to, c);
   }
 }
 
@@ -529,6 +512,12 @@ export function mergeHeadsCopy(
  * out [m, n] = op(a) op(b) for one matrix of a batched product: a is [m, k] ([k, m] when
  * transA), b is [k, n] ([n, k] when transB, first copied to `scratch` as [k, n]). Each
  * output element is a float32 sum over p in ascending order, whatever the blocking.
+ *
+ * p runs in blocks of `blockK` rows of B (0: all of k at once): each block of B stays in
+ * the L1 cache while every row of A passes over it, where a whole large B (the weight
+ * gradients' [640, 64] to [1280, 192]) would stream from L2 once per pair of rows. A block
+ * continues the sums the previous one left in out, so the order of the additions, and so
+ * every float, is the same as without blocks.
  */
 export function matMulSlice(
   a: usize,
@@ -540,6 +529,7 @@ export function matMulSlice(
   transA: i32,
   transB: i32,
   scratch: usize,
+  blockK: i32,
 ): void {
   let rows = b;
   if (transB != 0) {
@@ -552,9 +542,16 @@ export function matMulSlice(
   const stepI: usize = transA != 0 ? 4 : <usize>k << 2;
   const stepP: usize = transA != 0 ? <usize>m << 2 : 4;
   const rowBytes = <usize>n << 2;
-  let i = 0;
-  for (; i + 1 < m; i += 2) productRowPair(a + <usize>i * stepI, stepI, stepP, rows, out + <usize>i * rowBytes, k, n);
-  if (i < m) productRow(a + <usize>i * stepI, stepP, rows, out + <usize>i * rowBytes, k, n);
+  const block = blockK > 0 && blockK < k ? blockK : k;
+  for (let p0 = 0; p0 < k; p0 += block) {
+    const kb = min(block, k - p0);
+    const acc = p0 > 0;
+    const left = a + <usize>p0 * stepP;
+    const right = rows + <usize>p0 * rowBytes;
+    let i = 0;
+    for (; i + 1 < m; i += 2) productRowPair(left + <usize>i * stepI, stepI, stepP, right, out + <usize>i * rowBytes, kb, n, acc);
+    if (i < m) productRow(left + <usize>i * stepI, stepP, right, out + <usize>i * rowBytes, kb, n, acc);
+  }
 }
 
 /**

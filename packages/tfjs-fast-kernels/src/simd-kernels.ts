@@ -67,6 +67,7 @@ export interface SimdKernels {
     transA: number,
     transB: number,
     scratch: number,
+    blockK: number,
   ): void;
   adamUpdate(
     g: number,
