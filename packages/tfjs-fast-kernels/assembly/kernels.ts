@@ -621,3 +621,40 @@ export function adamUpdate(
     store<f32>(wOut + at, step * negLr + wi);
   }
 }
+
+/**
+ * out = a + b over n values: b has n values too (width 0), or is one row of `width` values
+ * added to every row of a. The stock wasm Add goes element by element through its
+ * broadcasting loop, ~2 ns an element here.
+ */
+export function addValues(a: usize, b: usize, out: usize, n: i32, width: i32): void {
+  if (width <= 0) {
+    const vecEnd = n & ~3;
+    let i = 0;
+    for (; i < vecEnd; i += 4) {
+      const at = <usize>i << 2;
+      v128.store(out + at, f32x4.add(v128.load(a + at), v128.load(b + at)));
+    }
+    for (; i < n; i++) {
+      const at = <usize>i << 2;
+      store<f32>(out + at, load<f32>(a + at) + load<f32>(b + at));
+    }
+    return;
+  }
+  const rows = n / width;
+  const vecEnd = width & ~3;
+  const rowBytes = <usize>width << 2;
+  for (let r = 0; r < rows; r++) {
+    const from = a + <usize>r * rowBytes;
+    const to = out + <usize>r * rowBytes;
+    let j = 0;
+    for (; j < vecEnd; j += 4) {
+      const at = <usize>j << 2;
+      v128.store(to + at, f32x4.add(v128.load(from + at), v128.load(b + at)));
+    }
+    for (; j < width; j++) {
+      const at = <usize>j << 2;
+      store<f32>(to + at, load<f32>(from + at) + load<f32>(b + at));
+    }
+  }
+}

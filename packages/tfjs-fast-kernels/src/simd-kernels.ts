@@ -69,6 +69,7 @@ export interface SimdKernels {
     scratch: number,
     blockK: number,
   ): void;
+  addValues(a: number, b: number, out: number, n: number, width: number): void;
   adamUpdate(
     g: number,
     m: number,
