@@ -309,7 +309,7 @@ export class AmuseModel {
             audio: { ...state.audio, tokens: before.audio },
           };
           const tokens = splitJoint(output.tokens);
-          const keys = splitJoint(output.keys);
+          const keys = splitJoint(output.keys());
           const next: Record<StreamName, StreamState> = {
             video: { ...state.video, tokens: tokens.video },
             audio: { ...state.audio, tokens: tokens.audio },
@@ -356,7 +356,7 @@ export class AmuseModel {
               stream,
               block,
               next[stream],
-              outputs[stream].keys,
+              outputs[stream].keys(),
               context[stream],
               ctx,
             );
