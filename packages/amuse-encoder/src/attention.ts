@@ -250,8 +250,12 @@ export function packedMultiHeadAttention(
 export interface SelfAttentionOutput {
   /** [B, N, D] */
   out: tf.Tensor3D;
-  /** [B, N, D] the keys, heads concatenated (what a token reducer compares). */
-  keys: tf.Tensor3D;
+  /**
+   * [B, N, D] the keys, heads concatenated (what a token reducer compares): made on the
+   * first call only, since only the block before a reducer needs them (a row copy on the
+   * fused path).
+   */
+  keys: () => tf.Tensor3D;
 }
 
 export class SelfAttention {
@@ -281,13 +285,20 @@ export class SelfAttention {
       const mixed = packedMultiHeadAttention([qkv], layout, d, shape, bias);
       const out = tf.reshape(this.proj.apply(mixed), [b, n, d]) as tf.Tensor3D;
       // The keys as one head of width D: a row copy (stock wasm slices element by element).
-      const keys = tf.reshape(runSplitHeads(qkv, b, 1, d, d, 1), [b, n, d]) as tf.Tensor3D;
-      return { out, keys };
+      let keys: tf.Tensor3D | null = null;
+      return {
+        out,
+        keys: () => {
+          keys ??= tf.reshape(runSplitHeads(qkv, b, 1, d, d, 1), [b, n, d]) as tf.Tensor3D;
+          return keys;
+        },
+      };
     }
     const [q, k, v] = tf.split(this.qkv.apply(tf.reshape(x, [b * n, d])), 3, 1) as tf.Tensor2D[];
     const mixed = multiHeadAttention(q!, k!, v!, shape, bias);
     const out = tf.reshape(this.proj.apply(mixed), [b, n, d]) as tf.Tensor3D;
-    return { out, keys: tf.reshape(k!, [b, n, d]) as tf.Tensor3D };
+    const keys = tf.reshape(k!, [b, n, d]) as tf.Tensor3D;
+    return { out, keys: () => keys };
   }
 
   /**

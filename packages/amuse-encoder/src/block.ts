@@ -27,8 +27,8 @@ export interface ContextTokens {
 export interface BlockOutput {
   /** [B, N, D] */
   tokens: tf.Tensor3D;
-  /** [B, N, D] this block's self-attention keys. */
-  keys: tf.Tensor3D;
+  /** [B, N, D] this block's self-attention keys, made on the first call. */
+  keys: () => tf.Tensor3D;
 }
 
 export class Block {

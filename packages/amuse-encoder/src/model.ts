@@ -17,6 +17,7 @@ import { Fusion } from './fusion.js';
 import type { HookContext, InputMasker, StreamLayout, TokenReducer } from './hooks.js';
 import { LayerNorm } from './layers.js';
 import { ParameterStore, Scope } from './module.js';
+import { offTape } from './off-tape.js';
 import { type EncodedQuestion, QuestionEncoder } from './question-encoder.js';
 import { type AudioBatch, StreamEmbedding, type VideoBatch } from './stream-embedding.js';
 
@@ -88,6 +89,58 @@ export interface ForwardResult {
   streams?: Record<StreamName, StreamOutput>;
 }
 
+/** Both streams as one batch of 2B samples: video rows, then audio rows. */
+interface JointStreams {
+  /** [2B, N, D] */
+  tokens: tf.Tensor3D;
+  /** [2B, N] or null. */
+  bias: tf.Tensor2D | null;
+}
+
+/** Whether a block can take both streams as one batch: same shapes, both or neither biased. */
+function canRunJoint(state: Record<StreamName, StreamState>): boolean {
+  const { video, audio } = state;
+  return (
+    video.tokens.shape.every((size, axis) => size === audio.tokens.shape[axis]) &&
+    (video.bias === null) === (audio.bias === null)
+  );
+}
+
+function joinStreams(state: Record<StreamName, StreamState>): JointStreams {
+  const { video, audio } = state;
+  return {
+    tokens: tf.concat([video.tokens, audio.tokens], 0),
+    // The key bias is a constant: nothing to record for gradients.
+    bias:
+      video.bias === null || audio.bias === null
+        ? null
+        : offTape(() => tf.concat([video.bias!, audio.bias!], 0)),
+  };
+}
+
+/** The question as context for both halves of a joint batch. */
+function pairContext(question: EncodedQuestion): ContextTokens {
+  return {
+    tokens: tf.concat([question.tokens, question.tokens], 0),
+    bias: offTape(() => tf.concat([question.bias, question.bias], 0)),
+    padMask: null,
+  };
+}
+
+/**
+ * [2B, ...] with its halves swapped (audio rows first): a split and a concat, two row copies
+ * (tfjs-backend-wasm's Reverse goes element by element, ~20x slower here).
+ */
+function swapHalves<T extends tf.Tensor>(x: T): T {
+  const [first, second] = tf.split(x, 2, 0);
+  return tf.concat([second!, first!], 0) as T;
+}
+
+function splitJoint<T extends tf.Tensor>(x: T): Record<StreamName, T> {
+  const [video, audio] = tf.split(x, 2, 0) as T[];
+  return { video: video!, audio: audio! };
+}
+
 /** One stream's tokens between blocks. */
 interface StreamState {
   tokens: tf.Tensor3D;
@@ -106,6 +159,13 @@ export class AmuseModel {
   readonly blocks: Block[];
   readonly norm: LayerNorm;
   readonly fusion: Fusion;
+  /**
+   * Whether a backbone block runs once over both streams when their token counts match
+   * (default), rather than once per stream: the same values up to float rounding (weight
+   * gradients sum both streams' rows in one product), half the kernel launches. Off, the
+   * blocks run per stream as before (for comparisons).
+   */
+  jointBlocks = true;
 
   constructor(config: AmuseConfig) {
     this.config = config;
@@ -215,9 +275,68 @@ export class AmuseModel {
       // 3. the question
       const question = this.question.apply(batch.question);
 
-      // 4-5. shared blocks in lockstep, then the optional reducer
+      // 4-5. shared blocks in lockstep, then the optional reducer. While both streams have
+      // as many tokens (and both or neither a key bias), each block runs once over both, as
+      // one batch of 2B samples (video rows, then audio rows): half the kernel launches.
       let state = streams;
+      let joint: JointStreams | null = null;
+      let pairedQuestion: ContextTokens | null = null;
       for (const [index, block] of this.blocks.entries()) {
+        const reduceHere = Boolean(options.reducer) && index === reduceAfterBlock;
+        if (this.jointBlocks && canRunJoint(state)) {
+          joint ??= joinStreams(state);
+          let jointContext: ContextTokens;
+          if (block.adapterKind === 'question') {
+            pairedQuestion ??= pairContext(question);
+            jointContext = pairedQuestion;
+          } else {
+            // Each stream attends to the other: the batch with its halves swapped.
+            jointContext = {
+              tokens: swapHalves(joint.tokens),
+              bias: joint.bias === null ? null : swapHalves(joint.bias),
+              padMask: null,
+            };
+          }
+          const output = block.apply(joint.tokens, joint.bias, jointContext);
+          if (!reduceHere) {
+            joint = { tokens: output.tokens, bias: joint.bias };
+            continue;
+          }
+          // The reducer takes each stream alone, with its context before this block.
+          const before = splitJoint(joint.tokens);
+          const inputs: Record<StreamName, StreamState> = {
+            video: { ...state.video, tokens: before.video },
+            audio: { ...state.audio, tokens: before.audio },
+          };
+          const tokens = splitJoint(output.tokens);
+          const keys = splitJoint(output.keys());
+          const next: Record<StreamName, StreamState> = {
+            video: { ...state.video, tokens: tokens.video },
+            audio: { ...state.audio, tokens: tokens.audio },
+          };
+          for (const stream of STREAMS) {
+            next[stream] = this.applyReducer(
+              options.reducer!,
+              stream,
+              block,
+              next[stream],
+              keys[stream],
+              this.contextFor(block, stream, inputs, question),
+              ctx,
+            );
+          }
+          state = next;
+          joint = null;
+          continue;
+        }
+        if (joint !== null) {
+          const tokens = splitJoint(joint.tokens);
+          state = {
+            video: { ...state.video, tokens: tokens.video },
+            audio: { ...state.audio, tokens: tokens.audio },
+          };
+          joint = null;
+        }
         const context = {
           video: this.contextFor(block, 'video', state, question),
           audio: this.contextFor(block, 'audio', state, question),
@@ -230,20 +349,33 @@ export class AmuseModel {
           video: { ...state.video, tokens: outputs.video.tokens },
           audio: { ...state.audio, tokens: outputs.audio.tokens },
         };
-        if (options.reducer && index === reduceAfterBlock) {
+        if (reduceHere) {
           for (const stream of STREAMS) {
             next[stream] = this.applyReducer(
-              options.reducer,
+              options.reducer!,
               stream,
               block,
               next[stream],
-              outputs[stream].keys,
+              outputs[stream].keys(),
               context[stream],
               ctx,
             );
           }
         }
         state = next;
+      }
+
+      // 6a. the final LayerNorm, over both streams at once where they are joint
+      let normed: Record<StreamName, tf.Tensor3D>;
+      if (joint !== null) {
+        // state's tokens are then those before the joint blocks: only their shape (the
+        // same) and the streams' masks and sizes are read below.
+        normed = splitJoint(this.norm.apply(joint.tokens));
+      } else {
+        normed = {
+          video: this.norm.apply(state.video.tokens),
+          audio: this.norm.apply(state.audio.tokens),
+        };
       }
 
       diagnostics = {
@@ -261,11 +393,7 @@ export class AmuseModel {
         reduced: Boolean(options.reducer),
       };
 
-      // 6. fusion
-      const normed = {
-        video: this.norm.apply(state.video.tokens),
-        audio: this.norm.apply(state.audio.tokens),
-      };
+      // 6b. fusion
       const pooled = (stream: StreamName) => ({
         tokens: normed[stream],
         weights: poolingWeights(state[stream]),

@@ -16,10 +16,16 @@ const GELU_SCALE: f32 = 0.7978845608028654;
 const GELU_CUBIC: f32 = 0.044715;
 
 // expf as Cephes writes it: 2^n p(r), n = round(x log2 e), r = x - n ln 2 (two parts).
-// Arguments are clamped to [-87.3, 88.7]; below -80 the result is 0.
+// Arguments are clamped to [-87.3, 88.7]; below -80 the result is 0. The clamps are
+// pmin/pmax (one x86 instruction each; NaN in `value` stays NaN, as the first operand) and
+// n is rounded by adding 1.5 * 2^23 (round to nearest even, as f32x4.nearest), whose low bits
+// are then n itself: V8 lowers f32x4.min/max and trunc_sat to long NaN-safe sequences, which
+// made this exp cost more than the rest of the softmax.
+const ROUND_MAGIC: f32 = 12582912.0;
 @inline function expV(value: v128): v128 {
-  const x = f32x4.min(f32x4.max(value, f32x4.splat(-87.3)), f32x4.splat(88.7));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  const x = f32x4.pmin(f32x4.pmax(value, f32x4.splat(-87.3)), f32x4.splat(88.7));
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+  const n = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
   let p = f32x4.splat(1.9875691500e-4);
@@ -29,7 +35,8 @@ const GELU_CUBIC: f32 = 0.044715;
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // t's bits are 0x4B400000 + n for |n| < 2^22: 2^n is (n + 127) << 23.
+  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(0x4b400000)), i32x4.splat(127)), 23);
   // Below -80, exactly 0 (as expf gives for a padded score): values near the clamp would be
   // float32 denormals, and a denormal probability makes every later product with it (the
   // attention's matmuls, forward and backward) tens of times slower on x86.
@@ -38,7 +45,7 @@ const GELU_CUBIC: f32 = 0.044715;
 
 // Eigen's float tanh (src/fast-tanh.ts), four lanes at a time.
 @inline function tanhV(value: v128): v128 {
-  const x = f32x4.min(f32x4.max(value, f32x4.splat(-TANH_CLAMP)), f32x4.splat(TANH_CLAMP));
+  const x = f32x4.pmin(f32x4.pmax(value, f32x4.splat(-TANH_CLAMP)), f32x4.splat(TANH_CLAMP));
   const x2 = f32x4.mul(x, x);
   let p = f32x4.add(f32x4.mul(x2, f32x4.splat(-2.76076847742355e-16)), f32x4.splat(2.00018790482477e-13));
   p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
@@ -80,7 +87,7 @@ export function softmaxRows(logits: usize, bias: usize, y: usize, rows: i32, wid
       let v = v128.load(src + (<usize>i << 2));
       if (add != 0) v = f32x4.add(v, v128.load(add + (<usize>i << 2)));
       v128.store(dst + (<usize>i << 2), v);
-      maxV = f32x4.max(maxV, v);
+      maxV = f32x4.pmax(maxV, v);
     }
     let m = laneMax(maxV);
     for (; i < width; i++) {
@@ -92,6 +99,15 @@ export function softmaxRows(logits: usize, bias: usize, y: usize, rows: i32, wid
     const mV = f32x4.splat(m);
     let sumV = f32x4.splat(0);
     i = 0;
+    // Two vectors a pass: V8 materialises the polynomial's constants on every iteration.
+    for (; i + 8 <= vecEnd; i += 8) {
+      const at = dst + (<usize>i << 2);
+      const e = expV(f32x4.sub(v128.load(at), mV));
+      const f = expV(f32x4.sub(v128.load(at, 16), mV));
+      v128.store(at, e);
+      v128.store(at, f, 16);
+      sumV = f32x4.add(f32x4.add(sumV, e), f);
+    }
     for (; i < vecEnd; i += 4) {
       const e = expV(f32x4.sub(v128.load(dst + (<usize>i << 2)), mV));
       v128.store(dst + (<usize>i << 2), e);
@@ -367,18 +383,20 @@ export function mergeHeadsCopy(
   }
 }
 
-// One row of out = A(i, :) B: sixteen columns at a time in four vector registers while p
-// runs, then four, then one. A(i, p) is at aRow + p stepP; B is row-major [k, n].
-@inline function productRow(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32): void {
+// One row of out = A(i, :) B over p in [0, k): sixteen columns at a time in four vector
+// registers while p runs, then four, then one. A(i, p) is at aRow + p stepP; B is row-major
+// with rows of n. With acc, the sums continue from what out holds (the earlier p).
+@inline function productRow(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, acc: bool): void {
   const rowBytes = <usize>n << 2;
   const n16 = n & ~15;
   const n4 = n & ~3;
   let j = 0;
   for (; j < n16; j += 16) {
-    let c0 = f32x4.splat(0);
-    let c1 = f32x4.splat(0);
-    let c2 = f32x4.splat(0);
-    let c3 = f32x4.splat(0);
+    const to = outRow + (<usize>j << 2);
+    let c0 = acc ? v128.load(to) : f32x4.splat(0);
+    let c1 = acc ? v128.load(to, 16) : f32x4.splat(0);
+    let c2 = acc ? v128.load(to, 32) : f32x4.splat(0);
+    let c3 = acc ? v128.load(to, 48) : f32x4.splat(0);
     let ap = aRow;
     let bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++) {
@@ -390,34 +408,12 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
-    const to = outRow + (<usize>j << 2);
     v128.store(to, c0);
     v128.store(to, c1, 16);
     v128.store(to, c2, 32);
     v128.store(to, c3, 48);
   }
-  for (; j < n4; j += 4) {
-    let c = f32x4.splat(0);
-    let ap = aRow;
-    let bp = b + (<usize>j << 2);
-    for (let p = 0; p < k; p++) {
-      c = f32x4.add(c, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
-      ap += stepP;
-      bp += rowBytes;
-    }
-    v128.store(outRow + (<usize>j << 2), c);
-  }
-  for (; j < n; j++) {
-    let c: f32 = 0;
-    let ap = aRow;
-    let bp = b + (<usize>j << 2);
-    for (let p = 0; p < k; p++) {
-      c += load<f32>(ap) * load<f32>(bp);
-      ap += stepP;
-      bp += rowBytes;
-    }
-    store<f32>(outRow + (<usize>j << 2), c);
-  }
+  productTail(aRow, stepP, b, outRow, k, n, j, acc);
 }
 
 // Two rows of out at once for their first sixteen-column blocks (each B vector loaded once
@@ -430,18 +426,21 @@ export function mergeHeadsCopy(
   outRow: usize,
   k: i32,
   n: i32,
+  acc: bool,
 ): void {
   const rowBytes = <usize>n << 2;
   const n16 = n & ~15;
   for (let j = 0; j < n16; j += 16) {
-    let c0 = f32x4.splat(0);
-    let c1 = f32x4.splat(0);
-    let c2 = f32x4.splat(0);
-    let c3 = f32x4.splat(0);
-    let d0 = f32x4.splat(0);
-    let d1 = f32x4.splat(0);
-    let d2 = f32x4.splat(0);
-    let d3 = f32x4.splat(0);
+    const to = outRow + (<usize>j << 2);
+    const next = to + rowBytes;
+    let c0 = acc ? v128.load(to) : f32x4.splat(0);
+    let c1 = acc ? v128.load(to, 16) : f32x4.splat(0);
+    let c2 = acc ? v128.load(to, 32) : f32x4.splat(0);
+    let c3 = acc ? v128.load(to, 48) : f32x4.splat(0);
+    let d0 = acc ? v128.load(next) : f32x4.splat(0);
+    let d1 = acc ? v128.load(next, 16) : f32x4.splat(0);
+    let d2 = acc ? v128.load(next, 32) : f32x4.splat(0);
+    let d3 = acc ? v128.load(next, 48) : f32x4.splat(0);
     let ap = aRow;
     let bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++) {
@@ -462,12 +461,10 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
-    const to = outRow + (<usize>j << 2);
     v128.store(to, c0);
     v128.store(to, c1, 16);
     v128.store(to, c2, 32);
     v128.store(to, c3, 48);
-    const next = to + rowBytes;
     v128.store(next, d0);
     v128.store(next, d1, 16);
     v128.store(next, d2, 32);
@@ -475,18 +472,19 @@ export function mergeHeadsCopy(
   }
   if (n16 < n) {
     // The remaining columns of both rows: a product of the column range [n16, n).
-    productTail(aRow, stepP, b, outRow, k, n, n16);
-    productTail(aRow + stepI, stepP, b, outRow + rowBytes, k, n, n16);
+    productTail(aRow, stepP, b, outRow, k, n, n16, acc);
+    productTail(aRow + stepI, stepP, b, outRow + rowBytes, k, n, n16, acc);
   }
 }
 
 // Columns [from, n) of one row, four then one at a time, as productRow does them.
-@inline function productTail(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, from: i32): void {
+@inline function productTail(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, from: i32, acc: bool): void {
   const rowBytes = <usize>n << 2;
   const n4 = n & ~3;
   let j = from;
   for (; j < n4; j += 4) {
-    let c = f32x4.splat(0);
+    const to = outRow + (<usize>j << 2);
+    let c = acc ? v128.load(to) : f32x4.splat(0);
     let ap = aRow;
     let bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++) {
@@ -494,10 +492,11 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
-    v128.store(outRow + (<usize>j << 2), c);
+    v128.store(to, c);
   }
   for (; j < n; j++) {
-    let c: f32 = 0;
+    const to = outRow + (<usize>j << 2);
+    let c: f32 = acc ? load<f32>(to) : 0;
     let ap = aRow;
     let bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++) {
@@ -505,7 +504,7 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
-    store<f32>(outRow + (<usize>j << 2), c);
+    store<f32>(to, c);
   }
 }
 
@@ -513,6 +512,12 @@ export function mergeHeadsCopy(
  * out [m, n] = op(a) op(b) for one matrix of a batched product: a is [m, k] ([k, m] when
  * transA), b is [k, n] ([n, k] when transB, first copied to `scratch` as [k, n]). Each
  * output element is a float32 sum over p in ascending order, whatever the blocking.
+ *
+ * p runs in blocks of `blockK` rows of B (0: all of k at once): each block of B stays in
+ * the L1 cache while every row of A passes over it, where a whole large B (the weight
+ * gradients' [640, 64] to [1280, 192]) would stream from L2 once per pair of rows. A block
+ * continues the sums the previous one left in out, so the order of the additions, and so
+ * every float, is the same as without blocks.
  */
 export function matMulSlice(
   a: usize,
@@ -524,6 +529,7 @@ export function matMulSlice(
   transA: i32,
   transB: i32,
   scratch: usize,
+  blockK: i32,
 ): void {
   let rows = b;
   if (transB != 0) {
@@ -536,9 +542,16 @@ export function matMulSlice(
   const stepI: usize = transA != 0 ? 4 : <usize>k << 2;
   const stepP: usize = transA != 0 ? <usize>m << 2 : 4;
   const rowBytes = <usize>n << 2;
-  let i = 0;
-  for (; i + 1 < m; i += 2) productRowPair(a + <usize>i * stepI, stepI, stepP, rows, out + <usize>i * rowBytes, k, n);
-  if (i < m) productRow(a + <usize>i * stepI, stepP, rows, out + <usize>i * rowBytes, k, n);
+  const block = blockK > 0 && blockK < k ? blockK : k;
+  for (let p0 = 0; p0 < k; p0 += block) {
+    const kb = min(block, k - p0);
+    const acc = p0 > 0;
+    const left = a + <usize>p0 * stepP;
+    const right = rows + <usize>p0 * rowBytes;
+    let i = 0;
+    for (; i + 1 < m; i += 2) productRowPair(left + <usize>i * stepI, stepI, stepP, right, out + <usize>i * rowBytes, kb, n, acc);
+    if (i < m) productRow(left + <usize>i * stepI, stepP, right, out + <usize>i * rowBytes, kb, n, acc);
+  }
 }
 
 /**
@@ -606,5 +619,42 @@ export function adamUpdate(
     if (mask != 0) wi = wi * (1 - load<f32>(mask + at) * decayRate);
     const step: f32 = mi / c1 / (Mathf.sqrt(vi / c2) + eps);
     store<f32>(wOut + at, step * negLr + wi);
+  }
+}
+
+/**
+ * out = a + b over n values: b has n values too (width 0), or is one row of `width` values
+ * added to every row of a. The stock wasm Add goes element by element through its
+ * broadcasting loop, ~2 ns an element here.
+ */
+export function addValues(a: usize, b: usize, out: usize, n: i32, width: i32): void {
+  if (width <= 0) {
+    const vecEnd = n & ~3;
+    let i = 0;
+    for (; i < vecEnd; i += 4) {
+      const at = <usize>i << 2;
+      v128.store(out + at, f32x4.add(v128.load(a + at), v128.load(b + at)));
+    }
+    for (; i < n; i++) {
+      const at = <usize>i << 2;
+      store<f32>(out + at, load<f32>(a + at) + load<f32>(b + at));
+    }
+    return;
+  }
+  const rows = n / width;
+  const vecEnd = width & ~3;
+  const rowBytes = <usize>width << 2;
+  for (let r = 0; r < rows; r++) {
+    const from = a + <usize>r * rowBytes;
+    const to = out + <usize>r * rowBytes;
+    let j = 0;
+    for (; j < vecEnd; j += 4) {
+      const at = <usize>j << 2;
+      v128.store(to + at, f32x4.add(v128.load(from + at), v128.load(b + at)));
+    }
+    for (; j < width; j++) {
+      const at = <usize>j << 2;
+      store<f32>(to + at, load<f32>(from + at) + load<f32>(b + at));
+    }
   }
 }

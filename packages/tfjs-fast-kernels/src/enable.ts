@@ -9,6 +9,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { adamKernels } from './adam.js';
+import { addConfig } from './add-kernel.js';
 import {
   attentionHeadsKernels,
   mergeHeadsGradConfig,
@@ -191,8 +192,13 @@ export async function enableFastKernels(
   const stockFusedMatMul = getKernel('_FusedMatMul', 'wasm');
   const stockPow = getKernel('Pow', 'wasm');
   const stockCast = getKernel('Cast', 'wasm');
+  const stockAdd = getKernel('Add', 'wasm');
   const wasmBackendRegistered =
-    stockBatchMatMul != null && stockFusedMatMul != null && stockPow != null && stockCast != null;
+    stockBatchMatMul != null &&
+    stockFusedMatMul != null &&
+    stockPow != null &&
+    stockCast != null &&
+    stockAdd != null;
   const replaced: KernelConfig[] = [];
   const installed: KernelConfig[] = [];
   const kernels: string[] = [];
@@ -210,6 +216,7 @@ export async function enableFastKernels(
       identityConfig,
       castConfig(stockCast.kernelFunc),
       splitVConfig,
+      addConfig(stockAdd.kernelFunc),
     ];
     for (const config of configs) {
       installKernel(config, replaced, installed);

@@ -67,7 +67,9 @@ export interface SimdKernels {
     transA: number,
     transB: number,
     scratch: number,
+    blockK: number,
   ): void;
+  addValues(a: number, b: number, out: number, n: number, width: number): void;
   adamUpdate(
     g: number,
     m: number,

@@ -76,9 +76,11 @@ function transposeLastTwo(backend: WasmHeapBackend, x: TensorInfo): TensorInfo {
  * (B is an activation, a gradient or a weight that Adam replaced since the last step), and
  * runs batched products one call per matrix; at the demo model's sizes that overhead made
  * XNNPACK 8-26 GFLOP/s where matMulSlice runs 24-32 (docs/benchmarks/fused-kernels.md).
+ * 2^25 takes the patch embedding ([640, 768] x [768, 64]) and its weight gradient, which
+ * XNNPACK ran at 26 and 14 GFLOP/s (with the transpose), matMulSlice at 29 and 26.
  * Larger products (the block bench's) keep XNNPACK, untested against this kernel.
  */
-export const SIMD_MATMUL_MAX_WORK = 1 << 24;
+export const SIMD_MATMUL_MAX_WORK = 1 << 25;
 export const SIMD_MATMUL_MAX_B = 1 << 18;
 
 function simdFits(plan: MatMulPlan, biasId: number, activation: ClampActivation): boolean {
@@ -88,6 +90,28 @@ function simdFits(plan: MatMulPlan, biasId: number, activation: ClampActivation)
     plan.k * plan.n <= SIMD_MATMUL_MAX_B &&
     plan.m * plan.k * plan.n <= SIMD_MATMUL_MAX_WORK
   );
+}
+
+/**
+ * Bytes of B that matMulSlice keeps in the L1 cache at a time (16 KB): p runs in blocks of
+ * `bytes / (4 n)` rows of B (at least 16). The weight gradients' k of 640-1280 gained
+ * 10-15% (29-30 GFLOP/s from 25-26). Env SPARSIFY_SIMD_BLOCK_BYTES overrides it (0: no
+ * blocks), for benchmarks.
+ */
+let blockBytes = Number(
+  (typeof process !== 'undefined' ? process.env?.SPARSIFY_SIMD_BLOCK_BYTES : undefined) ?? 16384,
+);
+
+/** Sets the bytes of B a block holds (0: no blocks); for tests. Returns the previous value. */
+export function setSimdMatMulBlockBytes(bytes: number): number {
+  const previous = blockBytes;
+  blockBytes = bytes;
+  return previous;
+}
+
+function simdBlockK(n: number): number {
+  if (blockBytes <= 0) return 0;
+  return Math.max(16, Math.floor(blockBytes / (4 * n)));
 }
 
 /** Products of small matrices with neither bias nor clamp: the SIMD module, no transposes. */
@@ -107,11 +131,23 @@ function simdMatMul(
   const bOffset = heapAddress(backend, b).offset;
   const outOffset = heapAddress(backend, out).offset;
   const scratchOffset = scratch == null ? 0 : heapAddress(backend, scratch).offset;
+  const blockK = simdBlockK(n);
   const ta = transposeA ? 1 : 0;
   const tb = transposeB ? 1 : 0;
   if (aFollowsOutput(plan) && !transposeA) {
     // Every matrix of A against one B: one tall product.
-    simd.matMulSlice(aOffset, bOffset, outOffset, plan.batchOut * m, k, n, 0, tb, scratchOffset);
+    simd.matMulSlice(
+      aOffset,
+      bOffset,
+      outOffset,
+      plan.batchOut * m,
+      k,
+      n,
+      0,
+      tb,
+      scratchOffset,
+      blockK,
+    );
   } else {
     for (let o = 0; o < plan.batchOut; o++) {
       simd.matMulSlice(
@@ -124,6 +160,7 @@ function simdMatMul(
         ta,
         tb,
         scratchOffset,
+        blockK,
       );
     }
   }

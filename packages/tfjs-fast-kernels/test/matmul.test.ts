@@ -2,7 +2,11 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { enableFastKernels } from '../src/index.js';
 import { setSimdKernelsAllowed } from '../src/simd-kernels.js';
-import { SIMD_MATMUL_MAX_B, SIMD_MATMUL_MAX_WORK } from '../src/xnnpack-matmul.js';
+import {
+  SIMD_MATMUL_MAX_B,
+  SIMD_MATMUL_MAX_WORK,
+  setSimdMatMulBlockBytes,
+} from '../src/xnnpack-matmul.js';
 import { maxAbsDiff, seededValues, sizeOf, tf, valuesOn } from './backends.js';
 import { engines } from './engines.js';
 
@@ -216,6 +220,15 @@ for (const engine of engines) {
             n: 14,
           },
           { name: 'weight gradient 64 x 640 x 192', batchA: [], batchB: [], m: 64, k: 640, n: 192 },
+          { name: 'patch embedding 640 x 768 x 64', batchA: [], batchB: [], m: 640, k: 768, n: 64 },
+          {
+            name: 'k in blocks, odd rows, column tails 33 x 700 x 21',
+            batchA: [2],
+            batchB: [2],
+            m: 33,
+            k: 700,
+            n: 21,
+          },
         ];
         for (const simd of [true, false]) {
           for (const shape of shapes) {
@@ -261,9 +274,31 @@ for (const engine of engines) {
           });
         }
 
+        it('SIMD products in blocks of k: the floats of one pass over k, bit for bit', async () => {
+          await tf.setBackend('wasm');
+          const bits = (t: tf.Tensor) => new Uint32Array(new Float32Array(t.dataSync()).buffer);
+          for (const [m, k, n] of [
+            [33, 700, 21],
+            [64, 1280, 192],
+            [768, 640, 64],
+          ] as const) {
+            for (const [transposeA, transposeB] of transposes) {
+              const a = tf.tensor2d(seededValues(m * k, m), transposeA ? [k, m] : [m, k]);
+              const b = tf.tensor2d(seededValues(k * n, n), transposeB ? [n, k] : [k, n]);
+              const previous = setSimdMatMulBlockBytes(0);
+              const whole = tf.matMul(a, b, transposeA, transposeB);
+              setSimdMatMulBlockBytes(previous);
+              const blocked = tf.matMul(a, b, transposeA, transposeB);
+              expect(bits(blocked)).toEqual(bits(whole));
+              tf.dispose([a, b, whole, blocked]);
+            }
+          }
+        });
+
         it('keeps XNNPACK for products past the SIMD bounds', () => {
-          // The demo's products stay under both bounds; the block bench's qkv ([3136, 256] x
-          // [256, 768]) does not.
+          // The demo's products (the patch embedding's the largest) stay under both bounds;
+          // the block bench's qkv ([3136, 256] x [256, 768]) does not.
+          expect(640 * 768 * 64).toBeLessThanOrEqual(SIMD_MATMUL_MAX_WORK);
           expect(64 * 640 * 192).toBeLessThanOrEqual(SIMD_MATMUL_MAX_WORK);
           expect(640 * 192).toBeLessThanOrEqual(SIMD_MATMUL_MAX_B);
           expect(3136 * 256 * 768).toBeGreaterThan(SIMD_MATMUL_MAX_WORK);
