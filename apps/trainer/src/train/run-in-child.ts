@@ -103,6 +103,9 @@ export class ChildRun {
           if (ended?.type === 'done') resolve(ended.results);
           else if (ended?.type === 'interrupted') resolve(null);
           else if (ended?.type === 'failed') reject(new Error(ended.message));
+          // Ctrl-C at a terminal that reached the child before it set its own handler (while
+          // it was starting): stopped before its first checkpoint, as the user asked.
+          else if (signal === 'SIGINT') resolve(null);
           else
             reject(
               new Error(
