@@ -30,6 +30,7 @@ export async function serveChildRun(): Promise<void> {
       if (message.type === 'run') resolve(message.request);
       else if (message.type === 'stop') stop = true;
     });
+    process.send?.({ type: 'ready' } satisfies FromChild);
   });
   let reply: FromChild;
   try {

@@ -25,8 +25,12 @@ export interface ChildRunRequest {
 /** Parent -> child over the IPC channel. */
 export type ToChild = { type: 'run'; request: ChildRunRequest } | { type: 'stop' };
 
-/** Child -> parent: how the run ended (sent once, before the child exits). */
+/**
+ * Child -> parent: `ready` once it listens (a message sent before would be lost), then how
+ * the run ended (once, before the child exits).
+ */
 export type FromChild =
+  | { type: 'ready' }
   | { type: 'done'; results: RunResults }
   | { type: 'interrupted' }
   | { type: 'failed'; message: string };
@@ -69,6 +73,8 @@ export function childRunEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proces
 export class ChildRun {
   readonly done: Promise<RunResults | null>;
   private readonly child: ChildProcess;
+  /** A stop asked for before the child listened is sent once it does. */
+  private stopRequested = false;
 
   constructor(
     readonly request: ChildRunRequest,
@@ -92,7 +98,10 @@ export class ChildRun {
     }
     let reply: FromChild | null = null;
     this.child.on('message', (message: FromChild) => {
-      reply = message;
+      if (message.type === 'ready') {
+        this.send({ type: 'run', request });
+        if (this.stopRequested) this.send({ type: 'stop' });
+      } else reply = message;
     });
     this.done = new Promise<RunResults | null>((resolve, reject) => {
       this.child.once('error', reject);
@@ -115,7 +124,6 @@ export class ChildRun {
         });
       });
     });
-    this.send({ type: 'run', request });
   }
 
   get pid(): number | undefined {
@@ -124,6 +132,7 @@ export class ChildRun {
 
   /** Asks the run to save a checkpoint after its current step and stop (as Ctrl-C does). */
   stop(): void {
+    this.stopRequested = true;
     this.send({ type: 'stop' });
   }
 
