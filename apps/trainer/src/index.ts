@@ -26,7 +26,13 @@ export {
   type ExperimentRun,
   experimentRuns,
 } from './commands/compare.js';
-export { DEMO_DEFAULTS, type DemoOptions, type DemoOutcome, runDemo } from './commands/demo.js';
+export {
+  DEMO_DEFAULTS,
+  type DemoOptions,
+  type DemoOutcome,
+  type DemoParallel,
+  runDemo,
+} from './commands/demo.js';
 export {
   DEFAULT_HELDOUT_VIDEOS,
   type EvalOutcome,
@@ -103,6 +109,7 @@ export {
   type RunCost,
   renderReport,
   type TemplateScore,
+  type TimeClock,
 } from './report/html-report.js';
 export { type PairedSummary, pairedSummary, tCriticalValue } from './report/paired-stats.js';
 export {

@@ -5,6 +5,7 @@ import { backendsReport } from './commands/backends.js';
 import { createCompareCommand } from './commands/compare.js';
 import { createDataCommand } from './commands/data.js';
 import { createDemoCommand } from './commands/demo.js';
+import { createDemoRunCommand } from './commands/demo-run.js';
 import { createEvalCommand } from './commands/eval.js';
 import { createKeySubsetCommand } from './commands/key-subset.js';
 import { createPretrainCommand } from './commands/pretrain.js';
@@ -41,6 +42,8 @@ export function buildProgram(): Command {
   program.addCommand(createKeySubsetCommand());
   program.addCommand(createDataCommand());
   program.addCommand(createDemoCommand());
+  // The demo's runs in child processes (--parallel): internal, so not in --help.
+  program.addCommand(createDemoRunCommand(), { hidden: true });
 
   return program;
 }

@@ -21,6 +21,10 @@ export interface CliRun {
 export function spawnCli(
   args: string[],
   onEvent: (event: CliEvent, run: ChildProcess) => void = () => {},
+  options: {
+    /** In a process group of its own, as a terminal runs a command: `process.kill(-pid)` signals the group. */
+    detached?: boolean;
+  } = {},
 ): CliRun {
   const child = spawn(
     process.execPath,
@@ -29,6 +33,7 @@ export function spawnCli(
       cwd: TRAINER_DIR,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SPARSIFY_BACKEND: 'wasm' },
+      detached: options.detached ?? false,
     },
   );
   let stdout = '';

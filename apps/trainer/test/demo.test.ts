@@ -12,6 +12,7 @@ import { Logger } from '../src/log/logger.js';
 import { shippedBackbonePath } from '../src/pretrained.js';
 import { RunFolder } from '../src/run/run-folder.js';
 import { trainRun } from '../src/train/train-run.js';
+import { tensorDigests } from './cli-process.js';
 import { silentLogger, tempDir } from './fixtures.js';
 
 beforeAll(async () => {
@@ -19,16 +20,30 @@ beforeAll(async () => {
   await enableFastKernels({ native: 'off' });
 });
 
+// The lockstep demo's folder, which the parallel demo's results must equal.
+let lockstepOut = '';
+
 describe('sparsify demo (pnpm start) on a tiny benchmark', () => {
   it('trains dense and Sparsify on the same data and writes the comparison', async () => {
     const out = tempDir('demo');
+    lockstepOut = out;
     const events: { event: string; run?: string; epoch?: number }[] = [];
     const logger = new Logger({ format: 'json', out: (line) => events.push(JSON.parse(line)) });
     const outcome = await runDemo(
-      { out, videos: 8, epochs: 2, seed: 3, cacheDir: join(out, 'cache'), fastKernels: true },
+      {
+        out,
+        videos: 8,
+        epochs: 2,
+        seed: 3,
+        cacheDir: join(out, 'cache'),
+        fastKernels: true,
+        parallel: 'off',
+      },
       logger,
     );
     expect(outcome).not.toBeNull();
+    expect(outcome?.parallel).toBe(false);
+    expect(outcome?.timeClock).toBe('wall');
     // The runs advance in lockstep, so both meet the same machine: no run ends an epoch
     // before the other has ended the one before.
     const epochs = events.filter((e) => e.event === 'epoch');
@@ -101,6 +116,83 @@ describe('sparsify demo (pnpm start) on a tiny benchmark', () => {
     const apart = parameters(alone);
     expect([...apart.keys()]).toEqual([...together.keys()]);
     for (const [name, array] of apart) expect(array.data).toEqual(together.get(name)?.data);
+  }, 180_000);
+
+  it('--parallel on trains the two runs at once in two processes: the same results, the ratio of CPU seconds', async () => {
+    expect(lockstepOut, 'the lockstep demo above ran first').not.toBe('');
+    const out = tempDir('demo-parallel');
+    const events: Record<string, unknown>[] = [];
+    const logger = new Logger({ format: 'json', out: (line) => events.push(JSON.parse(line)) });
+    const outcome = await runDemo(
+      {
+        out,
+        videos: 8,
+        epochs: 2,
+        seed: 3,
+        cacheDir: join(out, 'cache'),
+        fastKernels: true,
+        parallel: 'on',
+      },
+      logger,
+    );
+    expect(outcome).not.toBeNull();
+    const { runs, timeRatio, timeClock, markdown } = outcome!;
+    expect(outcome?.parallel).toBe(true);
+    expect(timeClock).toBe('cpu');
+    const [dense, sparse] = runs.map((run) => run.results);
+    // Each process timed its own steps by its own CPU seconds; the ratio divides those.
+    expect(dense!.trainCpuSeconds).toBeGreaterThan(0);
+    expect(sparse!.trainCpuSeconds).toBeGreaterThan(0);
+    expect(timeRatio).toBeCloseTo(sparse!.trainCpuSeconds! / dense!.trainCpuSeconds!, 10);
+    expect(markdown).toContain(
+      `Training time ratio (Sparsify / dense): ${timeRatio.toFixed(2)} of CPU seconds`,
+    );
+    expect(markdown).toContain('| train CPU seconds | time ratio (CPU) |');
+    const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(saved).toMatchObject({ timeRatio, timeClock: 'cpu', parallel: true });
+    expect(saved.wallTimeRatio).toBeCloseTo(sparse!.trainSeconds / dense!.trainSeconds, 10);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('train CPU seconds');
+
+    // Two processes, other than this one, each reporting under its run's name; the data was
+    // generated once, here, and both runs read the cache.
+    const parallel = events.find((e) => e.event === 'parallel') as {
+      runs: { name: string; pid: number }[];
+    };
+    const pids = parallel.runs.map((run) => run.pid);
+    expect(parallel.runs.map((run) => run.name)).toEqual(['dense', 'Sparsify']);
+    expect(new Set(pids).size).toBe(2);
+    expect(pids).not.toContain(process.pid);
+    expect(events.filter((e) => e.event === 'data-built').map((e) => e.run)).toEqual([undefined]);
+    expect(
+      events
+        .filter((e) => e.event === 'data-cache')
+        .map((e) => e.run)
+        .sort(),
+    ).toEqual(['Sparsify', 'dense']);
+    const epochs = events.filter((e) => e.event === 'epoch');
+    expect(epochs.map((e) => `${e.run} ${e.epoch}`).sort()).toEqual([
+      'Sparsify 0',
+      'Sparsify 1',
+      'dense 0',
+      'dense 1',
+    ]);
+    // Both processes have exited.
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+
+    // Each run computed what it computes in lockstep: the same epochs, test answers and
+    // best checkpoint, bit for bit.
+    const untimed = (dir: string) =>
+      new RunFolder(dir)
+        .readMetrics()
+        .map(({ seconds: _seconds, cpuSeconds: _cpuSeconds, ...rest }) => rest);
+    for (const [i, preset] of ['dense', 'sparsify'].entries()) {
+      expect(untimed(join(out, preset))).toEqual(untimed(join(lockstepOut, preset)));
+      const lockstep = JSON.parse(readFileSync(join(lockstepOut, preset, 'results.json'), 'utf8'));
+      expect(runs[i]!.results.evaluation).toEqual(lockstep.evaluation);
+      expect(tensorDigests(new RunFolder(join(out, preset)).bestCheckpointPath)).toEqual(
+        tensorDigests(new RunFolder(join(lockstepOut, preset)).bestCheckpointPath),
+      );
+    }
   }, 180_000);
 
   it('decays the learning rate for about the last quarter of any run length', () => {

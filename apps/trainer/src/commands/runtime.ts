@@ -1,4 +1,4 @@
-import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
+import { enableFastKernels, type NativeMode } from '@sparsify/tfjs-fast-kernels';
 import { type ActiveBackend, setupBackend } from '../backends.js';
 import { ConfigError } from '../config/config-error.js';
 import { type LogFormat, Logger } from '../log/logger.js';
@@ -25,11 +25,13 @@ export async function prepareBackend(
   choice: string,
   fastKernels: boolean,
   logger: Logger,
+  /** Whether the fast kernels may use the native addon (a demo run in a child copies its parent's). */
+  native: NativeMode = 'auto',
 ): Promise<ActiveBackend> {
   const backend = await setupBackend(choice);
   let kernels = 'stock kernels';
   if (backend.name === 'wasm' && fastKernels) {
-    const report = await enableFastKernels();
+    const report = await enableFastKernels({ native });
     kernels = `fast kernels (${report.matmulEngine})`;
   }
   logger.event(

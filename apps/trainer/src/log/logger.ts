@@ -82,6 +82,26 @@ export class Logger {
     else this.err.write(`warning: ${text}\n`);
   }
 
+  /**
+   * One line another process printed (a demo run trained in a child process), labelled with
+   * its run: a JSON event gains a `run` field, any other line the prefix `run: ` (unless it
+   * has it already), so two runs' logs stay readable side by side.
+   */
+  relay(run: string, line: string, stream: 'out' | 'err'): void {
+    if (this.format === 'json' && line.startsWith('{')) {
+      try {
+        const event = JSON.parse(line) as Record<string, unknown>;
+        this.out(`${JSON.stringify({ ...event, run: event.run ?? run })}\n`);
+        return;
+      } catch {
+        // Not a whole JSON event (a crash's output): passed on as text below.
+      }
+    }
+    const text = line.startsWith(`${run}: `) ? line : `${run}: ${line}`;
+    if (stream === 'out') this.out(`${text}\n`);
+    else this.err.write(`${text}\n`);
+  }
+
   /** A run will train `epochs` epochs (`alreadyDone` of them before a resume): the overall ETA counts them. */
   planEpochs(epochs: number, alreadyDone = 0): void {
     this.runEta.plan(epochs, alreadyDone);

@@ -1,6 +1,11 @@
 import { formatResultsTable } from '@sparsify/avqa-datasets';
 import type { EpochMetrics } from '../run/run-folder.js';
-import { type ReportBaseline, type ReportOptions, renderReport } from './html-report.js';
+import {
+  type ReportBaseline,
+  type ReportOptions,
+  renderReport,
+  type TimeClock,
+} from './html-report.js';
 import { accuracyColumns, type RunResults, reportCost, reportTemplates } from './run-results.js';
 
 export interface ComparedRun {
@@ -10,25 +15,29 @@ export interface ComparedRun {
 
 /**
  * Several runs side by side: the official per-type table (paper column order), then
- * what each run cost relative to the first (the baseline).
+ * what each run cost relative to the first (the baseline). With `clock: 'cpu'` the time
+ * ratio divides CPU seconds of training (runs that trained at once in separate processes).
  */
 export function comparisonMarkdown(
   runs: readonly ComparedRun[],
   format: 'markdown' | 'text' = 'markdown',
+  options: { clock?: TimeClock } = {},
 ): string {
   const table = formatResultsTable(
     runs.map(({ results }) => ({ name: results.name, evaluation: results.evaluation })),
     { format },
   );
+  const cpu = options.clock === 'cpu';
+  const seconds = (results: ComparedRun['results']) =>
+    cpu ? (results.trainCpuSeconds ?? Number.NaN) : results.trainSeconds;
   const baseline = runs[0]?.results;
   const rows = runs.map(({ results }) => {
     const ratio =
-      baseline && baseline.trainSeconds > 0
-        ? results.trainSeconds / baseline.trainSeconds
-        : Number.NaN;
+      baseline && seconds(baseline) > 0 ? seconds(results) / seconds(baseline) : Number.NaN;
     return [
       results.name,
       results.trainSeconds.toFixed(1),
+      ...(cpu ? [seconds(results).toFixed(1)] : []),
       ratio.toFixed(2),
       `${results.meanTokensKept.toFixed(1)} / ${results.tokensTotal.toFixed(0)}`,
       `${results.meanSamplesPerEpoch.toFixed(1)} / ${results.datasetSize}`,
@@ -38,7 +47,7 @@ export function comparisonMarkdown(
   const headers = [
     'run',
     'train seconds',
-    'time ratio',
+    ...(cpu ? ['train CPU seconds', 'time ratio (CPU)'] : ['time ratio']),
     'tokens kept / sample (train)',
     'samples used / epoch',
     'best epoch (val)',

@@ -128,6 +128,7 @@ export function resultsMarkdown(results: RunResults): string {
 export function reportCost(results: RunResults): RunCost {
   return {
     trainSeconds: results.trainSeconds,
+    ...(results.trainCpuSeconds !== undefined ? { trainCpuSeconds: results.trainCpuSeconds } : {}),
     meanTokensKept: results.meanTokensKept,
     tokensTotal: results.tokensTotal,
     testTokensKept: results.testTokensKept,
