@@ -44,18 +44,20 @@ function heldout(run: string): { row: Row; questionOnly: Row } | null {
   const e = JSON.parse(readFileSync(file, 'utf8'));
   if (e.heldoutVideos !== 1000 || e.evaluation.overall.total !== 8000)
     throw new Error(`${file}: not the 8,000-question held-out set`);
+  // Rounded to 0.01 as `eval` prints them, so they pair with the wasm tables' values.
   const pick = (ev: {
     byType: Record<string, { accuracy: number }>;
     overall: { accuracy: number };
-  }) => [
-    ...TYPES.map((t) => 100 * (ev.byType[t]?.accuracy ?? Number.NaN)),
-    100 * ev.overall.accuracy,
-  ];
+  }) =>
+    [
+      ...TYPES.map((t) => 100 * (ev.byType[t]?.accuracy ?? Number.NaN)),
+      100 * ev.overall.accuracy,
+    ].map((v) => Number(v.toFixed(2)));
   return { row: pick(e.evaluation), questionOnly: pick(e.questionOnly) };
 }
 
 const f = (x: number) => x.toFixed(2);
-const s = (x: number) => (x >= 0 ? '+' : '') + x.toFixed(2);
+const s = (x: number) => (x >= 0 ? '+' : '') + (Math.abs(x) < 0.005 ? 0 : x).toFixed(2);
 const ci = (d: number[]) => {
   const p = pairedSummary(d);
   return `${s(p.mean)} [${s(p.low)}, ${s(p.high)}] (n ${p.count}, ${p.wins} up / ${p.losses} down)`;
