@@ -10,7 +10,14 @@ import { FlatAdam } from '../src/train/flat-adam.js';
 import { trainStep } from '../src/train/train-loop.js';
 
 /**
- * The first `count` batches of `size` of the demo's training split (the synthetic benchmark
+ * The benchmark size the step benches draw from: fixed rather than the demo's current default
+ * (480 videos since issue 21f), so an old checkout's bench and this one time the same batches
+ * and their first losses can be compared.
+ */
+const BENCH_VIDEOS = 240;
+
+/**
+ * The first `count` batches of `size` of the 240-video synthetic benchmark's training split (the synthetic benchmark
  * `pnpm start` trains on, generated into runs/.cache on first use), in order: real questions
  * with their padding, real answers. Random inputs would miss what real ones cost (question
  * padding). Shared by the step benchmarks so they time the same batches.
@@ -22,7 +29,7 @@ export async function demoBatches(
 ): Promise<{ batches: ArrayBatch[]; inputs: InputSpec }> {
   const config = resolveTrainConfig({
     data: 'synthetic',
-    videos: DEMO_DEFAULTS.videos,
+    videos: BENCH_VIDEOS,
     dataSeed: DEMO_DEFAULTS.dataSeed,
     cacheDir: fileURLToPath(new URL('../../../runs/.cache', import.meta.url)),
   });
