@@ -141,6 +141,17 @@ function splitJoint<T extends tf.Tensor>(x: T): Record<StreamName, T> {
   return { video: video!, audio: audio! };
 }
 
+/** Both streams' states with new tokens (the rest of each state unchanged). */
+function withTokens(
+  state: Record<StreamName, StreamState>,
+  tokens: Record<StreamName, tf.Tensor3D>,
+): Record<StreamName, StreamState> {
+  return {
+    video: { ...state.video, tokens: tokens.video },
+    audio: { ...state.audio, tokens: tokens.audio },
+  };
+}
+
 /** One stream's tokens between blocks. */
 interface StreamState {
   tokens: tf.Tensor3D;
@@ -303,17 +314,9 @@ export class AmuseModel {
             continue;
           }
           // The reducer takes each stream alone, with its context before this block.
-          const before = splitJoint(joint.tokens);
-          const inputs: Record<StreamName, StreamState> = {
-            video: { ...state.video, tokens: before.video },
-            audio: { ...state.audio, tokens: before.audio },
-          };
-          const tokens = splitJoint(output.tokens);
+          const inputs = withTokens(state, splitJoint(joint.tokens));
+          const next = withTokens(state, splitJoint(output.tokens));
           const keys = splitJoint(output.keys());
-          const next: Record<StreamName, StreamState> = {
-            video: { ...state.video, tokens: tokens.video },
-            audio: { ...state.audio, tokens: tokens.audio },
-          };
           for (const stream of STREAMS) {
             next[stream] = this.applyReducer(
               options.reducer!,
@@ -330,11 +333,7 @@ export class AmuseModel {
           continue;
         }
         if (joint !== null) {
-          const tokens = splitJoint(joint.tokens);
-          state = {
-            video: { ...state.video, tokens: tokens.video },
-            audio: { ...state.audio, tokens: tokens.audio },
-          };
+          state = withTokens(state, splitJoint(joint.tokens));
           joint = null;
         }
         const context = {
@@ -345,10 +344,10 @@ export class AmuseModel {
           video: block.apply(state.video.tokens, state.video.bias, context.video),
           audio: block.apply(state.audio.tokens, state.audio.bias, context.audio),
         };
-        const next: Record<StreamName, StreamState> = {
-          video: { ...state.video, tokens: outputs.video.tokens },
-          audio: { ...state.audio, tokens: outputs.audio.tokens },
-        };
+        const next = withTokens(state, {
+          video: outputs.video.tokens,
+          audio: outputs.audio.tokens,
+        });
         if (reduceHere) {
           for (const stream of STREAMS) {
             next[stream] = this.applyReducer(
