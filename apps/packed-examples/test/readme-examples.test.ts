@@ -198,7 +198,12 @@ describe('command-line tools of the installed packages', () => {
     const where = execFileSync(bin('sparsify-fast-kernels'), ['where'], {
       cwd: appDir,
       encoding: 'utf8',
-      env: { ...withoutPackageManagerConfig(process.env), XDG_CACHE_HOME: cacheHome },
+      // The test is about the default cache, which SPARSIFY_NATIVE_DIR (when set) replaces.
+      env: {
+        ...withoutPackageManagerConfig(process.env),
+        XDG_CACHE_HOME: cacheHome,
+        SPARSIFY_NATIVE_DIR: undefined,
+      },
     }).trim();
     expect(where.startsWith(join(cacheHome, 'sparsify-ts', 'tfjs-fast-kernels'))).toBe(true);
   });
