@@ -10,6 +10,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { adamKernels } from './adam.js';
 import { addConfig } from './add-kernel.js';
+import { attentionCoreKernels } from './attention-core.js';
 import {
   attentionHeadsKernels,
   mergeHeadsGradConfig,
@@ -241,6 +242,7 @@ export async function enableFastKernels(
       ...softmaxKernels,
       ...columnSumKernels,
       ...attentionHeadsKernels,
+      ...attentionCoreKernels,
     ])
       installKernel(config, replaced, installed);
     const fusedGradients = [
