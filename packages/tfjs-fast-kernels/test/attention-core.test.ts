@@ -139,7 +139,7 @@ const stockOp: Op = (xs, attrs, bias) => {
   let scores = tf.matMul(tf.mul(q!, 1 / Math.sqrt(d)), k!, false, true);
   if (bias != null) scores = tf.add(scores, tf.reshape(bias, [batch, 1, 1, bias.shape[1]]));
   const context = tf.matMul(tf.softmax(scores), v!);
-  return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [q!.shape[2] * batch, width]);
+  return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [(q!.shape[2] as number) * batch, width]);
 };
 
 /** The separate fused kernels the core replaces (the encoder's path before it). */
