@@ -96,9 +96,46 @@ function scaleOf(depth: number): number {
   return Math.fround(1 / Math.sqrt(depth));
 }
 
+/** dst [rows, depth] = factor x[(b rows + n) columns + offset + h depth + c], as doubles. */
+function gatherHead(
+  x: Float32Array,
+  dst: Float64Array,
+  rowStart: number,
+  rows: number,
+  columns: number,
+  column: number,
+  depth: number,
+  factor: number,
+): void {
+  for (let n = 0; n < rows; n++) {
+    const from = (rowStart + n) * columns + column;
+    for (let c = 0; c < depth; c++)
+      dst[n * depth + c] =
+        factor === 1 ? (x[from + c] as number) : Math.fround(factor * (x[from + c] as number));
+  }
+}
+
+/** x[(b rows + n) columns + column + c] = head[n, c] (rounded to float32 by the store). */
+function scatterHead(
+  head: Float64Array,
+  x: Float32Array,
+  rowStart: number,
+  rows: number,
+  columns: number,
+  column: number,
+  depth: number,
+  factor: number,
+): void {
+  for (let n = 0; n < rows; n++) {
+    const to = (rowStart + n) * columns + column;
+    for (let c = 0; c < depth; c++) x[to + c] = factor * (head[n * depth + c] as number);
+  }
+}
+
 /**
- * The forward pass on plain arrays (the cpu backend, and wasm without SIMD): double sums,
- * float32 results. q is scaled first, as the separate kernels do.
+ * The forward pass on plain arrays (the cpu backend, and wasm without SIMD): each (b, h)
+ * pair's heads copied out as doubles, double sums, float32 results. q is scaled (in float32)
+ * first, as the separate kernels do.
  */
 function attentionForwardValues(
   xs: Float32Array[],
@@ -110,21 +147,31 @@ function attentionForwardValues(
 ): void {
   const { batch, heads, sources, offsets } = attrs;
   const { queries, keys, depth, columns } = g;
-  const [q, k, v] = sources.map((s) => xs[s] as Float32Array);
+  const [q, k, v] = sources.map((s) => xs[s] as Float32Array) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   const scale = scaleOf(depth);
   const width = heads * depth;
+  const qh = new Float64Array(queries * depth);
+  const kh = new Float64Array(keys * depth);
+  const vh = new Float64Array(keys * depth);
+  const oh = new Float64Array(queries * depth);
   const row = new Float64Array(keys);
   let p = 0;
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
+      gatherHead(q, qh, b * queries, queries, columns[0], offsets[0] + h * depth, depth, scale);
+      gatherHead(k, kh, b * keys, keys, columns[1], offsets[1] + h * depth, depth, 1);
+      gatherHead(v, vh, b * keys, keys, columns[2], offsets[2] + h * depth, depth, 1);
+      oh.fill(0);
       for (let i = 0; i < queries; i++) {
-        const qAt = (b * queries + i) * columns[0] + offsets[0] + h * depth;
         let max = Number.NEGATIVE_INFINITY;
         for (let j = 0; j < keys; j++) {
-          const kAt = (b * keys + j) * columns[1] + offsets[1] + h * depth;
           let s = 0;
           for (let c = 0; c < depth; c++)
-            s += Math.fround(scale * (q![qAt + c] as number)) * (k![kAt + c] as number);
+            s += (qh[i * depth + c] as number) * (kh[j * depth + c] as number);
           s = Math.fround(s) + (bias == null ? 0 : (bias[b * keys + j] as number));
           row[j] = s;
           if (s > max) max = s;
@@ -135,17 +182,14 @@ function attentionForwardValues(
           row[j] = e;
           total += e;
         }
-        for (let j = 0; j < keys; j++) probabilities[p + i * keys + j] = (row[j] as number) / total;
-        const outAt = (b * queries + i) * width + h * depth;
-        for (let c = 0; c < depth; c++) {
-          let s = 0;
-          for (let j = 0; j < keys; j++)
-            s +=
-              (probabilities[p + i * keys + j] as number) *
-              (v![(b * keys + j) * columns[2] + offsets[2] + h * depth + c] as number);
-          out[outAt + c] = s;
+        for (let j = 0; j < keys; j++) {
+          const pij = Math.fround((row[j] as number) / total);
+          probabilities[p + i * keys + j] = pij;
+          for (let c = 0; c < depth; c++)
+            oh[i * depth + c] = (oh[i * depth + c] as number) + pij * (vh[j * depth + c] as number);
         }
       }
+      scatterHead(oh, out, b * queries, queries, width, h * depth, depth, 1);
       p += queries * keys;
     }
   }
@@ -162,58 +206,62 @@ function attentionBackwardValues(
 ): void {
   const { batch, heads, sources, offsets } = attrs;
   const { queries, keys, depth, columns } = g;
-  const [q, k, v] = sources.map((s) => xs[s] as Float32Array);
-  const [dq, dk, dv] = sources.map((s) => grads[s] as Float32Array);
+  const [q, k, v] = sources.map((s) => xs[s] as Float32Array) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  const [dq, dk, dv] = sources.map((s) => grads[s] as Float32Array) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   const scale = scaleOf(depth);
   const width = heads * depth;
-  const dScores = new Float64Array(queries * keys);
-  const qAt = (b: number, i: number, h: number) =>
-    (b * queries + i) * columns[0] + offsets[0] + h * depth;
-  const kAt = (b: number, j: number, h: number) =>
-    (b * keys + j) * columns[1] + offsets[1] + h * depth;
-  const vAt = (b: number, j: number, h: number) =>
-    (b * keys + j) * columns[2] + offsets[2] + h * depth;
+  const qh = new Float64Array(queries * depth);
+  const kh = new Float64Array(keys * depth);
+  const vh = new Float64Array(keys * depth);
+  const dyh = new Float64Array(queries * depth);
+  const dqh = new Float64Array(queries * depth);
+  const dkh = new Float64Array(keys * depth);
+  const dvh = new Float64Array(keys * depth);
+  const dRow = new Float64Array(keys);
   let p = 0;
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
+      gatherHead(q, qh, b * queries, queries, columns[0], offsets[0] + h * depth, depth, scale);
+      gatherHead(k, kh, b * keys, keys, columns[1], offsets[1] + h * depth, depth, 1);
+      gatherHead(v, vh, b * keys, keys, columns[2], offsets[2] + h * depth, depth, 1);
+      gatherHead(dy, dyh, b * queries, queries, width, h * depth, depth, 1);
+      dqh.fill(0);
+      dkh.fill(0);
+      dvh.fill(0);
       for (let i = 0; i < queries; i++) {
-        const dyAt = (b * queries + i) * width + h * depth;
+        // dP = dy v^T, then dS = P (dP - sum(dP P)) for this row.
         let dot = 0;
         for (let j = 0; j < keys; j++) {
           let s = 0;
           for (let c = 0; c < depth; c++)
-            s += (dy[dyAt + c] as number) * (v![vAt(b, j, h) + c] as number);
-          dScores[i * keys + j] = s;
+            s += (dyh[i * depth + c] as number) * (vh[j * depth + c] as number);
+          dRow[j] = s;
           dot += s * (probabilities[p + i * keys + j] as number);
         }
-        for (let j = 0; j < keys; j++)
-          dScores[i * keys + j] =
-            (probabilities[p + i * keys + j] as number) * ((dScores[i * keys + j] as number) - dot);
-      }
-      for (let i = 0; i < queries; i++) {
-        for (let c = 0; c < depth; c++) {
-          let s = 0;
-          for (let j = 0; j < keys; j++)
-            s += (dScores[i * keys + j] as number) * (k![kAt(b, j, h) + c] as number);
-          dq![qAt(b, i, h) + c] = scale * s;
-        }
-      }
-      for (let j = 0; j < keys; j++) {
-        for (let c = 0; c < depth; c++) {
-          let sk = 0;
-          let sv = 0;
-          for (let i = 0; i < queries; i++) {
-            sk +=
-              (dScores[i * keys + j] as number) *
-              Math.fround(scale * (q![qAt(b, i, h) + c] as number));
-            sv +=
-              (probabilities[p + i * keys + j] as number) *
-              (dy[(b * queries + i) * width + h * depth + c] as number);
+        for (let j = 0; j < keys; j++) {
+          const pij = probabilities[p + i * keys + j] as number;
+          const ds = pij * ((dRow[j] as number) - dot);
+          for (let c = 0; c < depth; c++) {
+            dqh[i * depth + c] =
+              (dqh[i * depth + c] as number) + ds * (kh[j * depth + c] as number);
+            dkh[j * depth + c] =
+              (dkh[j * depth + c] as number) + ds * (qh[i * depth + c] as number);
+            dvh[j * depth + c] =
+              (dvh[j * depth + c] as number) + pij * (dyh[i * depth + c] as number);
           }
-          dk![kAt(b, j, h) + c] = sk;
-          dv![vAt(b, j, h) + c] = sv;
         }
       }
+      scatterHead(dqh, dq, b * queries, queries, columns[0], offsets[0] + h * depth, depth, scale);
+      scatterHead(dkh, dk, b * keys, keys, columns[1], offsets[1] + h * depth, depth, 1);
+      scatterHead(dvh, dv, b * keys, keys, columns[2], offsets[2] + h * depth, depth, 1);
       p += queries * keys;
     }
   }
