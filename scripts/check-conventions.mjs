@@ -81,7 +81,9 @@ function checkProject(dir, report) {
       report(entry.path, 'tests in test/', 'move the test to the project test/ folder');
     }
     const text = readFileSync(entry.path, 'utf8');
-    for (const match of text.matchAll(IMPORT)) {
+    // AssemblyScript (a package's assembly/ folder) resolves `./x` to x.ts and rejects `./x.js`.
+    const assemblyScript = inProject.startsWith('assembly/');
+    for (const match of assemblyScript ? [] : text.matchAll(IMPORT)) {
       const specifier = match[1];
       if (ALLOWED_EXTENSION.test(specifier)) continue;
       // A root config (vitest.config.ts) may re-export the shared TypeScript config by path.

@@ -201,6 +201,11 @@ export function packedMultiHeadAttention(
         `packedMultiHeadAttention: input ${i} [${input.shape}] is not covered by its parts at columns ${offsets} of width ${width}`,
       );
   });
+  if (
+    hasFusedKernel(FUSED_KERNELS.attention, false) &&
+    hasFusedKernel(FUSED_KERNELS.attentionGrad, false)
+  )
+    return attentionCoreKernel(inputs, layout, width, batch, heads, bias);
   const attend = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[inputs.length] as tf.GradSaveFunc;
     const rows = args.slice(0, inputs.length) as tf.Tensor[];
@@ -241,6 +246,61 @@ export function packedMultiHeadAttention(
             mine.map((p) => p.scale),
           );
         });
+      },
+    };
+  });
+  return attend(...inputs) as tf.Tensor2D;
+}
+
+/**
+ * `packedMultiHeadAttention` as one kernel each way (tfjs-fast-kernels' attention core):
+ * the kernel reads q, k and v as column ranges of the inputs, and its gradient kernel writes
+ * each input's gradient whole. On wasm it runs the same SIMD steps as the separate kernels
+ * above on the same layouts, so the floats are theirs; one tape node and two launches
+ * instead of fourteen.
+ */
+function attentionCoreKernel(
+  inputs: tf.Tensor2D[],
+  layout: { query: HeadSource; key: HeadSource; value: HeadSource },
+  width: number,
+  batch: number,
+  heads: number,
+  bias: tf.Tensor2D | null,
+): tf.Tensor2D {
+  const roles = [layout.query, layout.key, layout.value];
+  const attrs = {
+    batch,
+    heads,
+    width,
+    sources: roles.map((r) => r.input),
+    offsets: roles.map((r) => r.offset),
+  } as unknown as tf.NamedAttrMap;
+  const attend = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[inputs.length] as tf.GradSaveFunc;
+    const xs = args.slice(0, inputs.length) as tf.Tensor[];
+    const named: tf.NamedTensorMap = {};
+    xs.forEach((x, i) => {
+      named[`x${i}`] = x;
+    });
+    if (bias !== null) named.bias = bias;
+    const [out, probabilities] = tf
+      .engine()
+      .runKernel(FUSED_KERNELS.attention, named, attrs) as tf.Tensor[];
+    save([...xs, probabilities!]);
+    // save() kept its own reference where a gradient is recorded; this one is not returned.
+    probabilities!.dispose();
+    return {
+      value: out as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const gradInputs: tf.NamedTensorMap = { dy, probabilities: saved[xs.length]! };
+        saved.slice(0, xs.length).forEach((x, i) => {
+          gradInputs[`x${i}`] = x;
+        });
+        return [
+          tf.engine().runKernel(FUSED_KERNELS.attentionGrad, gradInputs, attrs) as
+            | tf.Tensor
+            | tf.Tensor[],
+        ].flat();
       },
     };
   });

@@ -40,6 +40,8 @@ export const FUSED_KERNELS = {
   splitHeads: 'SparsifySplitHeads',
   mergeHeads: 'SparsifyMergeHeads',
   transposedMatMul: 'SparsifyMatMul',
+  attention: 'SparsifyAttention',
+  attentionGrad: 'SparsifyAttentionGrad',
 } as const;
 
 /** Whether a fused kernel runs on the active backend (with its gradient, when it is an op). */

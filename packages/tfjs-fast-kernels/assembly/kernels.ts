@@ -658,3 +658,4 @@ export function addValues(a: usize, b: usize, out: usize, n: i32, width: i32): v
     }
   }
 }
+export { attentionBackward, attentionForward } from './attention-core';

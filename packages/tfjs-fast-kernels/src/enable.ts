@@ -10,6 +10,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { adamKernels } from './adam.js';
 import { addConfig } from './add-kernel.js';
+import { attentionCoreKernels } from './attention-core.js';
 import {
   attentionHeadsKernels,
   mergeHeadsGradConfig,
@@ -258,6 +259,10 @@ export async function enableFastKernels(
   setNativeFusedKernels(fusedNatively ? native.blas : null);
   if (fusedNatively)
     for (const config of nativeAttentionKernels) installKernel(config, replaced, installed);
+  // The attention core is single-threaded SIMD: where the addon's threaded kernels serve the
+  // separate steps (softmax, products through BLAS), the encoder keeps those.
+  else if (fused)
+    for (const config of attentionCoreKernels) installKernel(config, replaced, installed);
   const replacedGradients = gradients.map((config) => {
     const stock = getGradient(config.kernelName);
     registerGradient(config);

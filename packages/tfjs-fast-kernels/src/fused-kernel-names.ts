@@ -31,6 +31,14 @@ export const FusedKernelName = {
    */
   transposedMatMul: 'SparsifyMatMul',
   /**
+   * {x0, x1?, bias? [B, Nk]}, attrs AttentionCoreAttrs {batch, heads, width, sources,
+   * offsets} -> [out [B Nq, D], probabilities [B, H, Nq, Nk]]: the attention core over q, k
+   * and v read as column ranges of the inputs (SIMD on wasm, JS loops on cpu).
+   */
+  attention: 'SparsifyAttention',
+  /** {dy [B Nq, D], x0, x1?, probabilities}, the same attrs -> one gradient per input x_i. */
+  attentionGrad: 'SparsifyAttentionGrad',
+  /**
    * {qkv [B N, 3D]}, attrs {batch, heads} -> [out [B N, D], probabilities [B, H, N, N]]: the
    * attention core in the native addon (wasm only, where the addon loaded).
    */

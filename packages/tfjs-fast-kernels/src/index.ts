@@ -1,5 +1,10 @@
 export { type AdamAttrs, adamValues } from './adam.js';
 export {
+  type AttentionCoreAttrs,
+  attentionCore,
+  attentionCoreRuns,
+} from './attention-core.js';
+export {
   type MergeHeadsAttrs,
   mergeHeads,
   type SplitHeadsAttrs,

@@ -14,6 +14,7 @@ import {
   type Tensor2D,
   type Tensor4D,
 } from '@tensorflow/tfjs-core';
+import { attentionCore, attentionCoreRuns } from './attention-core.js';
 import { mergeHeads, splitHeads } from './attention-heads.js';
 import { FusedKernelName } from './fused-kernel-names.js';
 import { requiredInput } from './kernel-inputs.js';
@@ -179,13 +180,24 @@ export function packedSelfAttentionComposition(
  * Multi-head self-attention's core over a packed q|k|v projection: qkv [B N, 3D] ->
  * [B N, D], softmax(q k^T / sqrt(D/H)) v per batch item and head, the heads side by side.
  * Where the native addon's fused kernels run (enableFastKernels with the addon), one native
- * call each way, threaded over (batch, head) pairs; elsewhere the same composition as one
- * tape node (`packedSelfAttentionComposition`). Not bit-identical between the two (the
+ * call each way, threaded over (batch, head) pairs; else, where enableFastKernels registered
+ * the attention core, `attentionCore` (one SIMD kernel each way on wasm); elsewhere the same
+ * composition as one tape node (`packedSelfAttentionComposition`). Not bit-identical between the two (the
  * scale is applied inside the product); the error bound is in the README.
  */
 export function packedSelfAttention(qkv: Tensor2D, shape: PackedAttentionShape): Tensor2D {
   checkPacked('packedSelfAttention', qkv.shape, shape);
-  if (!nativeAttentionRuns()) return packedSelfAttentionComposition(qkv, shape);
+  if (!nativeAttentionRuns()) {
+    if (!attentionCoreRuns()) return packedSelfAttentionComposition(qkv, shape);
+    const width = (qkv.shape[1] as number) / 3;
+    return attentionCore([qkv], {
+      batch: shape.batch,
+      heads: shape.heads,
+      width,
+      sources: [0, 0, 0],
+      offsets: [0, width, 2 * width],
+    });
+  }
   const attrs = { batch: shape.batch, heads: shape.heads } as unknown as NamedAttrMap;
   return customGrad((...args: (Tensor | GradSaveFunc)[]) => {
     const [packed, save] = args as [Tensor2D, GradSaveFunc];

@@ -12,4 +12,6 @@ export const FUSED_BOUNDS = {
   columnSum: 1e-6,
   /** packedSelfAttention: the native core and the one-node composition (test/native-attention.test.ts). */
   packedSelfAttention: 3e-6,
+  /** attentionCore: self- and cross-attention, key bias, any shape (test/attention-core.test.ts). */
+  attentionCore: 3e-6,
 } as const;

@@ -1,0 +1,161 @@
+// The attention core softmax(q k^T scale + bias) v per (batch item, head), forward and
+// backward, over q, k and v read in place from their row-major projections (a head is a
+// column range of each row): one call each way instead of split-heads, three batched
+// products, softmax and merge-heads kernels forward and eight backward. Each (b, h) pair's
+// head copies, scores and probabilities stay in the L1 cache between the steps. The steps
+// are the module's own matMulSlice, softmaxRows and softmaxGradRows on the same operand
+// layouts the separate kernels use, so the floats are those of the separate-kernel path.
+//
+// Pointers are byte offsets into tfjs-backend-wasm's heap; q, k, v, dy and the gradient
+// pointers already point at their first column (the caller adds the column offset), and
+// `columns` is the row length of the matrix each one lives in. Rows are b N + n.
+import { matMulSlice, softmaxGradRows, softmaxRows } from './kernels';
+
+// dst [rows, depth] = scale src[n, 0..depth) (rows `columns` floats apart).
+@inline function gatherHead(src: usize, columns: i32, rows: i32, depth: i32, scale: f32, dst: usize): void {
+  const vecEnd = depth & ~3;
+  const scaleV = f32x4.splat(scale);
+  const rowBytes = <usize>columns << 2;
+  let to = dst;
+  for (let n = 0; n < rows; n++) {
+    const from = src + <usize>n * rowBytes;
+    let j = 0;
+    for (; j < vecEnd; j += 4) v128.store(to + (<usize>j << 2), f32x4.mul(v128.load(from + (<usize>j << 2)), scaleV));
+    for (; j < depth; j++) store<f32>(to + (<usize>j << 2), load<f32>(from + (<usize>j << 2)) * scale);
+    to += <usize>depth << 2;
+  }
+}
+
+// dst [depth, rows] = src[n, 0..depth) transposed.
+@inline function gatherHeadTransposed(src: usize, columns: i32, rows: i32, depth: i32, dst: usize): void {
+  const rowBytes = <usize>columns << 2;
+  for (let n = 0; n < rows; n++) {
+    const from = src + <usize>n * rowBytes;
+    for (let j = 0; j < depth; j++) store<f32>(dst + (<usize>(j * rows + n) << 2), load<f32>(from + (<usize>j << 2)));
+  }
+}
+
+// dst[n, 0..depth) = scale head[n, :] (rows of dst `columns` floats apart).
+@inline function scatterHead(head: usize, columns: i32, rows: i32, depth: i32, scale: f32, dst: usize): void {
+  const vecEnd = depth & ~3;
+  const scaleV = f32x4.splat(scale);
+  const rowBytes = <usize>columns << 2;
+  let from = head;
+  for (let n = 0; n < rows; n++) {
+    const to = dst + <usize>n * rowBytes;
+    let j = 0;
+    for (; j < vecEnd; j += 4) v128.store(to + (<usize>j << 2), f32x4.mul(v128.load(from + (<usize>j << 2)), scaleV));
+    for (; j < depth; j++) store<f32>(to + (<usize>j << 2), load<f32>(from + (<usize>j << 2)) * scale);
+    from += <usize>depth << 2;
+  }
+}
+
+// Byte offset of head h of batch item b in a matrix of `columns` floats a row, N rows an item.
+@inline function headAt(base: usize, b: i32, tokens: i32, columns: i32, h: i32, depth: i32): usize {
+  return base + ((<usize>b * <usize>tokens * <usize>columns + <usize>(h * depth)) << 2);
+}
+
+/**
+ * out [B Nq, H d] and probabilities [B, H, Nq, Nk]: per (b, h), P = softmax((scale q) k^T +
+ * bias[b]) (bias 0: none), out head = P v. scratch holds (2 Nq + 2 Nk) d floats.
+ */
+export function attentionForward(
+  q: usize,
+  qColumns: i32,
+  k: usize,
+  kColumns: i32,
+  v: usize,
+  vColumns: i32,
+  bias: usize,
+  out: usize,
+  probabilities: usize,
+  batch: i32,
+  queries: i32,
+  keys: i32,
+  heads: i32,
+  depth: i32,
+  scale: f32,
+  scratch: usize,
+): void {
+  const outColumns = heads * depth;
+  const qh = scratch;
+  const kt = qh + (<usize>(queries * depth) << 2);
+  const vh = kt + (<usize>(keys * depth) << 2);
+  const oh = vh + (<usize>(keys * depth) << 2);
+  const pairBytes = <usize>queries * <usize>keys << 2;
+  let p = probabilities;
+  for (let b = 0; b < batch; b++) {
+    const biasRow: usize = bias == 0 ? <usize>0 : bias + (<usize>(b * keys) << 2);
+    for (let h = 0; h < heads; h++) {
+      gatherHead(headAt(q, b, queries, qColumns, h, depth), qColumns, queries, depth, scale, qh);
+      gatherHeadTransposed(headAt(k, b, keys, kColumns, h, depth), kColumns, keys, depth, kt);
+      gatherHead(headAt(v, b, keys, vColumns, h, depth), vColumns, keys, depth, 1, vh);
+      matMulSlice(qh, kt, p, queries, depth, keys, 0, 0, 0, 0);
+      softmaxRows(p, biasRow, p, queries, keys, queries);
+      matMulSlice(p, vh, oh, queries, keys, depth, 0, 0, 0, 0);
+      scatterHead(oh, outColumns, queries, depth, 1, headAt(out, b, queries, outColumns, h, depth));
+      p += pairBytes;
+    }
+  }
+}
+
+/**
+ * The gradients of attentionForward for dy [B Nq, H d], given its probabilities: per (b, h)
+ * with qs = scale q, dP = dy v^T, dv = P^T dy, dS = P (dP - rowsum(dP P)), dq = scale dS k,
+ * dk = dS^T qs, each written into its own columns. scratch holds
+ * (4 Nq + 4 Nk) d + Nq Nk floats.
+ */
+export function attentionBackward(
+  dy: usize,
+  q: usize,
+  qColumns: i32,
+  k: usize,
+  kColumns: i32,
+  v: usize,
+  vColumns: i32,
+  probabilities: usize,
+  dq: usize,
+  dqColumns: i32,
+  dk: usize,
+  dkColumns: i32,
+  dv: usize,
+  dvColumns: i32,
+  batch: i32,
+  queries: i32,
+  keys: i32,
+  heads: i32,
+  depth: i32,
+  scale: f32,
+  scratch: usize,
+): void {
+  const dyColumns = heads * depth;
+  const queryBytes = <usize>(queries * depth) << 2;
+  const keyBytes = <usize>(keys * depth) << 2;
+  const qh = scratch;
+  const kh = qh + queryBytes;
+  const vt = kh + keyBytes;
+  const dyh = vt + keyBytes;
+  const dqh = dyh + queryBytes;
+  const dkh = dqh + queryBytes;
+  const dvh = dkh + keyBytes;
+  const ds = dvh + keyBytes;
+  const pairBytes = <usize>queries * <usize>keys << 2;
+  let p = probabilities;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      gatherHead(headAt(q, b, queries, qColumns, h, depth), qColumns, queries, depth, scale, qh);
+      gatherHead(headAt(k, b, keys, kColumns, h, depth), kColumns, keys, depth, 1, kh);
+      gatherHeadTransposed(headAt(v, b, keys, vColumns, h, depth), vColumns, keys, depth, vt);
+      gatherHead(headAt(dy, b, queries, dyColumns, h, depth), dyColumns, queries, depth, 1, dyh);
+      matMulSlice(dyh, vt, ds, queries, depth, keys, 0, 0, 0, 0);
+      matMulSlice(p, dyh, dvh, keys, queries, depth, 1, 0, 0, 0);
+      softmaxGradRows(ds, p, ds, queries, keys);
+      matMulSlice(ds, kh, dqh, queries, keys, depth, 0, 0, 0, 0);
+      matMulSlice(ds, qh, dkh, keys, queries, depth, 1, 0, 0, 0);
+      scatterHead(dqh, dqColumns, queries, depth, scale, headAt(dq, b, queries, dqColumns, h, depth));
+      scatterHead(dkh, dkColumns, keys, depth, 1, headAt(dk, b, keys, dkColumns, h, depth));
+      scatterHead(dvh, dvColumns, keys, depth, 1, headAt(dv, b, keys, dvColumns, h, depth));
+      p += pairBytes;
+    }
+  }
+}
