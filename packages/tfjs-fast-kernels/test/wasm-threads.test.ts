@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { disableFastKernels, enableFastKernels } from '../src/enable.js';
 import {
   MAX_WASM_THREADS,
   nodeWasmThreadsRuntime,
@@ -111,6 +112,13 @@ describe('useWasmThreads in this process', () => {
     expect(Array.from(new Set(await product.data()))).toEqual([32]);
     // Too late once the backend exists: the caller learns it, nothing is swapped under it.
     expect(() => useWasmThreads(2)).toThrow(/already initialised/);
+    // The native addon reads an ArrayBuffer heap: on the shared one it stays off, saying why.
+    await expect(enableFastKernels({ native: 'require' })).rejects.toThrow(/heap is shared/);
+    const report = await enableFastKernels({ native: 'auto' });
+    expect(report.native).toMatchObject({ loaded: false });
+    expect(report.native.reason).toMatch(/heap is shared/);
+    expect(report.matmulEngine).toBe('xnnpack');
+    disableFastKernels();
   }, 60_000);
 });
 
