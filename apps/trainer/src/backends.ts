@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { useWasmThreads, type WasmThreadsStatus } from '@sparsify/tfjs-fast-kernels';
+import {
+  useWasmThreads,
+  type WasmThreadsStatus,
+  wasmBackendInitialised,
+} from '@sparsify/tfjs-fast-kernels';
 
 /** The TensorFlow.js backends the trainer can run on, fastest first. */
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -179,7 +183,7 @@ export async function setupBackend(
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     // Only before the backend first initialises; later calls keep the module it has.
-    if (tf.findBackend('wasm') == null) wasmThreads = useWasmThreads(options.wasmThreads ?? 1);
+    if (!wasmBackendInitialised()) wasmThreads = useWasmThreads(options.wasmThreads ?? 1);
   }
   if (name === 'tensorflow' || name === 'tensorflow-gpu') {
     // Native packages are optional peers: resolve them at run time, never at build time.

@@ -1,5 +1,5 @@
 import {
-  findBackend,
+  engine,
   type GradConfig,
   getGradient,
   getKernel,
@@ -121,7 +121,8 @@ function installKernel(
 /** Whether the wasm backend runs (or will run) the threaded module, whose heap is shared. */
 function sharedWasmHeap(): boolean {
   if (wasmThreadsStatus().module === 'threaded-simd') return true;
-  const backend = findBackend('wasm') as { wasm?: { HEAPU8?: Uint8Array } } | undefined;
+  // The registry, not findBackend: that would start initialising a backend not yet set up.
+  const backend = engine().registry.wasm as { wasm?: { HEAPU8?: Uint8Array } } | undefined;
   const buffer = backend?.wasm?.HEAPU8?.buffer;
   return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
 }

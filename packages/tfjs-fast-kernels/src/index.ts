@@ -31,6 +31,7 @@ export {
   useWasmThreads,
   type WasmThreadsRuntime,
   type WasmThreadsStatus,
+  wasmBackendInitialised,
   wasmThreadsStatus,
   wasmThreadsUnavailable,
 } from './wasm-threads.js';

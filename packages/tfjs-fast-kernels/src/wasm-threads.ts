@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
-  findBackend,
+  engine,
   findBackendFactory,
   type KernelBackend,
   registerBackend,
@@ -95,12 +95,26 @@ export function wasmThreadsUnavailable(runtime: WasmThreadsRuntime): string | nu
   return null;
 }
 
+type BackendFactory = () => KernelBackend | Promise<KernelBackend>;
+
+/** tfjs-backend-wasm's own factory, kept the first time it is replaced. */
+let stockFactory: BackendFactory | null = null;
+const threadedFactories = new WeakSet<BackendFactory>();
+
 let status: WasmThreadsStatus = {
   requested: 1,
   module: 'stock',
   threads: null,
   reason: 'not requested',
 };
+
+/**
+ * Whether the wasm backend instance exists. Not `findBackend`: for a registered but not yet
+ * initialised backend that starts initialising it (with whichever factory is registered).
+ */
+export function wasmBackendInitialised(): boolean {
+  return engine().registry.wasm != null;
+}
 
 /** What the last `useWasmThreads` call set up (threads filled in once the backend initialised). */
 export function wasmThreadsStatus(): WasmThreadsStatus {
@@ -220,45 +234,51 @@ export function useWasmThreads(
   runtime: WasmThreadsRuntime = nodeWasmThreadsRuntime(),
 ): WasmThreadsStatus {
   const n = parseWasmThreads(threads);
-  if (findBackend('wasm') != null) {
+  if (wasmBackendInitialised()) {
     throw new Error(
       'tfjs-fast-kernels useWasmThreads: the wasm backend is already initialised; call it before tf.setBackend("wasm") or tf.ready()',
     );
   }
-  const stockFactory = findBackendFactory('wasm');
-  if (stockFactory == null) {
+  const current = findBackendFactory('wasm');
+  if (current == null) {
     throw new Error(
       'tfjs-fast-kernels useWasmThreads: no wasm backend registered; import @tensorflow/tfjs-backend-wasm first',
     );
   }
+  // A second call replaces the first: it starts again from the package's own factory.
+  if (!threadedFactories.has(current)) stockFactory = current;
+  const stock = stockFactory ?? current;
+  const register = (factory: BackendFactory) => {
+    removeBackend('wasm');
+    registerBackend('wasm', factory, WASM_PRIORITY);
+  };
   if (n === 1) {
+    if (current !== stock) register(stock);
     status = { requested: 1, module: 'stock', threads: null, reason: '1 thread asked for' };
     return wasmThreadsStatus();
   }
   const unavailable = wasmThreadsUnavailable(runtime);
   if (unavailable != null || runtime.packageDir == null) {
+    if (current !== stock) register(stock);
     status = { requested: n, module: 'stock', threads: null, reason: unavailable ?? '' };
     return wasmThreadsStatus();
   }
   const packageDir = runtime.packageDir;
-  removeBackend('wasm');
-  registerBackend(
-    'wasm',
-    async () => {
-      try {
-        return await threadedBackend(packageDir, n);
-      } catch (error) {
-        status = {
-          requested: n,
-          module: 'stock',
-          threads: null,
-          reason: `threaded module failed (${(error as Error).message}); stock module used`,
-        };
-        return stockFactory();
-      }
-    },
-    WASM_PRIORITY,
-  );
+  const threaded: BackendFactory = async () => {
+    try {
+      return await threadedBackend(packageDir, n);
+    } catch (error) {
+      status = {
+        requested: n,
+        module: 'stock',
+        threads: null,
+        reason: `threaded module failed (${(error as Error).message}); stock module used`,
+      };
+      return stock();
+    }
+  };
+  threadedFactories.add(threaded);
+  register(threaded);
   status = {
     requested: n,
     module: 'threaded-simd',

@@ -102,6 +102,14 @@ describe('useWasmThreads in this process', () => {
     expect(useWasmThreads(1)).toMatchObject({ module: 'stock', reason: '1 thread asked for' });
     expect(tf.findBackendFactory('wasm')).toBe(stock);
 
+    // A later call replaces an earlier one, back to the package's factory with 1 thread.
+    expect(useWasmThreads(3).module).toBe('threaded-simd');
+    expect(tf.findBackendFactory('wasm')).not.toBe(stock);
+    useWasmThreads(1);
+    expect(tf.findBackendFactory('wasm')).toBe(stock);
+    useWasmThreads(3);
+    useWasmThreads(2, runtime({ wasmThreads: false }));
+    expect(tf.findBackendFactory('wasm')).toBe(stock);
     expect(useWasmThreads(2).module).toBe('threaded-simd');
     expect(tf.findBackendFactory('wasm')).not.toBe(stock);
     expect(await tf.setBackend('wasm')).toBe(true);
