@@ -9,13 +9,16 @@
  *           on an empty directory and the addon switched off), against torch 1 thread
  *   native  the addon (BLAS + fused kernels, 2 threads), against torch 2 threads; only when
  *           the addon is built (`pnpm --filter @sparsify/tfjs-fast-kernels build:native`)
+ *   wasm2   as wasm, on tfjs-backend-wasm's threaded module with 2 XNNPACK threads
+ *           (SPARSIFY_WASM_THREADS=2), against torch 2 threads
  * Prints per path and case the median ms a step (wall, and CPU of the process, all threads,
  * for both sides), the median over rounds of the per-round ours/torch ratios, and each side's
  * sparse/dense ratios. PyTorch: $SPARSIFY_TORCH_PYTHON (default python3) with torch
  * installed; anchors: $SPARSIFY_ANCHORS_DIR (default ../shared/anchors beside the repository).
  *   SPARSIFY_TORCH_PYTHON=/work/venv-torch/bin/python \
  *     node --conditions=source --import tsx bench/torch-anchor-ab.ts [rounds] [steps] [paths]
- * rounds default 6, steps a case a process default 8 (both sides), paths default wasm,native.
+ * rounds default 6, steps a case a process default 8 (both sides), paths default wasm,native
+ * (wasm2 on request). With 2 threads wall time is the measure: CPU time sums the threads.
  */
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -57,7 +60,23 @@ const allPaths: Path[] = [
     name: 'wasm',
     engine: 'wasm',
     threads: 1,
-    env: { ...process.env, SPARSIFY_NATIVE_DIR: noAddonDir, OPENBLAS_NUM_THREADS: '1' },
+    env: {
+      ...process.env,
+      SPARSIFY_NATIVE_DIR: noAddonDir,
+      OPENBLAS_NUM_THREADS: '1',
+      SPARSIFY_WASM_THREADS: '1',
+    },
+  },
+  {
+    name: 'wasm2',
+    engine: 'wasm',
+    threads: 2,
+    env: {
+      ...process.env,
+      SPARSIFY_NATIVE_DIR: noAddonDir,
+      OPENBLAS_NUM_THREADS: '1',
+      SPARSIFY_WASM_THREADS: '2',
+    },
   },
   {
     name: 'native',

@@ -70,10 +70,13 @@ async function stepChild(
   if (engine !== 'as-is') {
     const { enableFastKernels } = await import(`${root}/packages/tfjs-fast-kernels/src/enable.js`);
     const report = await enableFastKernels({ native: engine === 'wasm' ? 'off' : 'require' });
+    // The wasm module's XNNPACK threads (SPARSIFY_WASM_THREADS), on checkouts that have them.
+    const fast = await import(`${root}/packages/tfjs-fast-kernels/src/index.js`);
+    const wasmThreads = fast.wasmThreadsStatus?.().threads ?? undefined;
     ran = {
       matmul: report.matmulEngine,
       fused: report.fusedEngine,
-      threads: report.native.threads,
+      threads: engine === 'wasm' ? (wasmThreads ?? 1) : report.native.threads,
     };
   }
   const data = await demoBatches(logger, BATCHES, BATCH);

@@ -1,6 +1,11 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import {
+  useWasmThreads,
+  type WasmThreadsStatus,
+  wasmBackendInitialised,
+} from '@sparsify/tfjs-fast-kernels';
 
 /** The TensorFlow.js backends the trainer can run on, fastest first. */
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -96,7 +101,7 @@ export function probeBackend(name: BackendName, env: BackendEnvironment = nodeEn
     case 'wasm': {
       const binary = path.join(dir, 'dist', 'tfjs-backend-wasm.wasm');
       if (!env.fileExists(binary)) return probe(false, `${binary} is missing`);
-      return probe(true, 'WebAssembly (single-threaded under Node)');
+      return probe(true, 'WebAssembly (one thread; SPARSIFY_WASM_THREADS=2 for XNNPACK threads)');
     }
     case 'cpu':
       return probe(true, 'plain JavaScript');
@@ -150,6 +155,16 @@ export interface ActiveBackend {
   name: BackendName;
   /** The name tfjs-core knows it by (tfjs-node-gpu registers as 'tensorflow'). */
   registeredName: string;
+  /** On wasm: which module runs and on how many threads (absent on other backends). */
+  wasmThreads?: WasmThreadsStatus;
+}
+
+export interface BackendSetupOptions {
+  /**
+   * XNNPACK threads of the wasm backend (default 1): above 1, tfjs-backend-wasm's threaded
+   * SIMD module (useWasmThreads in @sparsify/tfjs-fast-kernels), where the runtime allows it.
+   */
+  wasmThreads?: number;
 }
 
 /**
@@ -160,10 +175,16 @@ export interface ActiveBackend {
 export async function setupBackend(
   choice: string,
   env: BackendEnvironment = nodeEnvironment,
+  options: BackendSetupOptions = {},
 ): Promise<ActiveBackend> {
   const name = resolveBackend(choice, env);
   const tf = await import('@tensorflow/tfjs');
-  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  let wasmThreads: WasmThreadsStatus | undefined;
+  if (name === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    // Only before the backend first initialises; later calls keep the module it has.
+    if (!wasmBackendInitialised()) wasmThreads = useWasmThreads(options.wasmThreads ?? 1);
+  }
   if (name === 'tensorflow' || name === 'tensorflow-gpu') {
     // Native packages are optional peers: resolve them at run time, never at build time.
     requireFromHere(BACKEND_PACKAGES[name]);
@@ -173,5 +194,7 @@ export async function setupBackend(
     throw new BackendUnavailableError(`backend '${name}' failed to initialise`);
   }
   await tf.ready();
-  return { name, registeredName };
+  if (wasmThreads === undefined) return { name, registeredName };
+  const { wasmThreadsStatus } = await import('@sparsify/tfjs-fast-kernels');
+  return { name, registeredName, wasmThreads: wasmThreadsStatus() };
 }

@@ -62,8 +62,14 @@ describe('when the demo trains its runs in two processes', () => {
       PATH: '/bin',
       SPARSIFY_NATIVE_THREADS: '4',
       OPENBLAS_NUM_THREADS: '2',
+      SPARSIFY_WASM_THREADS: '2',
     });
-    expect(env).toEqual({ PATH: '/bin', SPARSIFY_NATIVE_THREADS: '1', OPENBLAS_NUM_THREADS: '1' });
+    expect(env).toEqual({
+      PATH: '/bin',
+      SPARSIFY_NATIVE_THREADS: '1',
+      OPENBLAS_NUM_THREADS: '1',
+      SPARSIFY_WASM_THREADS: '1',
+    });
   });
 
   it("relays a child's lines under its run's name: JSON events gain `run`, text lines a prefix", () => {

@@ -1,4 +1,5 @@
 import {
+  engine,
   type GradConfig,
   getGradient,
   getKernel,
@@ -32,6 +33,7 @@ import { softmaxGradConfig, softmaxKernels } from './softmax.js';
 import { splitVConfig } from './split-kernel.js';
 import { restoreTapeSaves, shareTapeSaves } from './tape-saves.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum-kernel.js';
+import { wasmThreadsStatus } from './wasm-threads.js';
 
 export type NativeMode = 'auto' | 'off' | 'require';
 
@@ -117,6 +119,15 @@ function installKernel(
   registerKernel({ ...config, setupFunc: config.setupFunc ?? stock?.setupFunc });
 }
 
+/** Whether the wasm backend runs (or will run) the threaded module, whose heap is shared. */
+function sharedWasmHeap(): boolean {
+  if (wasmThreadsStatus().module === 'threaded-simd') return true;
+  // The registry, not findBackend: that would start initialising a backend not yet set up.
+  const backend = engine().registry.wasm as { wasm?: { HEAPU8?: Uint8Array } } | undefined;
+  const buffer = backend?.wasm?.HEAPU8?.buffer;
+  return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+}
+
 function nativeBlasFor(mode: NativeMode): {
   blas: NativeBlas | null;
   report: FastKernelsReport['native'];
@@ -126,6 +137,12 @@ function nativeBlasFor(mode: NativeMode): {
       blas: null,
       report: { mode, loaded: false, reason: "disabled by option native: 'off'", path: '' },
     };
+  }
+  if (sharedWasmHeap()) {
+    // The addon takes the heap as an ArrayBuffer; a SharedArrayBuffer is not one to N-API.
+    const reason = 'the wasm heap is shared (threaded wasm module, useWasmThreads)';
+    if (mode === 'require') throw new Error(`tfjs-fast-kernels: native: 'require' but ${reason}`);
+    return { blas: null, report: { mode, loaded: false, reason, path: '' } };
   }
   const load = loadNativeBlas();
   if (!load.loaded) {

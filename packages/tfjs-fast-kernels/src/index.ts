@@ -29,3 +29,14 @@ export {
 } from './native-attention.js';
 export { nativeAddonCandidates, nativeCacheDir } from './native-blas.js';
 export { softmax } from './softmax.js';
+export {
+  MAX_WASM_THREADS,
+  nodeWasmThreadsRuntime,
+  parseWasmThreads,
+  useWasmThreads,
+  type WasmThreadsRuntime,
+  type WasmThreadsStatus,
+  wasmBackendInitialised,
+  wasmThreadsStatus,
+  wasmThreadsUnavailable,
+} from './wasm-threads.js';

@@ -1,4 +1,4 @@
-import { SIMD_KERNELS_WASM_BASE64 } from './simd-binary.js';
+import { SIMD_KERNELS_SHARED_WASM_BASE64, SIMD_KERNELS_WASM_BASE64 } from './simd-binary.js';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
 /** assembly/kernels.ts's exports: pointers are byte offsets into tfjs-backend-wasm's heap. */
@@ -134,32 +134,48 @@ export interface SimdKernels {
   ): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled = new Map<boolean, WebAssembly.Module | null>();
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
 let simdAllowed = true;
 
-function compiledModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
+/** The module for a plain heap, or (`shared`) for the threaded module's shared heap. */
+function compiledModule(shared: boolean): WebAssembly.Module | null {
+  let module = compiled.get(shared);
+  if (module === undefined) {
+    const base64 = shared ? SIMD_KERNELS_SHARED_WASM_BASE64 : SIMD_KERNELS_WASM_BASE64;
     // atob, not Buffer: the package also runs in browsers.
-    const bytes = Uint8Array.from(atob(SIMD_KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
-    // A runtime without wasm SIMD rejects the module: the JS kernels serve instead.
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    // A runtime without wasm SIMD (or threads) rejects the module: the JS kernels serve instead.
+    module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled.set(shared, module);
   }
-  return compiled;
+  return module;
+}
+
+/**
+ * The backend's heap: the single-threaded module exports its memory; the threaded one
+ * (src/wasm-threads.ts) imports a shared memory, kept on the emscripten module as wasmMemory.
+ */
+function heapMemory(backend: WasmHeapBackend): WebAssembly.Memory | null {
+  const wasm = backend.wasm as { asm?: { memory?: unknown }; wasmMemory?: unknown };
+  const memory = wasm.asm?.memory ?? wasm.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
 /**
  * The SIMD kernels bound to this backend's own memory (instantiated once per memory), or
- * null when they cannot run there: no SIMD, memory not reachable, or a shared (threaded)
- * memory the module was not built for. Null means the kernels run their JS loops.
+ * null when they cannot run there: no SIMD, or memory not reachable. A shared (threaded)
+ * heap gets the build that imports a shared memory. Null means the kernels run their JS loops.
  */
 export function simdKernelsFor(backend: WasmHeapBackend): SimdKernels | null {
   if (!simdAllowed) return null;
-  const memory = (backend.wasm as { asm?: { memory?: unknown } }).asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
+  const memory = heapMemory(backend);
+  if (memory == null) return null;
   let kernels = instances.get(memory);
   if (kernels === undefined) {
-    const module = compiledModule();
+    const module = compiledModule(
+      typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer,
+    );
     try {
       kernels =
         module == null

@@ -1,4 +1,9 @@
-import { enableFastKernels, type NativeMode } from '@sparsify/tfjs-fast-kernels';
+import {
+  enableFastKernels,
+  MAX_WASM_THREADS,
+  type NativeMode,
+  parseWasmThreads,
+} from '@sparsify/tfjs-fast-kernels';
 import { type ActiveBackend, setupBackend } from '../backends.js';
 import { ConfigError } from '../config/config-error.js';
 import { type LogFormat, Logger } from '../log/logger.js';
@@ -17,6 +22,25 @@ export function createLogger(options: OutputOptions): Logger {
 }
 
 /**
+ * XNNPACK threads for the wasm backend from SPARSIFY_WASM_THREADS (default 1). More than one
+ * runs tfjs-backend-wasm's threaded module; the default stays 1 because on this project's
+ * 2-core machine the second thread measured no faster (docs/benchmarks/native-addon.md,
+ * "wasm threads"), and `demo --parallel` already puts one run on each core.
+ */
+export function wasmThreadsSetting(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.SPARSIFY_WASM_THREADS;
+  if (value === undefined || value.trim() === '') return 1;
+  try {
+    return parseWasmThreads(value);
+  } catch {
+    throw new ConfigError(
+      'SPARSIFY_WASM_THREADS',
+      `expected an integer from 1 to ${MAX_WASM_THREADS}, got "${value}"`,
+    );
+  }
+}
+
+/**
  * Picks the backend (--backend / SPARSIFY_BACKEND) and, on wasm, registers the fast
  * kernels unless --no-fast-kernels: stock wasm trains many times slower (measured in
  * docs/benchmarks/tfjs-fast-kernels.md).
@@ -28,16 +52,27 @@ export async function prepareBackend(
   /** Whether the fast kernels may use the native addon (a demo run in a child copies its parent's). */
   native: NativeMode = 'auto',
 ): Promise<ActiveBackend> {
-  const backend = await setupBackend(choice);
+  const backend = await setupBackend(choice, undefined, { wasmThreads: wasmThreadsSetting() });
   let kernels = 'stock kernels';
   if (backend.name === 'wasm' && fastKernels) {
     const report = await enableFastKernels({ native });
     kernels = `fast kernels (${report.matmulEngine})`;
   }
+  const threads = backend.wasmThreads;
+  const threadsNote =
+    threads === undefined || threads.requested === 1
+      ? ''
+      : threads.module === 'threaded-simd'
+        ? `, ${threads.threads} wasm threads`
+        : `, 1 wasm thread (${threads.reason})`;
   logger.event(
     'backend',
-    { backend: backend.name, fastKernels: backend.name === 'wasm' && fastKernels },
-    `backend: ${backend.name}${backend.name === 'wasm' ? `, ${kernels}` : ''}`,
+    {
+      backend: backend.name,
+      fastKernels: backend.name === 'wasm' && fastKernels,
+      ...(threads ? { wasmThreads: threads.threads ?? 1 } : {}),
+    },
+    `backend: ${backend.name}${backend.name === 'wasm' ? `, ${kernels}${threadsNote}` : ''}`,
   );
   return backend;
 }

@@ -56,12 +56,18 @@ export function cliEntry(): { script: string; execArgv: string[] } {
 }
 
 /**
- * The environment of a run in a child: one thread each. wasm is single-threaded anyway; the
- * native addon and OpenBLAS would otherwise start a thread per core in each of the two
- * processes and oversubscribe the cores they share.
+ * The environment of a run in a child: one thread each. wasm's threaded module
+ * (SPARSIFY_WASM_THREADS), the native addon and OpenBLAS would otherwise start a thread per
+ * core in each of the two processes and oversubscribe the cores they share (and the CPU-time
+ * ratio would compare runs that waited on each other's threads).
  */
 export function childRunEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, SPARSIFY_NATIVE_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
+  return {
+    ...env,
+    SPARSIFY_NATIVE_THREADS: '1',
+    OPENBLAS_NUM_THREADS: '1',
+    SPARSIFY_WASM_THREADS: '1',
+  };
 }
 
 /**
