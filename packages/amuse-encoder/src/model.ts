@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { keyBias } from './attention.js';
 import { Block, type ContextTokens } from './block.js';
+import { padToCommonLength } from './common-length.js';
 import { type AmuseConfig, type AmuseOptions, resolveConfig } from './config.js';
 import { Fusion } from './fusion.js';
 import type { HookContext, InputMasker, StreamLayout, TokenReducer } from './hooks.js';
@@ -160,6 +161,9 @@ interface StreamState {
   bias: tf.Tensor2D | null;
   keepIndices: Int32Array[] | null;
 }
+
+/** A stream's state after a reducer: sizes and padding mask known. */
+type ReducedStreamState = StreamState & { sizes: tf.Tensor2D; padMask: tf.Tensor2D };
 
 export class AmuseModel {
   readonly config: AmuseConfig;
@@ -328,7 +332,7 @@ export class AmuseModel {
               ctx,
             );
           }
-          state = next;
+          state = this.padAfterReducer(next, index);
           joint = null;
           continue;
         }
@@ -360,6 +364,8 @@ export class AmuseModel {
               ctx,
             );
           }
+          state = this.padAfterReducer(next, index);
+          continue;
         }
         state = next;
       }
@@ -483,6 +489,38 @@ export class AmuseModel {
       out[stream] = unmasked(masked.tokens, keepRows(stream, masked.keepIndices, b, keep));
     }
     return out;
+  }
+
+  /**
+   * After the reducer, when blocks follow and blocks may run joint: both streams padded to
+   * one token count (common-length.ts), so the later blocks run once over both.
+   */
+  private padAfterReducer(
+    state: Record<StreamName, StreamState>,
+    index: number,
+  ): Record<StreamName, StreamState> {
+    const { video, audio } = state;
+    if (
+      !this.jointBlocks ||
+      index === this.blocks.length - 1 ||
+      video.sizes === null ||
+      video.padMask === null ||
+      audio.sizes === null ||
+      audio.padMask === null ||
+      video.tokens.shape[0] !== audio.tokens.shape[0] ||
+      video.tokens.shape[1] === audio.tokens.shape[1]
+    ) {
+      return state;
+    }
+    const [paddedVideo, paddedAudio] = padToCommonLength(
+      video as ReducedStreamState,
+      audio as ReducedStreamState,
+    );
+    const withBias = (s: ReducedStreamState): StreamState =>
+      s.tokens === video.tokens || s.tokens === audio.tokens
+        ? s
+        : { ...s, bias: keyBias(s.sizes, s.padMask) };
+    return { video: withBias(paddedVideo), audio: withBias(paddedAudio) };
   }
 
   /** What a backbone block's adapter attends to for one stream: the question or the other stream. */

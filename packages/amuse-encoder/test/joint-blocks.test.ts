@@ -7,10 +7,13 @@ import {
   type HookContext,
   type InputMasker,
   type MaskedStream,
+  type ReducedTokens,
+  type ReducerInput,
   type StreamLayout,
+  type TokenReducer,
 } from '../src/index.js';
 import { TEST_MODEL } from './config.js';
-import { AveragePairs, KeepFirstHalf } from './doubles.js';
+import { AveragePairs, KeepFirstHalf, MergeFirstTwo } from './doubles.js';
 import { BACKENDS, disposeBatch, randomBatch, useBackend } from './fixtures.js';
 
 /** Keeps the first `video` and `audio` tokens of each stream: unequal counts. */
@@ -38,6 +41,22 @@ class KeepFirst implements InputMasker {
       video: first(streams.video.tokens, this.video),
       audio: first(streams.audio.tokens, this.audio),
     };
+  }
+}
+
+/**
+ * A reducer that leaves the streams with different token counts, as the IQR rule does: video
+ * merges its first two tokens, audio too and appends padding slots filled with `fill`.
+ */
+class UnequalCounts implements TokenReducer {
+  constructor(
+    private readonly audioPadding: number,
+    private readonly fill = 3,
+  ) {}
+
+  reduceTokens(input: ReducerInput, ctx: HookContext): ReducedTokens {
+    const padding = input.stream === 'audio' ? this.audioPadding : 0;
+    return new MergeFirstTwo(padding, this.fill).reduceTokens(input, ctx);
   }
 }
 
@@ -106,6 +125,14 @@ const CASES: [string, () => ForwardOptions][] = [
     'unequal token counts (per-stream blocks until the reducer)',
     () => ({ training: true, masker: new KeepFirst(6, 8), reducer: new AveragePairs() }),
   ],
+  [
+    'reducer leaving unequal counts (padded to one count, joint after it)',
+    () => ({ training: true, reducer: new UnequalCounts(1) }),
+  ],
+  [
+    'masker, then a reducer leaving unequal counts',
+    () => ({ training: true, masker: new KeepFirstHalf(), reducer: new UnequalCounts(1) }),
+  ],
 ];
 
 describe.each(BACKENDS)('joint backbone blocks on %s', (backend) => {
@@ -135,6 +162,11 @@ describe.each(BACKENDS)('joint backbone blocks on %s', (backend) => {
     // 12 video vs 9 audio tokens, no reducer: the streams never match.
     const unequal = () => ({ training: true, masker: new KeepFirst(12, 9) });
     expect(await launches(model, unequal, true)).toBe(await launches(model, unequal, false));
+    // The reducer leaves 11 video and 12 audio tokens: the blocks after it run joint on 12.
+    const reduced = () => ({ training: true, reducer: new UnequalCounts(1) });
+    expect(await launches(model, reduced, true)).toBeLessThan(
+      0.85 * (await launches(model, reduced, false)),
+    );
     model.dispose();
   });
 });
