@@ -320,7 +320,13 @@ export class AmuseModel {
           // The reducer takes each stream alone, with its context before this block.
           const inputs = withTokens(state, splitJoint(joint.tokens));
           const next = withTokens(state, splitJoint(output.tokens));
-          const keys = splitJoint(output.keys());
+          const jointKeys = output.keys();
+          const keys = splitJoint(jointKeys);
+          // The importance scores of both streams in one pass over the 2B samples: the joint
+          // context is each stream's own context, stacked.
+          const attention = splitJoint(
+            block.importanceAttention(jointContext, jointKeys, joint.bias),
+          );
           for (const stream of STREAMS) {
             next[stream] = this.applyReducer(
               options.reducer!,
@@ -330,6 +336,7 @@ export class AmuseModel {
               keys[stream],
               this.contextFor(block, stream, inputs, question),
               ctx,
+              attention[stream],
             );
           }
           state = this.padAfterReducer(next, index);
@@ -545,8 +552,8 @@ export class AmuseModel {
     keys: tf.Tensor3D,
     context: ContextTokens,
     ctx: HookContext,
+    attention: tf.Tensor4D = block.importanceAttention(context, keys, current.bias),
   ): StreamState {
-    const attention = block.importanceAttention(context, keys, current.bias);
     const reduced = reducer.reduceTokens(
       {
         stream,

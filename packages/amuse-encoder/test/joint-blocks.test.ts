@@ -60,6 +60,17 @@ class UnequalCounts implements TokenReducer {
   }
 }
 
+/** Keeps every token and records the importance attention each stream was handed. */
+class RecordAttention implements TokenReducer {
+  readonly attention: Record<string, Float32Array> = {};
+
+  reduceTokens(input: ReducerInput): ReducedTokens {
+    this.attention[input.stream] = input.attention.dataSync() as Float32Array;
+    const [b, n] = input.tokens.shape;
+    return { tokens: input.tokens, sizes: tf.ones([b, n]), padMask: tf.zeros([b, n]) };
+  }
+}
+
 /** Loss (a fixed weighting of the logits), its gradient for every parameter, and the launches. */
 function lossAndGrads(model: AmuseModel, options: () => ForwardOptions, joint: boolean) {
   model.jointBlocks = joint;
@@ -150,6 +161,30 @@ describe.each(BACKENDS)('joint backbone blocks on %s', (backend) => {
       1e-5 * Math.max(1, Math.abs(separate.value)),
     );
     expect(worstRelativeGap(joint.grads, separate.grads)).toBeLessThanOrEqual(1e-5);
+    model.dispose();
+  });
+
+  it('hands the reducer the same importance attention as per-stream blocks', () => {
+    const model = createAmuseModel(TEST_MODEL);
+    const seen = (joint: boolean, reduceAfterBlock: number) => {
+      model.jointBlocks = joint;
+      const recorder = new RecordAttention();
+      const batch = randomBatch(model.config.inputs, 3);
+      tf.tidy(() => {
+        model.forward(batch, { training: true, reducer: recorder, reduceAfterBlock });
+      });
+      disposeBatch(batch);
+      return recorder.attention;
+    };
+    // block 0 attends to the question, block 1 to the other stream
+    for (const block of [0, 1]) {
+      const separate = seen(false, block);
+      const joint = seen(true, block);
+      expect(Object.keys(joint).sort()).toEqual(['audio', 'video']);
+      for (const stream of ['video', 'audio']) {
+        expect(worstRelativeGap([joint[stream]!], [separate[stream]!])).toBeLessThanOrEqual(1e-6);
+      }
+    }
     model.dispose();
   });
 
