@@ -54,9 +54,9 @@ class UnequalCounts implements TokenReducer {
     private readonly fill = 3,
   ) {}
 
-  reduceTokens(input: ReducerInput, ctx: HookContext): ReducedTokens {
+  reduceTokens(input: ReducerInput): ReducedTokens {
     const padding = input.stream === 'audio' ? this.audioPadding : 0;
-    return new MergeFirstTwo(padding, this.fill).reduceTokens(input, ctx);
+    return new MergeFirstTwo(padding, this.fill).reduceTokens(input);
   }
 }
 
