@@ -3,7 +3,9 @@
  * after each kernel: every kernel registered on wasm is wrapped with a process.cpuUsage()
  * timer (about 1 us of overhead a call), keyed by kernel name, or by name and shapes with
  * SHAPES=1. The step's CPU time minus the kernels' is the JavaScript around them (engine,
- * tape, op wrappers, the sparsifiers' host work, garbage collection).
+ * tape, op wrappers, the sparsifiers' host work, garbage collection). It also counts the
+ * reads of tensor values back to the host (data syncs). TURNS=1: the cases take turns step
+ * by step, as bench/step-checkout-ab.ts runs them.
  *   node --conditions=source --import tsx bench/kernel-cpu-time.ts [steps] [top]
  */
 import * as tf from '@tensorflow/tfjs';
@@ -24,6 +26,17 @@ const CASES = [
 
 const table = new Map<string, { count: number; us: number }>();
 let depth = 0;
+let syncs = 0;
+
+/** Counts reads of tensor values back to the host (dataSync/arraySync go through readSync). */
+function countSyncs(): void {
+  const backend = tf.backend() as unknown as { readSync(id: object): unknown };
+  const inner = backend.readSync.bind(backend);
+  backend.readSync = (id: object) => {
+    syncs++;
+    return inner(id);
+  };
+}
 
 function instrument(): void {
   for (const config of tf.getKernelsForBackend('wasm')) {
@@ -64,8 +77,10 @@ async function main(): Promise<void> {
   await prepareBackend('auto', true, logger);
   const data = await demoBatches(logger, 16, BATCH);
   instrument();
+  countSyncs();
   const weights = new Float32Array(BATCH).fill(1);
-  for (const c of CASES) {
+  // Per case: a step function, its timers and what it launched.
+  const runs = CASES.map((c) => {
     const config = resolveTrainConfig({ preset: c.preset });
     const model = new SparsifiedAmuse(config, data.inputs);
     const optimizer = new FlatAdam(config.lr);
@@ -95,16 +110,48 @@ async function main(): Promise<void> {
       });
     step(0);
     step(1);
+    return {
+      c,
+      model,
+      optimizer,
+      hooks,
+      step,
+      kernels: new Map<string, { count: number; us: number }>(),
+      cpuUs: 0,
+      syncs: 0,
+    };
+  });
+  // TURNS=1: the cases take turns step by step (as bench/step-checkout-ab.ts times them);
+  // otherwise each case's steps run back to back.
+  const order: [number, number][] = [];
+  if (process.env.TURNS) {
+    for (let i = 0; i < steps; i++) for (const r of runs.keys()) order.push([r, i]);
+  } else {
+    for (const r of runs.keys()) for (let i = 0; i < steps; i++) order.push([r, i]);
+  }
+  for (const [r, i] of order) {
+    const run = runs[r]!;
     table.clear();
-    hooks.clear();
+    syncs = 0;
     const start = process.cpuUsage();
-    for (let i = 0; i < steps; i++) step(i + 2);
+    run.step(i + 2);
     const used = process.cpuUsage(start);
-    const stepMs = (used.user + used.system) / 1000 / steps;
-    const kernelMs = [...table.values()].reduce((s, e) => s + e.us, 0) / 1000 / steps;
-    const launches = [...table.values()].reduce((s, e) => s + e.count, 0) / steps;
+    run.cpuUs += used.user + used.system;
+    run.syncs += syncs;
+    for (const [name, e] of table) {
+      const entry = run.kernels.get(name) ?? { count: 0, us: 0 };
+      entry.count += e.count;
+      entry.us += e.us;
+      run.kernels.set(name, entry);
+    }
+  }
+  for (const run of runs) {
+    const { c, hooks, kernels } = run;
+    const stepMs = run.cpuUs / 1000 / steps;
+    const kernelMs = [...kernels.values()].reduce((s, e) => s + e.us, 0) / 1000 / steps;
+    const launches = [...kernels.values()].reduce((s, e) => s + e.count, 0) / steps;
     console.log(
-      `\n## ${c.name}: step ${stepMs.toFixed(1)} CPU ms, in kernels ${kernelMs.toFixed(1)} (${launches.toFixed(0)} launches), outside ${(stepMs - kernelMs).toFixed(1)}\n`,
+      `\n## ${c.name}: step ${stepMs.toFixed(1)} CPU ms, in kernels ${kernelMs.toFixed(1)} (${launches.toFixed(0)} launches), outside ${(stepMs - kernelMs).toFixed(1)}; ${(run.syncs / steps).toFixed(1)} data syncs a step\n`,
     );
     for (const [name, us] of hooks)
       console.log(
@@ -112,12 +159,12 @@ async function main(): Promise<void> {
       );
     console.log('\n| kernel | launches a step | CPU ms a step |');
     console.log('|---|---:|---:|');
-    for (const [name, e] of [...table].sort((a, b) => b[1].us - a[1].us).slice(0, top))
+    for (const [name, e] of [...kernels].sort((a, b) => b[1].us - a[1].us).slice(0, top))
       console.log(
         `| ${name} | ${(e.count / steps).toFixed(1)} | ${(e.us / 1000 / steps).toFixed(2)} |`,
       );
-    optimizer.dispose();
-    model.dispose();
+    run.optimizer.dispose();
+    run.model.dispose();
   }
 }
 

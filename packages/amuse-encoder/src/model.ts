@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { keyBias } from './attention.js';
 import { Block, type ContextTokens } from './block.js';
+import { padToCommonLength } from './common-length.js';
 import { type AmuseConfig, type AmuseOptions, resolveConfig } from './config.js';
 import { Fusion } from './fusion.js';
 import type { HookContext, InputMasker, StreamLayout, TokenReducer } from './hooks.js';
@@ -160,6 +161,9 @@ interface StreamState {
   bias: tf.Tensor2D | null;
   keepIndices: Int32Array[] | null;
 }
+
+/** A stream's state after a reducer: sizes and padding mask known. */
+type ReducedStreamState = StreamState & { sizes: tf.Tensor2D; padMask: tf.Tensor2D };
 
 export class AmuseModel {
   readonly config: AmuseConfig;
@@ -316,7 +320,13 @@ export class AmuseModel {
           // The reducer takes each stream alone, with its context before this block.
           const inputs = withTokens(state, splitJoint(joint.tokens));
           const next = withTokens(state, splitJoint(output.tokens));
-          const keys = splitJoint(output.keys());
+          const jointKeys = output.keys();
+          const keys = splitJoint(jointKeys);
+          // The importance scores of both streams in one pass over the 2B samples: the joint
+          // context is each stream's own context, stacked.
+          const attention = splitJoint(
+            block.importanceAttention(jointContext, jointKeys, joint.bias),
+          );
           for (const stream of STREAMS) {
             next[stream] = this.applyReducer(
               options.reducer!,
@@ -326,9 +336,10 @@ export class AmuseModel {
               keys[stream],
               this.contextFor(block, stream, inputs, question),
               ctx,
+              attention[stream],
             );
           }
-          state = next;
+          state = this.padAfterReducer(next, index);
           joint = null;
           continue;
         }
@@ -360,6 +371,8 @@ export class AmuseModel {
               ctx,
             );
           }
+          state = this.padAfterReducer(next, index);
+          continue;
         }
         state = next;
       }
@@ -485,6 +498,38 @@ export class AmuseModel {
     return out;
   }
 
+  /**
+   * After the reducer, when blocks follow and blocks may run joint: both streams padded to
+   * one token count (common-length.ts), so the later blocks run once over both.
+   */
+  private padAfterReducer(
+    state: Record<StreamName, StreamState>,
+    index: number,
+  ): Record<StreamName, StreamState> {
+    const { video, audio } = state;
+    if (
+      !this.jointBlocks ||
+      index === this.blocks.length - 1 ||
+      video.sizes === null ||
+      video.padMask === null ||
+      audio.sizes === null ||
+      audio.padMask === null ||
+      video.tokens.shape[0] !== audio.tokens.shape[0] ||
+      video.tokens.shape[1] === audio.tokens.shape[1]
+    ) {
+      return state;
+    }
+    const [paddedVideo, paddedAudio] = padToCommonLength(
+      video as ReducedStreamState,
+      audio as ReducedStreamState,
+    );
+    const withBias = (s: ReducedStreamState): StreamState =>
+      s.tokens === video.tokens || s.tokens === audio.tokens
+        ? s
+        : { ...s, bias: keyBias(s.sizes, s.padMask) };
+    return { video: withBias(paddedVideo), audio: withBias(paddedAudio) };
+  }
+
   /** What a backbone block's adapter attends to for one stream: the question or the other stream. */
   private contextFor(
     block: Block,
@@ -507,8 +552,8 @@ export class AmuseModel {
     keys: tf.Tensor3D,
     context: ContextTokens,
     ctx: HookContext,
+    attention: tf.Tensor4D = block.importanceAttention(context, keys, current.bias),
   ): StreamState {
-    const attention = block.importanceAttention(context, keys, current.bias);
     const reduced = reducer.reduceTokens(
       {
         stream,

@@ -7,10 +7,13 @@ import {
   type HookContext,
   type InputMasker,
   type MaskedStream,
+  type ReducedTokens,
+  type ReducerInput,
   type StreamLayout,
+  type TokenReducer,
 } from '../src/index.js';
 import { TEST_MODEL } from './config.js';
-import { AveragePairs, KeepFirstHalf } from './doubles.js';
+import { AveragePairs, KeepFirstHalf, MergeFirstTwo } from './doubles.js';
 import { BACKENDS, disposeBatch, randomBatch, useBackend } from './fixtures.js';
 
 /** Keeps the first `video` and `audio` tokens of each stream: unequal counts. */
@@ -38,6 +41,33 @@ class KeepFirst implements InputMasker {
       video: first(streams.video.tokens, this.video),
       audio: first(streams.audio.tokens, this.audio),
     };
+  }
+}
+
+/**
+ * A reducer that leaves the streams with different token counts, as the IQR rule does: video
+ * merges its first two tokens, audio too and appends padding slots filled with `fill`.
+ */
+class UnequalCounts implements TokenReducer {
+  constructor(
+    private readonly audioPadding: number,
+    private readonly fill = 3,
+  ) {}
+
+  reduceTokens(input: ReducerInput): ReducedTokens {
+    const padding = input.stream === 'audio' ? this.audioPadding : 0;
+    return new MergeFirstTwo(padding, this.fill).reduceTokens(input);
+  }
+}
+
+/** Keeps every token and records the importance attention each stream was handed. */
+class RecordAttention implements TokenReducer {
+  readonly attention: Record<string, Float32Array> = {};
+
+  reduceTokens(input: ReducerInput): ReducedTokens {
+    this.attention[input.stream] = input.attention.dataSync() as Float32Array;
+    const [b, n] = input.tokens.shape;
+    return { tokens: input.tokens, sizes: tf.ones([b, n]), padMask: tf.zeros([b, n]) };
   }
 }
 
@@ -106,6 +136,14 @@ const CASES: [string, () => ForwardOptions][] = [
     'unequal token counts (per-stream blocks until the reducer)',
     () => ({ training: true, masker: new KeepFirst(6, 8), reducer: new AveragePairs() }),
   ],
+  [
+    'reducer leaving unequal counts (padded to one count, joint after it)',
+    () => ({ training: true, reducer: new UnequalCounts(1) }),
+  ],
+  [
+    'masker, then a reducer leaving unequal counts',
+    () => ({ training: true, masker: new KeepFirstHalf(), reducer: new UnequalCounts(1) }),
+  ],
 ];
 
 describe.each(BACKENDS)('joint backbone blocks on %s', (backend) => {
@@ -126,6 +164,30 @@ describe.each(BACKENDS)('joint backbone blocks on %s', (backend) => {
     model.dispose();
   });
 
+  it('hands the reducer the same importance attention as per-stream blocks', () => {
+    const model = createAmuseModel(TEST_MODEL);
+    const seen = (joint: boolean, reduceAfterBlock: number) => {
+      model.jointBlocks = joint;
+      const recorder = new RecordAttention();
+      const batch = randomBatch(model.config.inputs, 3);
+      tf.tidy(() => {
+        model.forward(batch, { training: true, reducer: recorder, reduceAfterBlock });
+      });
+      disposeBatch(batch);
+      return recorder.attention;
+    };
+    // block 0 attends to the question, block 1 to the other stream
+    for (const block of [0, 1]) {
+      const separate = seen(false, block);
+      const joint = seen(true, block);
+      expect(Object.keys(joint).sort()).toEqual(['audio', 'video']);
+      for (const stream of ['video', 'audio']) {
+        expect(worstRelativeGap([joint[stream]!], [separate[stream]!])).toBeLessThanOrEqual(1e-6);
+      }
+    }
+    model.dispose();
+  });
+
   it('launches fewer kernels when the streams match, the same when they never do', async () => {
     const model = createAmuseModel(TEST_MODEL);
     const plain = () => ({ training: true });
@@ -135,6 +197,11 @@ describe.each(BACKENDS)('joint backbone blocks on %s', (backend) => {
     // 12 video vs 9 audio tokens, no reducer: the streams never match.
     const unequal = () => ({ training: true, masker: new KeepFirst(12, 9) });
     expect(await launches(model, unequal, true)).toBe(await launches(model, unequal, false));
+    // The reducer leaves 11 video and 12 audio tokens: the blocks after it run joint on 12.
+    const reduced = () => ({ training: true, reducer: new UnequalCounts(1) });
+    expect(await launches(model, reduced, true)).toBeLessThan(
+      0.85 * (await launches(model, reduced, false)),
+    );
     model.dispose();
   });
 });

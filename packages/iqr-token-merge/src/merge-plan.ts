@@ -78,6 +78,7 @@ export function computeMergePlan(input: MergePlanInput, options: MergePlanOption
   const keptCounts = new Int32Array(B);
   const keptIndices: Int32Array[] = [];
   const destination = new Int32Array(B * N).fill(-1);
+  const aRow = new Float64Array(N);
   for (let b = 0; b < B; b++) {
     // 2. candidates C; protected tokens are kept as they are
     const C: number[] = [];
@@ -87,7 +88,7 @@ export function computeMergePlan(input: MergePlanInput, options: MergePlanOption
       (protectedTokens.has(i) ? kept : C).push(i);
     }
     // 3. key tokens K
-    const aRow = Float64Array.from({ length: N }, (_, i) => a[b * N + i]!);
+    for (let i = 0; i < N; i++) aRow[i] = a[b * N + i]!;
     const K =
       fixedCount === null
         ? selectKeyTokens(aRow, C, options).keyIndices
@@ -115,18 +116,19 @@ export function computeMergePlan(input: MergePlanInput, options: MergePlanOption
   const weight = new Float32Array(B * N);
   const sources: Int32Array[][] = [];
   for (let b = 0; b < B; b++) {
-    const members: number[][] = Array.from({ length: keptCounts[b]! }, () => []);
     for (let i = 0; i < N; i++) {
       const j = destination[b * N + i]!;
-      if (j < 0) continue;
-      outSizes[b * M + j]! += size(b, i);
-      members[j]!.push(...(input.sources ? input.sources[b]![i]! : [i]));
+      if (j >= 0) outSizes[b * M + j]! += size(b, i);
     }
     for (let i = 0; i < N; i++) {
       const j = destination[b * N + i]!;
       if (j >= 0) weight[b * N + i] = size(b, i) / outSizes[b * M + j]!;
     }
-    sources.push(members.map((originals) => Int32Array.from(originals).sort()));
+    sources.push(
+      input.sources
+        ? composedSources(destination, b * N, N, keptCounts[b]!, input.sources[b]!)
+        : memberLists(destination, b * N, N, keptCounts[b]!),
+    );
   }
   return {
     batchSize: B,
@@ -139,6 +141,46 @@ export function computeMergePlan(input: MergePlanInput, options: MergePlanOption
     keptIndices,
     sources,
   };
+}
+
+/**
+ * Each output's members (input positions), ascending: inputs are visited in order, so the
+ * lists come out sorted without a sort.
+ */
+function memberLists(
+  destination: Int32Array,
+  offset: number,
+  N: number,
+  outputs: number,
+): Int32Array[] {
+  const counts = new Int32Array(outputs);
+  for (let i = 0; i < N; i++) {
+    const j = destination[offset + i]!;
+    if (j >= 0) counts[j]!++;
+  }
+  const lists = Array.from(counts, (count) => new Int32Array(count));
+  counts.fill(0);
+  for (let i = 0; i < N; i++) {
+    const j = destination[offset + i]!;
+    if (j >= 0) lists[j]![counts[j]!++] = i;
+  }
+  return lists;
+}
+
+/** Each output's originals when the inputs already held several: the union of their lists. */
+function composedSources(
+  destination: Int32Array,
+  offset: number,
+  N: number,
+  outputs: number,
+  inputSources: readonly Int32Array[],
+): Int32Array[] {
+  const members: number[][] = Array.from({ length: outputs }, () => []);
+  for (let i = 0; i < N; i++) {
+    const j = destination[offset + i]!;
+    if (j >= 0) members[j]!.push(...inputSources[i]!);
+  }
+  return members.map((originals) => Int32Array.from(originals).sort());
 }
 
 /**
@@ -158,7 +200,8 @@ export function selectKeyTokens(
   const aC = Float64Array.from(C, (i) => a[i]!);
   const { q3, iqr } = quartiles(aC);
   const fence = q3 + c * iqr;
-  const aboveFence = aC.filter((ai) => ai > fence).length;
+  let aboveFence = 0;
+  for (const ai of aC) if (ai > fence) aboveFence++;
 
   const most = Math.max(n - 1, 1);
   const lower = clamp(resolveKeepBound(options.minKeep ?? 1, n, 'minKeep'), 1, most);
@@ -174,8 +217,29 @@ export function selectTopTokens(
   C: ArrayLike<number>,
   count: number,
 ): Int32Array {
-  const byScore = Array.from(C, (i) => i).sort((x, y) => a[y]! - a[x]! || x - y);
-  return Int32Array.from(byScore.slice(0, Math.max(0, count))).sort();
+  const n = C.length;
+  const take = Math.min(Math.max(0, count), n);
+  if (take === 0) return new Int32Array(0);
+  // Ties go to the lower position: visit the candidates in ascending order.
+  let ascending = true;
+  for (let k = 1; k < n && ascending; k++) ascending = C[k - 1]! < C[k]!;
+  if (!ascending) C = Int32Array.from(C).sort();
+  // The `take`-th largest score, then every candidate above it and, of those equal to it,
+  // the lowest positions: the same set as sorting by score with ties to the lower position
+  // (a typed-array sort, no comparator; -0 and +0 compare equal either way).
+  const scores = Float64Array.from(C, (i) => a[i]!).sort();
+  const threshold = scores[n - take]!;
+  let above = 0;
+  for (let k = 0; k < n; k++) if (a[C[k]!]! > threshold) above++;
+  let ties = take - above;
+  const chosen = new Int32Array(take);
+  let filled = 0;
+  for (let k = 0; k < n; k++) {
+    const i = C[k]!;
+    const score = a[i]!;
+    if (score > threshold || (score === threshold && ties-- > 0)) chosen[filled++] = i;
+  }
+  return chosen.sort();
 }
 
 /**

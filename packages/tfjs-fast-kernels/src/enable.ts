@@ -20,6 +20,7 @@ import {
 import { castConfig } from './cast-kernel.js';
 import { columnSumGradConfig, columnSumKernels } from './column-sum.js';
 import { FusedKernelName } from './fused-kernel-names.js';
+import { gatherConfig } from './gather-kernel.js';
 import { geluGradConfig, geluKernels } from './gelu.js';
 import { gradientConfigs } from './gradients.js';
 import { identityConfig } from './identity-kernel.js';
@@ -211,6 +212,7 @@ export async function enableFastKernels(
   const stockPow = getKernel('Pow', 'wasm');
   const stockCast = getKernel('Cast', 'wasm');
   const stockAdd = getKernel('Add', 'wasm');
+  const stockGather = getKernel('GatherV2', 'wasm');
   const wasmBackendRegistered =
     stockBatchMatMul != null &&
     stockFusedMatMul != null &&
@@ -235,6 +237,7 @@ export async function enableFastKernels(
       castConfig(stockCast.kernelFunc),
       splitVConfig,
       addConfig(stockAdd.kernelFunc),
+      ...(stockGather == null ? [] : [gatherConfig(stockGather.kernelFunc)]),
     ];
     for (const config of configs) {
       installKernel(config, replaced, installed);
