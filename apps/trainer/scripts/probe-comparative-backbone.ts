@@ -39,6 +39,8 @@ const T = 5,
   D = 64;
 const FRAME = 64 * 64 * 3,
   WINDOW = F * M;
+/** Audio head outputs: 22 class logits, start logit, onset rate, level, pitch. */
+const OUT = 26;
 
 await prepareBackend('wasm', true, createLogger({ logFormat: 'text', quiet: true } as never));
 const model = new SparsifiedAmuse(
@@ -53,7 +55,12 @@ const heads = model.perception!;
 
 /** Per video: [input features 3M, token features 3D, sounding logits T x 22]. */
 function describe(frames: Uint8Array, fbank: Float32Array, count: number) {
-  const out: { input: Float64Array; tokens: Float64Array; sounding: Float32Array }[] = [];
+  const out: {
+    input: Float64Array;
+    tokens: Float64Array;
+    sounding: Float32Array;
+    heads: Float32Array;
+  }[] = [];
   for (let start = 0; start < count; start += 16) {
     const b = Math.min(16, count - start);
     const result = tf.tidy(() => {
@@ -91,7 +98,7 @@ function describe(frames: Uint8Array, fbank: Float32Array, count: number) {
         tf.mean(perStep, 1).dataSync(),
         tf.max(perStep, 1).dataSync(),
         spread.dataSync(),
-        tf.slice(logits, [0, 0], [b * T, INSTRUMENT_CLASSES.length]).dataSync(),
+        logits.dataSync(),
       ] as const;
     });
     const [mean, max, spread, logits] = result;
@@ -126,11 +133,10 @@ function describe(frames: Uint8Array, fbank: Float32Array, count: number) {
         tok[2 * D + k] = spread[i * D + k]!;
       }
       tok[3 * D] = 1;
-      out.push({
-        input,
-        tokens: tok,
-        sounding: Float32Array.from(logits.subarray(i * T * 22, (i + 1) * T * 22)),
-      });
+      const outputs = Float32Array.from(logits.subarray(i * T * OUT, (i + 1) * T * OUT));
+      const sounding = new Float32Array(T * 22);
+      for (let t = 0; t < T; t++) sounding.set(outputs.subarray(t * OUT, t * OUT + 22), t * 22);
+      out.push({ input, tokens: tok, sounding, heads: outputs });
     }
   }
   return out;
@@ -285,3 +291,41 @@ for (const r of longer) {
 console.log(
   `a-comp-longer from the sounding head: ${((100 * right) / longer.length).toFixed(1)}% (${ties} ties of ${longer.length})`,
 );
+
+// (d) The backbone's own audio perception on the held-out scenes, per time step (the head on
+// the step's mean token equals the mean of its tokens' heads: the head is linear).
+{
+  const { videoPerception, AUDIO, AUDIO_TARGETS } = await import(
+    '../src/pipeline/perception-targets.js'
+  );
+  const pairs: Record<'onsetRate' | 'level' | 'pitch', [number, number][]> = {
+    onsetRate: [],
+    level: [],
+    pitch: [],
+  };
+  let starts = 0,
+    startsRight = 0;
+  held.scenes.forEach((scene, i) => {
+    const { audioSteps } = videoPerception(scene, inputs, 16);
+    for (let t = 0; t < T; t++) {
+      const row = audioSteps.subarray(t * AUDIO_TARGETS, (t + 1) * AUDIO_TARGETS);
+      const out = heldAll[i]!.heads.subarray(t * OUT, (t + 1) * OUT);
+      starts++;
+      if (out[22]! > 0 === row[AUDIO.start]! >= 0.5) startsRight++;
+      pairs.onsetRate.push([out[23]!, row[AUDIO.onsetRate]!]);
+      pairs.level.push([out[24]!, row[AUDIO.level]!]);
+      if (row[AUDIO.pitchMask]! > 0) pairs.pitch.push([out[25]!, row[AUDIO.pitch]!]);
+    }
+  });
+  const r2 = (xy: [number, number][]) => {
+    const mean = xy.reduce((s, [, y]) => s + y, 0) / xy.length;
+    const res = xy.reduce((s, [p, y]) => s + (p - y) ** 2, 0);
+    const tot = xy.reduce((s, [, y]) => s + (y - mean) ** 2, 0);
+    return 1 - res / tot;
+  };
+  console.log(
+    `backbone audio head on held-out steps: start decisions ${((100 * startsRight) / starts).toFixed(1)}%, ` +
+      `R^2 onset rate (sum over instruments) ${r2(pairs.onsetRate).toFixed(3)}, mix level ${r2(pairs.level).toFixed(3)}, ` +
+      `pitch of the loudest ${r2(pairs.pitch).toFixed(3)}`,
+  );
+}
