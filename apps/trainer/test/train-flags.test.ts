@@ -45,6 +45,7 @@ const SAMPLES: Partial<Record<TrainFlagKey, [string, unknown]>> = {
   clipNorm: ['1', 1],
   timeSteps: ['8', 8],
   auxWeight: ['0.5', 0.5],
+  questionPooling: ['ordered', 'ordered'],
   initFrom: ['backbone.safetensors', 'backbone.safetensors'],
   batchSize: ['4', 4],
   seed: ['9', 9],
@@ -152,6 +153,7 @@ describe('TRAIN_FLAGS', () => {
       clipNorm: 0,
       timeSteps: 5,
       auxWeight: 0,
+      questionPooling: 'mean',
       // Written as literals in resolveTrainConfig before.
       data: 'synthetic',
       dataSeed: 7,
@@ -224,6 +226,7 @@ describe('TRAIN_FLAGS', () => {
       clipNorm?: number;
       timeSteps?: number;
       auxWeight?: number;
+      questionPooling?: string;
       initFrom?: string | null;
     }>();
     expectTypeOf<TrainFlags>().toEqualTypeOf<{
@@ -252,6 +255,7 @@ describe('TRAIN_FLAGS', () => {
       clipNorm?: number;
       timeSteps?: number;
       auxWeight?: number;
+      questionPooling?: string;
       initFrom?: string;
       quiet?: boolean;
       logFormat?: string;

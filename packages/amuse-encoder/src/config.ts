@@ -55,7 +55,20 @@ export interface Architecture {
    * training at a small fraction of a token's norm.
    */
   positionScale: number;
+  /**
+   * How the question's word tokens become the one vector the fusion gates with. 'mean' (AMUSE)
+   * averages them: the residual stream carries each word's embedding plus its position, and a
+   * sum is blind to their order, so "Is the A louder than the B?" and "Is the B louder than
+   * the A?" pooled to nearly the same vector and got the same answer (issue 21i: a trained run
+   * changed P(yes) by 0.001 on average when the operands swapped, while the truth always
+   * flips). 'ordered' adds a learned per-position weighting of the tokens (zero at the start,
+   * so it starts as 'mean'), a linear read-out that can tell which word stands where.
+   */
+  questionPooling: QuestionPooling;
 }
+
+export type QuestionPooling = 'mean' | 'ordered';
+export const QUESTION_POOLINGS: readonly QuestionPooling[] = ['mean', 'ordered'];
 
 export type PresetName = 'tiny' | 'small' | 'base';
 
@@ -72,6 +85,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     reduceAfterBlock: 1,
     adapterGateInit: 0.1,
     positionScale: 0.5,
+    questionPooling: 'mean',
   },
   small: {
     width: 192,
@@ -84,6 +98,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     reduceAfterBlock: 2,
     adapterGateInit: 0.1,
     positionScale: 0.5,
+    questionPooling: 'mean',
   },
   /** Swin-tiny-like cost, flat: width 384, 12 blocks. */
   base: {
@@ -97,6 +112,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     reduceAfterBlock: 3,
     adapterGateInit: 0.1,
     positionScale: 0.5,
+    questionPooling: 'mean',
   },
 };
 
@@ -184,6 +200,11 @@ function validateConfig(config: AmuseConfig): void {
     if (!Number.isFinite(config[key]) || config[key] < 0) {
       throw new Error(`config.${key} must be a finite number >= 0, got ${config[key]}`);
     }
+  }
+  if (!QUESTION_POOLINGS.includes(config.questionPooling)) {
+    throw new Error(
+      `config.questionPooling must be ${QUESTION_POOLINGS.join(' or ')}, got ${String(config.questionPooling)}`,
+    );
   }
   if (!(config.mlpRatio > 0))
     throw new Error(`config.mlpRatio must be > 0, got ${config.mlpRatio}`);

@@ -10,7 +10,9 @@ export {
   PRESETS,
   type PresetName,
   QUESTION_LENGTH,
+  QUESTION_POOLINGS,
   QUESTION_VOCABULARY_SIZE,
+  type QuestionPooling,
   resolveConfig,
   type VideoInputSpec,
 } from './config.js';

@@ -211,6 +211,7 @@ export class AmuseModel {
       heads,
       mlpRatio,
       config.questionLayers,
+      config.questionPooling,
     );
     const backbone = root.child('backbone');
     this.blocks = Array.from({ length: config.depth }, (_, i) => {

@@ -1,14 +1,16 @@
 /**
  * Question encoder: word embedding over the 93-word vocabulary (id 0 = '<pad>') plus learned
  * positions, then a small pre-LN transformer whose attention ignores padded words.
- * Returns the word tokens (context for the question adapters) and their padded-mean vector
- * (what the fusion gates with).
+ * Returns the word tokens (context for the question adapters) and their pooled vector (what
+ * the fusion gates with): the padded mean, plus with 'ordered' pooling a learned weighting per
+ * position, so the vector depends on which word stands where, not only on which words occur.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { keyBias } from './attention.js';
 import { Block } from './block.js';
+import type { QuestionPooling } from './config.js';
 import { Embedding, LayerNorm } from './layers.js';
-import { normal, type Scope } from './module.js';
+import { normal, type Scope, zeros } from './module.js';
 import { weightedMean } from './pooling.js';
 
 /** The id of '<pad>' in the official question vocabulary. */
@@ -21,7 +23,7 @@ export interface EncodedQuestion {
   padMask: tf.Tensor2D;
   /** [B, L] additive key bias (large negative at padding). */
   bias: tf.Tensor2D;
-  /** [B, D] mean over real words. */
+  /** [B, D] mean over real words ('ordered': plus the position-weighted sum). */
   pooled: tf.Tensor2D;
 }
 
@@ -30,6 +32,8 @@ export class QuestionEncoder {
   readonly position: tf.Variable;
   readonly layers: Block[];
   readonly norm: LayerNorm;
+  /** [L, D] per-position, per-channel weights of the ordered read-out; null for 'mean'. */
+  readonly positionPool: tf.Variable | null;
 
   constructor(
     scope: Scope,
@@ -39,6 +43,7 @@ export class QuestionEncoder {
     heads: number,
     mlpRatio: number,
     layerCount: number,
+    readonly pooling: QuestionPooling = 'mean',
   ) {
     this.embedding = new Embedding(scope.child('embedding'), vocabularySize, width);
     this.position = scope.param('position', [length, width], normal());
@@ -47,6 +52,10 @@ export class QuestionEncoder {
       (_, i) => new Block(scope.child('layers').child(i), width, heads, mlpRatio, 'none'),
     );
     this.norm = new LayerNorm(scope.child('norm'), width);
+    // Zeros: an 'ordered' encoder starts as the 'mean' one, and a 'mean' model has no such
+    // parameter, so its checkpoints keep their names.
+    this.positionPool =
+      pooling === 'ordered' ? scope.param('positionPool', [length, width], zeros) : null;
   }
 
   /** int32 [B, L] word ids -> tokens, mask and pooled vector. */
@@ -61,7 +70,15 @@ export class QuestionEncoder {
     let tokens = tf.add(this.embedding.apply(ids), this.position) as tf.Tensor3D;
     for (const layer of this.layers) tokens = layer.apply(tokens, bias, null).tokens;
     tokens = this.norm.apply(tokens);
-    const pooled = weightedMean(tokens, tf.sub(1, padMask) as tf.Tensor2D);
+    const real = tf.sub(1, padMask) as tf.Tensor2D;
+    let pooled = weightedMean(tokens, real);
+    if (this.positionPool) {
+      // sum_i w_i * t_i over real words: swapping two words at positions i and j changes it by
+      // (w_i - w_j) * (t_a - t_b), which a mean cannot express.
+      const [b, l] = real.shape;
+      const weighted = tf.mul(tf.mul(tokens, this.positionPool), tf.reshape(real, [b, l, 1]));
+      pooled = tf.add(pooled, tf.sum(weighted, 1)) as tf.Tensor2D;
+    }
     return { tokens, padMask, bias, pooled };
   }
 }

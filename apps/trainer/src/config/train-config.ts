@@ -90,6 +90,11 @@ export interface TrainConfig extends SparsitySettings {
   timeSteps?: number;
   /** Weight of the perception losses beside the answer loss (0 = none; synthetic data only). */
   auxWeight?: number;
+  /**
+   * The encoder's question pooling (@sparsify/amuse-encoder `questionPooling`): 'mean' (also
+   * when missing: every run before issue 21i) or 'ordered'.
+   */
+  questionPooling?: 'mean' | 'ordered';
   /** Start from this safetensors checkpoint (e.g. a pretrained backbone); null = random init. */
   initFrom?: string | null;
   /**
@@ -159,6 +164,9 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
     timeSteps: options.timeSteps ?? TRAIN_DEFAULTS.timeSteps,
     auxWeight: options.auxWeight ?? TRAIN_DEFAULTS.auxWeight,
     initFrom: options.initFrom ?? null,
+    ...((options.questionPooling ?? TRAIN_DEFAULTS.questionPooling) === 'mean'
+      ? {}
+      : { questionPooling: options.questionPooling as 'ordered' }),
   };
   validateTrainConfig(config);
   return config;

@@ -305,6 +305,20 @@ export const TRAIN_FLAGS = {
       }
     },
   },
+  questionPooling: {
+    name: 'question-pooling',
+    arg: '<kind>',
+    help: "question vector for the fusion: mean (AMUSE, blind to word order) or ordered (adds a learned per-position read-out, so 'A louder than B' differs from 'B louder than A')",
+    group: 'train',
+    parse: text,
+    default: 'mean',
+    read: (config: CheckedConfig) => config.questionPooling ?? 'mean',
+    check: (flag: string, value: string) => {
+      if (value !== 'mean' && value !== 'ordered') {
+        throw new ConfigError(flag, `expected mean or ordered, got "${String(value)}"`);
+      }
+    },
+  },
   initFrom: {
     name: 'init-from',
     arg: '<file>',

@@ -38,7 +38,7 @@ export class SparsifiedAmuse implements TrainableModel {
   readonly perception: PerceptionHeads | null;
 
   constructor(
-    config: Pick<TrainConfig, 'model' | 'mask' | 'merge' | 'seed'>,
+    config: Pick<TrainConfig, 'model' | 'mask' | 'merge' | 'seed' | 'questionPooling'>,
     inputs: InputSpec,
     options: { perceptionHeads?: boolean } = {},
   ) {
@@ -47,6 +47,8 @@ export class SparsifiedAmuse implements TrainableModel {
         preset: config.model as 'tiny',
         inputs,
         seed: config.seed,
+        // Only when asked: a 'mean' model keeps its preset name and its parameter names.
+        ...(config.questionPooling === 'ordered' ? { questionPooling: 'ordered' as const } : {}),
       });
     } catch (error) {
       throw new ConfigError('--model', (error as Error).message);
