@@ -35,3 +35,25 @@ describe('--question-pooling', () => {
     expect(() => validateTrainConfig(config)).toThrow(/--question-pooling.*"first"/);
   });
 });
+
+describe('--question-in-head', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('is off by default and then absent from config.json and the parameters', () => {
+    const config = resolveTrainConfig({ preset: 'dense' });
+    expect('questionInHead' in config).toBe(false);
+    const model = new SparsifiedAmuse(config, DEFAULT_INPUTS);
+    expect(model.parameters.has('fusion.questionToHead')).toBe(false);
+    model.dispose();
+  });
+
+  it('on, it gives the answer head its own map of the question', () => {
+    const config = resolveTrainConfig({ preset: 'dense', questionInHead: true });
+    expect(config.questionInHead).toBe(true);
+    const model = new SparsifiedAmuse(config, DEFAULT_INPUTS);
+    expect(model.parameters.get('fusion.questionToHead')?.shape).toEqual([64, 64]);
+    model.dispose();
+  });
+});

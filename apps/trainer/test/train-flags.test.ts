@@ -154,6 +154,7 @@ describe('TRAIN_FLAGS', () => {
       timeSteps: 5,
       auxWeight: 0,
       questionPooling: 'mean',
+      questionInHead: false,
       // Written as literals in resolveTrainConfig before.
       data: 'synthetic',
       dataSeed: 7,
@@ -227,6 +228,7 @@ describe('TRAIN_FLAGS', () => {
       timeSteps?: number;
       auxWeight?: number;
       questionPooling?: string;
+      questionInHead?: boolean;
       initFrom?: string | null;
     }>();
     expectTypeOf<TrainFlags>().toEqualTypeOf<{
@@ -256,6 +258,7 @@ describe('TRAIN_FLAGS', () => {
       timeSteps?: number;
       auxWeight?: number;
       questionPooling?: string;
+      questionInHead?: boolean;
       initFrom?: string;
       quiet?: boolean;
       logFormat?: string;

@@ -65,6 +65,15 @@ export interface Architecture {
    * so it starts as 'mean'), a linear read-out that can tell which word stands where.
    */
   questionPooling: QuestionPooling;
+  /**
+   * Whether the answer head also reads the pooled question through its own linear map
+   * (zero at the start, so the model starts as AMUSE's). In AMUSE the question reaches the
+   * head only as sigmoid gates on the two streams' means, so a question-only prior (e.g.
+   * which instrument tends to be "more rhythmic") and anything that depends on which operand
+   * is named first must pass through those gates; issue 21i found the trained model gave the
+   * same answer to "Is A louder than B?" and "Is B louder than A?".
+   */
+  questionInHead: boolean;
 }
 
 export type QuestionPooling = 'mean' | 'ordered';
@@ -86,6 +95,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     adapterGateInit: 0.1,
     positionScale: 0.5,
     questionPooling: 'mean',
+    questionInHead: false,
   },
   small: {
     width: 192,
@@ -99,6 +109,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     adapterGateInit: 0.1,
     positionScale: 0.5,
     questionPooling: 'mean',
+    questionInHead: false,
   },
   /** Swin-tiny-like cost, flat: width 384, 12 blocks. */
   base: {
@@ -113,6 +124,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     adapterGateInit: 0.1,
     positionScale: 0.5,
     questionPooling: 'mean',
+    questionInHead: false,
   },
 };
 
@@ -200,6 +212,11 @@ function validateConfig(config: AmuseConfig): void {
     if (!Number.isFinite(config[key]) || config[key] < 0) {
       throw new Error(`config.${key} must be a finite number >= 0, got ${config[key]}`);
     }
+  }
+  if (typeof config.questionInHead !== 'boolean') {
+    throw new Error(
+      `config.questionInHead must be true or false, got ${String(config.questionInHead)}`,
+    );
   }
   if (!QUESTION_POOLINGS.includes(config.questionPooling)) {
     throw new Error(

@@ -226,7 +226,7 @@ export class AmuseModel {
       );
     });
     this.norm = new LayerNorm(backbone.child('norm'), width);
-    this.fusion = new Fusion(root.child('fusion'), width, config.numAnswers);
+    this.fusion = new Fusion(root.child('fusion'), width, config.numAnswers, config.questionInHead);
   }
 
   /** Every parameter by stable dotted name, in creation order. */

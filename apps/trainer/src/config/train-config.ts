@@ -95,6 +95,11 @@ export interface TrainConfig extends SparsitySettings {
    * when missing: every run before issue 21i) or 'ordered'.
    */
   questionPooling?: 'mean' | 'ordered';
+  /**
+   * The encoder's `questionInHead` (@sparsify/amuse-encoder): set only when true (missing =
+   * AMUSE's fusion, every run before it existed).
+   */
+  questionInHead?: boolean;
   /** Start from this safetensors checkpoint (e.g. a pretrained backbone); null = random init. */
   initFrom?: string | null;
   /**
@@ -167,6 +172,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
     ...((options.questionPooling ?? TRAIN_DEFAULTS.questionPooling) === 'mean'
       ? {}
       : { questionPooling: options.questionPooling as 'ordered' }),
+    ...((options.questionInHead ?? TRAIN_DEFAULTS.questionInHead) ? { questionInHead: true } : {}),
   };
   validateTrainConfig(config);
   return config;

@@ -319,6 +319,13 @@ export const TRAIN_FLAGS = {
       }
     },
   },
+  questionInHead: {
+    name: 'question-in-head',
+    help: "the answer head also reads the question through its own linear map (zero at the start); AMUSE's head sees the question only as gates on the streams",
+    group: 'train',
+    default: false,
+    read: (config: CheckedConfig) => config.questionInHead ?? false,
+  },
   initFrom: {
     name: 'init-from',
     arg: '<file>',

@@ -38,7 +38,10 @@ export class SparsifiedAmuse implements TrainableModel {
   readonly perception: PerceptionHeads | null;
 
   constructor(
-    config: Pick<TrainConfig, 'model' | 'mask' | 'merge' | 'seed' | 'questionPooling'>,
+    config: Pick<
+      TrainConfig,
+      'model' | 'mask' | 'merge' | 'seed' | 'questionPooling' | 'questionInHead'
+    >,
     inputs: InputSpec,
     options: { perceptionHeads?: boolean } = {},
   ) {
@@ -49,6 +52,7 @@ export class SparsifiedAmuse implements TrainableModel {
         seed: config.seed,
         // Only when asked: a 'mean' model keeps its preset name and its parameter names.
         ...(config.questionPooling === 'ordered' ? { questionPooling: 'ordered' as const } : {}),
+        ...(config.questionInHead === true ? { questionInHead: true } : {}),
       });
     } catch (error) {
       throw new ConfigError('--model', (error as Error).message);
