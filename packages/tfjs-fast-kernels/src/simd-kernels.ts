@@ -1,4 +1,5 @@
 import { SIMD_KERNELS_WASM_BASE64 } from './simd-binary.js';
+import { SIMD_FMA_KERNELS_WASM_BASE64 } from './simd-fma-binary.js';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
 /** assembly/kernels.ts's exports: pointers are byte offsets into tfjs-backend-wasm's heap. */
@@ -134,18 +135,69 @@ export interface SimdKernels {
   ): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
-let simdAllowed = true;
+/**
+ * Which build of assembly/kernels.ts runs: 'stock' (f32x4 mul then add; every runtime with
+ * wasm SIMD) or 'fma' (the products' inner loops as f32x4.relaxed_madd; needs relaxed SIMD).
+ */
+export type SimdBuild = 'stock' | 'fma';
 
-function compiledModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    // atob, not Buffer: the package also runs in browsers.
-    const bytes = Uint8Array.from(atob(SIMD_KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
-    // A runtime without wasm SIMD rejects the module: the JS kernels serve instead.
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+const BASE64: Record<SimdBuild, string> = {
+  stock: SIMD_KERNELS_WASM_BASE64,
+  fma: SIMD_FMA_KERNELS_WASM_BASE64,
+};
+const compiled = new Map<SimdBuild, WebAssembly.Module | null>();
+const instances: Record<SimdBuild, WeakMap<WebAssembly.Memory, SimdKernels | null>> = {
+  stock: new WeakMap(),
+  fma: new WeakMap(),
+};
+let simdAllowed = true;
+let activeBuild: SimdBuild = 'stock';
+
+function moduleBytes(build: SimdBuild): Uint8Array<ArrayBuffer> {
+  // atob, not Buffer: the package also runs in browsers.
+  return Uint8Array.from(atob(BASE64[build]), (c) => c.charCodeAt(0));
+}
+
+function compiledModule(build: SimdBuild): WebAssembly.Module | null {
+  let module = compiled.get(build);
+  if (module === undefined) {
+    const bytes = moduleBytes(build);
+    // A runtime without wasm SIMD (or, for 'fma', relaxed SIMD) rejects the module: the
+    // stock build or the JS kernels serve instead.
+    module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    // A rejection is not cached: a host may enable relaxed SIMD later (V8's
+    // --experimental-wasm-relaxed-simd, set before the next compile).
+    if (module != null) compiled.set(build, module);
   }
-  return compiled;
+  return module;
+}
+
+/**
+ * Whether this runtime validates the FMA build (relaxed SIMD), and why not when it does not.
+ * Node 22+ and current browsers do by default; Node 20 only after
+ * `v8.setFlagsFromString('--experimental-wasm-relaxed-simd')` or
+ * `node --experimental-wasm-relaxed-simd` (this package never sets engine flags itself).
+ */
+export function fmaBuildSupport(): { available: boolean; reason: string } {
+  if (compiledModule('fma') != null)
+    return { available: true, reason: 'relaxed SIMD validates (f32x4.relaxed_madd)' };
+  const simd = compiledModule('stock') != null;
+  return {
+    available: false,
+    reason: simd
+      ? 'this runtime does not validate relaxed SIMD (on Node 20: node --experimental-wasm-relaxed-simd, or v8.setFlagsFromString before enabling)'
+      : 'this runtime does not validate wasm SIMD',
+  };
+}
+
+/** Chooses the build the kernels run from now on (enableFastKernels' `fma` option). */
+export function setSimdBuild(build: SimdBuild): void {
+  activeBuild = build;
+}
+
+/** The build the kernels run now. */
+export function simdBuild(): SimdBuild {
+  return activeBuild;
 }
 
 /**
@@ -157,9 +209,10 @@ export function simdKernelsFor(backend: WasmHeapBackend): SimdKernels | null {
   if (!simdAllowed) return null;
   const memory = (backend.wasm as { asm?: { memory?: unknown } }).asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return null;
-  let kernels = instances.get(memory);
+  const built = instances[activeBuild];
+  let kernels = built.get(memory);
   if (kernels === undefined) {
-    const module = compiledModule();
+    const module = compiledModule(activeBuild);
     try {
       kernels =
         module == null
@@ -169,7 +222,7 @@ export function simdKernelsFor(backend: WasmHeapBackend): SimdKernels | null {
     } catch {
       kernels = null;
     }
-    instances.set(memory, kernels);
+    built.set(memory, kernels);
   }
   return kernels;
 }
