@@ -2,6 +2,7 @@ import { enableFastKernels, type NativeMode } from '@sparsify/tfjs-fast-kernels'
 import { type ActiveBackend, setupBackend } from '../backends.js';
 import { ConfigError } from '../config/config-error.js';
 import { type LogFormat, Logger } from '../log/logger.js';
+import { allowRelaxedSimd, wasmFmaRequested } from '../wasm-fma.js';
 
 export interface OutputOptions {
   quiet?: boolean;
@@ -28,15 +29,26 @@ export async function prepareBackend(
   /** Whether the fast kernels may use the native addon (a demo run in a child copies its parent's). */
   native: NativeMode = 'auto',
 ): Promise<ActiveBackend> {
+  const fma = wasmFmaRequested();
   const backend = await setupBackend(choice);
   let kernels = 'stock kernels';
+  let simdBuild: string | undefined;
   if (backend.name === 'wasm' && fastKernels) {
-    const report = await enableFastKernels({ native });
-    kernels = `fast kernels (${report.matmulEngine})`;
+    if (fma) allowRelaxedSimd();
+    const report = await enableFastKernels({ native, fma: fma ? 'auto' : 'off' });
+    simdBuild = report.simdBuild;
+    // SPARSIFY_WASM_FMA=1 where relaxed SIMD still does not validate: the stock build, and why.
+    const fallback =
+      fma && report.simdBuild !== 'fma' ? `; FMA not used: ${report.fma.reason}` : '';
+    kernels = `fast kernels (${report.matmulEngine}, SIMD build ${report.simdBuild}${fallback})`;
   }
   logger.event(
     'backend',
-    { backend: backend.name, fastKernels: backend.name === 'wasm' && fastKernels },
+    {
+      backend: backend.name,
+      fastKernels: backend.name === 'wasm' && fastKernels,
+      ...(simdBuild ? { simdBuild } : {}),
+    },
     `backend: ${backend.name}${backend.name === 'wasm' ? `, ${kernels}` : ''}`,
   );
   return backend;
