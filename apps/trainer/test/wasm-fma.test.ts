@@ -14,14 +14,25 @@ async function backendLine(fma: string | undefined): Promise<{ text: string; sim
     let text = '';
     const logger = new Logger({
       format: 'text',
-      err: { write: (t: string) => void (text += t), isTTY: false, columns: () => 80 },
+      err: {
+        write: (t: string) => {
+          text += t;
+        },
+        isTTY: false,
+        columns: () => 80,
+      },
     });
     await prepareBackend('wasm', true, logger, 'off');
     let json = '';
     await prepareBackend(
       'wasm',
       true,
-      new Logger({ format: 'json', out: (t) => void (json += t) }),
+      new Logger({
+        format: 'json',
+        out: (t) => {
+          json += t;
+        },
+      }),
       'off',
     );
     return { text, simdBuild: JSON.parse(json).simdBuild };
