@@ -10,9 +10,19 @@
  * must agree to float rounding.
  *   node --conditions=source --import tsx bench/step-checkout-ab.ts <old checkout> <new checkout> [rounds] [steps]
  * The old checkout needs its own `pnpm install` (git worktree add /work/old <commit>).
+ * ENGINES=<old>,<new> picks each side's StepEngine (default as-is,as-is): e.g.
+ * `ENGINES=wasm,wasm-fma` with this checkout on both sides times the FMA SIMD build
+ * against the stock one.
  */
 import { resolve } from 'node:path';
-import { BATCH, CASES, type ChildResult, LOSS_STEPS, runStepChild } from './trainer-step-child.js';
+import {
+  BATCH,
+  CASES,
+  type ChildResult,
+  LOSS_STEPS,
+  runStepChild,
+  type StepEngine,
+} from './trainer-step-child.js';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -24,6 +34,7 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[4] ?? 6);
   const steps = Number(process.argv[5] ?? 8);
   const roots = [oldRoot, newRoot];
+  const engines = (process.env.ENGINES ?? 'as-is,as-is').split(',') as StepEngine[];
   const perRound: number[][][] = []; // [round][checkout][case] median CPU ms
   let last: ChildResult[] = [];
   const loads: number[] = [];
@@ -31,7 +42,10 @@ async function main(): Promise<void> {
     const order = round % 2 === 0 ? [0, 1] : [1, 0];
     const results: ChildResult[] = [];
     for (const v of order)
-      results[v] = runStepChild(roots[v]!, steps, { sequential: Boolean(process.env.SEQUENTIAL) });
+      results[v] = runStepChild(roots[v]!, steps, {
+        sequential: Boolean(process.env.SEQUENTIAL),
+        engine: engines[v] ?? 'as-is',
+      });
     loads.push(Number((await import('node:os')).loadavg()[0]));
     perRound.push(results.map((r) => r.cpuMs.map(median)));
     last = results;

@@ -7,6 +7,9 @@
  * token counts. Two paths:
  *   wasm    tfjs-backend-wasm + fast kernels, single-threaded (no addon: SPARSIFY_NATIVE_DIR
  *           on an empty directory and the addon switched off), against torch 1 thread
+ *   wasm-fma  as wasm, with the FMA build of the SIMD kernels (relaxed SIMD; the child sets
+ *           V8's --experimental-wasm-relaxed-simd); with wasm in the same run it also prints
+ *           wasm-fma / wasm per round and the first losses of both
  *   native  the addon (BLAS + fused kernels, 2 threads), against torch 2 threads; only when
  *           the addon is built (`pnpm --filter @sparsify/tfjs-fast-kernels build:native`)
  *   wasm2   as wasm, on tfjs-backend-wasm's threaded module with 2 XNNPACK threads
@@ -51,6 +54,7 @@ interface Path {
 interface Side {
   wall: number[]; // median ms a step, per case
   cpu: number[] | null;
+  losses?: number[][]; // ours: the first losses of every case
 }
 
 const anchors = torchAnchorsOrExit(['torch_tiny.py']);
@@ -79,6 +83,12 @@ const allPaths: Path[] = [
     },
   },
   {
+    name: 'wasm-fma',
+    engine: 'wasm-fma',
+    threads: 1,
+    env: { ...process.env, SPARSIFY_NATIVE_DIR: noAddonDir, OPENBLAS_NUM_THREADS: '1' },
+  },
+  {
     name: 'native',
     engine: 'native',
     threads: 2,
@@ -102,8 +112,9 @@ function ours(path: Path): Side & { engine: string } {
   return {
     wall: r.wallMs.map(median),
     cpu: r.cpuMs.map(median),
+    losses: r.losses,
     engine: e
-      ? `matmul ${e.matmul}, fused ${e.fused}${e.threads ? `, ${e.threads} threads` : ''}`
+      ? `matmul ${e.matmul}, fused ${e.fused}${e.threads ? `, ${e.threads} threads` : ''}${e.simdBuild ? `, SIMD build ${e.simdBuild}` : ''}`
       : '?',
   };
 }
@@ -195,6 +206,34 @@ for (const [p, path] of paths.entries()) {
       i === 0 ? '1' : fmt(sparse(side, of, i), 3);
     console.log(
       `| ${c.name} | ${fmt(med('ours', 'wall', i))} | ${fmt(med('torch', 'wall', i))} | ${fmt(ratio('wall', i), 3)} | ${fmt(med('ours', 'cpu', i))} | ${fmt(med('torch', 'cpu', i))} | ${fmt(ratio('cpu', i), 3)} | ${sd('ours', 'wall')} | ${sd('torch', 'wall')} | ${sd('ours', 'cpu')} | ${sd('torch', 'cpu')} |`,
+    );
+  }
+}
+
+// The FMA build against the stock one, round by round (both children of a round ran minutes apart at most).
+const stockAt = paths.findIndex((p) => p.name === 'wasm');
+const fmaAt = paths.findIndex((p) => p.name === 'wasm-fma');
+if (stockAt >= 0 && fmaAt >= 0) {
+  const pairs = results[fmaAt]!.map((r, round) => ({
+    fma: r.ours,
+    stock: results[stockAt]![round]!.ours,
+  }));
+  const per = (of: 'wall' | 'cpu', i: number) =>
+    median(
+      pairs.map(({ fma, stock }) => (fma[of]?.[i] ?? Number.NaN) / (stock[of]?.[i] ?? Number.NaN)),
+    );
+  console.log('\nwasm-fma / wasm (ours only, median over rounds of the per-round ratio)');
+  console.log('| step | wall ratio | CPU ratio |');
+  console.log('|---|---:|---:|');
+  for (const [i, c] of CASES.entries())
+    console.log(`| ${c.name} | ${fmt(per('wall', i), 3)} | ${fmt(per('cpu', i), 3)} |`);
+  const first = pairs[0]!;
+  for (const [i, c] of CASES.entries()) {
+    const a = first.stock.losses?.[i] ?? [];
+    const b = first.fma.losses?.[i] ?? [];
+    const gap = Math.max(...a.map((v, k) => Math.abs(v - (b[k] ?? Number.NaN))));
+    console.log(
+      `first losses, ${c.name}: stock ${a.map((v) => v.toPrecision(9)).join(', ')}; fma ${b.map((v) => v.toPrecision(9)).join(', ')}; largest gap ${gap.toExponential(2)}`,
     );
   }
 }

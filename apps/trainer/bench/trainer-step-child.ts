@@ -25,9 +25,10 @@ export const CASES = [
  * picks (an old checkout may not know the options below); `wasm` = the addon off even if it
  * is built (an old checkout's loader falls back to its native/build even with
  * SPARSIFY_NATIVE_DIR set);
- * `native` = the addon required.
+ * `native` = the addon required; `wasm-fma` = `wasm` with the FMA build of the SIMD kernels
+ * (the child sets V8's relaxed-SIMD flag, as SPARSIFY_WASM_FMA=1 does; this checkout only).
  */
-export type StepEngine = 'as-is' | 'wasm' | 'native';
+export type StepEngine = 'as-is' | 'wasm' | 'native' | 'wasm-fma';
 
 export interface StepChildOptions {
   /** Each case's steps back to back instead of the cases taking turns step by step. */
@@ -45,7 +46,7 @@ export interface ChildResult {
   kernels: number[];
   losses: number[][];
   /** What ran the matmuls and fused kernels, when `engine` was not `as-is`. */
-  engine?: { matmul: string; fused: string; threads?: number };
+  engine?: { matmul: string; fused: string; threads?: number; simdBuild?: string };
 }
 
 /** One process: every case of `root`'s code, `steps` timed steps each. */
@@ -69,14 +70,19 @@ async function stepChild(
   let ran: ChildResult['engine'];
   if (engine !== 'as-is') {
     const { enableFastKernels } = await import(`${root}/packages/tfjs-fast-kernels/src/enable.js`);
-    const report = await enableFastKernels({ native: engine === 'wasm' ? 'off' : 'require' });
+    if (engine === 'wasm-fma') (await import(`${src}/wasm-fma.js`)).allowRelaxedSimd();
+    const report = await enableFastKernels({
+      native: engine === 'native' ? 'require' : 'off',
+      ...(engine === 'wasm-fma' ? { fma: 'require' } : {}),
+    });
     // The wasm module's XNNPACK threads (SPARSIFY_WASM_THREADS), on checkouts that have them.
     const fast = await import(`${root}/packages/tfjs-fast-kernels/src/index.js`);
     const wasmThreads = fast.wasmThreadsStatus?.().threads ?? undefined;
     ran = {
       matmul: report.matmulEngine,
       fused: report.fusedEngine,
-      threads: engine === 'wasm' ? (wasmThreads ?? 1) : report.native.threads,
+      threads: engine === 'native' ? report.native.threads : (wasmThreads ?? 1),
+      simdBuild: report.simdBuild,
     };
   }
   const data = await demoBatches(logger, BATCHES, BATCH);

@@ -383,6 +383,16 @@ export function mergeHeadsCopy(
   }
 }
 
+// c + a b for the products' inner loops. The FMA build (scripts/build-simd.mjs with
+// `--enable relaxed-simd`, src/simd-fma-binary.ts) fuses it into f32x4.relaxed_madd: one
+// rounding instead of two, ~25-45% faster loops where the engine lowers it to a hardware FMA
+// (it may also run it as mul + add: relaxed SIMD leaves that to the engine). The stock
+// build keeps mul then add, so its floats are unchanged.
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // One row of out = A(i, :) B over p in [0, k): sixteen columns at a time in four vector
 // registers while p runs, then four, then one. A(i, p) is at aRow + p stepP; B is row-major
 // with rows of n. With acc, the sums continue from what out holds (the earlier p).
@@ -401,10 +411,10 @@ export function mergeHeadsCopy(
     let bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++) {
       const av = v128.load32_splat(ap);
-      c0 = f32x4.add(c0, f32x4.mul(av, v128.load(bp)));
-      c1 = f32x4.add(c1, f32x4.mul(av, v128.load(bp, 16)));
-      c2 = f32x4.add(c2, f32x4.mul(av, v128.load(bp, 32)));
-      c3 = f32x4.add(c3, f32x4.mul(av, v128.load(bp, 48)));
+      c0 = madd(av, v128.load(bp), c0);
+      c1 = madd(av, v128.load(bp, 16), c1);
+      c2 = madd(av, v128.load(bp, 32), c2);
+      c3 = madd(av, v128.load(bp, 48), c3);
       ap += stepP;
       bp += rowBytes;
     }
@@ -450,14 +460,14 @@ export function mergeHeadsCopy(
       const b1 = v128.load(bp, 16);
       const b2 = v128.load(bp, 32);
       const b3 = v128.load(bp, 48);
-      c0 = f32x4.add(c0, f32x4.mul(av, b0));
-      c1 = f32x4.add(c1, f32x4.mul(av, b1));
-      c2 = f32x4.add(c2, f32x4.mul(av, b2));
-      c3 = f32x4.add(c3, f32x4.mul(av, b3));
-      d0 = f32x4.add(d0, f32x4.mul(aw, b0));
-      d1 = f32x4.add(d1, f32x4.mul(aw, b1));
-      d2 = f32x4.add(d2, f32x4.mul(aw, b2));
-      d3 = f32x4.add(d3, f32x4.mul(aw, b3));
+      c0 = madd(av, b0, c0);
+      c1 = madd(av, b1, c1);
+      c2 = madd(av, b2, c2);
+      c3 = madd(av, b3, c3);
+      d0 = madd(aw, b0, d0);
+      d1 = madd(aw, b1, d1);
+      d2 = madd(aw, b2, d2);
+      d3 = madd(aw, b3, d3);
       ap += stepP;
       bp += rowBytes;
     }
@@ -488,7 +498,7 @@ export function mergeHeadsCopy(
     let ap = aRow;
     let bp = b + (<usize>j << 2);
     for (let p = 0; p < k; p++) {
-      c = f32x4.add(c, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+      c = madd(v128.load32_splat(ap), v128.load(bp), c);
       ap += stepP;
       bp += rowBytes;
     }

@@ -30,6 +30,7 @@ import { nativeAttentionKernels } from './native-attention.js';
 import { loadNativeBlas, type NativeBlas } from './native-blas.js';
 import { setNativeFusedKernels } from './native-fused.js';
 import { powConfig } from './pow-kernel.js';
+import { fmaBuildSupport, type SimdBuild, setSimdBuild } from './simd-kernels.js';
 import { softmaxGradConfig, softmaxKernels } from './softmax.js';
 import { splitVConfig } from './split-kernel.js';
 import { restoreTapeSaves, shareTapeSaves } from './tape-saves.js';
@@ -37,6 +38,9 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum-kernel.js';
 import { wasmThreadsStatus } from './wasm-threads.js';
 
 export type NativeMode = 'auto' | 'off' | 'require';
+
+/** Whether the SIMD kernels run their FMA build (relaxed SIMD): see FastKernelsOptions.fma. */
+export type FmaMode = 'auto' | 'off' | 'require';
 
 export interface FastKernelsOptions {
   /**
@@ -61,6 +65,17 @@ export interface FastKernelsOptions {
    * of wasm SIMD (default true; false keeps them in wasm, e.g. to compare the two).
    */
   nativeFused?: boolean;
+  /**
+   * Which build of the wasm SIMD kernels runs. 'off' (default): the stock build (f32x4 mul then
+   * add), whose floats every error bound and accuracy figure in the docs were measured with.
+   * 'auto': the FMA build (the products' inner loops as f32x4.relaxed_madd, one rounding
+   * instead of two, within the bounds of test/fma-build.test.ts) where the runtime validates
+   * relaxed SIMD, else the stock build (the report says why). 'require': throw where it does
+   * not. Node 22+ and current browsers validate it by default; on Node 20 the app enables it
+   * (`node --experimental-wasm-relaxed-simd`, or `v8.setFlagsFromString` with that flag
+   * before this call): this package never changes the host's engine flags.
+   */
+  fma?: FmaMode;
 }
 
 export interface FastKernelsReport {
@@ -87,6 +102,13 @@ export interface FastKernelsReport {
   };
   /** Whether tensors saved for first-order gradients are shared references (no Identity kernels). */
   tapeSavesShared: boolean;
+  /** The build of the wasm SIMD kernels that runs ('fma' only when asked for and it validates). */
+  simdBuild: SimdBuild;
+  fma: {
+    mode: FmaMode;
+    /** Why the FMA build is or is not used, e.g. "disabled by option fma: 'off'". */
+    reason: string;
+  };
   /** Whether @tensorflow/tfjs-backend-wasm was imported (its kernels registered) when enabled. */
   wasmBackendRegistered: boolean;
 }
@@ -100,6 +122,14 @@ interface Enabled {
   /** The gradients it replaced (absent when none was registered), likewise. */
   replacedGradients: Array<{ kernelName: string; stock: GradConfig | undefined }>;
   nativeFused: boolean;
+}
+
+function simdBuildFor(mode: FmaMode): { build: SimdBuild; reason: string } {
+  if (mode === 'off') return { build: 'stock', reason: "disabled by option fma: 'off'" };
+  const support = fmaBuildSupport();
+  if (!support.available && mode === 'require')
+    throw new Error(`tfjs-fast-kernels: fma: 'require' but ${support.reason}`);
+  return { build: support.available ? 'fma' : 'stock', reason: support.reason };
 }
 
 let enabled: Enabled | null = null;
@@ -196,9 +226,18 @@ export async function enableFastKernels(
       `tfjs-fast-kernels enableFastKernels: options.nativeFused must be a boolean, got ${String(nativeFused)}`,
     );
   }
+  const fmaMode = options.fma ?? 'off';
+  if (fmaMode !== 'auto' && fmaMode !== 'off' && fmaMode !== 'require') {
+    throw new Error(
+      `tfjs-fast-kernels enableFastKernels: options.fma must be 'auto' | 'off' | 'require', got ${String(fmaMode)}`,
+    );
+  }
+  const simd = simdBuildFor(fmaMode);
   if (
     enabled != null &&
     enabled.report.native.mode === mode &&
+    enabled.report.fma.mode === fmaMode &&
+    enabled.report.simdBuild === simd.build &&
     enabled.report.fusedKernels.length > 0 === fused &&
     enabled.report.tapeSavesShared === shareSaves &&
     enabled.nativeFused === nativeFused
@@ -206,6 +245,7 @@ export async function enableFastKernels(
     return enabled.report;
   const native = nativeBlasFor(mode);
   disableFastKernels();
+  setSimdBuild(simd.build);
 
   const stockBatchMatMul = getKernel('BatchMatMul', 'wasm');
   const stockFusedMatMul = getKernel('_FusedMatMul', 'wasm');
@@ -297,6 +337,8 @@ export async function enableFastKernels(
     fusedEngine: !fused ? 'none' : fusedNatively ? 'native' : 'wasm',
     native: native.report,
     tapeSavesShared: shareSaves,
+    simdBuild: simd.build,
+    fma: { mode: fmaMode, reason: simd.reason },
     wasmBackendRegistered,
   };
   enabled = { report, replaced, installed, replacedGradients, nativeFused };
@@ -319,5 +361,6 @@ export function disableFastKernels(): void {
     if (stock !== undefined) registerGradient(stock);
   }
   restoreTapeSaves();
+  setSimdBuild('stock');
   enabled = null;
 }

@@ -16,6 +16,7 @@ export {
   enableFastKernels,
   type FastKernelsOptions,
   type FastKernelsReport,
+  type FmaMode,
   fastKernelsStatus,
   type NativeMode,
 } from './enable.js';
@@ -28,6 +29,7 @@ export {
   packedSelfAttentionComposition,
 } from './native-attention.js';
 export { nativeAddonCandidates, nativeCacheDir } from './native-blas.js';
+export { fmaBuildSupport, type SimdBuild } from './simd-kernels.js';
 export { softmax } from './softmax.js';
 export {
   MAX_WASM_THREADS,

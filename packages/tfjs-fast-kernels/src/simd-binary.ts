@@ -181,7 +181,7 @@ export const SIMD_KERNELS_WASM_BASE64 =
   'CwNAIBIgIkoEQCAiQQJ0IicgJmogByAnaioCADgCACAiQQFqISIMAQsLIAcgEkECdGohByAfQQFqIR8MAQsLIBkgG2ohGSAh' +
   'QQFqISEMAQsLICBBAWohIAwBCwsL';
 
-/** The same kernels importing a shared memory (12696 bytes), for the threaded wasm module. */
+/** The same kernels importing a shared memory, for the threaded wasm module (12696 bytes), base64. */
 export const SIMD_KERNELS_SHARED_WASM_BASE64 =
   'AGFzbQEAAAABgwEKYAl/f39/f39/f30AYAV/f39/fwBgBH9/f38AYAp/f39/f39/f39/AGAGf39/f39/AGAHf39/f39/fQBg' +
   'A39/fwBgE39/f39/f39/f319fX19fX19fX0AYBB/f39/f39/f39/f39/f31/AGAVf39/f39/f39/f39/f39/f39/f31/AAIS' +

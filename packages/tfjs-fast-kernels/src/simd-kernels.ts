@@ -1,4 +1,8 @@
 import { SIMD_KERNELS_SHARED_WASM_BASE64, SIMD_KERNELS_WASM_BASE64 } from './simd-binary.js';
+import {
+  SIMD_FMA_KERNELS_SHARED_WASM_BASE64,
+  SIMD_FMA_KERNELS_WASM_BASE64,
+} from './simd-fma-binary.js';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
 /** assembly/kernels.ts's exports: pointers are byte offsets into tfjs-backend-wasm's heap. */
@@ -134,24 +138,46 @@ export interface SimdKernels {
   ): void;
 }
 
-const compiled = new Map<boolean, WebAssembly.Module | null>();
-const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
-let simdAllowed = true;
+/**
+ * Which build of assembly/kernels.ts runs: 'stock' (f32x4 mul then add; every runtime with
+ * wasm SIMD) or 'fma' (the products' inner loops as f32x4.relaxed_madd; needs relaxed SIMD).
+ */
+export type SimdBuild = 'stock' | 'fma';
 
-/** The module for a plain heap, or (`shared`) for the threaded module's shared heap. */
-function compiledModule(shared: boolean): WebAssembly.Module | null {
-  let module = compiled.get(shared);
+/** Each build for a plain heap and (`shared`) for the threaded module's shared heap. */
+const BASE64: Record<SimdBuild, { plain: string; shared: string }> = {
+  stock: { plain: SIMD_KERNELS_WASM_BASE64, shared: SIMD_KERNELS_SHARED_WASM_BASE64 },
+  fma: { plain: SIMD_FMA_KERNELS_WASM_BASE64, shared: SIMD_FMA_KERNELS_SHARED_WASM_BASE64 },
+};
+const compiled = new Map<string, WebAssembly.Module | null>();
+const instances: Record<SimdBuild, WeakMap<WebAssembly.Memory, SimdKernels | null>> = {
+  stock: new WeakMap(),
+  fma: new WeakMap(),
+};
+let simdAllowed = true;
+let activeBuild: SimdBuild = 'stock';
+
+function moduleBytes(build: SimdBuild, shared: boolean): Uint8Array<ArrayBuffer> {
+  // atob, not Buffer: the package also runs in browsers.
+  return Uint8Array.from(atob(BASE64[build][shared ? 'shared' : 'plain']), (c) => c.charCodeAt(0));
+}
+
+function compiledModule(build: SimdBuild, shared = false): WebAssembly.Module | null {
+  const key = `${build}/${shared ? 'shared' : 'plain'}`;
+  let module = compiled.get(key);
   if (module === undefined) {
-    const base64 = shared ? SIMD_KERNELS_SHARED_WASM_BASE64 : SIMD_KERNELS_WASM_BASE64;
-    // atob, not Buffer: the package also runs in browsers.
-    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-    // A runtime without wasm SIMD (or threads) rejects the module: the JS kernels serve instead.
+    const bytes = moduleBytes(build, shared);
+    // A runtime without wasm SIMD (or threads, or for 'fma' relaxed SIMD) rejects the module:
+    // the stock build or the JS kernels serve instead.
     module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    compiled.set(shared, module);
+    // A rejection is not cached: a host may enable relaxed SIMD later (V8's
+    // --experimental-wasm-relaxed-simd, set before the next compile).
+    if (module != null) compiled.set(key, module);
   }
   return module;
 }
 
+/**
 /**
  * The backend's heap: the single-threaded module exports its memory; the threaded one
  * (src/wasm-threads.ts) imports a shared memory, kept on the emscripten module as wasmMemory.
@@ -163,6 +189,34 @@ function heapMemory(backend: WasmHeapBackend): WebAssembly.Memory | null {
 }
 
 /**
+ * Whether this runtime validates the FMA build (relaxed SIMD), and why not when it does not.
+ * Node 22+ and current browsers do by default; Node 20 only after
+ * `v8.setFlagsFromString('--experimental-wasm-relaxed-simd')` or
+ * `node --experimental-wasm-relaxed-simd` (this package never sets engine flags itself).
+ */
+export function fmaBuildSupport(): { available: boolean; reason: string } {
+  if (compiledModule('fma') != null)
+    return { available: true, reason: 'relaxed SIMD validates (f32x4.relaxed_madd)' };
+  const simd = compiledModule('stock') != null;
+  return {
+    available: false,
+    reason: simd
+      ? 'this runtime does not validate relaxed SIMD (on Node 20: node --experimental-wasm-relaxed-simd, or v8.setFlagsFromString before enabling)'
+      : 'this runtime does not validate wasm SIMD',
+  };
+}
+
+/** Chooses the build the kernels run from now on (enableFastKernels' `fma` option). */
+export function setSimdBuild(build: SimdBuild): void {
+  activeBuild = build;
+}
+
+/** The build the kernels run now. */
+export function simdBuild(): SimdBuild {
+  return activeBuild;
+}
+
+/**
  * The SIMD kernels bound to this backend's own memory (instantiated once per memory), or
  * null when they cannot run there: no SIMD, or memory not reachable. A shared (threaded)
  * heap gets the build that imports a shared memory. Null means the kernels run their JS loops.
@@ -171,9 +225,11 @@ export function simdKernelsFor(backend: WasmHeapBackend): SimdKernels | null {
   if (!simdAllowed) return null;
   const memory = heapMemory(backend);
   if (memory == null) return null;
-  let kernels = instances.get(memory);
+  const built = instances[activeBuild];
+  let kernels = built.get(memory);
   if (kernels === undefined) {
     const module = compiledModule(
+      activeBuild,
       typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer,
     );
     try {
@@ -185,7 +241,7 @@ export function simdKernelsFor(backend: WasmHeapBackend): SimdKernels | null {
     } catch {
       kernels = null;
     }
-    instances.set(memory, kernels);
+    built.set(memory, kernels);
   }
   return kernels;
 }

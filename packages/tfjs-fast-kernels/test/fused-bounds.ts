@@ -15,3 +15,21 @@ export const FUSED_BOUNDS = {
   /** attentionCore: self- and cross-attention, key bias, any shape (test/attention-core.test.ts). */
   attentionCore: 3e-6,
 } as const;
+
+/**
+ * The FMA build of the SIMD kernels (FastKernelsOptions.fma; test/fma-build.test.ts): the
+ * largest gap relative to the largest reference magnitude.
+ */
+export const FMA_BOUNDS = {
+  /**
+   * A product against float64, and the FMA build's against the stock build's, on the step's
+   * shapes. Measured 2026-12-05: FMA to float64 1.0e-7 to 8.9e-7 (k = 640), never further than
+   * the stock build's 1.0e-7 to 9.5e-7; FMA to stock 1.6e-7 to 3.1e-7.
+   */
+  products: 2e-6,
+  /**
+   * A fused transformer block's loss and weight gradients (batch 8, 80 tokens, width 64, 4
+   * heads), FMA build against stock build on wasm. Measured 2026-12-05: at most 3.8e-7.
+   */
+  block: 2e-6,
+} as const;

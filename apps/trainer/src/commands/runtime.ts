@@ -7,6 +7,7 @@ import {
 import { type ActiveBackend, setupBackend } from '../backends.js';
 import { ConfigError } from '../config/config-error.js';
 import { type LogFormat, Logger } from '../log/logger.js';
+import { allowRelaxedSimd, wasmFmaRequested } from '../wasm-fma.js';
 
 export interface OutputOptions {
   quiet?: boolean;
@@ -52,11 +53,20 @@ export async function prepareBackend(
   /** Whether the fast kernels may use the native addon (a demo run in a child copies its parent's). */
   native: NativeMode = 'auto',
 ): Promise<ActiveBackend> {
+  const fma = wasmFmaRequested();
   const backend = await setupBackend(choice, undefined, { wasmThreads: wasmThreadsSetting() });
   let kernels = 'stock kernels';
+  let simdBuild: string | undefined;
+  let matmulEngine: string | undefined;
   if (backend.name === 'wasm' && fastKernels) {
-    const report = await enableFastKernels({ native });
-    kernels = `fast kernels (${report.matmulEngine})`;
+    if (fma) allowRelaxedSimd();
+    const report = await enableFastKernels({ native, fma: fma ? 'auto' : 'off' });
+    simdBuild = report.simdBuild;
+    matmulEngine = report.matmulEngine;
+    // SPARSIFY_WASM_FMA=1 where relaxed SIMD still does not validate: the stock build, and why.
+    const fallback =
+      fma && report.simdBuild !== 'fma' ? `; FMA not used: ${report.fma.reason}` : '';
+    kernels = `fast kernels (${report.matmulEngine}, SIMD build ${report.simdBuild}${fallback})`;
   }
   const threads = backend.wasmThreads;
   const threadsNote =
@@ -71,6 +81,8 @@ export async function prepareBackend(
       backend: backend.name,
       fastKernels: backend.name === 'wasm' && fastKernels,
       ...(threads ? { wasmThreads: threads.threads ?? 1 } : {}),
+      ...(simdBuild ? { simdBuild } : {}),
+      ...(matmulEngine ? { matmulEngine } : {}),
     },
     `backend: ${backend.name}${backend.name === 'wasm' ? `, ${kernels}${threadsNote}` : ''}`,
   );
