@@ -30,6 +30,7 @@ import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
 import { audioBatchFrom, videoBatchFrom } from '../src/pipeline/feature-inputs.js';
 import { preprocessSettingsFor, sampleToInputs } from '../src/pipeline/model-inputs.js';
 import { initFromFile } from '../src/train/init-from.js';
+import { dot, positionOf, ridge } from './comparative-probe-helpers.js';
 
 const [cacheDir = '', backbone = ''] = process.argv.slice(2);
 const inputs = DEFAULT_INPUTS;
@@ -176,28 +177,6 @@ const QUANT = {
   rhythm: (i: SceneInstrument) => Math.log(i.noteRate),
   length: (i: SceneInstrument) => steps.filter((t) => i.playing[t]).length,
 };
-function ridge(rows: Float64Array[], y: number[], lambda: number): Float64Array {
-  const d = rows[0]!.length;
-  const a = Array.from({ length: d }, () => new Float64Array(d + 1));
-  rows.forEach((x, n) => {
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) a[i]![j]! += x[i]! * x[j]!;
-      a[i]![d]! += x[i]! * y[n]!;
-    }
-  });
-  for (let i = 0; i < d - 1; i++) a[i]![i]! += lambda;
-  for (let c = 0; c < d; c++) {
-    let p = c;
-    for (let r = c + 1; r < d; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[p]![c]!)) p = r;
-    [a[c], a[p]] = [a[p]!, a[c]!];
-    for (let r = 0; r < d; r++) {
-      if (r === c) continue;
-      const k = a[r]![c]! / a[c]![c]!;
-      for (let j = c; j <= d; j++) a[r]![j]! -= k * a[c]![j]!;
-    }
-  }
-  return Float64Array.from({ length: d }, (_, i) => a[i]![d]! / a[i]![i]!);
-}
 function standardiser(rows: Float64Array[]) {
   const d = rows[0]!.length,
     mu = new Float64Array(d),
@@ -209,10 +188,7 @@ function standardiser(rows: Float64Array[]) {
   }
   return (x: Float64Array) => x.map((v, j) => (j === d - 1 ? 1 : (v - mu[j]!) / sd[j]!));
 }
-const dot = (w: Float64Array, x: Float64Array) => w.reduce((s, v, i) => s + v * x[i]!, 0);
 const byContent = new Map(QUESTION_TEMPLATES.map((t) => [t.content, t.id]));
-const positionOf = (i: SceneInstrument) =>
-  i.x < 1 / 3 ? 'left' : i.x > 2 / 3 ? 'right' : 'middle';
 const COMP = QUESTION_TEMPLATES.filter((t) => t.id.includes('comp'));
 function operands(scene: Scene, id: string, v: string[]) {
   const find = (name?: string, pos?: string) =>

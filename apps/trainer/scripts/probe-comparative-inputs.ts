@@ -21,6 +21,7 @@ import {
   synthesizeHeldoutTest,
 } from '@sparsify/avqa-datasets';
 import { preprocessSettingsFor, sampleToInputs } from '../src/pipeline/model-inputs.js';
+import { dot, positionOf, ridge } from './comparative-probe-helpers.js';
 
 const FIT_SCENES = Number(process.argv[2] ?? 1500);
 const inputs = DEFAULT_INPUTS;
@@ -75,32 +76,6 @@ const QUANTITIES = {
 };
 type Quantity = keyof typeof QUANTITIES;
 
-/** Solves (X'X + lambda I) w = X'y by Gaussian elimination. */
-function ridge(rows: Float64Array[], y: number[], lambda: number): Float64Array {
-  const d = rows[0]!.length;
-  const a = Array.from({ length: d }, () => new Float64Array(d + 1));
-  rows.forEach((x, n) => {
-    for (let i = 0; i < d; i++) {
-      const xi = x[i]!;
-      for (let j = 0; j < d; j++) a[i]![j]! += xi * x[j]!;
-      a[i]![d]! += xi * y[n]!;
-    }
-  });
-  for (let i = 0; i < d - 1; i++) a[i]![i]! += lambda;
-  for (let c = 0; c < d; c++) {
-    let p = c;
-    for (let r = c + 1; r < d; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[p]![c]!)) p = r;
-    [a[c], a[p]] = [a[p]!, a[c]!];
-    for (let r = 0; r < d; r++) {
-      if (r === c) continue;
-      const k = a[r]![c]! / a[c]![c]!;
-      for (let j = c; j <= d; j++) a[r]![j]! -= k * a[c]![j]!;
-    }
-  }
-  return Float64Array.from({ length: d }, (_, i) => a[i]![d]! / a[i]![i]!);
-}
-const dot = (w: Float64Array, x: Float64Array) => w.reduce((s, v, i) => s + v * x[i]!, 0);
-
 const fit = synthesizeAnnotations({ videos: 1920, seed: 7, media: 'none' });
 const noise = fit.options.noise;
 const fitScenes = fit.scenes.slice(0, FIT_SCENES);
@@ -126,8 +101,6 @@ const fitZ = fitX.map(std);
 for (const [k, v] of heldX) heldX.set(k, std(v));
 
 const byContent = new Map(QUESTION_TEMPLATES.map((t) => [t.content, t.id]));
-const positionOf = (i: SceneInstrument) =>
-  i.x < 1 / 3 ? 'left' : i.x > 2 / 3 ? 'right' : 'middle';
 const sceneById = new Map(held.scenes.map((s) => [s.videoId, s]));
 
 for (const lambda of [10, 100, 1000]) {

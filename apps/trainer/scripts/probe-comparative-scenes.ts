@@ -14,14 +14,12 @@ import {
   synthesizeAnnotations,
   synthesizeHeldoutTest,
 } from '@sparsify/avqa-datasets';
+import { positionOf } from './comparative-probe-helpers.js';
 
 const VIDEOS = Number(process.argv[2] ?? 480);
 const SEED = 7;
 const byContent = new Map(QUESTION_TEMPLATES.map((t) => [t.content, t.id]));
 const COMP = QUESTION_TEMPLATES.filter((t) => t.id.includes('comp')).map((t) => t.id);
-
-const positionOf = (i: SceneInstrument) =>
-  i.x < 1 / 3 ? 'left' : i.x > 2 / 3 ? 'right' : 'middle';
 
 function operands(scene: Scene, id: string, values: string[]): [SceneInstrument, SceneInstrument] {
   const find = (name: string | undefined, pos: string | undefined) => {

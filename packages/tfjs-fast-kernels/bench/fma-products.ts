@@ -9,24 +9,14 @@ import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { SIMD_KERNELS_WASM_BASE64 } from '../src/simd-binary.js';
 import { SIMD_FMA_KERNELS_WASM_BASE64 } from '../src/simd-fma-binary.js';
+import type { SimdKernels } from '../src/simd-kernels.js';
 import { seededValues } from '../test/backends.js';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 const rounds = Number(process.argv[2] ?? 21);
 const budgetMs = Number(process.argv[3] ?? 40);
 
-type MatMulSlice = (
-  a: number,
-  b: number,
-  out: number,
-  m: number,
-  k: number,
-  n: number,
-  transA: number,
-  transB: number,
-  scratch: number,
-  blockK: number,
-) => void;
+type MatMulSlice = SimdKernels['matMulSlice'];
 
 const shapes = [
   { name: 'qkv [640,64] x [64,192]', m: 640, k: 64, n: 192, ta: 0, tb: 0 },
