@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
+import { enableFastKernels, type SimdBuild } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { type DemoOptions, demoRunsInParallel, runDemo } from '../src/commands/d
 import { Logger } from '../src/log/logger.js';
 import { RunFolder } from '../src/run/run-folder.js';
 import { childRunEnv } from '../src/train/run-in-child.js';
+import { allowRelaxedSimd } from '../src/wasm-fma.js';
 import { type CliEvent, spawnCli } from './cli-process.js';
 import { tempDir } from './fixtures.js';
 
@@ -135,6 +136,43 @@ describe('when the demo trains its runs in two processes', () => {
     expect(pids).toHaveLength(2);
     expect(await gone(pids, 0)).toBe(true);
   }, 120_000);
+});
+
+describe("the demo's two processes run the parent's SIMD build", () => {
+  /** The children's backend events of a demo whose parent runs `build`, whatever SPARSIFY_WASM_FMA says. */
+  async function childBuilds(build: SimdBuild): Promise<Record<string, unknown>[]> {
+    const out = join(root, `build-${build}`);
+    mkdirSync(out, { recursive: true });
+    // Sparsify's run cannot start (a file stands where its folder goes), so the demo stops
+    // soon after both children have set up their backends.
+    writeFileSync(join(out, 'sparsify'), 'not a folder');
+    const previous = process.env.SPARSIFY_WASM_FMA;
+    process.env.SPARSIFY_WASM_FMA = build === 'fma' ? '0' : '1';
+    if (build === 'fma') allowRelaxedSimd();
+    await enableFastKernels({ native: 'off', fma: build === 'fma' ? 'require' : 'off' });
+    const events: Record<string, unknown>[] = [];
+    try {
+      await runDemo(
+        { out, videos: 8, epochs: 2, seed: 3, cacheDir, fastKernels: true, parallel: 'on' },
+        new Logger({ format: 'json', out: (line) => events.push(JSON.parse(line)) }),
+      ).catch(() => {});
+    } finally {
+      if (previous === undefined) delete process.env.SPARSIFY_WASM_FMA;
+      else process.env.SPARSIFY_WASM_FMA = previous;
+      await enableFastKernels({ native: 'off' });
+    }
+    return events.filter((e) => e.event === 'backend');
+  }
+
+  it.each(['fma', 'stock'] as const)(
+    'both children run %s',
+    async (build) => {
+      const backends = await childBuilds(build);
+      expect(backends.map((e) => e.run).sort()).toEqual(['Sparsify', 'dense']);
+      for (const event of backends) expect(event).toMatchObject({ simdBuild: build });
+    },
+    120_000,
+  );
 });
 
 describe('sparsify demo --parallel on as a process, under Ctrl-C', () => {

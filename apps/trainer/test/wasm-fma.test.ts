@@ -2,67 +2,58 @@ import { disableFastKernels } from '@sparsify/tfjs-fast-kernels';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { prepareBackend } from '../src/commands/runtime.js';
 import { ConfigError } from '../src/config/config-error.js';
-import { Logger } from '../src/log/logger.js';
-import { wasmFmaRequested } from '../src/wasm-fma.js';
+import { fmaModeFor, WASM_FMA_BY_DEFAULT, wasmFmaMode } from '../src/wasm-fma.js';
+import { backendLine } from './backend-line.js';
 
-/** The backend line prepareBackend writes on wasm with the fast kernels, and its JSON event. */
-async function backendLine(fma: string | undefined): Promise<{ text: string; simdBuild: unknown }> {
-  const previous = process.env.SPARSIFY_WASM_FMA;
-  if (fma === undefined) delete process.env.SPARSIFY_WASM_FMA;
-  else process.env.SPARSIFY_WASM_FMA = fma;
-  try {
-    let text = '';
-    const logger = new Logger({
-      format: 'text',
-      err: {
-        write: (t: string) => {
-          text += t;
-        },
-        isTTY: false,
-        columns: () => 80,
-      },
-    });
-    await prepareBackend('wasm', true, logger, 'off');
-    let json = '';
-    await prepareBackend(
-      'wasm',
-      true,
-      new Logger({
-        format: 'json',
-        out: (t) => {
-          json += t;
-        },
-      }),
-      'off',
-    );
-    return { text, simdBuild: JSON.parse(json).simdBuild };
-  } finally {
-    if (previous === undefined) delete process.env.SPARSIFY_WASM_FMA;
-    else process.env.SPARSIFY_WASM_FMA = previous;
-  }
-}
+// The native addon stays off so the backend line is the same on every machine.
+const wasmLine = (fma: string | undefined) =>
+  backendLine(fma, (logger) => prepareBackend('wasm', true, logger, 'off'));
 
 describe('SPARSIFY_WASM_FMA', () => {
   afterEach(() => disableFastKernels());
   afterAll(() => disableFastKernels());
 
-  it('is off unless set to 1, and names itself on a bad value', () => {
-    expect(wasmFmaRequested({})).toBe(false);
-    expect(wasmFmaRequested({ SPARSIFY_WASM_FMA: '0' })).toBe(false);
-    expect(wasmFmaRequested({ SPARSIFY_WASM_FMA: '1' })).toBe(true);
-    expect(() => wasmFmaRequested({ SPARSIFY_WASM_FMA: 'yes' })).toThrow(ConfigError);
-    expect(() => wasmFmaRequested({ SPARSIFY_WASM_FMA: 'yes' })).toThrow(
+  it('1 asks for the FMA build, 0 opts out, unset follows the default, and a bad value names itself', () => {
+    const byDefault = WASM_FMA_BY_DEFAULT ? 'auto' : 'off';
+    expect(wasmFmaMode({})).toBe(byDefault);
+    expect(wasmFmaMode({ SPARSIFY_WASM_FMA: '' })).toBe(byDefault);
+    expect(wasmFmaMode({ SPARSIFY_WASM_FMA: '0' })).toBe('off');
+    expect(wasmFmaMode({ SPARSIFY_WASM_FMA: '1' })).toBe('auto');
+    expect(() => wasmFmaMode({ SPARSIFY_WASM_FMA: 'yes' })).toThrow(ConfigError);
+    expect(() => wasmFmaMode({ SPARSIFY_WASM_FMA: 'yes' })).toThrow(
       /SPARSIFY_WASM_FMA: expected 1 or 0, got "yes"/,
     );
   });
 
-  it('runs the stock SIMD build by default and the FMA build with 1, naming it on the backend line', async () => {
-    const stock = await backendLine(undefined);
-    expect(stock.text).toContain('backend: wasm, fast kernels (xnnpack, SIMD build stock)');
-    expect(stock.simdBuild).toBe('stock');
+  it('where relaxed SIMD validates, runs the FMA build when asked or by default, the stock build with 0, and says which', async () => {
     // The trainer sets V8's relaxed-SIMD flag itself, so this holds on Node 20 too.
-    const fma = await backendLine('1');
-    expect(fma.text).toContain('backend: wasm, fast kernels (xnnpack, SIMD build fma)');
-    expect(fma.simdBuild).toBe('fma');
+    const asked = await wasmLine('1');
+    expect(asked.text).toContain('backend: wasm, fast kernels (xnnpack, SIMD build fma)');
+    expect(asked.event).toMatchObject({ event: 'backend', simdBuild: 'fma' });
+    expect(asked.event).not.toHaveProperty('fmaNotUsed');
+
+    const build = WASM_FMA_BY_DEFAULT ? 'fma' : 'stock';
+    const byDefault = await wasmLine(undefined);
+    expect(byDefault.text).toContain(`backend: wasm, fast kernels (xnnpack, SIMD build ${build})`);
+    expect(byDefault.event).toMatchObject({ simdBuild: build });
+
+    const optedOut = await wasmLine('0');
+    expect(optedOut.text).toContain('backend: wasm, fast kernels (xnnpack, SIMD build stock)');
+    expect(optedOut.text).not.toContain('FMA not used');
+    expect(optedOut.event).toMatchObject({ simdBuild: 'stock' });
+    expect(optedOut.event).not.toHaveProperty('fmaNotUsed');
+  });
+
+  it("a demo's child runs its parent's build, whatever SPARSIFY_WASM_FMA says", async () => {
+    expect(fmaModeFor('fma')).toBe('require');
+    expect(fmaModeFor('stock')).toBe('off');
+    const fma = await backendLine('0', (logger) =>
+      prepareBackend('wasm', true, logger, 'off', fmaModeFor('fma')),
+    );
+    expect(fma.event).toMatchObject({ simdBuild: 'fma' });
+    const stock = await backendLine('1', (logger) =>
+      prepareBackend('wasm', true, logger, 'off', fmaModeFor('stock')),
+    );
+    expect(stock.event).toMatchObject({ simdBuild: 'stock' });
   });
 });

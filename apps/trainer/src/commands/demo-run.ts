@@ -6,6 +6,7 @@ import {
   type ToChild,
 } from '../train/run-in-child.js';
 import { trainRun } from '../train/train-run.js';
+import { fmaModeFor } from '../wasm-fma.js';
 import { createLogger, prepareBackend } from './runtime.js';
 
 /**
@@ -35,7 +36,13 @@ export async function serveChildRun(): Promise<void> {
   let reply: FromChild;
   try {
     const logger = createLogger({ quiet: request.quiet, logFormat: request.logFormat });
-    await prepareBackend(request.backend, request.fastKernels, logger, request.native);
+    await prepareBackend(
+      request.backend,
+      request.fastKernels,
+      logger,
+      request.native,
+      fmaModeFor(request.simdBuild),
+    );
     const outcome = await trainRun({
       config: request.config,
       runDir: request.runDir,

@@ -259,7 +259,10 @@ async function trainInChildren(
   logger: Logger,
   shouldStop?: () => boolean,
 ): Promise<(RunResults | null)[]> {
-  const native = fastKernelsStatus()?.native.loaded ? 'auto' : 'off';
+  const status = fastKernelsStatus();
+  const native = status?.native.loaded ? 'auto' : 'off';
+  // The children run the parent's SIMD build, so the printed time ratio compares like with like.
+  const simdBuild = status?.simdBuild ?? 'stock';
   const children = runs.map(
     (run) =>
       new ChildRun(
@@ -270,6 +273,7 @@ async function trainInChildren(
           backend: compute.backend,
           fastKernels: compute.fastKernels,
           native,
+          simdBuild,
           logFormat: logger.format,
           quiet: logger.quiet,
         },

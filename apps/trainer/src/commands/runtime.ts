@@ -1,5 +1,6 @@
 import {
   enableFastKernels,
+  type FmaMode,
   MAX_WASM_THREADS,
   type NativeMode,
   parseWasmThreads,
@@ -7,7 +8,7 @@ import {
 import { type ActiveBackend, setupBackend } from '../backends.js';
 import { ConfigError } from '../config/config-error.js';
 import { type LogFormat, Logger } from '../log/logger.js';
-import { allowRelaxedSimd, wasmFmaRequested } from '../wasm-fma.js';
+import { allowRelaxedSimd, wasmFmaMode } from '../wasm-fma.js';
 
 export interface OutputOptions {
   quiet?: boolean;
@@ -44,7 +45,8 @@ export function wasmThreadsSetting(env: NodeJS.ProcessEnv = process.env): number
 /**
  * Picks the backend (--backend / SPARSIFY_BACKEND) and, on wasm, registers the fast
  * kernels unless --no-fast-kernels: stock wasm trains many times slower (measured in
- * docs/benchmarks/tfjs-fast-kernels.md).
+ * docs/benchmarks/tfjs-fast-kernels.md). The backend line and event name the SIMD build
+ * that runs (stock or fma) and, where the FMA build was asked for but not used, why.
  */
 export async function prepareBackend(
   choice: string,
@@ -52,20 +54,22 @@ export async function prepareBackend(
   logger: Logger,
   /** Whether the fast kernels may use the native addon (a demo run in a child copies its parent's). */
   native: NativeMode = 'auto',
+  /** The SIMD build: SPARSIFY_WASM_FMA by default; a demo run in a child copies its parent's. */
+  fma: FmaMode = wasmFmaMode(),
 ): Promise<ActiveBackend> {
-  const fma = wasmFmaRequested();
   const backend = await setupBackend(choice, undefined, { wasmThreads: wasmThreadsSetting() });
   let kernels = 'stock kernels';
   let simdBuild: string | undefined;
+  let fmaNotUsed: string | undefined;
   let matmulEngine: string | undefined;
   if (backend.name === 'wasm' && fastKernels) {
-    if (fma) allowRelaxedSimd();
-    const report = await enableFastKernels({ native, fma: fma ? 'auto' : 'off' });
+    if (fma !== 'off') allowRelaxedSimd();
+    const report = await enableFastKernels({ native, fma });
     simdBuild = report.simdBuild;
     matmulEngine = report.matmulEngine;
-    // SPARSIFY_WASM_FMA=1 where relaxed SIMD still does not validate: the stock build, and why.
-    const fallback =
-      fma && report.simdBuild !== 'fma' ? `; FMA not used: ${report.fma.reason}` : '';
+    // Asked for where relaxed SIMD still does not validate: the stock build, and why.
+    if (fma !== 'off' && report.simdBuild !== 'fma') fmaNotUsed = report.fma.reason;
+    const fallback = fmaNotUsed ? `; FMA not used: ${fmaNotUsed}` : '';
     kernels = `fast kernels (${report.matmulEngine}, SIMD build ${report.simdBuild}${fallback})`;
   }
   const threads = backend.wasmThreads;
@@ -82,6 +86,7 @@ export async function prepareBackend(
       fastKernels: backend.name === 'wasm' && fastKernels,
       ...(threads ? { wasmThreads: threads.threads ?? 1 } : {}),
       ...(simdBuild ? { simdBuild } : {}),
+      ...(fmaNotUsed ? { fmaNotUsed } : {}),
       ...(matmulEngine ? { matmulEngine } : {}),
     },
     `backend: ${backend.name}${backend.name === 'wasm' ? `, ${kernels}${threadsNote}` : ''}`,

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { NativeMode } from '@sparsify/tfjs-fast-kernels';
+import type { NativeMode, SimdBuild } from '@sparsify/tfjs-fast-kernels';
 import type { TrainConfig } from '../config/train-config.js';
 import type { LogFormat, Logger } from '../log/logger.js';
 import type { RunResults } from '../report/run-results.js';
@@ -18,6 +18,11 @@ export interface ChildRunRequest {
   fastKernels: boolean;
   /** The parent's use of the native addon: `off` when it runs without it. */
   native: NativeMode;
+  /**
+   * The parent's SIMD build of the fast kernels: each child runs it (or fails), so the runs of
+   * one demo never compute on different builds.
+   */
+  simdBuild: SimdBuild;
   logFormat: LogFormat;
   quiet: boolean;
 }
