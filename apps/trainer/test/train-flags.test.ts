@@ -155,6 +155,7 @@ describe('TRAIN_FLAGS', () => {
       auxWeight: 0,
       questionPooling: 'mean',
       questionInHead: false,
+      classPerception: false,
       // Written as literals in resolveTrainConfig before.
       data: 'synthetic',
       dataSeed: 7,
@@ -229,6 +230,7 @@ describe('TRAIN_FLAGS', () => {
       auxWeight?: number;
       questionPooling?: string;
       questionInHead?: boolean;
+      classPerception?: boolean;
       initFrom?: string | null;
     }>();
     expectTypeOf<TrainFlags>().toEqualTypeOf<{
@@ -259,6 +261,7 @@ describe('TRAIN_FLAGS', () => {
       auxWeight?: number;
       questionPooling?: string;
       questionInHead?: boolean;
+      classPerception?: boolean;
       initFrom?: string;
       quiet?: boolean;
       logFormat?: string;

@@ -326,6 +326,21 @@ export const TRAIN_FLAGS = {
     default: false,
     read: (config: CheckedConfig) => config.questionInHead ?? false,
   },
+  classPerception: {
+    name: 'class-perception',
+    help: 'a perception head and loss for how loud and how dense each sounding instrument class is (needs --aux-weight > 0); the mix level alone cannot say which instrument is louder',
+    group: 'train',
+    default: false,
+    read: (config: CheckedConfig) => config.classPerception ?? false,
+    check: (flag: string, value: boolean, config: CheckedConfig) => {
+      if (value && !(config.auxWeight > 0)) {
+        throw new ConfigError(
+          flag,
+          'per-class perception targets are a perception loss: give --aux-weight > 0',
+        );
+      }
+    },
+  },
   initFrom: {
     name: 'init-from',
     arg: '<file>',

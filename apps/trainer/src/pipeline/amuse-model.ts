@@ -43,7 +43,7 @@ export class SparsifiedAmuse implements TrainableModel {
       'model' | 'mask' | 'merge' | 'seed' | 'questionPooling' | 'questionInHead'
     >,
     inputs: InputSpec,
-    options: { perceptionHeads?: boolean } = {},
+    options: { perceptionHeads?: boolean; classPerception?: boolean } = {},
   ) {
     try {
       this.encoder = createAmuseModel({
@@ -77,7 +77,9 @@ export class SparsifiedAmuse implements TrainableModel {
       : null;
     this.reduceAfterBlock = config.merge?.block ?? this.encoder.config.reduceAfterBlock;
     this.perception = options.perceptionHeads
-      ? new PerceptionHeads(this.encoder.store, this.encoder.config.width)
+      ? new PerceptionHeads(this.encoder.store, this.encoder.config.width, {
+          classTargets: options.classPerception === true,
+        })
       : null;
   }
 

@@ -190,8 +190,19 @@ describe('perceptionTargets', () => {
         const scene: Scene = {
           ...SCENE,
           instruments: [
-            instrument({ name: 'violin', gainDb: gainA, noteRate: rateA, playing: [true, true, true, true] }),
-            instrument({ name: 'tuba', gainDb: gainB, noteRate: rateB, x: 0.75, playing: [true, true, true, true] }),
+            instrument({
+              name: 'violin',
+              gainDb: gainA,
+              noteRate: rateA,
+              playing: [true, true, true, true],
+            }),
+            instrument({
+              name: 'tuba',
+              gainDb: gainB,
+              noteRate: rateB,
+              x: 0.75,
+              playing: [true, true, true, true],
+            }),
           ],
         };
         const targets = perceptionTargets(scene, GRID);
