@@ -155,6 +155,7 @@ describe('TRAIN_FLAGS', () => {
       auxWeight: 0,
       questionPooling: 'mean',
       questionInHead: false,
+      comparisonHead: false,
       classPerception: false,
       // Written as literals in resolveTrainConfig before.
       data: 'synthetic',
@@ -230,6 +231,7 @@ describe('TRAIN_FLAGS', () => {
       auxWeight?: number;
       questionPooling?: string;
       questionInHead?: boolean;
+      comparisonHead?: boolean;
       classPerception?: boolean;
       initFrom?: string | null;
     }>();
@@ -261,6 +263,7 @@ describe('TRAIN_FLAGS', () => {
       auxWeight?: number;
       questionPooling?: string;
       questionInHead?: boolean;
+      comparisonHead?: boolean;
       classPerception?: boolean;
       initFrom?: string;
       quiet?: boolean;

@@ -40,7 +40,7 @@ export class SparsifiedAmuse implements TrainableModel {
   constructor(
     config: Pick<
       TrainConfig,
-      'model' | 'mask' | 'merge' | 'seed' | 'questionPooling' | 'questionInHead'
+      'model' | 'mask' | 'merge' | 'seed' | 'questionPooling' | 'questionInHead' | 'comparisonHead'
     >,
     inputs: InputSpec,
     options: { perceptionHeads?: boolean; classPerception?: boolean } = {},
@@ -53,6 +53,7 @@ export class SparsifiedAmuse implements TrainableModel {
         // Only when asked: a 'mean' model keeps its preset name and its parameter names.
         ...(config.questionPooling === 'ordered' ? { questionPooling: 'ordered' as const } : {}),
         ...(config.questionInHead === true ? { questionInHead: true } : {}),
+        ...(config.comparisonHead === true ? { comparisonHead: true } : {}),
       });
     } catch (error) {
       throw new ConfigError('--model', (error as Error).message);
