@@ -83,6 +83,15 @@ type Quantity = keyof typeof QUANTITIES;
 const fit = synthesizeAnnotations({ videos: 1920, seed: FIT_SEED, media: 'none' });
 const noise = fit.options.noise;
 const fitScenes = fit.scenes.slice(0, FIT_SCENES);
+{
+  const heldIds = new Set(
+    synthesizeHeldoutTest({ videos: 480, seed: 7 }, 1000).scenes.map((s) => JSON.stringify(s)),
+  );
+  const overlap = fitScenes.filter((s) => heldIds.has(JSON.stringify(s))).length;
+  console.log(
+    `fitting scenes that are held-out scenes (identical): ${overlap} of ${fitScenes.length}`,
+  );
+}
 const t0 = Date.now();
 const fitX = fitScenes.map((s) => features(s, noise));
 console.log(
