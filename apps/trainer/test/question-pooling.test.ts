@@ -57,3 +57,38 @@ describe('--question-in-head', () => {
     model.dispose();
   });
 });
+
+describe('--comparison-head', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('is off by default and then absent from config.json and the parameters', () => {
+    const config = resolveTrainConfig({ preset: 'dense' });
+    expect('comparisonHead' in config).toBe(false);
+    const model = new SparsifiedAmuse(config, DEFAULT_INPUTS);
+    expect([...model.parameters.keys()].some((name) => name.startsWith('fusion.comparison'))).toBe(
+      false,
+    );
+    model.dispose();
+  });
+
+  it('on, it builds the bilinear term; the shipped backbone still loads (the term stays fresh)', async () => {
+    const { initFromFile } = await import('../src/train/init-from.js');
+    const { join } = await import('node:path');
+    const config = resolveTrainConfig({
+      preset: 'dense',
+      questionPooling: 'ordered',
+      comparisonHead: true,
+    });
+    expect(config.comparisonHead).toBe(true);
+    const model = new SparsifiedAmuse(config, DEFAULT_INPUTS);
+    expect(model.parameters.get('fusion.comparison.out')?.shape).toEqual([64, 42]);
+    const { fresh } = initFromFile(
+      join(import.meta.dirname, '..', 'assets', 'backbone-tiny.safetensors'),
+      model.parameters,
+    );
+    expect(fresh).toContain('fusion.comparison.out');
+    model.dispose();
+  });
+});

@@ -155,6 +155,8 @@ describe('TRAIN_FLAGS', () => {
       auxWeight: 0,
       questionPooling: 'mean',
       questionInHead: false,
+      comparisonHead: false,
+      classPerception: false,
       // Written as literals in resolveTrainConfig before.
       data: 'synthetic',
       dataSeed: 7,
@@ -229,6 +231,8 @@ describe('TRAIN_FLAGS', () => {
       auxWeight?: number;
       questionPooling?: string;
       questionInHead?: boolean;
+      comparisonHead?: boolean;
+      classPerception?: boolean;
       initFrom?: string | null;
     }>();
     expectTypeOf<TrainFlags>().toEqualTypeOf<{
@@ -259,6 +263,8 @@ describe('TRAIN_FLAGS', () => {
       auxWeight?: number;
       questionPooling?: string;
       questionInHead?: boolean;
+      comparisonHead?: boolean;
+      classPerception?: boolean;
       initFrom?: string;
       quiet?: boolean;
       logFormat?: string;

@@ -74,6 +74,15 @@ export interface Architecture {
    * same answer to "Is A louder than B?" and "Is B louder than A?".
    */
   questionInHead: boolean;
+  /**
+   * Whether the answer logits also get a low-rank bilinear term of the pooled question and
+   * the pooled streams, V((A q + a) * (C_a s_a + C_v s_v + c)), V zero at the start (so the
+   * model starts as AMUSE's). A comparison ("Is the A louder than the B?") needs a signed
+   * difference of two instruments' levels chosen by the question: a product of question and
+   * stream, which sigmoid gates on the stream means cannot form. Use with
+   * questionPooling 'ordered', or the question cannot tell which operand is first.
+   */
+  comparisonHead: boolean;
 }
 
 export type QuestionPooling = 'mean' | 'ordered';
@@ -96,6 +105,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     positionScale: 0.5,
     questionPooling: 'mean',
     questionInHead: false,
+    comparisonHead: false,
   },
   small: {
     width: 192,
@@ -110,6 +120,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     positionScale: 0.5,
     questionPooling: 'mean',
     questionInHead: false,
+    comparisonHead: false,
   },
   /** Swin-tiny-like cost, flat: width 384, 12 blocks. */
   base: {
@@ -125,6 +136,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     positionScale: 0.5,
     questionPooling: 'mean',
     questionInHead: false,
+    comparisonHead: false,
   },
 };
 
@@ -213,10 +225,10 @@ function validateConfig(config: AmuseConfig): void {
       throw new Error(`config.${key} must be a finite number >= 0, got ${config[key]}`);
     }
   }
-  if (typeof config.questionInHead !== 'boolean') {
-    throw new Error(
-      `config.questionInHead must be true or false, got ${String(config.questionInHead)}`,
-    );
+  for (const key of ['questionInHead', 'comparisonHead'] as const) {
+    if (typeof config[key] !== 'boolean') {
+      throw new Error(`config.${key} must be true or false, got ${String(config[key])}`);
+    }
   }
   if (!QUESTION_POOLINGS.includes(config.questionPooling)) {
     throw new Error(

@@ -226,7 +226,13 @@ export class AmuseModel {
       );
     });
     this.norm = new LayerNorm(backbone.child('norm'), width);
-    this.fusion = new Fusion(root.child('fusion'), width, config.numAnswers, config.questionInHead);
+    this.fusion = new Fusion(
+      root.child('fusion'),
+      width,
+      config.numAnswers,
+      config.questionInHead,
+      config.comparisonHead,
+    );
   }
 
   /** Every parameter by stable dotted name, in creation order. */

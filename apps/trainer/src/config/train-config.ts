@@ -100,6 +100,16 @@ export interface TrainConfig extends SparsitySettings {
    * AMUSE's fusion, every run before it existed).
    */
   questionInHead?: boolean;
+  /**
+   * The encoder's `comparisonHead` (@sparsify/amuse-encoder): set only when true (missing =
+   * AMUSE's fusion, every run before it existed).
+   */
+  comparisonHead?: boolean;
+  /**
+   * Per-class level and onset-rate perception targets and their head (`--class-perception`):
+   * set only when true (missing = the perception heads of every run before it existed).
+   */
+  classPerception?: boolean;
   /** Start from this safetensors checkpoint (e.g. a pretrained backbone); null = random init. */
   initFrom?: string | null;
   /**
@@ -173,6 +183,10 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
       ? {}
       : { questionPooling: options.questionPooling as 'ordered' }),
     ...((options.questionInHead ?? TRAIN_DEFAULTS.questionInHead) ? { questionInHead: true } : {}),
+    ...((options.comparisonHead ?? TRAIN_DEFAULTS.comparisonHead) ? { comparisonHead: true } : {}),
+    ...((options.classPerception ?? TRAIN_DEFAULTS.classPerception)
+      ? { classPerception: true }
+      : {}),
   };
   validateTrainConfig(config);
   return config;

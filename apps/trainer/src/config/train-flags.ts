@@ -326,6 +326,28 @@ export const TRAIN_FLAGS = {
     default: false,
     read: (config: CheckedConfig) => config.questionInHead ?? false,
   },
+  comparisonHead: {
+    name: 'comparison-head',
+    help: 'the answer logits also get a low-rank bilinear question x streams term (zero at the start), so a question can take a signed difference of what the streams hold; use with --question-pooling ordered',
+    group: 'train',
+    default: false,
+    read: (config: CheckedConfig) => config.comparisonHead ?? false,
+  },
+  classPerception: {
+    name: 'class-perception',
+    help: 'a perception head and loss for how loud and how dense each sounding instrument class is (needs --aux-weight > 0); the mix level alone cannot say which instrument is louder',
+    group: 'train',
+    default: false,
+    read: (config: CheckedConfig) => config.classPerception ?? false,
+    check: (flag: string, value: boolean, config: CheckedConfig) => {
+      if (value && !(config.auxWeight > 0)) {
+        throw new ConfigError(
+          flag,
+          'per-class perception targets are a perception loss: give --aux-weight > 0',
+        );
+      }
+    },
+  },
   initFrom: {
     name: 'init-from',
     arg: '<file>',

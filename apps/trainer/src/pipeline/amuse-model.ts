@@ -40,10 +40,10 @@ export class SparsifiedAmuse implements TrainableModel {
   constructor(
     config: Pick<
       TrainConfig,
-      'model' | 'mask' | 'merge' | 'seed' | 'questionPooling' | 'questionInHead'
+      'model' | 'mask' | 'merge' | 'seed' | 'questionPooling' | 'questionInHead' | 'comparisonHead'
     >,
     inputs: InputSpec,
-    options: { perceptionHeads?: boolean } = {},
+    options: { perceptionHeads?: boolean; classPerception?: boolean } = {},
   ) {
     try {
       this.encoder = createAmuseModel({
@@ -53,6 +53,7 @@ export class SparsifiedAmuse implements TrainableModel {
         // Only when asked: a 'mean' model keeps its preset name and its parameter names.
         ...(config.questionPooling === 'ordered' ? { questionPooling: 'ordered' as const } : {}),
         ...(config.questionInHead === true ? { questionInHead: true } : {}),
+        ...(config.comparisonHead === true ? { comparisonHead: true } : {}),
       });
     } catch (error) {
       throw new ConfigError('--model', (error as Error).message);
@@ -77,7 +78,9 @@ export class SparsifiedAmuse implements TrainableModel {
       : null;
     this.reduceAfterBlock = config.merge?.block ?? this.encoder.config.reduceAfterBlock;
     this.perception = options.perceptionHeads
-      ? new PerceptionHeads(this.encoder.store, this.encoder.config.width)
+      ? new PerceptionHeads(this.encoder.store, this.encoder.config.width, {
+          classTargets: options.classPerception === true,
+        })
       : null;
   }
 

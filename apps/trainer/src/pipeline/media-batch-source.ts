@@ -66,6 +66,7 @@ export class MediaBatchSource implements BatchSource {
     const b = indices.length;
     let videoClasses: Int32Array | null = null;
     let audioSteps: Float32Array | null = null;
+    let classSteps: Float32Array | null = null;
     for (let i = 0; i < b; i++) {
       const record = this.records[indices[i] as number] as AvqaRecord;
       const targets = lookup(record.videoId);
@@ -73,6 +74,8 @@ export class MediaBatchSource implements BatchSource {
       audioSteps ??= new Float32Array(b * targets.audioSteps.length);
       videoClasses.set(targets.patchClasses, i * targets.patchClasses.length);
       audioSteps.set(targets.audioSteps, i * targets.audioSteps.length);
+      classSteps ??= new Float32Array(b * targets.classSteps.length);
+      classSteps.set(targets.classSteps, i * targets.classSteps.length);
     }
     if (audioSteps && audioSteps.length % (b * AUDIO_TARGETS) !== 0) {
       throw new Error(`${this.name}: perception targets have an unexpected size`);
@@ -80,6 +83,7 @@ export class MediaBatchSource implements BatchSource {
     return {
       videoClasses: videoClasses ?? new Int32Array(0),
       audioSteps: audioSteps ?? new Float32Array(0),
+      classSteps: classSteps ?? new Float32Array(0),
     };
   }
 }

@@ -2,7 +2,9 @@
  * Perception heads on the shared backbone's final tokens, and their losses: a per-token
  * instrument classifier on video tokens (22 classes + background, soft targets where
  * tokens merged) and, on audio tokens, which classes sound in the token's second, whether
- * one starts, the onset rate, the level and the pitch. Their parameters live in the
+ * one starts, the onset rate, the level and the pitch. With `classTargets` a third head on
+ * audio tokens says how loud and how dense each sounding class is (the mix's level and the
+ * summed onset rate cannot say which instrument is the louder). Their parameters live in the
  * encoder's store under `perception.*`, so checkpoints and the optimizer see them.
  */
 import {
@@ -16,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   AUDIO,
   AUDIO_TARGETS,
+  CLASS_TARGETS,
   followAudioTargets,
   followVideoTargets,
   type PerceptionBatch,
@@ -88,8 +91,11 @@ export class PerceptionHeads {
   readonly videoBias: tf.Variable;
   readonly audioWeight: tf.Variable;
   readonly audioBias: tf.Variable;
+  /** The per-class level and onset-rate head [D, CLASS_TARGETS]; null without `classTargets`. */
+  readonly classWeight: tf.Variable | null;
+  readonly classBias: tf.Variable | null;
 
-  constructor(store: ParameterStore, width: number) {
+  constructor(store: ParameterStore, width: number, options: { classTargets?: boolean } = {}) {
     const scope = new Scope(store, 'perception');
     const std = Math.sqrt(2 / (width + PERCEPTION_CLASSES));
     this.videoWeight = scope.param('video.weight', [width, PERCEPTION_CLASSES], {
@@ -102,6 +108,16 @@ export class PerceptionHeads {
       std: Math.sqrt(2 / (width + AUDIO_OUTPUTS)),
     });
     this.audioBias = scope.param('audio.bias', [AUDIO_OUTPUTS], { kind: 'zeros' });
+    // Own names (not a wider audio head): a backbone pretrained without it still loads.
+    this.classWeight = options.classTargets
+      ? scope.param('audioClass.weight', [width, CLASS_TARGETS], {
+          kind: 'normal',
+          std: Math.sqrt(2 / (width + CLASS_TARGETS)),
+        })
+      : null;
+    this.classBias = options.classTargets
+      ? scope.param('audioClass.bias', [CLASS_TARGETS], { kind: 'zeros' })
+      : null;
   }
 
   /**
@@ -173,6 +189,7 @@ export class PerceptionHeads {
     counts: PerceptionCounts | undefined,
   ): tf.Scalar {
     const { b, m, sources, outputs } = linearHead(stream, merge, this.audioWeight, this.audioBias);
+
     const followed = followAudioTargets(
       targets.audioSteps,
       geometry.audioTimeSteps,
@@ -215,7 +232,59 @@ export class PerceptionHeads {
         }
       }
     }
-    return weightedMean(tf.add(bce, squared) as tf.Tensor1D, followed.sizes);
+    const perToken = this.classWeight
+      ? tf.add(tf.add(bce, squared), this.classLoss(stream, targets, geometry, sources, followed))
+      : tf.add(bce, squared);
+    return weightedMean(perToken as tf.Tensor1D, followed.sizes);
+  }
+
+  /**
+   * Per token, sum over classes of m (level - l)^2 + m (rate - r)^2: m the fraction of the
+   * token's sources in which the class sounds, l and r the mean over those sources. A silent
+   * class has no level to learn, so it adds nothing.
+   */
+  private classLoss(
+    stream: StreamOutput,
+    targets: PerceptionBatch,
+    geometry: PerceptionGeometry,
+    sources: (Int32Array | null)[][],
+    followed: { targets: Float32Array },
+  ): tf.Tensor1D {
+    if (!targets.classSteps || targets.classSteps.length === 0) {
+      throw new Error(
+        'the per-class perception head needs per-class targets (PerceptionBatch.classSteps)',
+      );
+    }
+    const [b, m, d] = stream.tokens.shape;
+    const classes = INSTRUMENT_CLASSES.length;
+    const values = followAudioTargets(
+      targets.classSteps,
+      geometry.audioTimeSteps,
+      geometry.audioTokensPerStep,
+      sources,
+      CLASS_TARGETS,
+    ).targets;
+    // The mean over a token's sources of a masked value, divided by the mask's mean, is the
+    // mean over the sources where the class sounds.
+    const mask = new Float32Array(b * m * CLASS_TARGETS);
+    for (let i = 0; i < b * m; i++) {
+      for (let c = 0; c < classes; c++) {
+        const sounding = followed.targets[i * AUDIO_TARGETS + c] as number;
+        for (const at of [i * CLASS_TARGETS + c, i * CLASS_TARGETS + classes + c]) {
+          mask[at] = sounding;
+          if (sounding > 0) values[at] = (values[at] as number) / sounding;
+        }
+      }
+    }
+    const outputs = tf.add(
+      tf.matMul(tf.reshape(stream.tokens, [b * m, d]), this.classWeight as tf.Tensor2D),
+      this.classBias as tf.Tensor1D,
+    );
+    const error = tf.sub(outputs, tf.tensor2d(values, [b * m, CLASS_TARGETS]));
+    return tf.sum(
+      tf.mul(tf.square(error), tf.tensor2d(mask, [b * m, CLASS_TARGETS])),
+      1,
+    ) as tf.Tensor1D;
   }
 }
 

@@ -27,12 +27,23 @@ export const AUDIO = {
   pitchMask: INSTRUMENT_CLASSES.length + 4,
 } as const;
 
+/**
+ * Per-class targets of an audio step (`--class-perception`): each class's level, then each
+ * class's onset rate, scaled as the mix's. Defined only where the class sounds (the
+ * sounding classes of the AUDIO row are their mask); 0 elsewhere.
+ */
+export const CLASS_TARGETS = 2 * INSTRUMENT_CLASSES.length;
+/** Offsets into a class target row. */
+export const CLASS_ROW = { level: 0, onsetRate: INSTRUMENT_CLASSES.length } as const;
+
 /** One video's targets in token order. */
 export interface VideoPerception {
   /** uint8 [T * patchesPerFrame]: 0 background, 1 + class. */
   patchClasses: Uint8Array;
   /** float32 [T, AUDIO_TARGETS], regressions scaled to about [0, 1]. */
   audioSteps: Float32Array;
+  /** float32 [T, CLASS_TARGETS], scaled as audioSteps, 0 where the class is silent. */
+  classSteps: Float32Array;
 }
 
 /** A batch's targets, one row per sample. */
@@ -41,6 +52,8 @@ export interface PerceptionBatch {
   videoClasses: Int32Array;
   /** float32 [B, T, AUDIO_TARGETS]. */
   audioSteps: Float32Array;
+  /** float32 [B, T, CLASS_TARGETS]; needed only by the per-class head (`--class-perception`). */
+  classSteps?: Float32Array;
 }
 
 /** Scales chosen so each regression spans about [0, 1] on the generator's ranges. */
@@ -70,7 +83,18 @@ export function videoPerception(
   const classes = INSTRUMENT_CLASSES.length;
   const patchClasses = new Uint8Array(steps.length * perFrame);
   const audioSteps = new Float32Array(steps.length * AUDIO_TARGETS);
+  const classSteps = new Float32Array(steps.length * CLASS_TARGETS);
   steps.forEach((second, t) => {
+    const perClass = classSteps.subarray(t * CLASS_TARGETS, (t + 1) * CLASS_TARGETS);
+    for (let c = 0; c < classes; c++) {
+      if (targets.soundingClasses[second * classes + c] !== 1) continue;
+      perClass[CLASS_ROW.level + c] = scaleLevel(
+        targets.classLevelDb[second * classes + c] as number,
+      );
+      perClass[CLASS_ROW.onsetRate + c] = scaleOnsets(
+        targets.classOnsetRate[second * classes + c] as number,
+      );
+    }
     patchClasses.set(
       targets.patchClasses.subarray(second * perFrame, (second + 1) * perFrame),
       t * perFrame,
@@ -86,7 +110,7 @@ export function videoPerception(
       : 0;
     row[AUDIO.pitchMask] = targets.pitchMask[second] as number;
   });
-  return { patchClasses, audioSteps };
+  return { patchClasses, audioSteps, classSteps };
 }
 
 /**
@@ -143,26 +167,30 @@ export function followVideoTargets(
   return { distribution, sizes };
 }
 
-/** Per output token: the mean audio target row of its sources' seconds [B, M, AUDIO_TARGETS] and sizes. */
+/**
+ * Per output token: the mean target row of its sources' seconds [B, M, width] and sizes.
+ * Rows are AUDIO rows by default, or any per-step rows of `width` values (the class rows).
+ */
 export function followAudioTargets(
   audioSteps: Float32Array,
   timeSteps: number,
   tokensPerStep: number,
   sources: (Int32Array | null)[][],
+  width: number = AUDIO_TARGETS,
 ): { targets: Float32Array; sizes: Float32Array } {
   const batch = sources.length;
   const outputs = sources[0]?.length ?? 0;
-  const targets = new Float32Array(batch * outputs * AUDIO_TARGETS);
+  const targets = new Float32Array(batch * outputs * width);
   const sizes = new Float32Array(batch * outputs);
   sources.forEach((row, b) => {
     row.forEach((members, m) => {
       if (members === null) return;
       sizes[b * outputs + m] = members.length;
-      const at = (b * outputs + m) * AUDIO_TARGETS;
+      const at = (b * outputs + m) * width;
       for (const n of members) {
         const step = Math.floor(n / tokensPerStep);
-        const from = (b * timeSteps + step) * AUDIO_TARGETS;
-        for (let k = 0; k < AUDIO_TARGETS; k++) {
+        const from = (b * timeSteps + step) * width;
+        for (let k = 0; k < width; k++) {
           targets[at + k] =
             (targets[at + k] as number) + (audioSteps[from + k] as number) / members.length;
         }

@@ -32,6 +32,7 @@ export async function loadRun(
   const data = dataset ?? (await loadDataset(config.data, logger, timeStepsOf(config)));
   const model = new SparsifiedAmuse(config, data.inputs, {
     perceptionHeads: optimisationOf(config).auxWeight > 0,
+    classPerception: config.classPerception === true,
   });
   try {
     await loadCheckpoint(

@@ -127,7 +127,10 @@ export async function pretrainBackbone(
     'pretrain',
   );
   const val = onePerVideo(dataset.val, 'pretrain-val');
-  const model = new SparsifiedAmuse(config, dataset.inputs, { perceptionHeads: true });
+  const model = new SparsifiedAmuse(config, dataset.inputs, {
+    perceptionHeads: true,
+    classPerception: config.classPerception === true,
+  });
   const optimisation = optimisationOf(config);
   const optimizer = trainingOptimizer(config, model.parameters);
   const rng = new Rng(config.seed);

@@ -92,6 +92,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
   }
   const model = new SparsifiedAmuse(config, dataset.inputs, {
     perceptionHeads: optimisationOf(config).auxWeight > 0,
+    classPerception: config.classPerception === true,
   });
   let lock: RunLock | null = null;
   try {

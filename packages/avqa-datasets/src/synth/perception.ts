@@ -2,7 +2,8 @@
  * Perception targets of a synthetic scene: what a pretrained image or audio backbone would
  * have learned to see and hear, computed from the generator's own knowledge. They say which
  * instrument is where in each frame, which instruments sound in each second, how dense
- * their notes are, how loud the mix is and how high its loudest voice. They never contain
+ * their notes are, how loud the mix is and how high its loudest voice, and per class how
+ * loud and how dense its notes are. They never contain
  * a question or an answer. Everything is plain typed arrays, per second of the clip.
  */
 import { INSTRUMENT_CLASSES } from './instruments.js';
@@ -48,6 +49,14 @@ export interface PerceptionTargets {
   pitchLog2: Float32Array;
   /** uint8 [seconds]: 1 where pitchLog2 is defined (something sounds). */
   pitchMask: Uint8Array;
+  /**
+   * float32 [seconds, 22]: level in dB of each class's instruments (power sum) in the second,
+   * SILENT_LEVEL_DB where the class is silent. The mix level cannot say which instrument is
+   * the louder; this can ("Is the A louder than the B?" compares exactly these gains).
+   */
+  classLevelDb: Float32Array;
+  /** float32 [seconds, 22]: expected note onsets in the second of each class's instruments, 0 where silent. */
+  classOnsetRate: Float32Array;
 }
 
 const CLASS_INDEX = new Map<string, number>(INSTRUMENT_CLASSES.map((name, i) => [name, i]));
@@ -98,6 +107,8 @@ export function perceptionTargets(
   const levelDb = new Float32Array(seconds).fill(SILENT_LEVEL_DB);
   const pitchLog2 = new Float32Array(seconds);
   const pitchMask = new Uint8Array(seconds);
+  const classPower = new Float64Array(seconds * classes);
+  const classOnsetRate = new Float32Array(seconds * classes);
 
   const owner = new Uint8Array(height * width);
   const counts = new Uint16Array(patches * PERCEPTION_CLASSES);
@@ -139,7 +150,10 @@ export function perceptionTargets(
     let loudest = -Infinity;
     for (const instrument of scene.instruments) {
       if (instrument.playing[t] !== true) continue;
-      soundingClasses[t * classes + classIndex(instrument.name, scene.videoId)] = 1;
+      const cell = t * classes + classIndex(instrument.name, scene.videoId);
+      soundingClasses[cell] = 1;
+      classPower[cell] = (classPower[cell] as number) + 10 ** (instrument.gainDb / 10);
+      classOnsetRate[cell] = (classOnsetRate[cell] as number) + instrument.noteRate;
       onsetRate[t] = (onsetRate[t] as number) + instrument.noteRate;
       if (t === 0 || instrument.playing[t - 1] !== true) starts[t] = 1;
       power += 10 ** (instrument.gainDb / 10);
@@ -151,6 +165,10 @@ export function perceptionTargets(
     }
     if (power > 0) levelDb[t] = 10 * Math.log10(power);
   }
+  const classLevelDb = new Float32Array(seconds * classes).fill(SILENT_LEVEL_DB);
+  classPower.forEach((p, i) => {
+    if (p > 0) classLevelDb[i] = 10 * Math.log10(p);
+  });
   return {
     videoId: scene.videoId,
     seconds,
@@ -163,5 +181,7 @@ export function perceptionTargets(
     levelDb,
     pitchLog2,
     pitchMask,
+    classLevelDb,
+    classOnsetRate,
   };
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { INSTRUMENT_CLASSES } from '../../src/synth/instruments.js';
 import {
@@ -137,5 +138,90 @@ describe('perceptionTargets', () => {
     expect(() =>
       perceptionTargets({ ...SCENE, instruments: [instrument({ playing: [true] })] }, GRID),
     ).toThrow(/hand-made.*instruments\[0\]\.playing/);
+  });
+
+  it('gives each class its own level and note rate, where the mix gives only their sum', () => {
+    const targets = perceptionTargets(SCENE, GRID);
+    const classes = INSTRUMENT_CLASSES.length;
+    const drum = INSTRUMENT_CLASSES.indexOf('drum');
+    const flute = INSTRUMENT_CLASSES.indexOf('flute');
+    const at = (array: Float32Array, t: number, c: number) => array[t * classes + c] as number;
+    expect([0, 1, 2, 3].map((t) => at(targets.classLevelDb, t, drum))).toEqual([
+      -10,
+      -10,
+      SILENT_LEVEL_DB,
+      -10,
+    ]);
+    expect([0, 1, 2, 3].map((t) => at(targets.classLevelDb, t, flute))).toEqual([
+      SILENT_LEVEL_DB,
+      -20,
+      -20,
+      SILENT_LEVEL_DB,
+    ]);
+    expect([0, 1, 2, 3].map((t) => at(targets.classOnsetRate, t, flute))).toEqual([0, 3, 3, 0]);
+    // Every other class is silent throughout.
+    const others = INSTRUMENT_CLASSES.map((_, c) => c).filter((c) => c !== drum && c !== flute);
+    for (const t of [0, 1, 2, 3]) {
+      for (const c of others) {
+        expect(at(targets.classLevelDb, t, c)).toBe(SILENT_LEVEL_DB);
+        expect(at(targets.classOnsetRate, t, c)).toBe(0);
+      }
+    }
+  });
+
+  it('power-sums two instruments of one class', () => {
+    const twice = perceptionTargets(
+      {
+        ...SCENE,
+        instruments: [instrument({ gainDb: -12 }), instrument({ x: 0.75, gainDb: -12 })],
+      },
+      GRID,
+    );
+    const drum = INSTRUMENT_CLASSES.indexOf('drum');
+    expect(twice.classLevelDb[drum]).toBeCloseTo(-12 + 10 * Math.log10(2), 5);
+    expect(twice.classOnsetRate[drum]).toBe(4);
+  });
+
+  it('the louder (denser) of two sounding instruments has the larger per-class target', () => {
+    const gain = fc.double({ min: -26, max: -8, noNaN: true });
+    const rate = fc.double({ min: 0.5, max: 8, noNaN: true });
+    fc.assert(
+      fc.property(gain, gain, rate, rate, (gainA, gainB, rateA, rateB) => {
+        const scene: Scene = {
+          ...SCENE,
+          instruments: [
+            instrument({
+              name: 'violin',
+              gainDb: gainA,
+              noteRate: rateA,
+              playing: [true, true, true, true],
+            }),
+            instrument({
+              name: 'tuba',
+              gainDb: gainB,
+              noteRate: rateB,
+              x: 0.75,
+              playing: [true, true, true, true],
+            }),
+          ],
+        };
+        const targets = perceptionTargets(scene, GRID);
+        const classes = INSTRUMENT_CLASSES.length;
+        const a = INSTRUMENT_CLASSES.indexOf('violin');
+        const b = INSTRUMENT_CLASSES.indexOf('tuba');
+        for (let t = 0; t < 4; t++) {
+          const levelA = targets.classLevelDb[t * classes + a] as number;
+          const levelB = targets.classLevelDb[t * classes + b] as number;
+          const onsetsA = targets.classOnsetRate[t * classes + a] as number;
+          const onsetsB = targets.classOnsetRate[t * classes + b] as number;
+          if (Math.fround(gainA) > Math.fround(gainB) + 1e-3 && !(levelA > levelB)) return false;
+          if (Math.fround(rateA) > Math.fround(rateB) + 1e-3 && !(onsetsA > onsetsB)) return false;
+          // Both louder than silence.
+          if (!(levelA > SILENT_LEVEL_DB && levelB > SILENT_LEVEL_DB)) return false;
+        }
+        return true;
+      }),
+      { numRuns: 200, seed: 21 },
+    );
   });
 });
