@@ -6,8 +6,8 @@
  * (dense, masked, merge only; tiny model, batch 8, the demo's batches, the same seed) by the
  * process's CPU time, the cases taking turns step by step (SEQUENTIAL=1: each case's steps
  * back to back). Prints the median CPU ms a step per checkout, the median over rounds of
- * the per-round new/old ratio, kernels per step, and the first losses of each case, which
- * must agree to float rounding.
+ * the per-round new/old ratio, the same for wall time, kernels per step, and the first
+ * losses of each case, which must agree to float rounding.
  *   node --conditions=source --import tsx bench/step-checkout-ab.ts <old checkout> <new checkout> [rounds] [steps]
  * The old checkout needs its own `pnpm install` (git worktree add /work/old <commit>).
  * ENGINES=<old>,<new> picks each side's StepEngine (default as-is,as-is): e.g.
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
   const roots = [oldRoot, newRoot];
   const engines = (process.env.ENGINES ?? 'as-is,as-is').split(',') as StepEngine[];
   const perRound: number[][][] = []; // [round][checkout][case] median CPU ms
+  const wallPerRound: number[][][] = []; // the same, wall ms
   let last: ChildResult[] = [];
   const loads: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -48,29 +49,40 @@ async function main(): Promise<void> {
       });
     loads.push(Number((await import('node:os')).loadavg()[0]));
     perRound.push(results.map((r) => r.cpuMs.map(median)));
+    wallPerRound.push(results.map((r) => r.wallMs.map(median)));
     last = results;
     console.error(
       `round ${round + 1}/${rounds}: ${CASES.map((c, i) => `${c.name} ${perRound[round]![0]![i]!.toFixed(1)} -> ${perRound[round]![1]![i]!.toFixed(1)}`).join('; ')}`,
     );
   }
   console.log(
-    `old ${oldRoot}, new ${newRoot}; ${rounds} rounds x ${steps} steps a case a process (${process.env.SEQUENTIAL ? 'each case back to back' : 'cases taking turns'}), tiny model, batch ${BATCH}; load average (1 min) after each round: ${loads.map((l) => l.toFixed(1)).join(', ')}\n`,
+    `old ${oldRoot} (${engines[0] ?? 'as-is'}), new ${newRoot} (${engines[1] ?? 'as-is'}); ${rounds} rounds x ${steps} steps a case a process (${process.env.SEQUENTIAL ? 'each case back to back' : 'cases taking turns'}), tiny model, batch ${BATCH}; load average (1 min) after each round: ${loads.map((l) => l.toFixed(1)).join(', ')}\n`,
   );
-  console.log('| step | CPU ms old | new | new/old | kernels old | new |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log(
+    '| step | CPU ms old | new | new/old | wall ms old | new | new/old | kernels old | new |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [i, c] of CASES.entries()) {
-    const old = perRound.map((r) => r[0]![i]!);
-    const neu = perRound.map((r) => r[1]![i]!);
-    const ratio = perRound.map((r) => r[1]![i]! / r[0]![i]!);
+    const cells = (table: number[][][]) => {
+      const old = table.map((r) => r[0]![i]!);
+      const neu = table.map((r) => r[1]![i]!);
+      const ratio = table.map((r) => r[1]![i]! / r[0]![i]!);
+      return `${median(old).toFixed(1)} | ${median(neu).toFixed(1)} | ${median(ratio).toFixed(3)}`;
+    };
     console.log(
-      `| ${c.name} | ${median(old).toFixed(1)} | ${median(neu).toFixed(1)} | ${median(ratio).toFixed(3)} | ${last[0]!.kernels[i]} | ${last[1]!.kernels[i]} |`,
+      `| ${c.name} | ${cells(perRound)} | ${cells(wallPerRound)} | ${last[0]!.kernels[i]} | ${last[1]!.kernels[i]} |`,
     );
   }
-  console.log('\nsparse / dense (CPU, median of the per-round ratios):');
+  console.log('\nsparse / dense (median of the per-round ratios):');
+  console.log('| step | CPU old | new | wall old | new |');
+  console.log('|---|---:|---:|---:|---:|');
   for (const [i, c] of CASES.entries()) {
     if (i === 0) continue;
-    const of = (v: number) => median(perRound.map((r) => r[v]![i]! / r[v]![0]!)).toFixed(3);
-    console.log(`| ${c.name} | old ${of(0)} | new ${of(1)} |`);
+    const of = (table: number[][][], v: number) =>
+      median(table.map((r) => r[v]![i]! / r[v]![0]!)).toFixed(3);
+    console.log(
+      `| ${c.name} | ${of(perRound, 0)} | ${of(perRound, 1)} | ${of(wallPerRound, 0)} | ${of(wallPerRound, 1)} |`,
+    );
   }
   console.log(`\nfirst ${LOSS_STEPS} losses (fixed seed):`);
   for (const [i, c] of CASES.entries()) {

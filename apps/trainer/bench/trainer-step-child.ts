@@ -4,7 +4,8 @@
  * running the code of the checkout `root` (its apps/trainer sources, its backend set-up).
  * Shared by bench/step-checkout-ab.ts (two checkouts) and bench/torch-anchor-ab.ts (this
  * checkout against PyTorch): `runStepChild` starts this file as a child process, which runs
- * `stepChild` and prints its result as one JSON line.
+ * `stepChild` and prints its result as one JSON line. WARMUP_STEPS=<n> adds n untimed steps
+ * a case after the first losses (default 0).
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -101,6 +102,11 @@ async function stepChild(
   });
   // The first losses of a fixed-seed run (also the warm-up).
   const losses = setups.map((step) => Array.from({ length: LOSS_STEPS }, () => step()));
+  // WARMUP_STEPS=<n>: n more untimed steps a case (taking turns) before timing. V8 keeps
+  // re-optimising tfjs' hot functions for ~100 steps (docs/notebook/2026-12-05-step-js-cost.md);
+  // the default 0 keeps the figures comparable with earlier runs.
+  const warmup = Number(process.env.WARMUP_STEPS ?? 0);
+  for (let s = 0; s < warmup; s++) for (const step of setups) step();
   const cpuMs: number[][] = CASES.map(() => []);
   const wallMs: number[][] = CASES.map(() => []);
   const timed = (i: number) => {
