@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_INPUTS } from '@sparsify/amuse-encoder';
 import { describe, expect, it } from 'vitest';
@@ -101,6 +101,20 @@ describe('a held-out set fixed at a first video (--heldout-first-video)', () => 
       splitSource('runs/x', config, tinyDataset(), 'heldout', 3, silentLogger(), 4),
     ).rejects.toThrow(
       '--heldout-first-video: held-out scenes 4..6 (data seed 7) overlap its own train, val and test videos, scenes 0..5 of that seed: runs/x would be scored on scenes it has seen',
+    );
+  });
+
+  it('is refused by `eval` before the run is loaded, naming the flag', async () => {
+    const runDir = join(root, 'run');
+    mkdirSync(join(runDir, 'checkpoints'), { recursive: true });
+    // A placeholder checkpoint: the refusal must come before anything reads it.
+    writeFileSync(join(runDir, 'checkpoints', 'best.ckpt'), 'not read');
+    const config = { ...tinyConfig(), data: { kind: 'synthetic' as const, ...large } };
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify(config));
+    await expect(
+      runCli(['eval', runDir, '--split', 'heldout', '--heldout-first-video', '7']),
+    ).rejects.toThrow(
+      `--heldout-first-video: held-out scenes 7..1006 (data seed 7) overlap its own train, val and test videos, scenes 0..7 of that seed: ${runDir} would be scored on scenes it has seen`,
     );
   });
 

@@ -117,6 +117,25 @@ export async function splitSource(
       '--split',
       `heldout is for runs on the synthetic benchmark; ${runDir} trained on ${config.data.kind}`,
     );
+  refuseSeenHeldout(runDir, config, heldoutVideos, heldoutFirstVideo);
+  return loadSyntheticHeldout(
+    config.data,
+    dataset.inputs,
+    heldoutVideos,
+    dataset.fbankStats,
+    logger,
+    heldoutFirstVideo,
+  );
+}
+
+/** Throws, naming the flag, when a synthetic run's held-out set holds scenes the run has seen. */
+function refuseSeenHeldout(
+  runDir: string,
+  config: TrainConfig,
+  heldoutVideos: number,
+  heldoutFirstVideo: number | undefined,
+): void {
+  if (config.data.kind !== 'synthetic') return;
   const overlap = heldoutOverlap(
     {
       seed: config.data.seed,
@@ -130,14 +149,6 @@ export async function splitSource(
       heldoutFirstVideo === undefined ? '--heldout-videos' : '--heldout-first-video',
       `${overlap}: ${runDir} would be scored on scenes it has seen`,
     );
-  return loadSyntheticHeldout(
-    config.data,
-    dataset.inputs,
-    heldoutVideos,
-    dataset.fbankStats,
-    logger,
-    heldoutFirstVideo,
-  );
 }
 
 /** What `evaluateAndSave` writes beside a run's checkpoints. */
@@ -204,6 +215,14 @@ export async function evaluateAndSave(
     checkpointSha256: createHash('sha256').update(readFileSync(checkpointPath)).digest('hex'),
     backend: tf.getBackend(),
   };
+  // Before loading the run and its data: a refused set should not cost a minute first.
+  if (split === 'heldout')
+    refuseSeenHeldout(
+      runDir,
+      folder.readJson<TrainConfig>(folder.configPath),
+      heldoutVideos,
+      heldoutFirstVideo,
+    );
   const path = savedEvaluationPath(
     runDir,
     split,
