@@ -7,6 +7,7 @@
  *   node --conditions=source --import tsx scripts/paired-evaluations.ts A1.json,A2.json B1.json,B2.json
  */
 import { readFileSync } from 'node:fs';
+import type { AvqaType } from '@sparsify/avqa-datasets';
 import type { SavedEvaluation } from '../src/commands/eval.js';
 import { pairedSummary } from '../src/report/paired-stats.js';
 
@@ -34,8 +35,8 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const f2 = (x: number) => x.toFixed(2);
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 
-const types = Object.keys(a[0]?.evaluation.byType ?? {});
-const column = (side: SavedEvaluation[], type: string | null) =>
+const types = Object.keys(a[0]?.evaluation.byType ?? {}) as AvqaType[];
+const column = (side: SavedEvaluation[], type: AvqaType | null) =>
   side.map((e) => pct(type ? e.evaluation.byType[type]?.accuracy : e.evaluation.overall.accuracy));
 console.log('| seed | A | B | B - A |\n|---|---:|---:|---:|');
 const oa = column(a, null);
