@@ -151,5 +151,11 @@ describe('a held-out set fixed at a first video (--heldout-first-video)', () => 
     await expect(runCli(['eval', 'runs/none', '--heldout-first-video', '2000'])).rejects.toThrow(
       '--heldout-first-video: only applies to --split heldout',
     );
+    await expect(
+      runCli(['compare', 'runs/a', 'runs/b', '--heldout-first-video', '2000']),
+    ).rejects.toThrow('--heldout-first-video: only applies to --split heldout');
+    await expect(
+      runCli(['compare', 'runs/a', 'runs/b', '--split', 'heldout', '--heldout-first-video', '-']),
+    ).rejects.toThrow('--heldout-first-video: expected a non-negative integer, got "-"');
   });
 });
