@@ -8,7 +8,11 @@ import {
 } from '@sparsify/avqa-datasets';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import { parseNumberFlag, parsePositiveIntegerFlag } from '../config/flags.js';
+import {
+  parseNonNegativeIntegerFlag,
+  parseNumberFlag,
+  parsePositiveIntegerFlag,
+} from '../config/flags.js';
 import { type TrainConfig, timeStepsOf } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { loadDataset } from '../pipeline/dataset.js';
@@ -71,6 +75,8 @@ export interface CompareOptions {
   /** 'test': the evaluations the runs saved; 'heldout': their best checkpoints on new videos. */
   split: 'test' | 'heldout';
   heldoutVideos?: number;
+  /** First scene of the held-out set (default: the one after each run's own videos). */
+  heldoutFirstVideo?: number;
   confidence?: number;
 }
 
@@ -130,6 +136,7 @@ export async function compareExperiments(
         );
         const saved = await evaluateAndSave(run.dir, 'heldout', 'best', logger, {
           heldoutVideos,
+          heldoutFirstVideo: options.heldoutFirstVideo,
           reuse: true,
         });
         row.push(saved.evaluation);
@@ -173,10 +180,14 @@ export async function compareExperiments(
     options.split,
     heldoutVideos,
     logger,
+    options.heldoutFirstVideo,
   );
   const blind = blindBaselines(dataset.train.records, source.records);
   const comparison = {
-    split: options.split === 'heldout' ? `heldout (${heldoutVideos} videos)` : 'test',
+    split:
+      options.split === 'heldout'
+        ? `heldout (${heldoutVideos} videos${options.heldoutFirstVideo === undefined ? '' : ` from scene ${options.heldoutFirstVideo}`})`
+        : 'test',
     experiments: experiments.map((e) => e.dir),
     names,
     overall,
@@ -275,6 +286,11 @@ export function createCompareCommand(): Command {
       parsePositiveIntegerFlag('--heldout-videos'),
       DEFAULT_HELDOUT_VIDEOS,
     )
+    .option(
+      '--heldout-first-video <n>',
+      "first scene of the held-out set (default: the one after each run's own videos)",
+      parseNonNegativeIntegerFlag('--heldout-first-video'),
+    )
     .option('--confidence <p>', 'of the intervals', parseNumberFlag('--confidence'), 0.95)
     .option('-q, --quiet', 'no progress bars, only results')
     .option('--log-format <format>', 'text or json', 'text')
@@ -285,11 +301,18 @@ export function createCompareCommand(): Command {
           '--confidence',
           `expected a number in (0, 1), got ${flags.confidence}`,
         );
+      if (flags.split !== 'heldout' && flags.heldoutFirstVideo !== undefined)
+        throw new ConfigError('--heldout-first-video', 'only applies to --split heldout');
       if (flags.split === 'heldout')
         await prepareBackend(cmd.optsWithGlobals().backend, true, logger);
       const comparison = await compareExperiments(
         dirs,
-        { split: flags.split, heldoutVideos: flags.heldoutVideos, confidence: flags.confidence },
+        {
+          split: flags.split,
+          heldoutVideos: flags.heldoutVideos,
+          heldoutFirstVideo: flags.heldoutFirstVideo,
+          confidence: flags.confidence,
+        },
         logger,
       );
       const { markdown, pooled, ...rest } = comparison;

@@ -13,10 +13,11 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import { parsePositiveIntegerFlag } from '../config/flags.js';
+import { parseNonNegativeIntegerFlag, parsePositiveIntegerFlag } from '../config/flags.js';
 import { DUPLICATE_POLICIES, type TrainConfig, timeStepsOf } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
+import { heldoutOverlap, scenesSeenBy } from '../pipeline/heldout-overlap.js';
 import { loadSyntheticHeldout } from '../pipeline/synthetic-data.js';
 import type { BatchSource } from '../pipeline/types.js';
 import {
@@ -50,8 +51,9 @@ export const DEFAULT_HELDOUT_VIDEOS = 1000;
 
 /**
  * The official per-type evaluation of a run's checkpoint on one split. `heldout` (synthetic
- * runs only) is a test set of `heldoutVideos` scenes beyond the benchmark's own videos: the
- * same models measured on ~20x the questions of the test split.
+ * runs only) is a test set of `heldoutVideos` scenes beyond the benchmark's own videos (from
+ * scene `heldoutFirstVideo` when given, so runs of different `--videos` score on one set):
+ * the same models measured on ~20x the questions of the test split.
  */
 export async function evaluateRun(
   runDir: string,
@@ -60,10 +62,19 @@ export async function evaluateRun(
   logger: Logger,
   dataset?: LoadedDataset,
   heldoutVideos = DEFAULT_HELDOUT_VIDEOS,
+  heldoutFirstVideo?: number,
 ): Promise<EvalOutcome> {
   const run = await loadRun(runDir, checkpoint, logger, dataset);
   try {
-    const source = await splitSource(runDir, run.config, run.dataset, split, heldoutVideos, logger);
+    const source = await splitSource(
+      runDir,
+      run.config,
+      run.dataset,
+      split,
+      heldoutVideos,
+      logger,
+      heldoutFirstVideo,
+    );
     const predicted = await predictSplit(
       run.model,
       source,
@@ -86,7 +97,11 @@ export async function evaluateRun(
   }
 }
 
-/** The records and media of a split of a run's data; `heldout` is generated on first use. */
+/**
+ * The records and media of a split of a run's data; `heldout` is generated on first use,
+ * and refused when its scenes overlap any the run has seen (its own benchmark, or the
+ * pretraining videos its --init-from backbone records).
+ */
 export async function splitSource(
   runDir: string,
   config: TrainConfig,
@@ -94,6 +109,7 @@ export async function splitSource(
   split: EvalSplit,
   heldoutVideos: number,
   logger: Logger,
+  heldoutFirstVideo?: number,
 ): Promise<BatchSource> {
   if (split !== 'heldout') return dataset[split];
   if (config.data.kind !== 'synthetic')
@@ -101,13 +117,38 @@ export async function splitSource(
       '--split',
       `heldout is for runs on the synthetic benchmark; ${runDir} trained on ${config.data.kind}`,
     );
+  refuseSeenHeldout(runDir, config, heldoutVideos, heldoutFirstVideo);
   return loadSyntheticHeldout(
     config.data,
     dataset.inputs,
     heldoutVideos,
     dataset.fbankStats,
     logger,
+    heldoutFirstVideo,
   );
+}
+
+/** Throws, naming the flag, when a synthetic run's held-out set holds scenes the run has seen. */
+function refuseSeenHeldout(
+  runDir: string,
+  config: TrainConfig,
+  heldoutVideos: number,
+  heldoutFirstVideo: number | undefined,
+): void {
+  if (config.data.kind !== 'synthetic') return;
+  const overlap = heldoutOverlap(
+    {
+      seed: config.data.seed,
+      first: heldoutFirstVideo ?? config.data.videos,
+      count: heldoutVideos,
+    },
+    scenesSeenBy(config),
+  );
+  if (overlap)
+    throw new ConfigError(
+      heldoutFirstVideo === undefined ? '--heldout-videos' : '--heldout-first-video',
+      `${overlap}: ${runDir} would be scored on scenes it has seen`,
+    );
 }
 
 /** What `evaluateAndSave` writes beside a run's checkpoints. */
@@ -115,6 +156,8 @@ export interface SavedEvaluation extends EvalOutcome {
   split: EvalSplit;
   /** Held-out test videos (split 'heldout' only). */
   heldoutVideos?: number;
+  /** The held-out set's first scene, when fixed (`--heldout-first-video`). */
+  heldoutFirstVideo?: number;
   checkpoint: CheckpointChoice;
   /** Of the checkpoint file evaluated: a retrained or resumed run is evaluated again. */
   checkpointSha256: string;
@@ -122,15 +165,17 @@ export interface SavedEvaluation extends EvalOutcome {
   backend: string;
 }
 
-/** `<run>/evaluations/<split>[-<videos>]-<checkpoint>.json`. */
+/** `<run>/evaluations/<split>[-<videos>[-from-<first>]]-<checkpoint>.json`. */
 export function savedEvaluationPath(
   runDir: string,
   split: EvalSplit,
   checkpoint: CheckpointChoice,
   heldoutVideos = DEFAULT_HELDOUT_VIDEOS,
   duplicates?: DuplicatePolicy,
+  heldoutFirstVideo?: number,
 ): string {
-  const splitName = split === 'heldout' ? `heldout-${heldoutVideos}` : split;
+  const from = heldoutFirstVideo === undefined ? '' : `-from-${heldoutFirstVideo}`;
+  const splitName = split === 'heldout' ? `heldout-${heldoutVideos}${from}` : split;
   const policy = duplicates ? `-${duplicates}` : '';
   return join(new RunFolder(runDir).dir, 'evaluations', `${splitName}-${checkpoint}${policy}.json`);
 }
@@ -147,6 +192,8 @@ export async function evaluateAndSave(
   logger: Logger,
   options: {
     heldoutVideos?: number;
+    /** First scene of the held-out set (default: the first after the run's own videos). */
+    heldoutFirstVideo?: number;
     reuse?: boolean;
     dataset?: LoadedDataset;
     /** Re-read a MUSIC-AVQA run's annotations with this policy (saved under its own name). */
@@ -154,6 +201,7 @@ export async function evaluateAndSave(
   } = {},
 ): Promise<SavedEvaluation> {
   const heldoutVideos = options.heldoutVideos ?? DEFAULT_HELDOUT_VIDEOS;
+  const heldoutFirstVideo = split === 'heldout' ? options.heldoutFirstVideo : undefined;
   const folder = new RunFolder(runDir);
   const checkpointPath =
     checkpoint === 'best' ? folder.bestCheckpointPath : folder.lastCheckpointPath;
@@ -162,11 +210,27 @@ export async function evaluateAndSave(
   const key = {
     split,
     ...(split === 'heldout' ? { heldoutVideos } : {}),
+    ...(heldoutFirstVideo === undefined ? {} : { heldoutFirstVideo }),
     checkpoint,
     checkpointSha256: createHash('sha256').update(readFileSync(checkpointPath)).digest('hex'),
     backend: tf.getBackend(),
   };
-  const path = savedEvaluationPath(runDir, split, checkpoint, heldoutVideos, options.duplicates);
+  // Before loading the run and its data: a refused set should not cost a minute first.
+  if (split === 'heldout')
+    refuseSeenHeldout(
+      runDir,
+      folder.readJson<TrainConfig>(folder.configPath),
+      heldoutVideos,
+      heldoutFirstVideo,
+    );
+  const path = savedEvaluationPath(
+    runDir,
+    split,
+    checkpoint,
+    heldoutVideos,
+    options.duplicates,
+    heldoutFirstVideo,
+  );
   let dataset = options.dataset;
   if (options.duplicates && !dataset) {
     const config = folder.readJson<TrainConfig>(folder.configPath);
@@ -189,7 +253,15 @@ export async function evaluateAndSave(
       return saved;
     }
   }
-  const outcome = await evaluateRun(runDir, split, checkpoint, logger, dataset, heldoutVideos);
+  const outcome = await evaluateRun(
+    runDir,
+    split,
+    checkpoint,
+    logger,
+    dataset,
+    heldoutVideos,
+    heldoutFirstVideo,
+  );
   const saved: SavedEvaluation = { ...key, ...outcome };
   folder.writeJson(path, saved);
   return saved;
@@ -218,6 +290,11 @@ export function createEvalCommand(): Command {
       'videos in the held-out test set (--split heldout)',
       parsePositiveIntegerFlag('--heldout-videos'),
       DEFAULT_HELDOUT_VIDEOS,
+    )
+    .option(
+      '--heldout-first-video <n>',
+      "first scene of the held-out set (--split heldout; default: the one after the run's own videos); fix it to score runs of different --videos on the same scenes",
+      parseNonNegativeIntegerFlag('--heldout-first-video'),
     )
     .addOption(
       new Option('--checkpoint <which>', 'best (on validation) or last')
@@ -272,8 +349,11 @@ export function createEvalCommand(): Command {
       await prepareBackend(cmd.optsWithGlobals().backend, true, logger);
       if (flags.split !== 'heldout' && cmd.getOptionValueSource('heldoutVideos') === 'cli')
         throw new ConfigError('--heldout-videos', 'only applies to --split heldout');
+      if (flags.split !== 'heldout' && flags.heldoutFirstVideo !== undefined)
+        throw new ConfigError('--heldout-first-video', 'only applies to --split heldout');
       const outcome = await evaluateAndSave(runDir, flags.split, flags.checkpoint, logger, {
         heldoutVideos: flags.heldoutVideos,
+        heldoutFirstVideo: flags.heldoutFirstVideo,
         duplicates: flags.duplicates,
       });
       const name = `${flags.checkpoint} (${flags.split})`;

@@ -92,6 +92,17 @@ export function parsePositiveIntegerFlag(option: string) {
   };
 }
 
+/** Parses a non-negative integer flag (an index), naming the flag otherwise. */
+export function parseNonNegativeIntegerFlag(option: string) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isInteger(value) || value < 0) {
+      throw new ConfigError(option, `expected a non-negative integer, got "${text}"`);
+    }
+    return value;
+  };
+}
+
 function parseNumberPair(option: string, text: string, expected: string): [number, number] {
   const parts = text.split(',').map((part) => part.trim());
   const numbers = parts.map(Number);

@@ -144,7 +144,8 @@ async function buildCache(
 /** What a held-out cache's media.json records: its benchmark, its size and the stats used. */
 interface HeldoutHeader {
   version: 1;
-  spec: { videos: number; seed: number; count: number; inputs: InputSpec };
+  /** `firstVideo` only when it was given (caches made before it existed stay valid). */
+  spec: { videos: number; seed: number; count: number; firstVideo?: number; inputs: InputSpec };
   /** The benchmark's training statistics, applied to the held-out fbank. */
   fbank: FbankStats;
   videoIds: string[];
@@ -152,8 +153,9 @@ interface HeldoutHeader {
 
 /**
  * The held-out test set of a synthetic benchmark (`synthesizeHeldoutTest`): `count` scenes
- * no split holds, normalised with the benchmark's training fbank statistics, cached in
- * `<spec.dir>/heldout-<count>` on first use.
+ * no split holds, from scene `firstVideo` (default: the first after the benchmark's own),
+ * normalised with the benchmark's training fbank statistics, cached in
+ * `<spec.dir>/heldout-<count>` (`heldout-<count>-from-<firstVideo>`) on first use.
  */
 export async function loadSyntheticHeldout(
   spec: SyntheticSpec,
@@ -161,10 +163,20 @@ export async function loadSyntheticHeldout(
   count: number,
   fbankStats: FbankStats,
   logger: Logger,
+  firstVideo?: number,
 ): Promise<BatchSource> {
-  const dir = join(spec.dir, `heldout-${count}`);
+  const fixed = firstVideo !== undefined;
+  const dir = join(spec.dir, fixed ? `heldout-${count}-from-${firstVideo}` : `heldout-${count}`);
   const annotationPath = join(dir, 'json', 'avqa-heldout.json');
-  const wanted: HeldoutHeader['spec'] = { videos: spec.videos, seed: spec.seed, count, inputs };
+  const wanted: HeldoutHeader['spec'] = {
+    videos: spec.videos,
+    seed: spec.seed,
+    count,
+    ...(fixed ? { firstVideo } : {}),
+    inputs,
+  };
+  const synthesize = () =>
+    synthesizeHeldoutTest({ videos: spec.videos, seed: spec.seed }, count, firstVideo);
   let header = readPackedHeader<HeldoutHeader>(dir);
   if (header) {
     if (
@@ -177,7 +189,7 @@ export async function loadSyntheticHeldout(
     }
   }
   if (!header) {
-    const heldout = synthesizeHeldoutTest({ videos: spec.videos, seed: spec.seed }, count);
+    const heldout = synthesize();
     writeFileAtomic(annotationPath, `${JSON.stringify(heldout.records, null, 2)}\n`);
     const { frames, fbank } = renderModelInputs(
       heldout.scenes,
@@ -205,11 +217,7 @@ export async function loadSyntheticHeldout(
     set.records,
     readMediaCache(dir, header.videoIds, inputs),
     inputs,
-    perceptionLookup(
-      () => synthesizeHeldoutTest({ videos: spec.videos, seed: spec.seed }, count).scenes,
-      inputs,
-      16,
-    ),
+    perceptionLookup(() => synthesize().scenes, inputs, 16),
   );
 }
 

@@ -123,8 +123,10 @@ export function synthesizeAnnotations(
 
 /**
  * A test set of `count` scenes that no split of the `options.videos`-video benchmark holds:
- * scenes `options.videos` .. `options.videos + count - 1` of the same generator, with the
- * questions chosen as for a split. A benchmark's own test split is small (384 questions at
+ * scenes `firstVideo` .. `firstVideo + count - 1` of the same generator (by default
+ * `firstVideo` = `options.videos`, the scenes right after the benchmark's), with the
+ * questions chosen as for a split. A fixed `firstVideo` gives benchmarks of different sizes
+ * the same scenes and questions, so their models are scored on one set. A benchmark's own test split is small (384 questions at
  * 240 videos: ~2.5 points of standard error); this one measures the same models more
  * precisely without retraining them. Its media must be normalised with the benchmark's
  * training statistics, not its own.
@@ -132,13 +134,21 @@ export function synthesizeAnnotations(
 export function synthesizeHeldoutTest(
   options: Partial<SyntheticBenchmarkOptions>,
   count: number,
+  firstVideo?: number,
 ): Pick<SyntheticBenchmark, 'options' | 'scenes'> & { records: RawAvqaRecord[] } {
   const { onProgress: _, ...o } = { ...DEFAULT_SYNTHETIC_OPTIONS, ...options };
   if (!(Number.isInteger(count) && count >= 1))
     throw new Error(`held-out videos must be a positive integer, got ${count}`);
-  const idWidth = Math.max(8, String(o.videos + count).length);
+  const first = firstVideo ?? o.videos;
+  if (!(Number.isInteger(first) && first >= 0))
+    throw new Error(`held-out first video must be a non-negative integer, got ${first}`);
+  if (first < o.videos)
+    throw new Error(
+      `held-out first video ${first} overlaps the benchmark's own videos 0..${o.videos - 1}: start at ${o.videos} or later`,
+    );
+  const idWidth = Math.max(8, String(first + count).length);
   const indexed = Array.from({ length: count }, (_, k) => {
-    const index = o.videos + k;
+    const index = first + k;
     const id = String(index + 1).padStart(idWidth, '0');
     return { scene: randomScene(id, o, createRandom(deriveSeed(o.seed, 2, index))), index };
   });

@@ -230,6 +230,28 @@ describe('synthesizeHeldoutTest', () => {
     );
   });
 
+  it('at a fixed first video, gives benchmarks of any size up to it the same scenes and questions', () => {
+    const fixed = synthesizeHeldoutTest(options, 10, 30);
+    for (const videos of [20, 30]) {
+      const other = synthesizeHeldoutTest({ ...options, videos }, 10, 30);
+      expect(other.scenes).toEqual(fixed.scenes);
+      expect(other.records).toEqual(fixed.records);
+    }
+    const larger = synthesizeAnnotations({ ...options, videos: 40 });
+    expect(fixed.scenes).toEqual(larger.scenes.slice(30));
+    // The default first video is `videos`, as before the option existed.
+    expect(synthesizeHeldoutTest(options, 10, 12)).toEqual(heldout);
+  });
+
+  it('refuses a first video inside the benchmark, naming its range', () => {
+    expect(() => synthesizeHeldoutTest(options, 10, 11)).toThrow(
+      "held-out first video 11 overlaps the benchmark's own videos 0..11: start at 12 or later",
+    );
+    expect(() => synthesizeHeldoutTest(options, 10, 12.5)).toThrow(
+      'held-out first video must be a non-negative integer, got 12.5',
+    );
+  });
+
   it('names a count that is not a positive integer', () => {
     expect(() => synthesizeHeldoutTest(options, 0)).toThrow(
       'held-out videos must be a positive integer, got 0',
