@@ -11,7 +11,7 @@ import { trainStep } from '../src/train/train-loop.js';
 
 /**
  * The benchmark size the step benches draw from: fixed rather than the demo's current default
- * (480 videos since issue 21f), so an old checkout's bench and this one time the same batches
+ * (960 videos since 2026-12-05), so an old checkout's bench and this one time the same batches
  * and their first losses can be compared.
  */
 const BENCH_VIDEOS = 240;

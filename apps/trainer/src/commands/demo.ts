@@ -33,10 +33,12 @@ import { addFlags } from './train-options.js';
  */
 export const DEMO_DEFAULTS = {
   /**
-   * 480 since 2026-12-05: +3.33 points held out over 240 (seeds 42, 1, 2), by the rule of
-   * docs/notebook/2026-12-05-more-videos.md; at 240 the runs overfit by epoch 5-6 of 8.
+   * 960 since 2026-12-05 (evening): +3.43 points [+1.87, +4.98] held out over 480 (seeds 42,
+   * 1, 2, 3, 4, fixed set from scene 2000) and `pnpm start` in a fresh clone within 15 min,
+   * by the addendum rule of docs/notebook/2026-12-05-video-scaling.md. 480 before (+3.33
+   * over 240, docs/notebook/2026-12-05-more-videos.md).
    */
-  videos: 480,
+  videos: 960,
   epochs: 8,
   batchSize: 8,
   seed: 42,
