@@ -140,6 +140,8 @@ export {
   adapterGates,
   type InitFromOutcome,
   initFromFile,
+  type PretrainingData,
+  pretrainingDataOf,
 } from './train/init-from.js';
 export { LockstepTurns, type RunTurn } from './train/lockstep-turns.js';
 export {

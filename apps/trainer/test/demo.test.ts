@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { experimentRuns } from '../src/commands/compare.js';
 import { demoDecayEvery, runDemo } from '../src/commands/demo.js';
+import { PRETRAIN_DATA_SEED } from '../src/commands/pretrain.js';
 import { Logger } from '../src/log/logger.js';
 import { shippedBackbonePath } from '../src/pretrained.js';
 import { RunFolder } from '../src/run/run-folder.js';
@@ -91,6 +92,8 @@ describe('sparsify demo (pnpm start) on a tiny benchmark', () => {
     expect(config.initFromSha256).toBe(
       createHash('sha256').update(readFileSync(shipped)).digest('hex'),
     );
+    // And the videos it was pretrained on, so `eval` checks a held-out set without the file.
+    expect(config.initFromData).toEqual({ seed: PRETRAIN_DATA_SEED, videos: 1920 });
 
     // Lockstep changes nothing a run computes: Sparsify alone gives the same epochs and
     // the same best checkpoint, bit for bit.

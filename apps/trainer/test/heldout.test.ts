@@ -9,6 +9,7 @@ import { heldoutOverlap, scenesSeenBy } from '../src/pipeline/heldout-overlap.js
 import { loadSyntheticDataset, loadSyntheticHeldout } from '../src/pipeline/synthetic-data.js';
 import type { BatchSource } from '../src/pipeline/types.js';
 import { shippedBackbonePath } from '../src/pretrained.js';
+import { pretrainingDataOf } from '../src/train/init-from.js';
 import { runCli, silentLogger, tempDir, tinyConfig, tinyDataset } from './fixtures.js';
 
 /** A logger that keeps the names of the JSON events it was given. */
@@ -139,6 +140,51 @@ describe('a held-out set fixed at a first video (--heldout-first-video)', () => 
       /overlap the pretraining videos of its --init-from .*backbone-tiny.safetensors, scenes 0..1919/,
     );
     expect(heldoutOverlap({ seed: PRETRAIN_DATA_SEED, first: 1920, count: 5 }, seen)).toBeNull();
+  });
+
+  it('reads the pretraining videos from config.json, and warns when it cannot know them', () => {
+    const own = { kind: 'synthetic' as const, dir: 'unused', videos: 480, seed: 7 };
+    const moved = 'elsewhere/backbone-tiny.safetensors';
+    const warnings: string[] = [];
+    const recorded = scenesSeenBy(
+      {
+        ...tinyConfig(),
+        data: own,
+        initFrom: moved,
+        initFromData: { seed: PRETRAIN_DATA_SEED, videos: 1920 },
+      },
+      (text) => warnings.push(text),
+    );
+    expect(recorded.map(({ seed, count }) => ({ seed, count }))).toEqual([
+      { seed: 7, count: 480 },
+      { seed: PRETRAIN_DATA_SEED, count: 1920 },
+    ]);
+    expect(warnings).toEqual([]);
+    // A run from before initFromData, whose backbone path no longer reads from here.
+    const unknown = scenesSeenBy({ ...tinyConfig(), data: own, initFrom: moved }, (text) =>
+      warnings.push(text),
+    );
+    expect(unknown.map(({ seed, count }) => ({ seed, count }))).toEqual([{ seed: 7, count: 480 }]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`--init-from ${moved}: config.json does not record`);
+    // A file that records no pretraining (a run's checkpoint) is checked, with nothing to add.
+    expect(
+      scenesSeenBy({ ...tinyConfig(), data: own, initFrom: moved, initFromData: null }, () => {
+        throw new Error('no warning expected');
+      }),
+    ).toHaveLength(1);
+  });
+
+  it("pretrainingDataOf reads a backbone's data metadata and nothing else", () => {
+    expect(
+      pretrainingDataOf({ data: JSON.stringify({ seed: 1007, videos: 1920, epochs: 16 }) }),
+    ).toEqual({
+      seed: 1007,
+      videos: 1920,
+    });
+    expect(pretrainingDataOf({})).toBeNull();
+    expect(pretrainingDataOf({ data: '{not json' })).toBeNull();
+    expect(pretrainingDataOf({ data: JSON.stringify({ seed: '7', videos: 10 }) })).toBeNull();
   });
 
   it('names the flag when its value is not a non-negative integer or the split is not heldout', async () => {

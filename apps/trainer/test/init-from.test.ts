@@ -52,6 +52,8 @@ describe('--init-from in config.json', () => {
     expect(saved.initFrom).toBe(given);
     expect(saved.initFromSha256).toBe(sha256(file));
     expect(saved.initFromSha256).toMatch(/^[0-9a-f]{64}$/);
+    // A run's checkpoint records no pretraining videos.
+    expect(saved.initFromData).toBeNull();
 
     // A run killed before its first checkpoint loads the file again on --resume.
     const killed = new RunFolder(join(root, 'killed'));

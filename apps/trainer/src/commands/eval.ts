@@ -117,7 +117,7 @@ export async function splitSource(
       '--split',
       `heldout is for runs on the synthetic benchmark; ${runDir} trained on ${config.data.kind}`,
     );
-  refuseSeenHeldout(runDir, config, heldoutVideos, heldoutFirstVideo);
+  refuseSeenHeldout(runDir, config, heldoutVideos, heldoutFirstVideo, (text) => logger.warn(text));
   return loadSyntheticHeldout(
     config.data,
     dataset.inputs,
@@ -134,6 +134,8 @@ function refuseSeenHeldout(
   config: TrainConfig,
   heldoutVideos: number,
   heldoutFirstVideo: number | undefined,
+  /** Told when the pretraining check cannot be made (splitSource's call; the early one is quiet). */
+  warn?: (text: string) => void,
 ): void {
   if (config.data.kind !== 'synthetic') return;
   const overlap = heldoutOverlap(
@@ -142,7 +144,7 @@ function refuseSeenHeldout(
       first: heldoutFirstVideo ?? config.data.videos,
       count: heldoutVideos,
     },
-    scenesSeenBy(config),
+    scenesSeenBy(config, warn),
   );
   if (overlap)
     throw new ConfigError(

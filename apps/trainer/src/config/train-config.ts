@@ -119,6 +119,13 @@ export interface TrainConfig extends SparsitySettings {
    * yet) refuses a file that changed.
    */
   initFromSha256?: string | null;
+  /**
+   * The synthetic videos the initFrom backbone was pretrained on, from its metadata, recorded
+   * when the run starts so `eval` can refuse a held-out set that overlaps them without finding
+   * the file again (its path may be relative to another working directory). Missing in runs
+   * from before it existed and when the file records none.
+   */
+  initFromData?: { seed: number; videos: number } | null;
 }
 
 /** The optimisation settings of a config, with a missing field read as the old behaviour. */

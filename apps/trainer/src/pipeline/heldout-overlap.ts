@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { decodeSafetensors } from '@sparsify/amuse-encoder';
 import type { TrainConfig } from '../config/train-config.js';
+import { type PretrainingData, pretrainingDataOf } from '../train/init-from.js';
 
 /** Scenes `first .. first + count - 1` of the generator at data seed `seed`. */
 export interface SceneRange {
@@ -15,13 +16,14 @@ export interface SeenScenes extends SceneRange {
 }
 
 /**
- * The scenes a synthetic run has seen: its own benchmark (train, val and test videos) and,
- * when it started from a pretrained backbone whose file records its data (`sparsify
- * pretrain` writes `data` into the safetensors metadata) and is still readable, the
- * pretraining videos. Paths in config.json are as the user typed them, so an unreadable
- * backbone is skipped, not guessed at.
+ * The scenes a synthetic run has seen: its own benchmark (train, val and test videos) and
+ * the pretraining videos of the backbone it started from (`--init-from`). Those come from
+ * config.json's `initFromData`, recorded when the run started; a run from before that field
+ * existed falls back to the file's metadata, if the path (as the user typed it, so relative
+ * to the directory the run was started in) still reads. When neither says, `warn` is told
+ * that the pretraining check was skipped, so a skipped check is never silent.
  */
-export function scenesSeenBy(config: TrainConfig): SeenScenes[] {
+export function scenesSeenBy(config: TrainConfig, warn?: (text: string) => void): SeenScenes[] {
   if (config.data.kind !== 'synthetic') return [];
   const seen: SeenScenes[] = [
     {
@@ -32,24 +34,37 @@ export function scenesSeenBy(config: TrainConfig): SeenScenes[] {
     },
   ];
   const backbone = config.initFrom;
-  if (backbone && existsSync(backbone)) {
-    const bytes = readFileSync(backbone);
-    const { metadata } = decodeSafetensors(
-      new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      backbone,
+  if (!backbone) return seen;
+  // null is recorded: the file holds no pretraining data (a run's checkpoint).
+  const data =
+    config.initFromData !== undefined
+      ? config.initFromData
+      : existsSync(backbone)
+        ? pretrainingDataIn(backbone)
+        : undefined;
+  if (data === undefined) {
+    warn?.(
+      `--init-from ${backbone}: config.json does not record its pretraining videos (initFromData) and the file does not read from ${process.cwd()}; the held-out set is checked against the run's own videos only`,
     );
-    const data = metadata.data ? (JSON.parse(metadata.data) as Partial<SceneRange>) : null;
-    const videos = (data as { videos?: unknown } | null)?.videos;
-    if (data && typeof videos === 'number' && typeof data.seed === 'number') {
-      seen.push({
-        seed: data.seed,
-        first: 0,
-        count: videos,
-        what: `the pretraining videos of its --init-from ${backbone}`,
-      });
-    }
+  } else if (data) {
+    seen.push({
+      seed: data.seed,
+      first: 0,
+      count: data.videos,
+      what: `the pretraining videos of its --init-from ${backbone}`,
+    });
   }
   return seen;
+}
+
+/** A backbone file's recorded pretraining videos (null: it records none). */
+function pretrainingDataIn(path: string): PretrainingData | null {
+  const bytes = readFileSync(path);
+  const { metadata } = decodeSafetensors(
+    new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    path,
+  );
+  return pretrainingDataOf(metadata);
 }
 
 /** Why `heldout` shares scenes with one of `seen`, or null when it is disjoint from all. */

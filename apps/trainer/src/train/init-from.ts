@@ -11,6 +11,35 @@ export interface InitFromOutcome {
   fresh: string[];
   /** SHA-256 of the file's bytes (hex): what config.json records beside the path as given. */
   sha256: string;
+  /**
+   * The synthetic videos a `sparsify pretrain` backbone was trained on (its metadata's `data`),
+   * null for a file that records none (a run's checkpoint, another tool's file).
+   */
+  pretrainingData: PretrainingData | null;
+}
+
+/** Scenes 0..videos-1 of the generator at data seed `seed`: what a backbone saw. */
+export interface PretrainingData {
+  seed: number;
+  videos: number;
+}
+
+/**
+ * The `data` a `sparsify pretrain` file records in its safetensors metadata, or null when the
+ * metadata holds none or not in that form.
+ */
+export function pretrainingDataOf(
+  metadata: Readonly<Record<string, string>>,
+): PretrainingData | null {
+  if (!metadata.data) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(metadata.data);
+  } catch {
+    return null;
+  }
+  const { seed, videos } = (data ?? {}) as { seed?: unknown; videos?: unknown };
+  return typeof seed === 'number' && typeof videos === 'number' ? { seed, videos } : null;
 }
 
 /**
@@ -39,7 +68,7 @@ export function initFromFile(
       `--init-from ${path}: its SHA-256 is ${sha256}, but the run started from a file with SHA-256 ${expectedSha256} (config.json, field initFromSha256); the file changed or the path now names another file`,
     );
   }
-  const { tensors } = decodeSafetensors(
+  const { tensors, metadata } = decodeSafetensors(
     new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     path,
   );
@@ -70,7 +99,7 @@ export function initFromFile(
     const variable = parameters.get(name) as tf.Variable;
     tf.tidy(() => variable.assign(tf.tensor(array.data, array.shape, 'float32')));
   }
-  return { loaded, fresh, sha256 };
+  return { loaded, fresh, sha256, pretrainingData: pretrainingDataOf(metadata) };
 }
 
 /** The value of every cross-modal adapter gate, by parameter name (`backbone.blocks.i.adapter.gate`). */

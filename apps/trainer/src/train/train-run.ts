@@ -105,7 +105,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunOutcom
         model.parameters,
         options.resume ? config.initFromSha256 : undefined,
       );
-      config = { ...config, initFromSha256: init.sha256 };
+      config = { ...config, initFromSha256: init.sha256, initFromData: init.pretrainingData };
       logger.event(
         'init-from',
         { file: config.initFrom, loaded: init.loaded.length, fresh: init.fresh },
