@@ -27,7 +27,7 @@ const W = H * D;
 const MB = 1 << 20;
 const [QKV, OUT, PROB, DY, DQKV, SCRATCH, A, BB, C] = [0, 2, 4, 8, 10, 12, 13, 14, 15].map(
   (m) => m * MB,
-);
+) as [number, number, number, number, number, number, number, number, number];
 const heap = new Float32Array(memory.buffer);
 heap.set(seededValues(B * N * 3 * W, 1), QKV / 4);
 heap.set(seededValues(B * N * W, 2), DY / 4);
@@ -52,17 +52,56 @@ function measure(run: () => void): number {
 const pairs = B * H;
 const parts: Record<string, () => void> = {
   forward: () =>
-    k.attentionForward(QKV, 3 * W, QKV + W * 4, 3 * W, QKV + 2 * W * 4, 3 * W, 0, OUT, PROB, B, N, N, H, D, 0.25, SCRATCH),
+    k.attentionForward(
+      QKV,
+      3 * W,
+      QKV + W * 4,
+      3 * W,
+      QKV + 2 * W * 4,
+      3 * W,
+      0,
+      OUT,
+      PROB,
+      B,
+      N,
+      N,
+      H,
+      D,
+      0.25,
+      SCRATCH,
+    ),
   backward: () =>
-    k.attentionBackward(DY, QKV, 3 * W, QKV + W * 4, 3 * W, QKV + 2 * W * 4, 3 * W, PROB, DQKV, 3 * W, DQKV + W * 4, 3 * W, DQKV + 2 * W * 4, 3 * W, B, N, N, H, D, 0.25, SCRATCH),
+    k.attentionBackward(
+      DY,
+      QKV,
+      3 * W,
+      QKV + W * 4,
+      3 * W,
+      QKV + 2 * W * 4,
+      3 * W,
+      PROB,
+      DQKV,
+      3 * W,
+      DQKV + W * 4,
+      3 * W,
+      DQKV + 2 * W * 4,
+      3 * W,
+      B,
+      N,
+      N,
+      H,
+      D,
+      0.25,
+      SCRATCH,
+    ),
   'scores q k^T [80,16]x[16,80] x64': () => {
-    for (let i = 0; i < pairs; i++) k.matMulSlice(A, BB, C, N, D, N, 0, 0, 0, 0);
+    for (let i = 0; i < pairs; i++) k.matMulSlice(A, BB, C, N, D, N, 0, 0, 0, 0, 0);
   },
   'context P v [80,80]x[80,16] x64': () => {
-    for (let i = 0; i < pairs; i++) k.matMulSlice(A, BB, C, N, N, D, 0, 0, 0, 0);
+    for (let i = 0; i < pairs; i++) k.matMulSlice(A, BB, C, N, N, D, 0, 0, 0, 0, 0);
   },
   'P^T dy [80,80]^T x [80,16] x64': () => {
-    for (let i = 0; i < pairs; i++) k.matMulSlice(A, BB, C, N, N, D, 1, 0, 0, 0);
+    for (let i = 0; i < pairs; i++) k.matMulSlice(A, BB, C, N, N, D, 1, 0, 0, 0, 0);
   },
   'softmaxRows [80,80] x64': () => {
     for (let i = 0; i < pairs; i++) k.softmaxRows(A, 0, C, N, N, N);
@@ -79,7 +118,9 @@ for (let r = 0; r < rounds; r++)
     times.set(name, list);
   }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-console.log(`attention-parts (${process.env.FMA ? 'FMA' : 'stock'} build of ${src}), ${rounds} rounds`);
+console.log(
+  `attention-parts (${process.env.FMA ? 'FMA' : 'stock'} build of ${src}), ${rounds} rounds`,
+);
 console.log('| part | CPU ms a call |');
 console.log('|---|---:|');
 for (const [name, v] of times) console.log(`| ${name} | ${median(v).toFixed(3)} |`);
