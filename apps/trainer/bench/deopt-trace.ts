@@ -29,7 +29,7 @@ function tally(path: string, steps: number): void {
   for (const line of lines.slice(start + 1)) {
     // [bailout (kind: deopt-eager, reason: wrong map): begin. deoptimizing 0x..<JSFunction name (sfi = ..)>, ...]
     const bailout =
-      /\[bailout \(kind: ([^,)]+)(?:, reason: ([^)]+))?\): begin\. deoptimizing 0x[0-9a-f]+ <JSFunction ([^ >]*)/.exec(
+      /\[bailout \(kind: ([^,)]+)(?:, reason: ([^)]+))?\): begin\. deoptimizing 0x[0-9a-f]+ <JSFunction ([^(>]*?) ?\(sfi/.exec(
         line,
       );
     if (bailout) {
@@ -38,7 +38,7 @@ function tally(path: string, steps: number): void {
     }
     // [compiling method 0x.. <JSFunction name (sfi = ..)> (target TURBOFAN), mode: ...]
     const compiling =
-      /\[compiling method 0x[0-9a-f]+ <JSFunction ([^ >]*).*\(target ([A-Z]+)\)/.exec(line);
+      /\[compiling method 0x[0-9a-f]+ <JSFunction ([^(>]*?) ?\(sfi.*\(target ([A-Z]+)\)/.exec(line);
     if (compiling) add(opts, `${compiling[1] || '(anonymous)'} ${compiling[2]}`);
   }
   const print = (title: string, map: Map<string, number>) => {
