@@ -5,9 +5,16 @@
  * SHAPES=1. The step's CPU time minus the kernels' is the JavaScript around them (engine,
  * tape, op wrappers, the sparsifiers' host work, garbage collection). It also counts the
  * reads of tensor values back to the host (data syncs). TURNS=1: the cases take turns step
- * by step, as bench/step-checkout-ab.ts runs them.
+ * by step, as bench/step-checkout-ab.ts runs them. WARMUP_STEPS=<n>: n more untimed steps a
+ * case (taking turns) before timing, so V8's re-optimisation of tfjs' hot functions (which
+ * decays over ~100 steps, docs/notebook/2026-12-05-step-js-cost.md) is out of the figures.
+ * The step's CPU is also split by thread (Linux): the main thread's, read from
+ * /proc/self/task/<pid>/schedstat (ns), and the other threads' (V8's compiler and GC), the
+ * process's minus the main thread's. The kernels' timers read the process's CPU, so a kernel
+ * also carries what other threads used while it ran.
  *   node --conditions=source --import tsx bench/kernel-cpu-time.ts [steps] [top]
  */
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { prepareBackend } from '../src/commands/runtime.js';
 import { resolveTrainConfig } from '../src/config/train-config.js';
@@ -25,6 +32,17 @@ const CASES = [
 ] as const;
 
 const table = new Map<string, { count: number; us: number }>();
+
+/** The main thread's CPU time so far, in microseconds (Linux; NaN elsewhere). */
+function mainThreadUs(): number {
+  try {
+    return (
+      Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000
+    );
+  } catch {
+    return Number.NaN;
+  }
+}
 let depth = 0;
 let syncs = 0;
 
@@ -118,9 +136,15 @@ async function main(): Promise<void> {
       step,
       kernels: new Map<string, { count: number; us: number }>(),
       cpuUs: 0,
+      mainUs: 0,
       syncs: 0,
     };
   });
+  const warmup = Number(process.env.WARMUP_STEPS ?? 0);
+  for (let i = 0; i < warmup; i++) for (const run of runs) run.step(i + 2);
+  table.clear();
+  // The hooks' timers count the timed steps only.
+  for (const run of runs) run.hooks.clear();
   // TURNS=1: the cases take turns step by step (as bench/step-checkout-ab.ts times them);
   // otherwise each case's steps run back to back.
   const order: [number, number][] = [];
@@ -134,9 +158,12 @@ async function main(): Promise<void> {
     table.clear();
     syncs = 0;
     const start = process.cpuUsage();
-    run.step(i + 2);
+    const mainStart = mainThreadUs();
+    run.step(i + 2 + warmup);
+    const mainUsed = mainThreadUs() - mainStart;
     const used = process.cpuUsage(start);
     run.cpuUs += used.user + used.system;
+    run.mainUs += mainUsed;
     run.syncs += syncs;
     for (const [name, e] of table) {
       const entry = run.kernels.get(name) ?? { count: 0, us: 0 };
@@ -152,6 +179,10 @@ async function main(): Promise<void> {
     const launches = [...kernels.values()].reduce((s, e) => s + e.count, 0) / steps;
     console.log(
       `\n## ${c.name}: step ${stepMs.toFixed(1)} CPU ms, in kernels ${kernelMs.toFixed(1)} (${launches.toFixed(0)} launches), outside ${(stepMs - kernelMs).toFixed(1)}; ${(run.syncs / steps).toFixed(1)} data syncs a step\n`,
+    );
+    const mainMs = run.mainUs / 1000 / steps;
+    console.log(
+      `threads: main ${mainMs.toFixed(1)} CPU ms a step (outside kernels ${(mainMs - kernelMs).toFixed(1)}), other threads ${(stepMs - mainMs).toFixed(1)}; ${warmup} warm-up steps a case\n`,
     );
     for (const [name, us] of hooks)
       console.log(

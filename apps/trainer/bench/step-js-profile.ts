@@ -12,7 +12,11 @@
  *   node --conditions=source --import tsx bench/step-js-profile.ts [case] [steps] [top]
  * case: dense | masked | merge (default dense). INTERVAL=<us> sets the sampling interval
  * (default 100). SPARSIFY_WASM_FMA=1 / SPARSIFY_NATIVE_DIR pick the path as the trainer does.
+ * WARMUP_STEPS=<n> (default 3): untimed steps before the profile, so V8's re-optimisation of
+ * tfjs' hot functions is out of it. The profiled steps' CPU is also split into the main
+ * thread's (Linux /proc/self/task/<pid>/schedstat) and the other threads'.
  */
+import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import * as tf from '@tensorflow/tfjs';
 import { prepareBackend } from '../src/commands/runtime.js';
@@ -167,7 +171,8 @@ async function main(): Promise<void> {
   const backend = await prepareBackend('auto', true, logger);
   const data = await demoBatches(logger, 16, BATCH);
   const setup = demoTrainer(c.preset, c.epoch, data);
-  for (let i = 0; i < 3; i++) setup.step();
+  const warmup = Number(process.env.WARMUP_STEPS ?? 3);
+  for (let i = 0; i < warmup; i++) setup.step();
 
   // Counts of one step, from the engine's own methods (same instance the ops use).
   const engine = tf.engine() as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -200,12 +205,24 @@ async function main(): Promise<void> {
   await session.post('Profiler.setSamplingInterval', {
     interval: Number(process.env.INTERVAL ?? 100),
   });
+  const mainThreadUs = () => {
+    try {
+      return (
+        Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) /
+        1000
+      );
+    } catch {
+      return Number.NaN;
+    }
+  };
   const cpuStart = process.cpuUsage();
+  const mainStart = mainThreadUs();
   const wallStart = performance.now();
   await session.post('Profiler.start');
   for (let i = 0; i < steps; i++) setup.step();
   const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: CpuProfile };
   const wall = performance.now() - wallStart;
+  const mainUs = mainThreadUs() - mainStart;
   const cpu = process.cpuUsage(cpuStart);
   setup.dispose();
   session.disconnect();
@@ -308,7 +325,7 @@ async function main(): Promise<void> {
     `# ${name} step, backend ${backend.name}${process.env.SPARSIFY_WASM_FMA ? ' (FMA build requested)' : ''}, batch ${BATCH}, ${steps} profiled steps`,
   );
   console.log(
-    `process CPU ${per((cpu.user + cpu.system) / 1000)} ms a step, wall ${per(wall)} (profiler on); sampled ${per(total)} ms a step busy (+${per(idle)} idle/program); in kernels ${per(inKernels)} (${((100 * inKernels) / total).toFixed(1)}%), outside ${per(total - inKernels)} (${((100 * (total - inKernels)) / total).toFixed(1)}%)\n`,
+    `${warmup} warm-up steps; process CPU ${per((cpu.user + cpu.system) / 1000)} ms a step (main thread ${per(mainUs / 1000)}, other threads ${per((cpu.user + cpu.system - mainUs) / 1000)}), wall ${per(wall)} (profiler on); sampled ${per(total)} ms a step busy (+${per(idle)} idle/program); in kernels ${per(inKernels)} (${((100 * inKernels) / total).toFixed(1)}%), outside ${per(total - inKernels)} (${((100 * (total - inKernels)) / total).toFixed(1)}%)\n`,
   );
   console.log(
     '| phase | in kernels, ms a step | outside kernels, ms a step | share of the outside |',

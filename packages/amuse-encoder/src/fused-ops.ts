@@ -40,6 +40,7 @@ export const FUSED_KERNELS = {
   splitHeads: 'SparsifySplitHeads',
   mergeHeads: 'SparsifyMergeHeads',
   transposedMatMul: 'SparsifyMatMul',
+  biasMatMul: 'SparsifyBiasMatMul',
   attention: 'SparsifyAttention',
   attentionGrad: 'SparsifyAttentionGrad',
 } as const;
@@ -99,12 +100,23 @@ export const matMulPlainGrad = tf.customGrad(
   },
 ) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
+/**
+ * x W + b: the product, then b added to each of its sums. One kernel where
+ * tfjs-fast-kernels registers FUSED_KERNELS.biasMatMul (the same floats as the two kernels,
+ * without the Add's launch and pass over the output), else matMul then add.
+ */
+function productPlusBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  return hasFusedKernel(FUSED_KERNELS.biasMatMul, false)
+    ? (tf.engine().runKernel(FUSED_KERNELS.biasMatMul, { a: x, b: w, bias: b }) as tf.Tensor2D)
+    : tf.add(tf.matMul(x, w), b);
+}
+
 /** x W + b for x [R, in], W [in, out], b [out], with the gradient of plain products. */
 export const affine = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
   save([x, w]);
   return {
-    value: tf.add(tf.matMul(x, w), b),
+    value: productPlusBias(x, w, b),
     gradFunc: (dy: tf.Tensor, saved: Saved) => [...plainProductGrads(dy, saved), biasGrad(dy)],
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
@@ -121,7 +133,7 @@ export function affineOfData(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf
     const [weight, bias, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     save([x]);
     return {
-      value: tf.add(tf.matMul(x, weight), bias),
+      value: productPlusBias(x, weight, bias),
       gradFunc: (dy: tf.Tensor, saved: Saved) => [
         gradProduct(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, true, false),
         biasGrad(dy),

@@ -90,9 +90,9 @@ export function attentionForward(
       gatherHead(headAt(q, b, queries, qColumns, h, depth), qColumns, queries, depth, scale, qh);
       gatherHeadTransposed(headAt(k, b, keys, kColumns, h, depth), kColumns, keys, depth, kt);
       gatherHead(headAt(v, b, keys, vColumns, h, depth), vColumns, keys, depth, 1, vh);
-      matMulSlice(qh, kt, p, queries, depth, keys, 0, 0, 0, 0);
+      matMulSlice(qh, kt, p, queries, depth, keys, 0, 0, 0, 0, 0);
       softmaxRows(p, biasRow, p, queries, keys, queries);
-      matMulSlice(p, vh, oh, queries, keys, depth, 0, 0, 0, 0);
+      matMulSlice(p, vh, oh, queries, keys, depth, 0, 0, 0, 0, 0);
       scatterHead(oh, outColumns, queries, depth, 1, headAt(out, b, queries, outColumns, h, depth));
       p += pairBytes;
     }
@@ -147,11 +147,11 @@ export function attentionBackward(
       gatherHead(headAt(k, b, keys, kColumns, h, depth), kColumns, keys, depth, 1, kh);
       gatherHeadTransposed(headAt(v, b, keys, vColumns, h, depth), vColumns, keys, depth, vt);
       gatherHead(headAt(dy, b, queries, dyColumns, h, depth), dyColumns, queries, depth, 1, dyh);
-      matMulSlice(dyh, vt, ds, queries, depth, keys, 0, 0, 0, 0);
-      matMulSlice(p, dyh, dvh, keys, queries, depth, 1, 0, 0, 0);
+      matMulSlice(dyh, vt, ds, queries, depth, keys, 0, 0, 0, 0, 0);
+      matMulSlice(p, dyh, dvh, keys, queries, depth, 1, 0, 0, 0, 0);
       softmaxGradRows(ds, p, ds, queries, keys);
-      matMulSlice(ds, kh, dqh, queries, keys, depth, 0, 0, 0, 0);
-      matMulSlice(ds, qh, dkh, keys, queries, depth, 1, 0, 0, 0);
+      matMulSlice(ds, kh, dqh, queries, keys, depth, 0, 0, 0, 0, 0);
+      matMulSlice(ds, qh, dkh, keys, queries, depth, 1, 0, 0, 0, 0);
       scatterHead(dqh, dqColumns, queries, depth, scale, headAt(dq, b, queries, dqColumns, h, depth));
       scatterHead(dkh, dkColumns, keys, depth, 1, headAt(dk, b, keys, dkColumns, h, depth));
       scatterHead(dvh, dvColumns, keys, depth, 1, headAt(dv, b, keys, dvColumns, h, depth));

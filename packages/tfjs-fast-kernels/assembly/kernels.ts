@@ -395,8 +395,10 @@ export function mergeHeadsCopy(
 
 // One row of out = A(i, :) B over p in [0, k): sixteen columns at a time in four vector
 // registers while p runs, then four, then one. A(i, p) is at aRow + p stepP; B is row-major
-// with rows of n. With acc, the sums continue from what out holds (the earlier p).
-@inline function productRow(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, acc: bool): void {
+// with rows of n. With acc, the sums continue from what out holds (the earlier p). With
+// bias (not 0: the last block of p), bias[j] is added to each finished sum before it is
+// stored: the same float addition a separate Add of the bias row would make afterwards.
+@inline function productRow(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, acc: bool, bias: usize): void {
   const rowBytes = <usize>n << 2;
   const n16 = n & ~15;
   const n4 = n & ~3;
@@ -418,12 +420,19 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
+    if (bias != 0) {
+      const at = bias + (<usize>j << 2);
+      c0 = f32x4.add(c0, v128.load(at));
+      c1 = f32x4.add(c1, v128.load(at, 16));
+      c2 = f32x4.add(c2, v128.load(at, 32));
+      c3 = f32x4.add(c3, v128.load(at, 48));
+    }
     v128.store(to, c0);
     v128.store(to, c1, 16);
     v128.store(to, c2, 32);
     v128.store(to, c3, 48);
   }
-  productTail(aRow, stepP, b, outRow, k, n, j, acc);
+  productTail(aRow, stepP, b, outRow, k, n, j, acc, bias);
 }
 
 // Two rows of out at once for their first sixteen-column blocks (each B vector loaded once
@@ -437,6 +446,7 @@ export function mergeHeadsCopy(
   k: i32,
   n: i32,
   acc: bool,
+  bias: usize,
 ): void {
   const rowBytes = <usize>n << 2;
   const n16 = n & ~15;
@@ -471,6 +481,21 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
+    if (bias != 0) {
+      const at = bias + (<usize>j << 2);
+      const e0 = v128.load(at);
+      const e1 = v128.load(at, 16);
+      const e2 = v128.load(at, 32);
+      const e3 = v128.load(at, 48);
+      c0 = f32x4.add(c0, e0);
+      c1 = f32x4.add(c1, e1);
+      c2 = f32x4.add(c2, e2);
+      c3 = f32x4.add(c3, e3);
+      d0 = f32x4.add(d0, e0);
+      d1 = f32x4.add(d1, e1);
+      d2 = f32x4.add(d2, e2);
+      d3 = f32x4.add(d3, e3);
+    }
     v128.store(to, c0);
     v128.store(to, c1, 16);
     v128.store(to, c2, 32);
@@ -482,13 +507,13 @@ export function mergeHeadsCopy(
   }
   if (n16 < n) {
     // The remaining columns of both rows: a product of the column range [n16, n).
-    productTail(aRow, stepP, b, outRow, k, n, n16, acc);
-    productTail(aRow + stepI, stepP, b, outRow + rowBytes, k, n, n16, acc);
+    productTail(aRow, stepP, b, outRow, k, n, n16, acc, bias);
+    productTail(aRow + stepI, stepP, b, outRow + rowBytes, k, n, n16, acc, bias);
   }
 }
 
 // Columns [from, n) of one row, four then one at a time, as productRow does them.
-@inline function productTail(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, from: i32, acc: bool): void {
+@inline function productTail(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, from: i32, acc: bool, bias: usize): void {
   const rowBytes = <usize>n << 2;
   const n4 = n & ~3;
   let j = from;
@@ -502,6 +527,7 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
+    if (bias != 0) c = f32x4.add(c, v128.load(bias + (<usize>j << 2)));
     v128.store(to, c);
   }
   for (; j < n; j++) {
@@ -514,6 +540,7 @@ export function mergeHeadsCopy(
       ap += stepP;
       bp += rowBytes;
     }
+    if (bias != 0) c += load<f32>(bias + (<usize>j << 2));
     store<f32>(to, c);
   }
 }
@@ -528,6 +555,10 @@ export function mergeHeadsCopy(
  * gradients' [640, 64] to [1280, 192]) would stream from L2 once per pair of rows. A block
  * continues the sums the previous one left in out, so the order of the additions, and so
  * every float, is the same as without blocks.
+ *
+ * bias (a byte offset, 0: none) is a row of n floats added to every row of out once its sums
+ * are complete (in the last block): out = round(sum) + bias, as a separate Add of the bias
+ * after the product gives, without a second pass over out.
  */
 export function matMulSlice(
   a: usize,
@@ -540,6 +571,7 @@ export function matMulSlice(
   transB: i32,
   scratch: usize,
   blockK: i32,
+  bias: usize,
 ): void {
   let rows = b;
   if (transB != 0) {
@@ -556,11 +588,12 @@ export function matMulSlice(
   for (let p0 = 0; p0 < k; p0 += block) {
     const kb = min(block, k - p0);
     const acc = p0 > 0;
+    const biasHere: usize = p0 + kb >= k ? bias : 0;
     const left = a + <usize>p0 * stepP;
     const right = rows + <usize>p0 * rowBytes;
     let i = 0;
-    for (; i + 1 < m; i += 2) productRowPair(left + <usize>i * stepI, stepI, stepP, right, out + <usize>i * rowBytes, kb, n, acc);
-    if (i < m) productRow(left + <usize>i * stepI, stepP, right, out + <usize>i * rowBytes, kb, n, acc);
+    for (; i + 1 < m; i += 2) productRowPair(left + <usize>i * stepI, stepI, stepP, right, out + <usize>i * rowBytes, kb, n, acc, biasHere);
+    if (i < m) productRow(left + <usize>i * stepI, stepP, right, out + <usize>i * rowBytes, kb, n, acc, biasHere);
   }
 }
 

@@ -61,7 +61,7 @@ function measure(run: MatMulSlice, s: (typeof shapes)[number]): number {
   const start = cpuMs();
   let used = 0;
   while (used < budgetMs) {
-    for (let i = 0; i < 8; i++) run(A, B, OUT, s.m, s.k, s.n, s.ta, s.tb, SCRATCH, blockK);
+    for (let i = 0; i < 8; i++) run(A, B, OUT, s.m, s.k, s.n, s.ta, s.tb, SCRATCH, blockK, 0);
     calls += 8;
     used = cpuMs() - start;
   }

@@ -25,7 +25,7 @@ import { geluGradConfig, geluKernels } from './gelu.js';
 import { gradientConfigs } from './gradients.js';
 import { identityConfig } from './identity-kernel.js';
 import { layerNormGradConfig, layerNormKernels } from './layer-norm.js';
-import { batchMatMulConfig, fusedMatMulConfig } from './matmul-kernels.js';
+import { batchMatMulConfig, biasMatMulConfig, fusedMatMulConfig } from './matmul-kernels.js';
 import { nativeAttentionKernels } from './native-attention.js';
 import { loadNativeBlas, type NativeBlas } from './native-blas.js';
 import { setNativeFusedKernels } from './native-fused.js';
@@ -290,6 +290,9 @@ export async function enableFastKernels(
       };
       installKernel(transposed, replaced, installed);
       kernels.push(transposed.kernelName);
+      const withBias = biasMatMulConfig(route);
+      installKernel(withBias, replaced, installed);
+      kernels.push(withBias.kernelName);
     }
   }
   const fusedKernels: string[] = [];

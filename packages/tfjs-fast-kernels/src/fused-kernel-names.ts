@@ -31,6 +31,13 @@ export const FusedKernelName = {
    */
   transposedMatMul: 'SparsifyMatMul',
   /**
+   * {a [R, K], b [K, N], bias [N]} -> a b + bias, the floats of BatchMatMul followed by Add
+   * (the bias added to each finished sum) on every route; on the SIMD route in the product's
+   * own last pass over the output (one launch and one pass fewer than the two kernels).
+   * Registered on wasm only, with SparsifyMatMul.
+   */
+  biasMatMul: 'SparsifyBiasMatMul',
+  /**
    * {x0, x1?, bias? [B, Nk]}, attrs AttentionCoreAttrs {batch, heads, width, sources,
    * offsets} -> [out [B Nq, D], probabilities [B, H, Nq, Nk]]: the attention core over q, k
    * and v read as column ranges of the inputs (SIMD on wasm, JS loops on cpu).

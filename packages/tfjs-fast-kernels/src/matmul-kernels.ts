@@ -8,11 +8,17 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { blasMatMul } from './blas-matmul.js';
+import { FusedKernelName } from './fused-kernel-names.js';
 import { requiredInput } from './kernel-inputs.js';
 import { type MatMulPlan, planMatMul } from './matmul-plan.js';
 import type { NativeBlas } from './native-blas.js';
 import { asWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.js';
-import { type ClampActivation, clampActivation, xnnpackMatMul } from './xnnpack-matmul.js';
+import {
+  type ClampActivation,
+  clampActivation,
+  simdMatMulWithBias,
+  xnnpackMatMul,
+} from './xnnpack-matmul.js';
 
 type Activation = NonNullable<_FusedMatMulAttrs['activation']>;
 
@@ -139,7 +145,6 @@ function fusedProduct(
     // no bias is left to add afterwards.
     const clamp = biasAfter == null ? clampActivationOf(activation) : null;
     activationDone = clamp != null;
-    const biasId = biasFuses && bias != null ? (backend.dataIdMap.get(bias.dataId)?.id ?? 0) : 0;
     product = xnnpackMatMul(
       backend,
       a,
@@ -147,7 +152,7 @@ function fusedProduct(
       transposeA,
       transposeB,
       plan,
-      biasId,
+      biasFuses ? (bias ?? null) : null,
       clamp ?? clampActivation.linear,
     );
   }
@@ -214,6 +219,50 @@ export function fusedMatMulConfig(route: MatMulRoute): KernelConfig {
         preluActivationWeights,
         leakyreluAlpha,
       );
+    },
+  };
+}
+
+/**
+ * FusedKernelName.biasMatMul: a b + bias for a [R, K], b [K, N] and a float32 bias [N], with
+ * the floats of BatchMatMul followed by Add on every route: the SIMD module adds the bias to
+ * each finished sum before storing it (no second pass over the output, no second launch);
+ * the native BLAS and XNNPACK routes, which would start their sums from the bias (other
+ * floats), run the product and then the backend's Add.
+ */
+export function biasMatMulConfig(route: MatMulRoute): KernelConfig {
+  return {
+    kernelName: FusedKernelName.biasMatMul,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const name = FusedKernelName.biasMatMul;
+      const a = requiredInput(args.inputs, 'a', name);
+      const b = requiredInput(args.inputs, 'b', name);
+      const bias = requiredInput(args.inputs, 'bias', name);
+      const backend = asWasmHeapBackend(args.backend);
+      if (typeof backend === 'string')
+        throw new Error(`tfjs-fast-kernels ${name}: not a wasm backend (${backend})`);
+      if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[1] !== b.shape[0])
+        throw new Error(
+          `tfjs-fast-kernels ${name}: expected a [R, K] and b [K, N], got [${a.shape}] and [${b.shape}]`,
+        );
+      if (bias.shape.length !== 1 || bias.shape[0] !== b.shape[1])
+        throw new Error(
+          `tfjs-fast-kernels ${name}: expected bias [${b.shape[1]}], got [${bias.shape}]`,
+        );
+      const plan = planMatMul(a.shape, b.shape, false, false);
+      const floats = a.dtype === 'float32' && b.dtype === 'float32' && bias.dtype === 'float32';
+      if (floats && route.blas == null && isFastPathCase(a, b, plan)) {
+        const fused = simdMatMulWithBias(backend, a, b, plan, bias);
+        if (fused != null) return fused;
+      }
+      const product = runKernel(
+        backend,
+        'BatchMatMul',
+        { a, b },
+        { transposeA: false, transposeB: false },
+      );
+      return replace(backend, product, (v) => runKernel(backend, 'Add', { a: v, b: bias }));
     },
   };
 }

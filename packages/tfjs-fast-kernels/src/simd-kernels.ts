@@ -72,6 +72,8 @@ export interface SimdKernels {
     transB: number,
     scratch: number,
     blockK: number,
+    /** Byte offset of a row of n floats added to every output row (0: none). */
+    bias: number,
   ): void;
   attentionForward(
     q: number,

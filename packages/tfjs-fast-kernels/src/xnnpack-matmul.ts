@@ -83,9 +83,8 @@ function transposeLastTwo(backend: WasmHeapBackend, x: TensorInfo): TensorInfo {
 export const SIMD_MATMUL_MAX_WORK = 1 << 25;
 export const SIMD_MATMUL_MAX_B = 1 << 18;
 
-function simdFits(plan: MatMulPlan, biasId: number, activation: ClampActivation): boolean {
+function simdFits(plan: MatMulPlan, activation: ClampActivation): boolean {
   return (
-    biasId === 0 &&
     activation === clampActivation.linear &&
     plan.k * plan.n <= SIMD_MATMUL_MAX_B &&
     plan.m * plan.k * plan.n <= SIMD_MATMUL_MAX_WORK
@@ -114,7 +113,12 @@ function simdBlockK(n: number): number {
   return Math.max(16, Math.floor(blockBytes / (4 * n)));
 }
 
-/** Products of small matrices with neither bias nor clamp: the SIMD module, no transposes. */
+/**
+ * Products of small matrices without a clamp: the SIMD module, no transposes. A bias (a
+ * float32 row of n, `bias`) is added to each finished sum in the product's last pass over
+ * out: the floats of the product followed by an Add of the bias, without the Add's pass and
+ * launch.
+ */
 function simdMatMul(
   backend: WasmHeapBackend,
   simd: SimdKernels,
@@ -123,6 +127,7 @@ function simdMatMul(
   transposeA: boolean,
   transposeB: boolean,
   plan: MatMulPlan,
+  bias: TensorInfo | null,
 ): TensorInfo {
   const { m, k, n } = plan;
   const out = backend.makeOutput(plan.outShape, 'float32');
@@ -131,6 +136,7 @@ function simdMatMul(
   const bOffset = heapAddress(backend, b).offset;
   const outOffset = heapAddress(backend, out).offset;
   const scratchOffset = scratch == null ? 0 : heapAddress(backend, scratch).offset;
+  const biasOffset = bias == null ? 0 : heapAddress(backend, bias).offset;
   const blockK = simdBlockK(n);
   const ta = transposeA ? 1 : 0;
   const tb = transposeB ? 1 : 0;
@@ -147,6 +153,7 @@ function simdMatMul(
       tb,
       scratchOffset,
       blockK,
+      biasOffset,
     );
   } else {
     for (let o = 0; o < plan.batchOut; o++) {
@@ -161,11 +168,29 @@ function simdMatMul(
         tb,
         scratchOffset,
         blockK,
+        biasOffset,
       );
     }
   }
   if (scratch != null) backend.disposeData(scratch.dataId);
   return out;
+}
+
+/**
+ * a b + bias (bias added to each finished sum) as one SIMD product where the product fits
+ * the SIMD route and the SIMD module runs; null otherwise.
+ */
+export function simdMatMulWithBias(
+  backend: WasmHeapBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  plan: MatMulPlan,
+  bias: TensorInfo,
+): TensorInfo | null {
+  if (!simdFits(plan, clampActivation.linear)) return null;
+  const simd = simdKernelsFor(backend);
+  if (simd == null) return null;
+  return simdMatMul(backend, simd, a, b, false, false, plan, bias);
 }
 
 /**
@@ -183,14 +208,15 @@ export function xnnpackMatMul(
   transposeA: boolean,
   transposeB: boolean,
   plan: MatMulPlan,
-  biasId: number,
+  bias: TensorInfo | null,
   activation: ClampActivation,
 ): TensorInfo {
   const { m, k, n } = plan;
-  if (simdFits(plan, biasId, activation)) {
+  if (simdFits(plan, activation)) {
     const simd = simdKernelsFor(backend);
-    if (simd != null) return simdMatMul(backend, simd, a, b, transposeA, transposeB, plan);
+    if (simd != null) return simdMatMul(backend, simd, a, b, transposeA, transposeB, plan, bias);
   }
+  const biasId = bias == null ? 0 : (backend.dataIdMap.get(bias.dataId)?.id ?? 0);
   const aRows = transposeA ? transposeLastTwo(backend, a) : a;
   const bRows = transposeB ? transposeLastTwo(backend, b) : b;
   const out = backend.makeOutput(plan.outShape, 'float32');
