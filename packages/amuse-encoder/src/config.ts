@@ -83,6 +83,16 @@ export interface Architecture {
    * questionPooling 'ordered', or the question cannot tell which operand is first.
    */
   comparisonHead: boolean;
+  /**
+   * Whether each audio token also gets back the two numbers its patch embedding's LayerNorm
+   * removes: the embedding's mean and log RMS over the width, projected to the width by a
+   * learned [2, D] table (zero at the start, so the model starts as without it) and added
+   * after the norm. The norm makes every token the same size, so how loud a patch is
+   * survives only as a direction; with an instrument's level uniform over 18 dB, "Is A
+   * louder than B?" needs that size (issue 21m). The shipped backbone has no such table:
+   * it loads with the table at zero.
+   */
+  audioTokenLevel: boolean;
 }
 
 export type QuestionPooling = 'mean' | 'ordered';
@@ -106,6 +116,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     questionPooling: 'mean',
     questionInHead: false,
     comparisonHead: false,
+    audioTokenLevel: false,
   },
   small: {
     width: 192,
@@ -121,6 +132,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     questionPooling: 'mean',
     questionInHead: false,
     comparisonHead: false,
+    audioTokenLevel: false,
   },
   /** Swin-tiny-like cost, flat: width 384, 12 blocks. */
   base: {
@@ -137,6 +149,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     questionPooling: 'mean',
     questionInHead: false,
     comparisonHead: false,
+    audioTokenLevel: false,
   },
 };
 
@@ -225,7 +238,7 @@ function validateConfig(config: AmuseConfig): void {
       throw new Error(`config.${key} must be a finite number >= 0, got ${config[key]}`);
     }
   }
-  for (const key of ['questionInHead', 'comparisonHead'] as const) {
+  for (const key of ['questionInHead', 'comparisonHead', 'audioTokenLevel'] as const) {
     if (typeof config[key] !== 'boolean') {
       throw new Error(`config.${key} must be true or false, got ${String(config[key])}`);
     }
