@@ -14,9 +14,11 @@
  *   (c) optional, per checkpoint given as LABEL=FILE (a backbone or a run's best.ckpt): the
  *       final audio tokens after the blocks and the final LayerNorm (the fusion's input),
  *       under the one-word question pretraining uses, pooled per second and band as in (b);
- *       and its tokenizer's output (`LABEL tokenizer`: after embedNorm, plus the learned
+ *       the same averaged over the 4 bands (`, band mean`: "pooled" is then the fusion's mean
+ *       over all the clip's audio tokens); and its tokenizer's output (`LABEL tokenizer`: after embedNorm, plus the learned
  *       level table when the checkpoint has one).
- *   PROBE_SOURCES=comma,separated,labels limits the read-outs to those sources.
+ *   PROBE_SOURCES='a;b' (labels separated by semicolons) limits the read-outs to those sources; PROBE_NO_MLP=1
+ *   leaves out the MLP (ridge only).
  * Each source: a per-class ridge read-out of the class's gainDb and a 1-hidden-layer MLP with
  * one output per class, fitted on the seconds where the class sounds (class once in the
  * scene); a question compares the two operands' read-outs averaged over the sampled seconds
@@ -91,6 +93,7 @@ const finals = process.argv.slice(5).map((arg) => {
 
 type Source =
   | `${string} final`
+  | `${string} final, band mean`
   | `${string} tokenizer`
   | 'input'
   | 'backbone pre-LN'
@@ -99,7 +102,7 @@ type Source =
   | 'random pre-LN'
   | 'random post-LN'
   | 'random post-LN + level';
-const ONLY = process.env.PROBE_SOURCES?.split(',');
+const ONLY = process.env.PROBE_SOURCES?.split(';');
 const SOURCES: Source[] = (
   [
     'input',
@@ -112,6 +115,7 @@ const SOURCES: Source[] = (
     ...finals.flatMap((f) => [
       `${f.label.replace(/ final$/, '')} tokenizer` as Source,
       f.label as Source,
+      `${f.label}, band mean` as Source,
     ]),
   ] as Source[]
 ).filter((source) => !ONLY || ONLY.includes(source));
@@ -208,6 +212,16 @@ function describe(scene: Scene, noise: number): Described {
       Array.from({ length: T }, (_, t) =>
         Float64Array.from(final.subarray(t * BANDS * D, (t + 1) * BANDS * D)),
       ),
+    );
+    // The fusion's view: it averages the stream's tokens over time AND frequency.
+    perSecond.set(
+      `${label}, band mean` as Source,
+      Array.from({ length: T }, (_, t) => {
+        const row = new Float64Array(D);
+        for (let b = 0; b < BANDS; b++)
+          for (let k = 0; k < D; k++) row[k]! += final[(t * BANDS + b) * D + k]! / BANDS;
+        return row;
+      }),
     );
     // The tokenizer's output as the blocks receive it (before positions): with
     // --audio-token-level, the LayerNorm plus the checkpoint's learned level table.
@@ -469,16 +483,18 @@ for (const source of SOURCES) {
     readouts.push([`ridge lambda ${lambda}`, (s, t, c) => dot(w[c]!, heldZ[s]![t]!)]);
   }
   const t1 = Date.now();
-  const mlp = fitMlp(z, rows.cls, rows.y);
-  const cache = new Map<string, Float32Array>();
-  readouts.push([
-    'MLP',
-    (s, t, c) => {
-      const key = `${s}|${t}`;
-      if (!cache.has(key)) cache.set(key, mlp(heldZ[s]![t]!));
-      return cache.get(key)![c]!;
-    },
-  ]);
+  if (!process.env.PROBE_NO_MLP) {
+    const mlp = fitMlp(z, rows.cls, rows.y);
+    const cache = new Map<string, Float32Array>();
+    readouts.push([
+      'MLP',
+      (s, t, c) => {
+        const key = `${s}|${t}`;
+        if (!cache.has(key)) cache.set(key, mlp(heldZ[s]![t]!));
+        return cache.get(key)![c]!;
+      },
+    ]);
+  }
   console.log(
     `${source}: ${z[0]!.length - 1} features, ${rows.x.length} fitting rows, MLP fitted in ${((Date.now() - t1) / 1000).toFixed(0)} s`,
   );
