@@ -88,9 +88,10 @@ export interface Architecture {
    * removes: the embedding's mean and log RMS over the width, projected to the width by a
    * learned [2, D] table (zero at the start, so the model starts as without it) and added
    * after the norm. The norm makes every token the same size, so how loud a patch is
-   * survives only as a direction; with an instrument's level uniform over 18 dB, "Is A
-   * louder than B?" needs that size (issue 21m). The shipped backbone has no such table:
-   * it loads with the table at zero.
+   * survives only as a direction: issue 21m's per-class read-out of "Is A louder than B?"
+   * lost 3-5 points at the norm and got them back with this table (a small loss: most of
+   * the level is lost in the mix itself and at the answer head). The shipped backbone has
+   * no such table: it loads with the table at zero.
    */
   audioTokenLevel: boolean;
 }
