@@ -1,8 +1,9 @@
 /**
- * What the comparative probes (probe-comparative-*.ts, issue 21i) share: a ridge read-out
- * and where a scene's instrument stands, as the question generator names it.
+ * What the comparative probes (probe-comparative-*.ts, issue 21i) share: a ridge read-out,
+ * where a scene's instrument stands, as the question generator names it, and the held-out
+ * comparative questions of a split, template by template, in batches.
  */
-import type { SceneInstrument } from '@sparsify/avqa-datasets';
+import { QUESTION_TEMPLATES, type SceneInstrument } from '@sparsify/avqa-datasets';
 
 /** Solves (X'X + lambda I) w = X'y by Gaussian elimination. */
 export function ridge(rows: Float64Array[], y: number[], lambda: number): Float64Array {
@@ -35,3 +36,36 @@ export const dot = (w: Float64Array, x: Float64Array): number =>
 /** The instrument's position word, from its horizontal centre. */
 export const positionOf = (i: SceneInstrument): 'left' | 'middle' | 'right' =>
   i.x < 1 / 3 ? 'left' : i.x > 2 / 3 ? 'right' : 'middle';
+
+/** What the probes need of a split's source (`splitSource` of commands/eval.ts). */
+export interface ComparativeSource<B> {
+  records: readonly { question: string }[];
+  load(indices: Int32Array): Promise<B>;
+}
+
+/**
+ * Per comparative template (in QUESTION_TEMPLATES order): its record indices in the source
+ * and a generator of its batches of `size` records, loaded one at a time.
+ */
+export function comparativeBatches<B>(
+  source: ComparativeSource<B>,
+  byContent: ReadonlyMap<string, string>,
+  size = 16,
+): {
+  template: (typeof QUESTION_TEMPLATES)[number];
+  indices: number[];
+  batches: () => AsyncGenerator<{ chunk: number[]; batch: B }>;
+}[] {
+  return QUESTION_TEMPLATES.filter((t) => t.id.includes('comp')).map((template) => {
+    const indices = source.records.flatMap((r, i) =>
+      byContent.get(r.question) === template.id ? [i] : [],
+    );
+    async function* batches() {
+      for (let s = 0; s < indices.length; s += size) {
+        const chunk = indices.slice(s, s + size);
+        yield { chunk, batch: await source.load(Int32Array.from(chunk)) };
+      }
+    }
+    return { template, indices, batches };
+  });
+}

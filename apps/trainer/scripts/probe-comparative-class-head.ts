@@ -36,7 +36,7 @@ import { preprocessSettingsFor, sampleToInputs } from '../src/pipeline/model-inp
 import { CLASS_ROW } from '../src/pipeline/perception-targets.js';
 import { initFromFile } from '../src/train/init-from.js';
 import { loadRun } from '../src/train/load-run.js';
-import { positionOf } from './comparative-probe-helpers.js';
+import { comparativeBatches, positionOf } from './comparative-probe-helpers.js';
 
 const args = process.argv.slice(2);
 const backbone = args[0] === '--backbone' ? (args[1] ?? '') : null;
@@ -150,17 +150,12 @@ function headScore(
 const COMPARATIVE = QUESTION_TEMPLATES.filter((t) => t.id.includes('comp'));
 if (run) {
   const source = await splitSource(args[0] ?? '', run.config, run.dataset, 'heldout', 1000, logger);
-  for (const t of COMPARATIVE) {
-    const indices = source.records.flatMap((r, i) =>
-      byContent.get(r.question) === t.id ? [i] : [],
-    );
+  for (const { template: t, batches } of comparativeBatches(source, byContent)) {
     let n = 0,
       headRight = 0,
       modelRight = 0,
       ties = 0;
-    for (let s = 0; s < indices.length; s += 16) {
-      const chunk = indices.slice(s, s + 16);
-      const batch = await source.load(Int32Array.from(chunk));
+    for await (const { chunk, batch } of batches()) {
       const out = perceive(
         batch.inputs.question,
         batch.inputs.frames,

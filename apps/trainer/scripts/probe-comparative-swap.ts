@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { splitSource } from '../src/commands/eval.js';
 import { createLogger, prepareBackend } from '../src/commands/runtime.js';
 import { loadRun } from '../src/train/load-run.js';
+import { comparativeBatches } from './comparative-probe-helpers.js';
 
 const runDir = process.argv[2] ?? '';
 const logger = createLogger({ logFormat: 'text', quiet: true } as never);
@@ -34,17 +35,14 @@ function swapped(id: string, v: readonly string[]): string[] {
   return [v[1]!, v[0]!];
 }
 
-for (const t of QUESTION_TEMPLATES.filter((t) => t.id.includes('comp'))) {
-  const indices = source.records.flatMap((r, i) => (byContent.get(r.question) === t.id ? [i] : []));
+for (const { template: t, batches } of comparativeBatches(source, byContent)) {
   let n = 0,
     flips = 0,
     yesAsked = 0,
     right = 0,
     gapSum = 0,
     qGapSum = 0;
-  for (let s = 0; s < indices.length; s += 16) {
-    const chunk = indices.slice(s, s + 16);
-    const batch = await source.load(Int32Array.from(chunk));
+  for await (const { chunk, batch } of batches()) {
     const swappedQuestion = new Int32Array(batch.inputs.question.length);
     chunk.forEach((index, i) => {
       const r = source.records[index]!;

@@ -156,6 +156,7 @@ describe('TRAIN_FLAGS', () => {
       questionPooling: 'mean',
       questionInHead: false,
       comparisonHead: false,
+      audioTokenLevel: false,
       classPerception: false,
       // Written as literals in resolveTrainConfig before.
       data: 'synthetic',
@@ -232,6 +233,7 @@ describe('TRAIN_FLAGS', () => {
       questionPooling?: string;
       questionInHead?: boolean;
       comparisonHead?: boolean;
+      audioTokenLevel?: boolean;
       classPerception?: boolean;
       initFrom?: string | null;
     }>();
@@ -264,6 +266,7 @@ describe('TRAIN_FLAGS', () => {
       questionPooling?: string;
       questionInHead?: boolean;
       comparisonHead?: boolean;
+      audioTokenLevel?: boolean;
       classPerception?: boolean;
       initFrom?: string;
       quiet?: boolean;

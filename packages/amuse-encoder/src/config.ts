@@ -83,6 +83,17 @@ export interface Architecture {
    * questionPooling 'ordered', or the question cannot tell which operand is first.
    */
   comparisonHead: boolean;
+  /**
+   * Whether each audio token also gets back the two numbers its patch embedding's LayerNorm
+   * removes: the embedding's mean and log RMS over the width, projected to the width by a
+   * learned [2, D] table (zero at the start, so the model starts as without it) and added
+   * after the norm. The norm makes every token the same size, so how loud a patch is
+   * survives only as a direction: issue 21m's per-class read-out of "Is A louder than B?"
+   * lost 3-5 points at the norm and got them back with this table (a small loss: most of
+   * the level is lost in the mix itself and at the answer head). The shipped backbone has
+   * no such table: it loads with the table at zero.
+   */
+  audioTokenLevel: boolean;
 }
 
 export type QuestionPooling = 'mean' | 'ordered';
@@ -106,6 +117,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     questionPooling: 'mean',
     questionInHead: false,
     comparisonHead: false,
+    audioTokenLevel: false,
   },
   small: {
     width: 192,
@@ -121,6 +133,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     questionPooling: 'mean',
     questionInHead: false,
     comparisonHead: false,
+    audioTokenLevel: false,
   },
   /** Swin-tiny-like cost, flat: width 384, 12 blocks. */
   base: {
@@ -137,6 +150,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<Architecture>>> = {
     questionPooling: 'mean',
     questionInHead: false,
     comparisonHead: false,
+    audioTokenLevel: false,
   },
 };
 
@@ -225,7 +239,7 @@ function validateConfig(config: AmuseConfig): void {
       throw new Error(`config.${key} must be a finite number >= 0, got ${config[key]}`);
     }
   }
-  for (const key of ['questionInHead', 'comparisonHead'] as const) {
+  for (const key of ['questionInHead', 'comparisonHead', 'audioTokenLevel'] as const) {
     if (typeof config[key] !== 'boolean') {
       throw new Error(`config.${key} must be true or false, got ${String(config[key])}`);
     }

@@ -202,6 +202,7 @@ export class AmuseModel {
       width,
       patchSize,
       config.positionScale,
+      config.audioTokenLevel,
     );
     this.question = new QuestionEncoder(
       root.child('question'),

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AudioInputSpec, VideoInputSpec } from './config.js';
 import type { StreamLayout } from './hooks.js';
 import { LayerNorm, Linear } from './layers.js';
-import type { Scope } from './module.js';
+import { type Scope, zeros } from './module.js';
 import { sinCosGrid, sinCosTable } from './positions.js';
 
 export type VideoBatch =
@@ -36,6 +36,8 @@ const RESNET_CELLS = RESNET_GRID * RESNET_GRID;
 const CLIP_FEATURES = 768;
 const VGGISH_FEATURES = 128;
 const RGB = 3;
+/** Added to the variance before the log, as the LayerNorm's own epsilon. */
+const LEVEL_EPSILON = 1e-5;
 
 /** How one input kind becomes tokens: values per token and tokens per time step. */
 export interface TokenGeometry {
@@ -126,6 +128,12 @@ export class StreamEmbedding {
   readonly timeEmbedding: tf.Variable;
   /** [tokensPerStep, D] */
   readonly spaceEmbedding: tf.Variable;
+  /**
+   * [2, D], zero at the start, or null: maps each token's pre-norm mean and log RMS (what
+   * embedNorm removes) to the width, added after the norm (`keepLevel`, config
+   * `audioTokenLevel`): with it the token is again a lossless function of its embedding.
+   */
+  readonly levelEmbedding: tf.Variable | null;
 
   constructor(
     scope: Scope,
@@ -134,10 +142,12 @@ export class StreamEmbedding {
     readonly width: number,
     readonly patchSize: number,
     positionScale = 0.5,
+    keepLevel = false,
   ) {
     this.geometry = tokenGeometry(spec, patchSize);
     this.embed = new Linear(scope.child('embed'), this.geometry.patchValues, width);
     this.embedNorm = new LayerNorm(scope.child('embedNorm'), width);
+    this.levelEmbedding = keepLevel ? scope.param('levelEmbedding', [2, width], zeros) : null;
     this.timeEmbedding = scope.param('timeEmbedding', [spec.timeSteps, width], {
       kind: 'values',
       values: sinCosTable(spec.timeSteps, width, positionScale),
@@ -170,11 +180,10 @@ export class StreamEmbedding {
   apply(input: VideoBatch | AudioBatch, batch: number): tf.Tensor3D {
     const values = this.patchValues(input, batch);
     // The patches are data: the embedding's gradient skips them (Linear.applyToData).
-    const tokens = tf.reshape(this.embedNorm.apply(this.embed.applyToData(values)), [
-      batch,
-      this.tokenCount,
-      this.width,
-    ]);
+    const embedded = this.embed.applyToData(values);
+    let normed = this.embedNorm.apply(embedded);
+    if (this.levelEmbedding !== null) normed = tf.add(normed, this.level(embedded));
+    const tokens = tf.reshape(normed, [batch, this.tokenCount, this.width]);
     const steps = this.spec.timeSteps;
     const perStep = this.geometry.tokensPerStep;
     // time [T, 1, D] + space [1, S, D] -> [T*S, D], token n at step floor(n / S).
@@ -183,6 +192,17 @@ export class StreamEmbedding {
       tf.reshape(this.spaceEmbedding, [1, perStep, this.width]),
     );
     return tf.add(tokens, tf.reshape(positions, [steps * perStep, this.width]));
+  }
+
+  /**
+   * [B*N, D]: each embedding row's mean and log RMS about it (the two numbers a LayerNorm
+   * removes) through levelEmbedding. Log, because a level is a ratio: a patch 6 dB louder
+   * moves it by the same amount at any level.
+   */
+  level(embedded: tf.Tensor2D): tf.Tensor2D {
+    const { mean, variance } = tf.moments(embedded, -1, true);
+    const logRms = tf.mul(0.5, tf.log(tf.add(variance, LEVEL_EPSILON)));
+    return tf.matMul(tf.concat([mean, logRms], 1), this.levelEmbedding as tf.Tensor2D);
   }
 
   /** [B*N, patchValues] in token order, after checking the input against the config. */

@@ -106,6 +106,11 @@ export interface TrainConfig extends SparsitySettings {
    */
   comparisonHead?: boolean;
   /**
+   * The encoder's `audioTokenLevel` (@sparsify/amuse-encoder): set only when true (missing =
+   * audio tokens normalised without their level, every run before issue 21m).
+   */
+  audioTokenLevel?: boolean;
+  /**
    * Per-class level and onset-rate perception targets and their head (`--class-perception`):
    * set only when true (missing = the perception heads of every run before it existed).
    */
@@ -191,6 +196,9 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
       : { questionPooling: options.questionPooling as 'ordered' }),
     ...((options.questionInHead ?? TRAIN_DEFAULTS.questionInHead) ? { questionInHead: true } : {}),
     ...((options.comparisonHead ?? TRAIN_DEFAULTS.comparisonHead) ? { comparisonHead: true } : {}),
+    ...((options.audioTokenLevel ?? TRAIN_DEFAULTS.audioTokenLevel)
+      ? { audioTokenLevel: true }
+      : {}),
     ...((options.classPerception ?? TRAIN_DEFAULTS.classPerception)
       ? { classPerception: true }
       : {}),

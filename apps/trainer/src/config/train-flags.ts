@@ -333,6 +333,13 @@ export const TRAIN_FLAGS = {
     default: false,
     read: (config: CheckedConfig) => config.comparisonHead ?? false,
   },
+  audioTokenLevel: {
+    name: 'audio-token-level',
+    help: "each audio token also gets back its patch embedding's mean and log RMS, which the embedding's LayerNorm removes (a learned projection, zero at the start), so how loud a patch is survives",
+    group: 'train',
+    default: false,
+    read: (config: CheckedConfig) => config.audioTokenLevel ?? false,
+  },
   classPerception: {
     name: 'class-perception',
     help: 'a perception head and loss for how loud and how dense each sounding instrument class is (needs --aux-weight > 0); the mix level alone cannot say which instrument is louder',

@@ -40,7 +40,14 @@ export class SparsifiedAmuse implements TrainableModel {
   constructor(
     config: Pick<
       TrainConfig,
-      'model' | 'mask' | 'merge' | 'seed' | 'questionPooling' | 'questionInHead' | 'comparisonHead'
+      | 'model'
+      | 'mask'
+      | 'merge'
+      | 'seed'
+      | 'questionPooling'
+      | 'questionInHead'
+      | 'comparisonHead'
+      | 'audioTokenLevel'
     >,
     inputs: InputSpec,
     options: { perceptionHeads?: boolean; classPerception?: boolean } = {},
@@ -54,6 +61,7 @@ export class SparsifiedAmuse implements TrainableModel {
         ...(config.questionPooling === 'ordered' ? { questionPooling: 'ordered' as const } : {}),
         ...(config.questionInHead === true ? { questionInHead: true } : {}),
         ...(config.comparisonHead === true ? { comparisonHead: true } : {}),
+        ...(config.audioTokenLevel === true ? { audioTokenLevel: true } : {}),
       });
     } catch (error) {
       throw new ConfigError('--model', (error as Error).message);
