@@ -37,6 +37,29 @@ describe('SPARSIFY_WASM_FMA on an engine without relaxed SIMD', () => {
   );
 
   it.skipIf(support.available)(
+    `by default (unset), runs the stock build and says why${skipped}`,
+    async () => {
+      const line = await backendLine(undefined, (logger) =>
+        prepareBackend('wasm', true, logger, 'off'),
+      );
+      expect(line.text).toContain(
+        `backend: wasm, fast kernels (xnnpack, SIMD build stock; FMA not used: ${support.reason})`,
+      );
+      expect(line.event).toMatchObject({ simdBuild: 'stock', fmaNotUsed: support.reason });
+    },
+  );
+
+  it.skipIf(support.available)(
+    `0 runs the stock build without a fallback note${skipped}`,
+    async () => {
+      const line = await backendLine('0', (logger) => prepareBackend('wasm', true, logger, 'off'));
+      expect(line.text).toContain('backend: wasm, fast kernels (xnnpack, SIMD build stock)');
+      expect(line.text).not.toContain('FMA not used');
+      expect(line.event).not.toHaveProperty('fmaNotUsed');
+    },
+  );
+
+  it.skipIf(support.available)(
     `a demo's child told to require the FMA build fails rather than run another build${skipped}`,
     async () => {
       await expect(
