@@ -181,10 +181,16 @@ describe('sparsify demo --parallel on as a process, under Ctrl-C', () => {
   it('Ctrl-C (SIGINT to the process group) stops both runs with resumable checkpoints and exits 130', async () => {
     const out = join(root, 'cut');
     let sent = false;
+    let epochSeen = false;
+    // Both children inside trainRun: under load one child can still be loading its modules
+    // when the other finishes an epoch, and a Ctrl-C then stops it before it reports anything.
+    const started = new Set<unknown>();
     const run = await spawnCli(
       [...DEMO, '--cache-dir', cacheDir, '--out', out],
       (event, child) => {
-        if (event.event === 'epoch' && !sent) {
+        if (event.event === 'train-start') started.add(event.run);
+        if (event.event === 'epoch') epochSeen = true;
+        if (epochSeen && started.size === 2 && !sent) {
           sent = true;
           // What a terminal's Ctrl-C does: the signal reaches the demo and both children.
           process.kill(-(child.pid as number), 'SIGINT');
