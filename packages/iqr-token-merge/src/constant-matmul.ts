@@ -24,6 +24,9 @@ function fastBatchedMatMul(): boolean {
 }
 
 function batchedProduct(a: tf.Tensor3D, x: tf.Tensor, transposeA: boolean): tf.Tensor3D {
+  const [batch, rows, columns] = a.shape;
+  const [outRows, inner] = transposeA ? [columns, rows] : [rows, columns];
+  if (inner === 0) return tf.zeros([batch, outRows, x.shape[2] as number]);
   return tf
     .engine()
     .runKernel(FAST_BATCHED_MATMUL, { a, b: x }, { transposeA, transposeB: false }) as tf.Tensor3D;
@@ -73,6 +76,11 @@ export function constantMatMul(
 }
 
 function perSampleMatMul(a: tf.Tensor3D, x: tf.Tensor3D): tf.Tensor3D {
+  // An empty sum is 0. Stock wasm hands a product with inner size 0 to XNNPACK, which
+  // refuses it ("xnn_create_fully_connected_nc_f32 ... status 2") and leaves the output
+  // uninitialised: the gradient of a merge whose every token is padding (no output token)
+  // came back as garbage. tfjs' own ops give zeros on cpu.
+  if (a.shape[2] === 0) return tf.zeros([a.shape[0], a.shape[1], x.shape[2]]);
   return tf.tidy(() => {
     if (a.shape[0] === 1)
       return tf.expandDims(tf.matMul(tf.squeeze(a, [0]), tf.squeeze(x, [0])), 0);

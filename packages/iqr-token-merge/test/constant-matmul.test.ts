@@ -21,6 +21,26 @@ describe.each(BACKENDS)('constantMatMul against tf.matMul on %s', (backend) => {
       tf.grad((t) => tf.sum(tf.mul(f(t), dy)))(x);
     expectAllClose(gradient(fast).dataSync(), gradient(plain).dataSync());
   });
+
+  // A merge whose every token is padding has no output token: W is [B, 0, N], and W^T dy
+  // sums over nothing. Stock wasm's XNNPACK refuses inner size 0 and left the gradient
+  // uninitialised (found by merge-apply's property test, 2026-12-05).
+  it.each([1, 2])('sums over nothing as zeros (no output rows, or no columns), B = %i', (batch) => {
+    const channels = 3;
+    // Fill the heap with non-zeros first, so that an uninitialised output would show.
+    tf.tidy(() => tf.add(tf.ones([64, 64]), tf.ones([64, 64])).dataSync());
+    const x = tf.randomNormal([batch, 2, channels], 0, 1, 'float32', 14) as tf.Tensor3D;
+    const noRows = (t: tf.Tensor) =>
+      constantMatMul(new Float32Array(0), [batch, 0, 2], t as tf.Tensor3D);
+    expect(noRows(x).shape).toEqual([batch, 0, channels]);
+    const gradient = tf.grad((t) => tf.sum(noRows(t)))(x);
+    expect(gradient.shape).toEqual([batch, 2, channels]);
+    expect([...gradient.dataSync()]).toEqual(new Array(batch * 2 * channels).fill(0));
+    const empty = tf.zeros([batch, 0, channels]) as tf.Tensor3D;
+    const noColumns = constantMatMul(new Float32Array(0), [batch, 4, 0], empty);
+    expect(noColumns.shape).toEqual([batch, 4, channels]);
+    expect([...noColumns.dataSync()]).toEqual(new Array(batch * 4 * channels).fill(0));
+  });
 });
 
 // Where a fast batched product is registered under FAST_BATCHED_MATMUL (tfjs-fast-kernels on
