@@ -37,6 +37,29 @@ export const dot = (w: Float64Array, x: Float64Array): number =>
 export const positionOf = (i: SceneInstrument): 'left' | 'middle' | 'right' =>
   i.x < 1 / 3 ? 'left' : i.x > 2 / 3 ? 'right' : 'middle';
 
+/**
+ * The indices in `scene.instruments` of a comparative question's two operands (-1 where none
+ * matches), from its template id and values: Audio/Comparative names two classes, the
+ * AV "object" templates a class and a position each, the others a position each.
+ */
+export function comparisonOperands(
+  scene: { instruments: readonly SceneInstrument[] },
+  id: string,
+  values: readonly string[],
+): [number, number] {
+  const find = (name?: string, pos?: string) =>
+    scene.instruments.findIndex(
+      (i) =>
+        (name === undefined || i.name === name) &&
+        (pos === undefined || (i.visible && positionOf(i) === pos)),
+    );
+  return id.startsWith('a-comp')
+    ? [find(values[0]), find(values[1])]
+    : id.includes('object')
+      ? [find(values[0], values[1]), find(values[2], values[3])]
+      : [find(undefined, values[0]), find(undefined, values[1])];
+}
+
 /** What the probes need of a split's source (`splitSource` of commands/eval.ts). */
 export interface ComparativeSource<B> {
   records: readonly { question: string }[];

@@ -36,7 +36,7 @@ import { preprocessSettingsFor, sampleToInputs } from '../src/pipeline/model-inp
 import { CLASS_ROW } from '../src/pipeline/perception-targets.js';
 import { initFromFile } from '../src/train/init-from.js';
 import { loadRun } from '../src/train/load-run.js';
-import { comparativeBatches, positionOf } from './comparative-probe-helpers.js';
+import { comparativeBatches, comparisonOperands } from './comparative-probe-helpers.js';
 
 const args = process.argv.slice(2);
 const backbone = args[0] === '--backbone' ? (args[1] ?? '') : null;
@@ -105,17 +105,9 @@ function perceive(question: Int32Array, frames: Float32Array, fbank: Float32Arra
 }
 
 function operandClasses(scene: Scene, id: string, v: readonly string[]): [number, number] {
-  const find = (name?: string, pos?: string) =>
-    scene.instruments.find(
-      (i) =>
-        (name === undefined || i.name === name) &&
-        (pos === undefined || (i.visible && positionOf(i) === pos)),
-    );
-  const [a, b] = id.startsWith('a-comp')
-    ? [find(v[0]), find(v[1])]
-    : id.includes('object')
-      ? [find(v[0], v[1]), find(v[2], v[3])]
-      : [find(undefined, v[0]), find(undefined, v[1])];
+  const [ia, ib] = comparisonOperands(scene, id, v);
+  const a = scene.instruments[ia];
+  const b = scene.instruments[ib];
   if (!a || !b) throw new Error(`scene ${scene.videoId}: no operand for ${id} ${v.join(',')}`);
   return [INSTRUMENT_CLASSES.indexOf(a.name as never), INSTRUMENT_CLASSES.indexOf(b.name as never)];
 }

@@ -50,7 +50,7 @@ import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
 import { audioBatchFrom, videoBatchFrom } from '../src/pipeline/feature-inputs.js';
 import { preprocessSettingsFor, sampleToInputs } from '../src/pipeline/model-inputs.js';
 import { initFromFile } from '../src/train/init-from.js';
-import { dot, positionOf, ridge } from './comparative-probe-helpers.js';
+import { comparisonOperands, dot, ridge } from './comparative-probe-helpers.js';
 
 const FIT_SCENES = Number(process.argv[2] ?? 1500);
 const BACKBONE = process.argv[3] ?? 'assets/backbone-tiny.safetensors';
@@ -282,17 +282,7 @@ const questions = held.records
     const s = held.scenes.findIndex((x) => x.videoId === r.video_id);
     const scene = held.scenes[s]!;
     const v = JSON.parse(r.templ_values as string) as string[];
-    const find = (name?: string, pos?: string) =>
-      scene.instruments.findIndex(
-        (i) =>
-          (name === undefined || i.name === name) &&
-          (pos === undefined || (i.visible && positionOf(i) === pos)),
-      );
-    const [a, b] = id.startsWith('a-comp')
-      ? [find(v[0]), find(v[1])]
-      : id.includes('object')
-        ? [find(v[0], v[1]), find(v[2], v[3])]
-        : [find(undefined, v[0]), find(undefined, v[1])];
+    const [a, b] = comparisonOperands(scene, id, v);
     return { id, s, a, b, yes: r.anser === 'yes' };
   });
 const pct = (right: number, n: number) => `${((100 * right) / n).toFixed(1)}`;
