@@ -126,6 +126,15 @@ interface Described {
   stemDb: number[];
 }
 
+/**
+ * The audio tokenizer's patches of one clip's fbank: [T, F, M] -> [T*ROWS, P, BANDS, P] ->
+ * [T*ROWS, BANDS, P, P] -> tokens row-major, [T*ROWS*BANDS, P*P].
+ */
+function audioPatches(x: Float32Array): tf.Tensor2D {
+  const strips = tf.reshape(tf.tensor1d(x), [T * ROWS, P, BANDS, P]);
+  return tf.reshape(tf.transpose(strips, [0, 2, 1, 3]), [T * ROWS * BANDS, P * P]) as tf.Tensor2D;
+}
+
 function describe(scene: Scene, noise: number): Described {
   const settings = preprocessSettingsFor(inputs, scene.seconds);
   const media = renderSceneMedia(scene, { frameSize: [64, 64], noise, sampleRate: SAMPLE_RATE });
@@ -155,16 +164,9 @@ function describe(scene: Scene, noise: number): Described {
   );
   for (const [name, emb] of Object.entries(embeddings)) {
     const [pre, post, level] = tf.tidy(() => {
-      // patchify: [T, F, M] -> [T*ROWS, P, BANDS, P] -> [T*ROWS, BANDS, P, P] -> tokens row-major.
-      const strips = tf.reshape(tf.tensor1d(x), [T * ROWS, P, BANDS, P]);
-      const patches = tf.reshape(tf.transpose(strips, [0, 2, 1, 3]), [
-        T * ROWS * BANDS,
-        P * P,
-      ]) as tf.Tensor2D;
-      const e = emb.embed.apply(patches) as tf.Tensor2D;
+      const e = emb.embed.apply(audioPatches(x)) as tf.Tensor2D;
       const n = emb.embedNorm.apply(e);
-      const { mean, variance } = tf.moments(e, -1, true);
-      const levels = tf.concat([mean, tf.mul(0.5, tf.log(tf.add(variance, 1e-5)))], 1);
+      const levels = emb.levelFeatures(e);
       const band = (v: tf.Tensor, width: number) =>
         tf.mean(tf.reshape(v, [T, ROWS, BANDS, width]), 1).dataSync();
       return [band(e, D), band(n, D), band(levels, 2)];
@@ -227,12 +229,7 @@ function describe(scene: Scene, noise: number): Described {
     // --audio-token-level, the LayerNorm plus the checkpoint's learned level table.
     const emb = model.encoder.audio;
     const tokens = tf.tidy(() => {
-      const strips = tf.reshape(tf.tensor1d(x), [T * ROWS, P, BANDS, P]);
-      const patches = tf.reshape(tf.transpose(strips, [0, 2, 1, 3]), [
-        T * ROWS * BANDS,
-        P * P,
-      ]) as tf.Tensor2D;
-      const e = emb.embed.apply(patches) as tf.Tensor2D;
+      const e = emb.embed.apply(audioPatches(x)) as tf.Tensor2D;
       const n = emb.embedNorm.apply(e);
       const out = emb.levelEmbedding ? tf.add(n, emb.level(e)) : n;
       return tf.mean(tf.reshape(out, [T, ROWS, BANDS, D]), 1).dataSync();

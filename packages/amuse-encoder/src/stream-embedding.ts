@@ -195,14 +195,19 @@ export class StreamEmbedding {
   }
 
   /**
-   * [B*N, D]: each embedding row's mean and log RMS about it (the two numbers a LayerNorm
-   * removes) through levelEmbedding. Log, because a level is a ratio: a patch 6 dB louder
-   * moves it by the same amount at any level.
+   * [B*N, 2]: each embedding row's mean and log RMS about it, the two numbers a LayerNorm
+   * removes. Log, because a level is a ratio: a patch 6 dB louder moves it by the same amount
+   * at any level.
    */
-  level(embedded: tf.Tensor2D): tf.Tensor2D {
+  levelFeatures(embedded: tf.Tensor2D): tf.Tensor2D {
     const { mean, variance } = tf.moments(embedded, -1, true);
     const logRms = tf.mul(0.5, tf.log(tf.add(variance, LEVEL_EPSILON)));
-    return tf.matMul(tf.concat([mean, logRms], 1), this.levelEmbedding as tf.Tensor2D);
+    return tf.concat([mean, logRms], 1) as tf.Tensor2D;
+  }
+
+  /** [B*N, D]: levelFeatures through levelEmbedding. */
+  level(embedded: tf.Tensor2D): tf.Tensor2D {
+    return tf.matMul(this.levelFeatures(embedded), this.levelEmbedding as tf.Tensor2D);
   }
 
   /** [B*N, patchValues] in token order, after checking the input against the config. */
