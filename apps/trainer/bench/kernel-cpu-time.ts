@@ -11,7 +11,11 @@
  * The step's CPU is also split by thread (Linux): the main thread's, read from
  * /proc/self/task/<pid>/schedstat (ns), and the other threads' (V8's compiler and GC), the
  * process's minus the main thread's. The kernels' timers read the process's CPU, so a kernel
- * also carries what other threads used while it ran.
+ * also carries what other threads used while it ran. With SHAPES=1 the products (BatchMatMul,
+ * SparsifyMatMul, SparsifyBiasMatMul, _FusedMatMul) also get their GFLOP/s in the step (2 m k n
+ * a matrix over the CPU time of their launches) and their role from the transposes (forward,
+ * input gradient a b^T, weight gradient a^T b). CASES=dense,merge picks cases by the first
+ * word of their names (default: all three).
  *   node --conditions=source --import tsx bench/kernel-cpu-time.ts [steps] [top]
  */
 import { readFileSync } from 'node:fs';
@@ -31,7 +35,35 @@ const CASES = [
   { name: 'merge only', preset: 'sparsify', epoch: 3 },
 ] as const;
 
-const table = new Map<string, { count: number; us: number }>();
+const table = new Map<string, { count: number; us: number; flops: number }>();
+
+const PRODUCTS = new Set(['BatchMatMul', 'SparsifyMatMul', 'SparsifyBiasMatMul', '_FusedMatMul']);
+
+/** 2 m k n per output matrix of a product kernel's launch. */
+function productFlops(args: {
+  inputs: tf.NamedTensorInfoMap;
+  attrs?: tf.NamedAttrMap;
+}): number {
+  const a = (args.inputs.a as tf.TensorInfo).shape;
+  const b = (args.inputs.b as tf.TensorInfo).shape;
+  const ta = Boolean(args.attrs?.transposeA);
+  const tb = Boolean(args.attrs?.transposeB);
+  const m = a[a.length - (ta ? 1 : 2)]!;
+  const k = a[a.length - (ta ? 2 : 1)]!;
+  const n = b[b.length - (tb ? 2 : 1)]!;
+  const batch = Math.max(
+    a.slice(0, -2).reduce((x, y) => x * y, 1),
+    b.slice(0, -2).reduce((x, y) => x * y, 1),
+  );
+  return 2 * batch * m * k * n;
+}
+
+/** What a product computes in the step, from which operand it reads transposed. */
+function productRole(attrs: tf.NamedAttrMap | undefined): string {
+  if (attrs?.transposeA) return 'weight grad a^T b';
+  if (attrs?.transposeB) return 'input grad a b^T';
+  return 'forward a b';
+}
 
 /** The main thread's CPU time so far, in microseconds (Linux; NaN elsewhere). */
 function mainThreadUs(): number {
@@ -77,10 +109,16 @@ function instrument(): void {
                 .map((t) => `[${(t as tf.TensorInfo).shape}]`)
                 .join('')} ${JSON.stringify(args.attrs ?? {})}`
             : '';
-          const key = config.kernelName + shapes;
-          const entry = table.get(key) ?? { count: 0, us: 0 };
+          const role =
+            process.env.SHAPES && PRODUCTS.has(config.kernelName)
+              ? ` (${productRole(args.attrs)})`
+              : '';
+          const key = config.kernelName + shapes + role;
+          const product = PRODUCTS.has(config.kernelName);
+          const entry = table.get(key) ?? { count: 0, us: 0, flops: 0 };
           entry.count++;
           entry.us += used.user + used.system;
+          if (product) entry.flops += productFlops(args);
           table.set(key, entry);
         }
       },
@@ -98,7 +136,9 @@ async function main(): Promise<void> {
   countSyncs();
   const weights = new Float32Array(BATCH).fill(1);
   // Per case: a step function, its timers and what it launched.
-  const runs = CASES.map((c) => {
+  const picked = process.env.CASES?.split(',');
+  const cases = CASES.filter((c) => picked == null || picked.includes(c.name.split(' ')[0]!));
+  const runs = cases.map((c) => {
     const config = resolveTrainConfig({ preset: c.preset });
     const model = new SparsifiedAmuse(config, data.inputs);
     const optimizer = new FlatAdam(config.lr);
@@ -134,7 +174,7 @@ async function main(): Promise<void> {
       optimizer,
       hooks,
       step,
-      kernels: new Map<string, { count: number; us: number }>(),
+      kernels: new Map<string, { count: number; us: number; flops: number }>(),
       cpuUs: 0,
       mainUs: 0,
       syncs: 0,
@@ -166,9 +206,10 @@ async function main(): Promise<void> {
     run.mainUs += mainUsed;
     run.syncs += syncs;
     for (const [name, e] of table) {
-      const entry = run.kernels.get(name) ?? { count: 0, us: 0 };
+      const entry = run.kernels.get(name) ?? { count: 0, us: 0, flops: 0 };
       entry.count += e.count;
       entry.us += e.us;
+      entry.flops += e.flops;
       run.kernels.set(name, entry);
     }
   }
@@ -188,11 +229,11 @@ async function main(): Promise<void> {
       console.log(
         `${name}: ${(us / 1000 / steps).toFixed(2)} CPU ms a step (its kernels included)`,
       );
-    console.log('\n| kernel | launches a step | CPU ms a step |');
-    console.log('|---|---:|---:|');
+    console.log('\n| kernel | launches a step | CPU ms a step | GFLOP/s |');
+    console.log('|---|---:|---:|---:|');
     for (const [name, e] of [...kernels].sort((a, b) => b[1].us - a[1].us).slice(0, top))
       console.log(
-        `| ${name} | ${(e.count / steps).toFixed(1)} | ${(e.us / 1000 / steps).toFixed(2)} |`,
+        `| ${name} | ${(e.count / steps).toFixed(1)} | ${(e.us / 1000 / steps).toFixed(2)} | ${e.flops > 0 ? (e.flops / e.us / 1000).toFixed(1) : ''} |`,
       );
     run.optimizer.dispose();
     run.model.dispose();

@@ -4,6 +4,8 @@
 // median over rounds, and the median of the per-round fma/stock ratios. Each module runs on
 // its own memory holding the same hot operands; p is blocked as the wasm matmul kernel blocks
 // it (16 KB of B). Sets V8's relaxed-SIMD flag itself (Node 20), as an app would.
+// SHAPES=step: instead, every product of the dense step as bench/kernel-cpu-time.ts lists it
+// (SHAPES=1 CASES=dense; 1280 rows = two streams of batch 8), with its launches a step.
 //   node --conditions=source --import tsx bench/fma-products.ts [rounds] [ms a measurement]
 import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
@@ -18,7 +20,7 @@ const budgetMs = Number(process.argv[3] ?? 40);
 
 type MatMulSlice = SimdKernels['matMulSlice'];
 
-const shapes = [
+const paperShapes = [
   { name: 'qkv [640,64] x [64,192]', m: 640, k: 64, n: 192, ta: 0, tb: 0 },
   { name: 'proj [640,64] x [64,64]', m: 640, k: 64, n: 64, ta: 0, tb: 0 },
   { name: 'fc1 [640,64] x [64,256]', m: 640, k: 64, n: 256, ta: 0, tb: 0 },
@@ -29,10 +31,29 @@ const shapes = [
   { name: 'context [80,80] x [80,16]', m: 80, k: 80, n: 16, ta: 0, tb: 0 },
 ];
 
+// The dense step's products (name: role, operands as the kernel gets them; calls a step).
+const stepShapes = [
+  { name: 'fwd [1280,64] x [64,64] (12)', m: 1280, k: 64, n: 64, ta: 0, tb: 0 },
+  { name: 'fwd [1280,64] x [64,192] (4)', m: 1280, k: 64, n: 192, ta: 0, tb: 0 },
+  { name: 'fwd [1280,64] x [64,128] (6)', m: 1280, k: 64, n: 128, ta: 0, tb: 0 },
+  { name: 'fwd [1280,128] x [128,64] (4)', m: 1280, k: 128, n: 64, ta: 0, tb: 0 },
+  { name: 'fwd [640,768] x [768,64] (1)', m: 640, k: 768, n: 64, ta: 0, tb: 0 },
+  { name: 'dx [1280,64] x [64,64]^T (12)', m: 1280, k: 64, n: 64, ta: 0, tb: 1 },
+  { name: 'dx [1280,192] x [64,192]^T (4)', m: 1280, k: 192, n: 64, ta: 0, tb: 1 },
+  { name: 'dx [1280,128] x [64,128]^T (6)', m: 1280, k: 128, n: 64, ta: 0, tb: 1 },
+  { name: 'dx [1280,64] x [128,64]^T (4)', m: 1280, k: 64, n: 128, ta: 0, tb: 1 },
+  { name: 'dW [1280,64]^T x [1280,64] (12)', m: 64, k: 1280, n: 64, ta: 1, tb: 0 },
+  { name: 'dW [1280,64]^T x [1280,128] (6)', m: 64, k: 1280, n: 128, ta: 1, tb: 0 },
+  { name: 'dW [1280,64]^T x [1280,192] (4)', m: 64, k: 1280, n: 192, ta: 1, tb: 0 },
+  { name: 'dW [1280,128]^T x [1280,64] (4)', m: 128, k: 1280, n: 64, ta: 1, tb: 0 },
+  { name: 'dW [640,768]^T x [640,64] (1)', m: 768, k: 640, n: 64, ta: 1, tb: 0 },
+];
+const shapes = process.env.SHAPES === 'step' ? stepShapes : paperShapes;
+
 function instance(base64: string): { run: MatMulSlice; memory: WebAssembly.Memory } {
   const bytes = Uint8Array.from(Buffer.from(base64, 'base64'));
   if (!WebAssembly.validate(bytes)) throw new Error('fma-products: a build does not validate here');
-  const memory = new WebAssembly.Memory({ initial: 64 });
+  const memory = new WebAssembly.Memory({ initial: 1024 });
   const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } })
     .exports as { matMulSlice: MatMulSlice };
   return { run: exports.matMulSlice, memory };
@@ -42,11 +63,26 @@ const builds = {
   stock: instance(SIMD_KERNELS_WASM_BASE64),
   fma: instance(SIMD_FMA_KERNELS_WASM_BASE64),
 };
-const [A, B, OUT, SCRATCH] = [0, 1 << 20, 2 << 20, 3 << 20];
+// MISALIGN=<bytes>: operands and output that many bytes past a 1 MB boundary (tfjs's heap
+// allocator aligns tensors to 8 or 16 bytes, not to cache lines).
+const skew = Number(process.env.MISALIGN ?? 0);
+// COLD=<copies>: calls take turns over that many sets of operands and outputs (4 MB apart, so
+// 8 copies span 32 MB), as in the step, where a product's operands were written by earlier
+// kernels and are no longer in the L1/L2 cache.
+const copies = Math.max(1, Number(process.env.COLD ?? 1));
+const COPY_BYTES = 4 << 20;
+const [A, B, OUT, SCRATCH] = [0, 1 << 20, 2 << 20, 3 << 20].map((at) => at + skew) as [
+  number,
+  number,
+  number,
+  number,
+];
 for (const { memory } of Object.values(builds)) {
   const heap = new Float32Array(memory.buffer);
-  heap.set(seededValues(640 * 256, 1), A / 4);
-  heap.set(seededValues(640 * 256, 2), B / 4);
+  for (let c = 0; c < copies; c++) {
+    heap.set(seededValues(1280 * 192, 1), (A + c * COPY_BYTES) / 4);
+    heap.set(seededValues(1280 * 192, 2), (B + c * COPY_BYTES) / 4);
+  }
 }
 
 function cpuMs(): number {
@@ -61,7 +97,10 @@ function measure(run: MatMulSlice, s: (typeof shapes)[number]): number {
   const start = cpuMs();
   let used = 0;
   while (used < budgetMs) {
-    for (let i = 0; i < 8; i++) run(A, B, OUT, s.m, s.k, s.n, s.ta, s.tb, SCRATCH, blockK, 0);
+    for (let i = 0; i < 8; i++) {
+      const at = ((calls + i) % copies) * COPY_BYTES;
+      run(A + at, B + at, OUT + at, s.m, s.k, s.n, s.ta, s.tb, SCRATCH + at, blockK, 0);
+    }
     calls += 8;
     used = cpuMs() - start;
   }
