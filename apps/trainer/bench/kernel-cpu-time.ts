@@ -40,10 +40,7 @@ const table = new Map<string, { count: number; us: number; flops: number }>();
 const PRODUCTS = new Set(['BatchMatMul', 'SparsifyMatMul', 'SparsifyBiasMatMul', '_FusedMatMul']);
 
 /** 2 m k n per output matrix of a product kernel's launch. */
-function productFlops(args: {
-  inputs: tf.NamedTensorInfoMap;
-  attrs?: tf.NamedAttrMap;
-}): number {
+function productFlops(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): number {
   const a = (args.inputs.a as tf.TensorInfo).shape;
   const b = (args.inputs.b as tf.TensorInfo).shape;
   const ta = Boolean(args.attrs?.transposeA);

@@ -3,13 +3,17 @@
 // column range of each row): one call each way instead of split-heads, three batched
 // products, softmax and merge-heads kernels forward and eight backward. Each (b, h) pair's
 // head copies, scores and probabilities stay in the L1 cache between the steps. The steps
-// are the module's own matMulSlice, softmaxRows and softmaxGradRows on the same operand
-// layouts the separate kernels use, so the floats are those of the separate-kernel path.
+// are the module's own products (productStrided, matMulSlice's loop), softmaxRows and
+// softmaxGradRows, summing in the separate kernels' order, so the floats are those of the
+// separate-kernel path. A product reads an operand that needs no scaling or transposing
+// (v forward; k and dy backward) in place, inside its projection's rows, and writes a result
+// that needs no scaling (the output forward; dk and dv backward) in place too: only the
+// scaled q, the transposed k (forward) or v (backward) and the scaled dq go through copies.
 //
 // Pointers are byte offsets into tfjs-backend-wasm's heap; q, k, v, dy and the gradient
 // pointers already point at their first column (the caller adds the column offset), and
 // `columns` is the row length of the matrix each one lives in. Rows are b N + n.
-import { matMulSlice, softmaxGradRows, softmaxRows } from './kernels';
+import { productStrided, softmaxGradRows, softmaxRows } from './kernels';
 
 // dst [rows, depth] = scale src[n, 0..depth) (rows `columns` floats apart).
 @inline function gatherHead(src: usize, columns: i32, rows: i32, depth: i32, scale: f32, dst: usize): void {
@@ -35,7 +39,7 @@ import { matMulSlice, softmaxGradRows, softmaxRows } from './kernels';
   }
 }
 
-// dst[n, 0..depth) = scale head[n, :] (rows of dst `columns` floats apart).
+// dst[n, 0..depth) = scale head[n, :] (rows of dst `columns` floats apart): dq's scale.
 @inline function scatterHead(head: usize, columns: i32, rows: i32, depth: i32, scale: f32, dst: usize): void {
   const vecEnd = depth & ~3;
   const scaleV = f32x4.splat(scale);
@@ -57,7 +61,8 @@ import { matMulSlice, softmaxGradRows, softmaxRows } from './kernels';
 
 /**
  * out [B Nq, H d] and probabilities [B, H, Nq, Nk]: per (b, h), P = softmax((scale q) k^T +
- * bias[b]) (bias 0: none), out head = P v. scratch holds (2 Nq + 2 Nk) d floats.
+ * bias[b]) (bias 0: none), out head = P v. scratch holds (2 Nq + 2 Nk) d floats (of which
+ * (Nq + Nk) d are used now).
  */
 export function attentionForward(
   q: usize,
@@ -80,8 +85,6 @@ export function attentionForward(
   const outColumns = heads * depth;
   const qh = scratch;
   const kt = qh + (<usize>(queries * depth) << 2);
-  const vh = kt + (<usize>(keys * depth) << 2);
-  const oh = vh + (<usize>(keys * depth) << 2);
   const pairBytes = <usize>queries * <usize>keys << 2;
   let p = probabilities;
   for (let b = 0; b < batch; b++) {
@@ -89,11 +92,11 @@ export function attentionForward(
     for (let h = 0; h < heads; h++) {
       gatherHead(headAt(q, b, queries, qColumns, h, depth), qColumns, queries, depth, scale, qh);
       gatherHeadTransposed(headAt(k, b, keys, kColumns, h, depth), kColumns, keys, depth, kt);
-      gatherHead(headAt(v, b, keys, vColumns, h, depth), vColumns, keys, depth, 1, vh);
-      matMulSlice(qh, kt, p, queries, depth, keys, 0, 0, 0, 0, 0);
+      productStrided(qh, depth, kt, keys, p, keys, queries, depth, keys, 0, 0, 0);
       softmaxRows(p, biasRow, p, queries, keys, queries);
-      matMulSlice(p, vh, oh, queries, keys, depth, 0, 0, 0, 0, 0);
-      scatterHead(oh, outColumns, queries, depth, 1, headAt(out, b, queries, outColumns, h, depth));
+      const vHead = headAt(v, b, keys, vColumns, h, depth);
+      const outHead = headAt(out, b, queries, outColumns, h, depth);
+      productStrided(p, keys, vHead, vColumns, outHead, outColumns, queries, keys, depth, 0, 0, 0);
       p += pairBytes;
     }
   }
@@ -103,7 +106,7 @@ export function attentionForward(
  * The gradients of attentionForward for dy [B Nq, H d], given its probabilities: per (b, h)
  * with qs = scale q, dP = dy v^T, dv = P^T dy, dS = P (dP - rowsum(dP P)), dq = scale dS k,
  * dk = dS^T qs, each written into its own columns. scratch holds
- * (4 Nq + 4 Nk) d + Nq Nk floats.
+ * (4 Nq + 4 Nk) d + Nq Nk floats (of which (2 Nq + Nk) d + Nq Nk are used now).
  */
 export function attentionBackward(
   dy: usize,
@@ -132,29 +135,23 @@ export function attentionBackward(
   const queryBytes = <usize>(queries * depth) << 2;
   const keyBytes = <usize>(keys * depth) << 2;
   const qh = scratch;
-  const kh = qh + queryBytes;
-  const vt = kh + keyBytes;
-  const dyh = vt + keyBytes;
-  const dqh = dyh + queryBytes;
-  const dkh = dqh + queryBytes;
-  const dvh = dkh + keyBytes;
-  const ds = dvh + keyBytes;
+  const vt = qh + queryBytes;
+  const dqh = vt + keyBytes;
+  const ds = dqh + queryBytes;
   const pairBytes = <usize>queries * <usize>keys << 2;
   let p = probabilities;
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       gatherHead(headAt(q, b, queries, qColumns, h, depth), qColumns, queries, depth, scale, qh);
-      gatherHead(headAt(k, b, keys, kColumns, h, depth), kColumns, keys, depth, 1, kh);
       gatherHeadTransposed(headAt(v, b, keys, vColumns, h, depth), vColumns, keys, depth, vt);
-      gatherHead(headAt(dy, b, queries, dyColumns, h, depth), dyColumns, queries, depth, 1, dyh);
-      matMulSlice(dyh, vt, ds, queries, depth, keys, 0, 0, 0, 0, 0);
-      matMulSlice(p, dyh, dvh, keys, queries, depth, 1, 0, 0, 0, 0);
+      const dyHead = headAt(dy, b, queries, dyColumns, h, depth);
+      const kHead = headAt(k, b, keys, kColumns, h, depth);
+      productStrided(dyHead, dyColumns, vt, keys, ds, keys, queries, depth, keys, 0, 0, 0);
+      productStrided(p, keys, dyHead, dyColumns, headAt(dv, b, keys, dvColumns, h, depth), dvColumns, keys, queries, depth, 1, 0, 0);
       softmaxGradRows(ds, p, ds, queries, keys);
-      matMulSlice(ds, kh, dqh, queries, keys, depth, 0, 0, 0, 0, 0);
-      matMulSlice(ds, qh, dkh, keys, queries, depth, 1, 0, 0, 0, 0);
+      productStrided(ds, keys, kHead, kColumns, dqh, depth, queries, keys, depth, 0, 0, 0);
+      productStrided(ds, keys, qh, depth, headAt(dk, b, keys, dkColumns, h, depth), dkColumns, keys, queries, depth, 1, 0, 0);
       scatterHead(dqh, dqColumns, queries, depth, scale, headAt(dq, b, queries, dqColumns, h, depth));
-      scatterHead(dkh, dkColumns, keys, depth, 1, headAt(dk, b, keys, dkColumns, h, depth));
-      scatterHead(dvh, dvColumns, keys, depth, 1, headAt(dv, b, keys, dvColumns, h, depth));
       p += pairBytes;
     }
   }

@@ -394,14 +394,13 @@ export function mergeHeadsCopy(
 }
 
 // One row of out = A(i, :) B over p in [0, k): sixteen columns at a time in four vector
-// registers while p runs, then four, then one. A(i, p) is at aRow + p stepP; B is row-major
-// with rows of n. With acc, the sums continue from what out holds (the earlier p). With
+// registers while p runs, then four, then one. A(i, p) is at aRow + p stepP; B is row-major,
+// its rows bRowBytes apart (n floats each used). With acc, the sums continue from what out holds (the earlier p). With
 // bias (not 0: the last block of p), bias[j] is added to each finished sum before it is
 // stored: the same float addition a separate Add of the bias row would make afterwards.
-@inline function productRow(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, acc: bool, bias: usize): void {
-  const rowBytes = <usize>n << 2;
+@inline function productRow(aRow: usize, stepP: usize, b: usize, bRowBytes: usize, outRow: usize, k: i32, n: i32, acc: bool, bias: usize): void {
+  const rowBytes = bRowBytes;
   const n16 = n & ~15;
-  const n4 = n & ~3;
   let j = 0;
   for (; j < n16; j += 16) {
     const to = outRow + (<usize>j << 2);
@@ -432,27 +431,30 @@ export function mergeHeadsCopy(
     v128.store(to, c2, 32);
     v128.store(to, c3, 48);
   }
-  productTail(aRow, stepP, b, outRow, k, n, j, acc, bias);
+  productTail(aRow, stepP, b, bRowBytes, outRow, k, n, j, acc, bias);
 }
 
 // Two rows of out at once for their first sixteen-column blocks (each B vector loaded once
 // for both), the same sums in the same order as productRow; the rest of the columns by productRow.
+// The second row of out is outRowBytes after the first.
 @inline function productRowPair(
   aRow: usize,
   stepI: usize,
   stepP: usize,
   b: usize,
+  bRowBytes: usize,
   outRow: usize,
+  outRowBytes: usize,
   k: i32,
   n: i32,
   acc: bool,
   bias: usize,
 ): void {
-  const rowBytes = <usize>n << 2;
+  const rowBytes = bRowBytes;
   const n16 = n & ~15;
   for (let j = 0; j < n16; j += 16) {
     const to = outRow + (<usize>j << 2);
-    const next = to + rowBytes;
+    const next = to + outRowBytes;
     let c0 = acc ? v128.load(to) : f32x4.splat(0);
     let c1 = acc ? v128.load(to, 16) : f32x4.splat(0);
     let c2 = acc ? v128.load(to, 32) : f32x4.splat(0);
@@ -507,14 +509,25 @@ export function mergeHeadsCopy(
   }
   if (n16 < n) {
     // The remaining columns of both rows: a product of the column range [n16, n).
-    productTail(aRow, stepP, b, outRow, k, n, n16, acc, bias);
-    productTail(aRow + stepI, stepP, b, outRow + rowBytes, k, n, n16, acc, bias);
+    productTail(aRow, stepP, b, bRowBytes, outRow, k, n, n16, acc, bias);
+    productTail(aRow + stepI, stepP, b, bRowBytes, outRow + outRowBytes, k, n, n16, acc, bias);
   }
 }
 
 // Columns [from, n) of one row, four then one at a time, as productRow does them.
-@inline function productTail(aRow: usize, stepP: usize, b: usize, outRow: usize, k: i32, n: i32, from: i32, acc: bool, bias: usize): void {
-  const rowBytes = <usize>n << 2;
+@inline function productTail(
+  aRow: usize,
+  stepP: usize,
+  b: usize,
+  bRowBytes: usize,
+  outRow: usize,
+  k: i32,
+  n: i32,
+  from: i32,
+  acc: bool,
+  bias: usize,
+): void {
+  const rowBytes = bRowBytes;
   const n4 = n & ~3;
   let j = from;
   for (; j < n4; j += 4) {
@@ -581,19 +594,45 @@ export function matMulSlice(
     }
     rows = scratch;
   }
-  const stepI: usize = transA != 0 ? 4 : <usize>k << 2;
-  const stepP: usize = transA != 0 ? <usize>m << 2 : 4;
-  const rowBytes = <usize>n << 2;
+  const lda = transA != 0 ? m : k;
+  productStrided(a, lda, rows, n, out, n, m, k, n, transA, blockK, bias);
+}
+
+/**
+ * out = op(a) b as matMulSlice computes it (the same sums in the same order, so the same
+ * floats), with each matrix's row length given: a's rows are lda floats apart (a is [m, k],
+ * or [k, m] when transA), b's ldb, out's ldc. So a product can read a head of q, k or v and
+ * write a head of its result in place, inside rows holding every head (the attention core).
+ */
+export function productStrided(
+  a: usize,
+  lda: i32,
+  b: usize,
+  ldb: i32,
+  out: usize,
+  ldc: i32,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: i32,
+  blockK: i32,
+  bias: usize,
+): void {
+  const stepI: usize = transA != 0 ? 4 : <usize>lda << 2;
+  const stepP: usize = transA != 0 ? <usize>lda << 2 : 4;
+  const bRowBytes = <usize>ldb << 2;
+  const outRowBytes = <usize>ldc << 2;
   const block = blockK > 0 && blockK < k ? blockK : k;
   for (let p0 = 0; p0 < k; p0 += block) {
     const kb = min(block, k - p0);
     const acc = p0 > 0;
     const biasHere: usize = p0 + kb >= k ? bias : 0;
     const left = a + <usize>p0 * stepP;
-    const right = rows + <usize>p0 * rowBytes;
+    const right = b + <usize>p0 * bRowBytes;
     let i = 0;
-    for (; i + 1 < m; i += 2) productRowPair(left + <usize>i * stepI, stepI, stepP, right, out + <usize>i * rowBytes, kb, n, acc, biasHere);
-    if (i < m) productRow(left + <usize>i * stepI, stepP, right, out + <usize>i * rowBytes, kb, n, acc, biasHere);
+    for (; i + 1 < m; i += 2)
+      productRowPair(left + <usize>i * stepI, stepI, stepP, right, bRowBytes, out + <usize>i * outRowBytes, outRowBytes, kb, n, acc, biasHere);
+    if (i < m) productRow(left + <usize>i * stepI, stepP, right, bRowBytes, out + <usize>i * outRowBytes, kb, n, acc, biasHere);
   }
 }
 

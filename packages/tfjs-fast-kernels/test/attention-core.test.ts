@@ -5,6 +5,7 @@ import {
   attentionCore,
   disableFastKernels,
   enableFastKernels,
+  fmaBuildSupport,
   mergeHeads,
   softmax,
   splitHeads,
@@ -223,6 +224,51 @@ describe('attentionCore', () => {
       expect(fused.map((a) => Array.from(a))).toEqual(separate.map((a) => Array.from(a)));
     });
   }
+
+  // The core reads v (forward), k and dy (backward) and writes the output, dk and dv in place
+  // inside their rows (issue 23o): the products' sums keep their order, so every float stays
+  // that of the separate kernels, on both SIMD builds, for head widths below, at and above a
+  // 16-column block, odd token counts (a row pair and a single row) and keys not a
+  // multiple of 4.
+  it("gives the separate fused kernels' floats bit for bit for any shape, on both SIMD builds (property)", async () => {
+    const builds: ('off' | 'auto')[] = fmaBuildSupport().available ? ['off', 'auto'] : ['off'];
+    const shapes = fc.record({
+      batch: fc.integer({ min: 1, max: 3 }),
+      queries: fc.integer({ min: 1, max: 23 }),
+      keys: fc.integer({ min: 1, max: 23 }),
+      heads: fc.integer({ min: 1, max: 3 }),
+      depth: fc.integer({ min: 1, max: 21 }),
+      packed: fc.boolean(),
+      bias: fc.boolean(),
+      seed: fc.integer({ min: 1, max: 1000 }),
+    });
+    await tf.setBackend('wasm');
+    for (const fma of builds) {
+      await enableFastKernels({ native: 'off', fma });
+      fc.assert(
+        fc.property(shapes, (s) => {
+          const c: Case = {
+            name: 'property',
+            batch: s.batch,
+            queries: s.queries,
+            keys: s.packed ? s.queries : s.keys,
+            width: s.heads * s.depth,
+            heads: s.heads,
+            packed: s.packed,
+            bias: s.bias,
+          };
+          const separate = valueAndGrads(separateKernelsOp, c, s.seed);
+          const fused = valueAndGrads(coreOp, c, s.seed);
+          expect(
+            fused.map((a) => Array.from(a)),
+            JSON.stringify({ ...s, fma }),
+          ).toEqual(separate.map((a) => Array.from(a)));
+        }),
+        { numRuns: 25, seed: 231 },
+      );
+    }
+    await enableFastKernels({ native: 'off' });
+  }, 60_000);
 
   it('runs one kernel forward and one backward on wasm, and leaks no tensor', async () => {
     await tf.setBackend('wasm');
