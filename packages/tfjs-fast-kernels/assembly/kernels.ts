@@ -15,32 +15,50 @@ const TANH_CLAMP: f32 = 7.905311107635498;
 const GELU_SCALE: f32 = 0.7978845608028654;
 const GELU_CUBIC: f32 = 0.044715;
 
-// expf as Cephes writes it: 2^n p(r), n = round(x log2 e), r = x - n ln 2 (two parts).
-// Arguments are clamped to [-87.3, 88.7]; below -80 the result is 0. The clamps are
-// pmin/pmax (one x86 instruction each; NaN in `value` stays NaN, as the first operand) and
-// n is rounded by adding 1.5 * 2^23 (round to nearest even, as f32x4.nearest), whose low bits
-// are then n itself: V8 lowers f32x4.min/max and trunc_sat to long NaN-safe sequences, which
-// made this exp cost more than the rest of the softmax.
+// c + a b for the products' inner loops. The FMA build (scripts/build-simd.mjs with
+// `--enable relaxed-simd`, src/simd-fma-binary.ts) fuses it into f32x4.relaxed_madd: one
+// rounding instead of two, ~25-45% faster loops where the engine lowers it to a hardware FMA
+// (it may also run it as mul + add: relaxed SIMD leaves that to the engine). The stock
+// build keeps mul then add, so its floats are unchanged.
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+// c - a b, fused in the FMA build as madd is (f32x4.relaxed_nmadd), else mul then sub.
+@inline function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c);
+  return f32x4.sub(c, f32x4.mul(a, b));
+}
+
+// expf as Cephes writes it: 2^n p(r), n = round(x log2 e), r = x - n ln 2 (two parts), for
+// the softmax's x = logit - row max: x <= 0 or NaN, and below -80 the result is 0. n is
+// rounded by adding 1.5 * 2^23 (round to nearest even, as f32x4.nearest), whose low bits are
+// then n itself: V8 lowers f32x4.min/max and trunc_sat to long NaN-safe sequences, which
+// made this exp cost more than the rest of the softmax. No clamps (issue 23o): the old
+// upper one (88.7) never acted on x <= 0, and the lower one (-87.3, so that 2^n stays a
+// float) only on x < -80, whose result the mask sets to 0 whatever the arithmetic gave;
+// the floats are those of the clamped form.
 const ROUND_MAGIC: f32 = 12582912.0;
-@inline function expV(value: v128): v128 {
-  const x = f32x4.pmin(f32x4.pmax(value, f32x4.splat(-87.3)), f32x4.splat(88.7));
-  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
+// t's bits are 0x4B400000 + n for |n| < 2^22, and 2^n is (n + 127) << 23: one integer add.
+const EXPONENT_FROM_T: i32 = 127 - 0x4b400000;
+@inline function expV(x: v128): v128 {
+  const t = madd(x, f32x4.splat(LOG2E), f32x4.splat(ROUND_MAGIC));
   const n = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let r = nmadd(n, f32x4.splat(LN2_HI), x);
+  r = nmadd(n, f32x4.splat(LN2_LO), r);
   let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
-  // t's bits are 0x4B400000 + n for |n| < 2^22: 2^n is (n + 127) << 23.
-  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, i32x4.splat(0x4b400000)), i32x4.splat(127)), 23);
+  p = madd(p, r, f32x4.splat(1.3981999507e-3));
+  p = madd(p, r, f32x4.splat(8.3334519073e-3));
+  p = madd(p, r, f32x4.splat(4.1665795894e-2));
+  p = madd(p, r, f32x4.splat(1.6666665459e-1));
+  p = madd(p, r, f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(madd(p, f32x4.mul(r, r), r), f32x4.splat(1.0));
+  const scale = i32x4.shl(i32x4.add(t, i32x4.splat(EXPONENT_FROM_T)), 23);
   // Below -80, exactly 0 (as expf gives for a padded score): values near the clamp would be
   // float32 denormals, and a denormal probability makes every later product with it (the
   // attention's matmuls, forward and backward) tens of times slower on x86.
-  return v128.andnot(f32x4.mul(p, scale), f32x4.lt(value, f32x4.splat(-80)));
+  return v128.andnot(f32x4.mul(p, scale), f32x4.lt(x, f32x4.splat(-80)));
 }
 
 // Eigen's float tanh (src/fast-tanh.ts), four lanes at a time.
@@ -381,16 +399,6 @@ export function mergeHeadsCopy(
       }
     }
   }
-}
-
-// c + a b for the products' inner loops. The FMA build (scripts/build-simd.mjs with
-// `--enable relaxed-simd`, src/simd-fma-binary.ts) fuses it into f32x4.relaxed_madd: one
-// rounding instead of two, ~25-45% faster loops where the engine lowers it to a hardware FMA
-// (it may also run it as mul + add: relaxed SIMD leaves that to the engine). The stock
-// build keeps mul then add, so its floats are unchanged.
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
 }
 
 // One row of out = A(i, :) B over p in [0, k): sixteen columns at a time in four vector

@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -21,6 +22,9 @@ import { FUSED_BOUNDS } from './fused-bounds.js';
  * fused kernels it replaces (splitHeads, BatchMatMul, softmax, mergeHeads), which run the
  * same SIMD steps on the same layouts.
  */
+
+// Node 20 validates relaxed SIMD (the FMA build) only behind this V8 flag, as in fma-build.test.ts.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 interface Case {
   name: string;
