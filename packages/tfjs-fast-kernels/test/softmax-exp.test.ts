@@ -18,7 +18,7 @@ import { FMA_BOUNDS, FUSED_BOUNDS } from './fused-bounds.js';
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const f = Math.fround;
-const LOG2E = f(1.44269504088896341);
+const LOG2E = f(Math.LOG2E);
 const LN2_HI = f(0.693359375);
 const LN2_LO = f(-2.1219444e-4);
 const MAGIC = f(12582912);
@@ -30,7 +30,9 @@ const bits = new DataView(new ArrayBuffer(4));
 
 /** The exp before issue 23o, one lane, in float32: clamps to [-87.3, 88.7], 0 below -80. */
 function clampedExp(value: number): number {
+  // biome-ignore lint/complexity/useMathMinMax: f32x4.pmax's semantics (a NaN value stays), not Math.max's
   let x = value < f(-87.3) ? f(-87.3) : value;
+  // biome-ignore lint/complexity/useMathMinMax: f32x4.pmin's semantics, as above
   x = f(88.7) < x ? f(88.7) : x;
   const t = f(f(x * LOG2E) + MAGIC);
   const n = f(t - MAGIC);
