@@ -141,7 +141,9 @@ describe.each(['cpu', 'wasm'] as const)('the encoder with fused kernels on %s', 
       'SparsifyLayerNormGrad',
       'SparsifyGelu',
       'SparsifyGeluGrad',
-      'SparsifyColumnSum',
+      // A linear layer's bias gradient: inside its weight gradient's kernel on wasm (issue
+      // 23o), a column sum of its own on cpu.
+      backend === 'wasm' ? 'SparsifyWeightBiasGrad' : 'SparsifyColumnSum',
       // The attention core: heads, products and softmax in one kernel each way.
       'SparsifyAttention',
       'SparsifyAttentionGrad',
@@ -153,6 +155,36 @@ describe.each(['cpu', 'wasm'] as const)('the encoder with fused kernels on %s', 
     model.dispose();
     expect(worst).toBeLessThan(5e-5);
   }, 120_000);
+});
+
+describe('the weight and bias gradients in one kernel (SparsifyWeightBiasGrad, wasm)', () => {
+  afterAll(() => enableFastKernels({ native: 'off' }));
+
+  // The encoder looks the kernel up on every call, so unregistering it switches the same
+  // model back to the transposed product and the column sum: every float must stay.
+  it.each([false, true])(
+    'gives the loss and every gradient of the product and column sum, bit for bit (merge: %s)',
+    async (merge) => {
+      await tf.setBackend('wasm');
+      await enableFastKernels({ native: 'off' });
+      const kernel = tf.getKernel('SparsifyWeightBiasGrad', 'wasm');
+      expect(kernel).toBeDefined();
+      const fused = lossAndGrads(merge);
+      tf.unregisterKernel('SparsifyWeightBiasGrad', 'wasm');
+      try {
+        const separate = lossAndGrads(merge);
+        expect(fused.loss).toBe(separate.loss);
+        expect([...fused.grads.keys()].sort()).toEqual([...separate.grads.keys()].sort());
+        for (const [name, values] of separate.grads)
+          expect(Array.from(fused.grads.get(name) as Float32Array), name).toEqual(
+            Array.from(values),
+          );
+      } finally {
+        tf.registerKernel(kernel as tf.KernelConfig);
+      }
+    },
+    120_000,
+  );
 });
 
 describe('the default wasm path against stock tfjs-backend-wasm', () => {

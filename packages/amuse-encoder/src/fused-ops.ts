@@ -41,6 +41,7 @@ export const FUSED_KERNELS = {
   mergeHeads: 'SparsifyMergeHeads',
   transposedMatMul: 'SparsifyMatMul',
   biasMatMul: 'SparsifyBiasMatMul',
+  weightBiasGrad: 'SparsifyWeightBiasGrad',
   attention: 'SparsifyAttention',
   attentionGrad: 'SparsifyAttentionGrad',
 } as const;
@@ -83,6 +84,20 @@ function gradProduct(
   return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
 }
 
+/**
+ * [x^T dy, dy's column sums], the weight and bias gradients of x W + b: one kernel reading dy
+ * once where tfjs-fast-kernels registers FUSED_KERNELS.weightBiasGrad (the floats of the two
+ * kernels below), else the transposed product and the bias gradient.
+ */
+function weightAndBiasGrads(x: tf.Tensor2D, dy: tf.Tensor2D): [tf.Tensor2D, tf.Tensor] {
+  if (hasFusedKernel(FUSED_KERNELS.weightBiasGrad, false))
+    return tf.engine().runKernel(FUSED_KERNELS.weightBiasGrad, { x, dy }) as unknown as [
+      tf.Tensor2D,
+      tf.Tensor,
+    ];
+  return [gradProduct(x, dy, true, false), biasGrad(dy)];
+}
+
 /** [dy W^T, x^T dy], the gradients of x W. */
 function plainProductGrads(dy: tf.Tensor, saved: Saved): [tf.Tensor2D, tf.Tensor2D] {
   const [x, w] = saved as [tf.Tensor2D, tf.Tensor2D];
@@ -117,7 +132,11 @@ export const affine = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =
   save([x, w]);
   return {
     value: productPlusBias(x, w, b),
-    gradFunc: (dy: tf.Tensor, saved: Saved) => [...plainProductGrads(dy, saved), biasGrad(dy)],
+    gradFunc: (dy: tf.Tensor, saved: Saved) => {
+      const [x, w] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const dy2 = dy as tf.Tensor2D;
+      return [gradProduct(dy2, w, false, true), ...weightAndBiasGrads(x, dy2)];
+    },
   };
 }) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
@@ -134,10 +153,8 @@ export function affineOfData(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf
     save([x]);
     return {
       value: productPlusBias(x, weight, bias),
-      gradFunc: (dy: tf.Tensor, saved: Saved) => [
-        gradProduct(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, true, false),
-        biasGrad(dy),
-      ],
+      gradFunc: (dy: tf.Tensor, saved: Saved) =>
+        weightAndBiasGrads(saved[0] as tf.Tensor2D, dy as tf.Tensor2D),
     };
   });
   return product(w, b) as tf.Tensor2D;

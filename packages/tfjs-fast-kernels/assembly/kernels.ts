@@ -327,21 +327,8 @@ export function geluGradValues(dy: usize, x: usize, dx: usize, n: i32): void {
 
 /** out[c] = sum over rows of x[r, c]. */
 export function columnSums(x: usize, out: usize, rows: i32, width: i32): void {
-  const vecEnd = width & ~3;
-  const rowBytes = <usize>width << 2;
-  memory.fill(out, 0, rowBytes);
-  for (let r = 0; r < rows; r++) {
-    const o = x + <usize>r * rowBytes;
-    let i = 0;
-    for (; i < vecEnd; i += 4) {
-      const at = <usize>i << 2;
-      v128.store(out + at, f32x4.add(v128.load(out + at), v128.load(o + at)));
-    }
-    for (; i < width; i++) {
-      const at = <usize>i << 2;
-      store<f32>(out + at, load<f32>(out + at) + load<f32>(o + at));
-    }
-  }
+  memory.fill(out, 0, <usize>width << 2);
+  addRows(x, <usize>width << 2, out, rows, width);
 }
 
 /** out[b, h, n, j] = scale x[b N + n, offset + h d + j], x having `columns` columns. */
@@ -626,6 +613,26 @@ export function productStrided(
   blockK: i32,
   bias: usize,
 ): void {
+  productBlocks(a, lda, b, ldb, out, ldc, m, k, n, transA, blockK, bias, 0);
+}
+
+// The loop of productStrided; with sums (not 0), also the column sums of b's rows, added
+// into sums[0..n) one block of p at a time while that block is in the L1 cache.
+@inline function productBlocks(
+  a: usize,
+  lda: i32,
+  b: usize,
+  ldb: i32,
+  out: usize,
+  ldc: i32,
+  m: i32,
+  k: i32,
+  n: i32,
+  transA: i32,
+  blockK: i32,
+  bias: usize,
+  sums: usize,
+): void {
   const stepI: usize = transA != 0 ? 4 : <usize>lda << 2;
   const stepP: usize = transA != 0 ? <usize>lda << 2 : 4;
   const bRowBytes = <usize>ldb << 2;
@@ -637,11 +644,42 @@ export function productStrided(
     const biasHere: usize = p0 + kb >= k ? bias : 0;
     const left = a + <usize>p0 * stepP;
     const right = b + <usize>p0 * bRowBytes;
+    if (sums != 0) addRows(right, bRowBytes, sums, kb, n);
     let i = 0;
     for (; i + 1 < m; i += 2)
       productRowPair(left + <usize>i * stepI, stepI, stepP, right, bRowBytes, out + <usize>i * outRowBytes, outRowBytes, kb, n, acc, biasHere);
     if (i < m) productRow(left + <usize>i * stepI, stepP, right, bRowBytes, out + <usize>i * outRowBytes, kb, n, acc, biasHere);
   }
+}
+
+// out[c] += x[r, c] for r in [0, rows), in that order: columnSums' additions, a block at a time.
+@inline function addRows(x: usize, rowBytes: usize, out: usize, rows: i32, width: i32): void {
+  const vecEnd = width & ~3;
+  for (let r = 0; r < rows; r++) {
+    const o = x + <usize>r * rowBytes;
+    let i = 0;
+    for (; i < vecEnd; i += 4) {
+      const at = <usize>i << 2;
+      v128.store(out + at, f32x4.add(v128.load(out + at), v128.load(o + at)));
+    }
+    for (; i < width; i++) {
+      const at = <usize>i << 2;
+      store<f32>(out + at, load<f32>(out + at) + load<f32>(o + at));
+    }
+  }
+}
+
+/**
+ * A linear layer's weight and bias gradients from one pass over dy: dw [in, out] = x^T dy
+ * (matMulSlice with transA, the same blocks of p) and db [out] = the column sums of dy
+ * (columnSums' additions in its order), for x [rows, in] and dy [rows, out]. Each block of
+ * dy is summed into db while it is in the L1 cache for the product, instead of a second
+ * kernel reading all of dy again: the floats of the two kernels, one launch and one read of
+ * dy fewer.
+ */
+export function weightBiasGrad(x: usize, dy: usize, dw: usize, db: usize, rows: i32, inCols: i32, outCols: i32, blockK: i32): void {
+  memory.fill(db, 0, <usize>outCols << 2);
+  productBlocks(x, inCols, dy, outCols, dw, outCols, inCols, rows, outCols, 1, blockK, 0, db);
 }
 
 /**

@@ -25,7 +25,12 @@ import { geluGradConfig, geluKernels } from './gelu.js';
 import { gradientConfigs } from './gradients.js';
 import { identityConfig } from './identity-kernel.js';
 import { layerNormGradConfig, layerNormKernels } from './layer-norm.js';
-import { batchMatMulConfig, biasMatMulConfig, fusedMatMulConfig } from './matmul-kernels.js';
+import {
+  batchMatMulConfig,
+  biasMatMulConfig,
+  fusedMatMulConfig,
+  weightBiasGradConfig,
+} from './matmul-kernels.js';
 import { nativeAttentionKernels } from './native-attention.js';
 import { loadNativeBlas, type NativeBlas } from './native-blas.js';
 import { setNativeFusedKernels } from './native-fused.js';
@@ -293,6 +298,9 @@ export async function enableFastKernels(
       const withBias = biasMatMulConfig(route);
       installKernel(withBias, replaced, installed);
       kernels.push(withBias.kernelName);
+      const weightBias = weightBiasGradConfig(route);
+      installKernel(weightBias, replaced, installed);
+      kernels.push(weightBias.kernelName);
     }
   }
   const fusedKernels: string[] = [];

@@ -38,6 +38,13 @@ export const FusedKernelName = {
    */
   biasMatMul: 'SparsifyBiasMatMul',
   /**
+   * {x [R, in], dy [R, out]} -> [dw [in, out], db [out]]: a linear layer's weight and bias
+   * gradients, the floats of SparsifyMatMul (x^T dy) and SparsifyColumnSum (dy) on every
+   * route; on the SIMD route one pass over dy, its column sums taken block by block while
+   * the product has the block in the L1 cache. Registered on wasm only, with SparsifyMatMul.
+   */
+  weightBiasGrad: 'SparsifyWeightBiasGrad',
+  /**
    * {x0, x1?, bias? [B, Nk]}, attrs AttentionCoreAttrs {batch, heads, width, sources,
    * offsets} -> [out [B Nq, D], probabilities [B, H, Nq, Nk]]: the attention core over q, k
    * and v read as column ranges of the inputs (SIMD on wasm, JS loops on cpu).

@@ -12,11 +12,13 @@ import { FusedKernelName } from './fused-kernel-names.js';
 import { requiredInput } from './kernel-inputs.js';
 import { type MatMulPlan, planMatMul } from './matmul-plan.js';
 import type { NativeBlas } from './native-blas.js';
+import { nativeFusedKernels } from './native-fused.js';
 import { asWasmHeapBackend, type WasmHeapBackend } from './wasm-heap.js';
 import {
   type ClampActivation,
   clampActivation,
   simdMatMulWithBias,
+  simdWeightBiasGrad,
   xnnpackMatMul,
 } from './xnnpack-matmul.js';
 
@@ -263,6 +265,46 @@ export function biasMatMulConfig(route: MatMulRoute): KernelConfig {
         { transposeA: false, transposeB: false },
       );
       return replace(backend, product, (v) => runKernel(backend, 'Add', { a: v, b: bias }));
+    },
+  };
+}
+
+/**
+ * FusedKernelName.weightBiasGrad: [x^T dy, dy's column sums] for x [R, in], dy [R, out]. On
+ * the SIMD route (no native BLAS or addon, the product small enough) one pass of the SIMD
+ * module; elsewhere the transposed product and SparsifyColumnSum as separate kernels, which
+ * are what the SIMD pass computes, float for float.
+ */
+export function weightBiasGradConfig(route: MatMulRoute): KernelConfig {
+  return {
+    kernelName: FusedKernelName.weightBiasGrad,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const name = FusedKernelName.weightBiasGrad;
+      const x = requiredInput(args.inputs, 'x', name);
+      const dy = requiredInput(args.inputs, 'dy', name);
+      const backend = asWasmHeapBackend(args.backend);
+      if (typeof backend === 'string')
+        throw new Error(`tfjs-fast-kernels ${name}: not a wasm backend (${backend})`);
+      if (x.shape.length !== 2 || dy.shape.length !== 2 || x.shape[0] !== dy.shape[0])
+        throw new Error(
+          `tfjs-fast-kernels ${name}: expected x [R, in] and dy [R, out], got [${x.shape}] and [${dy.shape}]`,
+        );
+      const plan = planMatMul(x.shape, dy.shape, true, false);
+      const floats = x.dtype === 'float32' && dy.dtype === 'float32';
+      if (
+        floats &&
+        route.blas == null &&
+        nativeFusedKernels() == null &&
+        isFastPathCase(x, dy, plan)
+      ) {
+        const fused = simdWeightBiasGrad(backend, x, dy, plan);
+        if (fused != null) return fused;
+      }
+      return [
+        runKernel(backend, 'BatchMatMul', { a: x, b: dy }, { transposeA: true, transposeB: false }),
+        runKernel(backend, FusedKernelName.columnSum, { x: dy }),
+      ];
     },
   };
 }

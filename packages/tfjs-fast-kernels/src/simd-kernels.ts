@@ -75,6 +75,17 @@ export interface SimdKernels {
     /** Byte offset of a row of n floats added to every output row (0: none). */
     bias: number,
   ): void;
+  /** dw [in, out] = x^T dy and db [out] = dy's column sums, for x [rows, in], dy [rows, out]. */
+  weightBiasGrad(
+    x: number,
+    dy: number,
+    dw: number,
+    db: number,
+    rows: number,
+    inCols: number,
+    outCols: number,
+    blockK: number,
+  ): void;
   attentionForward(
     q: number,
     qColumns: number,

@@ -194,6 +194,36 @@ export function simdMatMulWithBias(
 }
 
 /**
+ * [x^T dy, dy's column sums] for x [R, in] and dy [R, out] as one SIMD pass (weightBiasGrad:
+ * the floats of the transposed product and of the column-sum kernel) where the product fits
+ * the SIMD route and the SIMD module runs; null otherwise.
+ */
+export function simdWeightBiasGrad(
+  backend: WasmHeapBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  plan: MatMulPlan,
+): [TensorInfo, TensorInfo] | null {
+  if (!simdFits(plan, clampActivation.linear)) return null;
+  const simd = simdKernelsFor(backend);
+  if (simd == null) return null;
+  const { m, k, n } = plan;
+  const dw = backend.makeOutput([m, n], 'float32');
+  const db = backend.makeOutput([n], 'float32');
+  simd.weightBiasGrad(
+    heapAddress(backend, x).offset,
+    heapAddress(backend, dy).offset,
+    heapAddress(backend, dw).offset,
+    heapAddress(backend, db).offset,
+    k,
+    m,
+    n,
+    simdBlockK(n),
+  );
+  return [dw, db];
+}
+
+/**
  * `out = op(a) x op(b) (+ bias) (clamped)` through XNNPACK's fully-connected operator, the
  * only fast matmul in tfjs-backend-wasm. Transposed operands are transposed first; a batch
  * of A against one B becomes a single tall GEMM (so B, often a weight, is packed once and
