@@ -15,7 +15,7 @@ const TANH_CLAMP: f32 = 7.905311107635498;
 const GELU_SCALE: f32 = 0.7978845608028654;
 const GELU_CUBIC: f32 = 0.044715;
 
-// c + a b for the products' inner loops. The FMA build (scripts/build-simd.mjs with
+// c + a b for the products' inner loops and the softmax's exp. The FMA build (scripts/build-simd.mjs with
 // `--enable relaxed-simd`, src/simd-fma-binary.ts) fuses it into f32x4.relaxed_madd: one
 // rounding instead of two, ~25-45% faster loops where the engine lowers it to a hardware FMA
 // (it may also run it as mul + add: relaxed SIMD leaves that to the engine). The stock
@@ -390,9 +390,10 @@ export function mergeHeadsCopy(
 
 // One row of out = A(i, :) B over p in [0, k): sixteen columns at a time in four vector
 // registers while p runs, then four, then one. A(i, p) is at aRow + p stepP; B is row-major,
-// its rows bRowBytes apart (n floats each used). With acc, the sums continue from what out holds (the earlier p). With
-// bias (not 0: the last block of p), bias[j] is added to each finished sum before it is
-// stored: the same float addition a separate Add of the bias row would make afterwards.
+// its rows bRowBytes apart (n floats of each used). With acc, the sums continue from what out
+// holds (the earlier p). With bias (not 0: the last block of p), bias[j] is added to each
+// finished sum before it is stored: the same float addition a separate Add of the bias row
+// would make afterwards.
 @inline function productRow(aRow: usize, stepP: usize, b: usize, bRowBytes: usize, outRow: usize, k: i32, n: i32, acc: bool, bias: usize): void {
   const rowBytes = bRowBytes;
   const n16 = n & ~15;
