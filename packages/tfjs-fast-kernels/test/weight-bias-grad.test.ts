@@ -108,12 +108,10 @@ for (const build of ['off', 'require'] as const) {
     it('bad shapes give errors naming the kernel and the shapes', () => {
       tf.tidy(() => {
         expect(() =>
-          tf
-            .engine()
-            .runKernel(FusedKernelName.weightBiasGrad, {
-              x: tf.zeros([4, 3]),
-              dy: tf.zeros([5, 2]),
-            }),
+          tf.engine().runKernel(FusedKernelName.weightBiasGrad, {
+            x: tf.zeros([4, 3]),
+            dy: tf.zeros([5, 2]),
+          }),
         ).toThrow(
           /SparsifyWeightBiasGrad: expected x \[R, in\] and dy \[R, out\], got \[4,3\] and \[5,2\]/,
         );
