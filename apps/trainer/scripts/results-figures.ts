@@ -23,6 +23,8 @@ const ROOT = join(import.meta.dirname, '../../..');
 const NOTEBOOK = 'docs/notebook/2026-11-to-12-results-log.md';
 /** The per-run table of the trade-off curve (perceiving recipe, issue 21). */
 const TRADE_OFF_NOTEBOOK = 'docs/notebook/2026-12-05-trade-off-curve.md';
+/** Dense held out against the count of QA videos, per run (issue 21). */
+const SCALING_NOTEBOOK = 'docs/notebook/2026-12-05-video-scaling.md';
 const PLOTS = 'docs/results';
 
 type Table = string[][];
@@ -299,7 +301,54 @@ figure(
   tradeOffWhere,
 );
 
+// Dense against the count of QA videos: the mean over seeds of each held-out set, per count.
+const scalingWhere = `${SCALING_NOTEBOOK}, per-run curve table`;
+const scalingTable = tableStarting(
+  section(readFileSync(join(ROOT, SCALING_NOTEBOOK), 'utf8'), '### The curve, per run'),
+  'videos',
+  scalingWhere,
+);
+const heldOutSets = scalingTable[0]?.slice(2) ?? [];
+const scalingPoints = heldOutSets.flatMap((set, s) => {
+  const byVideos = new Map<number, number[]>();
+  for (const row of scalingTable.slice(1)) {
+    const cell = row[s + 2];
+    if (cell === '-') continue;
+    const videos = num(row[0], scalingWhere);
+    byVideos.set(videos, [...(byVideos.get(videos) ?? []), num(cell, scalingWhere)]);
+  }
+  return [...byVideos].map(([videos, values]) => {
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    figure(
+      `dense at ${videos} videos, ${set}`,
+      `${mean.toFixed(2)} (${values.length} seeds)`,
+      scalingWhere,
+    );
+    return { series: set, style: 'mean over seeds', x: videos, y: mean };
+  });
+});
+const scalingVideos = [...new Set(scalingPoints.map((p) => p.x))].sort((a, b) => a - b);
+
 const plots: Record<string, Parameters<typeof renderSvg>[0]> = {
+  'video-scaling.svg': lineChartSpec(
+    {
+      title: 'Dense, held out, against the QA videos it trained on (mean over seeds)',
+      xTitle: 'QA videos (log scale; 5.6 training questions a video)',
+      yTitle: 'held-out accuracy (%)',
+      width: 460,
+      xScale: 'log2',
+    },
+    [
+      ...scalingPoints,
+      ...[scalingVideos[0], scalingVideos.at(-1)].map((x) => ({
+        series: "issue 21's target",
+        style: 'target (60%)',
+        x: x as number,
+        y: 60,
+      })),
+    ],
+    { "issue 21's target": '#888' },
+  ),
   'accuracy-vs-time.svg': scatterChartSpec(
     {
       title: 'Test accuracy against training time, 9 seeds (384 questions)',

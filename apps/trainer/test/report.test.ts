@@ -141,6 +141,21 @@ describe('charts (Vega-Lite)', () => {
     expect(boxes.filter((b) => outside(b, width, height))).toEqual([]);
   });
 
+  it('a log2 x scale puts each doubling one step apart, inside the plot; x <= 0 is refused', async () => {
+    const frame = { title: 'Curve', xTitle: 'videos', yTitle: '%', xScale: 'log2' as const };
+    const points = [480, 960, 1920, 3840].map((x, i) => ({ series: 'dense', x, y: 46 + 4 * i }));
+    const { width, height, boxes } = await markBounds(lineChartSpec(frame, points));
+    expect(boxes.filter((b) => outside(b, width, height))).toEqual([]);
+    // The four dots (the line's own items come first): centres equally spaced in x.
+    const centres = boxes.slice(-4).map((b) => (b.x1 + b.x2) / 2);
+    const steps = centres.slice(1).map((c, i) => c - (centres[i] as number));
+    for (const step of steps) expect(step).toBeCloseTo(steps[0] as number, 3);
+    expect(steps[0]).toBeGreaterThan(0);
+    const svg = await renderSvg(lineChartSpec(frame, points));
+    for (const tick of ['480', '960', '1920', '3840']) expect(svg).toContain(`>${tick}<`);
+    expect(() => lineChartSpec(frame, [{ series: 'a', x: 0, y: 1 }])).toThrow(/log2 x scale/);
+  });
+
   it('renders SVG with no script, no external reference, names escaped', async () => {
     const svg = await renderSvg(
       lineChartSpec({ title: 'Loss <&>', xTitle: 'epoch', yTitle: 'loss' }, [

@@ -25,6 +25,11 @@ export interface ChartFrame {
   width?: number;
   /** Plot height in pixels; bar charts size it from their categories when absent. */
   height?: number;
+  /**
+   * Line charts: 'log2' draws x on a base-2 log scale with a tick at each x of the data, for
+   * quantities that double (training videos); every x must then be > 0.
+   */
+  xScale?: 'linear' | 'log2';
 }
 
 /** One point of a line; points sharing `series` and `style` form one line. */
@@ -126,6 +131,9 @@ export function lineChartSpec(
   const withStyle = styles.length > 1 || styles[0] !== '';
   const series = unique(values.map((p) => p.series));
   const integerX = values.every((p) => Number.isInteger(p.x));
+  const logX = frame.xScale === 'log2';
+  if (logX && values.some((p) => p.x <= 0))
+    throw new Error(`lineChartSpec "${frame.title}": a log2 x scale needs every x > 0`);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: frame.title,
@@ -139,13 +147,19 @@ export function lineChartSpec(
         field: 'x',
         type: 'quantitative',
         title: frame.xTitle,
-        scale: {
-          zero: false,
-          nice: !integerX,
-          padding: EDGE,
-          ...resolvableDomain(values.map((p) => p.x)),
-        },
-        axis: integerX ? { tickMinStep: 1, format: 'd' } : {},
+        scale: logX
+          ? { type: 'log', base: 2, padding: EDGE }
+          : {
+              zero: false,
+              nice: !integerX,
+              padding: EDGE,
+              ...resolvableDomain(values.map((p) => p.x)),
+            },
+        axis: logX
+          ? { values: [...new Set(values.map((p) => p.x))].sort((a, b) => a - b), format: 'd' }
+          : integerX
+            ? { tickMinStep: 1, format: 'd' }
+            : {},
       },
       y: {
         field: 'y',
