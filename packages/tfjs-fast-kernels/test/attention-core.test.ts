@@ -12,7 +12,7 @@ import {
   splitHeads,
 } from '../src/index.js';
 import { seededValues, tf } from './backends.js';
-import { FUSED_BOUNDS } from './fused-bounds.js';
+import { FUSED_BOUNDS, relativeGap } from './fused-bounds.js';
 
 /**
  * attentionCore (SparsifyAttention / SparsifyAttentionGrad: SIMD on wasm, JS loops on cpu)
@@ -184,17 +184,7 @@ function valueAndGrads(op: Op, c: Case, seed = 5): Float32Array[] {
 
 function relativeGaps(actual: Float32Array[], expected: Float32Array[]): number[] {
   expect(actual.length).toBe(expected.length);
-  return actual.map((values, i) => {
-    const reference = expected[i] as Float32Array;
-    expect(values.length).toBe(reference.length);
-    let gap = 0;
-    let scale = 1e-30;
-    for (let j = 0; j < values.length; j++) {
-      gap = Math.max(gap, Math.abs((values[j] as number) - (reference[j] as number)));
-      scale = Math.max(scale, Math.abs(reference[j] as number));
-    }
-    return gap / scale;
-  });
+  return actual.map((values, i) => relativeGap(values, expected[i] as Float32Array));
 }
 
 async function stockOnCpu(c: Case, seed = 5): Promise<Float32Array[]> {

@@ -8,7 +8,7 @@ import {
   fmaBuildSupport,
 } from '../src/index.js';
 import { seededValues, tf } from './backends.js';
-import { FMA_BOUNDS, FUSED_BOUNDS } from './fused-bounds.js';
+import { FMA_BOUNDS, FUSED_BOUNDS, relativeGap } from './fused-bounds.js';
 import { type BlockShape, blockGradients, makeBlockWeights } from './transformer-block.js';
 
 /**
@@ -28,17 +28,6 @@ async function onWasm(fma: 'off' | 'auto'): Promise<void> {
   await tf.setBackend('wasm');
   const report = await enableFastKernels({ native: 'off', fma });
   expect(report.simdBuild).toBe(fma === 'off' ? 'stock' : 'fma');
-}
-
-function relativeGap(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let gap = 0;
-  let scale = 1e-30;
-  for (let j = 0; j < actual.length; j++) {
-    gap = Math.max(gap, Math.abs((actual[j] as number) - (expected[j] as number)));
-    scale = Math.max(scale, Math.abs(expected[j] as number));
-  }
-  return gap / scale;
 }
 
 describe('enableFastKernels({ fma })', () => {

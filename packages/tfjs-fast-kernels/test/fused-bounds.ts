@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+
 /**
  * The fused ops' documented error bounds (README, "Fused ops"): the largest gap to the
  * stock float32 composition, relative to the largest reference magnitude, forward and every
@@ -39,3 +41,18 @@ export const FMA_BOUNDS = {
    */
   softmax: 1e-6,
 } as const;
+
+/**
+ * What the bounds bound: max |actual - expected| over max(|expected|, tiny), after checking
+ * that the two have the same length.
+ */
+export function relativeGap(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  expect(actual.length).toBe(expected.length);
+  let gap = 0;
+  let scale = 1e-30;
+  for (let i = 0; i < expected.length; i++) {
+    gap = Math.max(gap, Math.abs((actual[i] as number) - (expected[i] as number)));
+    scale = Math.max(scale, Math.abs(expected[i] as number));
+  }
+  return gap / scale;
+}

@@ -16,7 +16,7 @@ import {
 import { layerNormComposition } from '../src/layer-norm.js';
 import { softmaxComposition } from '../src/softmax.js';
 import { seededValues, tf } from './backends.js';
-import { FUSED_BOUNDS } from './fused-bounds.js';
+import { FUSED_BOUNDS, relativeGap } from './fused-bounds.js';
 
 /**
  * Each fused op against the stock composition it replaces, forward and gradient, on cpu and
@@ -24,18 +24,6 @@ import { FUSED_BOUNDS } from './fused-bounds.js';
  * reference magnitude: fused kernels sum in doubles and tanh is rational, so they differ
  * from stock float32 compositions by rounding, not bit for bit.
  */
-
-/** max |a - b| / max(|b|, tiny). */
-function relativeGap(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let gap = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < expected.length; i++) {
-    gap = Math.max(gap, Math.abs((actual[i] as number) - (expected[i] as number)));
-    scale = Math.max(scale, Math.abs(expected[i] as number));
-  }
-  return gap / scale;
-}
 
 type Op = (...inputs: tf.Tensor[]) => tf.Tensor;
 

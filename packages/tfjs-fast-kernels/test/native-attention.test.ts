@@ -8,7 +8,7 @@ import {
 import { nativeFusedKernels } from '../src/native-fused.js';
 import { seededValues, tf } from './backends.js';
 import { nativeLoad, requireNative } from './engines.js';
-import { FUSED_BOUNDS } from './fused-bounds.js';
+import { FUSED_BOUNDS, relativeGap } from './fused-bounds.js';
 
 /**
  * packedSelfAttention (native/attention-core.c with the addon, its one-node composition
@@ -57,17 +57,7 @@ function valueAndGrad(op: (qkv: tf.Tensor2D) => tf.Tensor2D, c: Case): Float32Ar
 }
 
 function relativeGaps(actual: Float32Array[], expected: Float32Array[]): number[] {
-  return actual.map((values, i) => {
-    const reference = expected[i] as Float32Array;
-    expect(values.length).toBe(reference.length);
-    let gap = 0;
-    let scale = 1e-30;
-    for (let j = 0; j < values.length; j++) {
-      gap = Math.max(gap, Math.abs((values[j] as number) - (reference[j] as number)));
-      scale = Math.max(scale, Math.abs(reference[j] as number));
-    }
-    return gap / scale;
-  });
+  return actual.map((values, i) => relativeGap(values, expected[i] as Float32Array));
 }
 
 async function stockOnCpu(c: Case): Promise<Float32Array[]> {

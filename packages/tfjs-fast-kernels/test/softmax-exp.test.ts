@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disableFastKernels, enableFastKernels, fmaBuildSupport, softmax } from '../src/index.js';
 import { seededValues, tf } from './backends.js';
-import { FMA_BOUNDS, FUSED_BOUNDS } from './fused-bounds.js';
+import { FMA_BOUNDS, FUSED_BOUNDS, relativeGap } from './fused-bounds.js';
 
 /**
  * The SIMD softmax's exp (assembly/kernels.ts, expV). Issue 23o dropped its two clamps and
@@ -106,16 +106,6 @@ function biasOf(groups: number, width: number, seed: number): Float32Array {
 async function onWasm(fma: 'off' | 'auto'): Promise<void> {
   await tf.setBackend('wasm');
   await enableFastKernels({ native: 'off', fma });
-}
-
-function relativeGap(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let gap = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < expected.length; i++) {
-    gap = Math.max(gap, Math.abs((actual[i] as number) - (expected[i] as number)));
-    scale = Math.max(scale, Math.abs(expected[i] as number));
-  }
-  return gap / scale;
 }
 
 afterAll(() => disableFastKernels());
