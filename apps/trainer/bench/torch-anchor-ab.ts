@@ -12,6 +12,7 @@
  *           wasm-fma / wasm per round and the first losses of both
  *   native  the addon (BLAS + fused kernels, 2 threads), against torch 2 threads; only when
  *           the addon is built (`pnpm --filter @sparsify/tfjs-fast-kernels build:native`)
+ *   native1 the addon on one thread (its pool and OpenBLAS), against torch 1 thread
  *   wasm2   as wasm, on tfjs-backend-wasm's threaded module with 2 XNNPACK threads
  *           (SPARSIFY_WASM_THREADS=2), against torch 2 threads
  * Prints per path and case the median ms a step (wall, and CPU of the process, all threads,
@@ -94,16 +95,23 @@ const allPaths: Path[] = [
     threads: 2,
     env: { ...process.env, SPARSIFY_NATIVE_THREADS: '2', OPENBLAS_NUM_THREADS: '2' },
   },
+  {
+    name: 'native1',
+    engine: 'native',
+    threads: 1,
+    env: { ...process.env, SPARSIFY_NATIVE_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+  },
 ];
 const paths = allPaths.filter((p) => wanted.includes(p.name));
 const addon = loadNativeBlas();
 const skipped: string[] = [];
-if (!addon.loaded && paths.some((p) => p.name === 'native')) {
-  skipped.push(`native path skipped: ${addon.reason}`);
-  paths.splice(
-    paths.findIndex((p) => p.name === 'native'),
-    1,
-  );
+if (!addon.loaded) {
+  for (const name of ['native', 'native1']) {
+    const at = paths.findIndex((p) => p.name === name);
+    if (at < 0) continue;
+    skipped.push(`${name} path skipped: ${addon.reason}`);
+    paths.splice(at, 1);
+  }
 }
 
 function ours(path: Path): Side & { engine: string } {
