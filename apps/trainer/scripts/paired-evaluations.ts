@@ -2,6 +2,7 @@
  * Two sets of saved evaluations (`<run>/evaluations/*.json`, one file per seed, in seed
  * order), scored on the same questions: each side's overall and per-type accuracy, the
  * paired difference B - A over seeds with its 95% t interval (the trainer's pairedSummary),
+ * per type B against its own question-only baseline and against A (paired, with intervals),
  * and the mean accuracy per template beside question-only. Prints markdown.
  *
  *   node --conditions=source --import tsx scripts/paired-evaluations.ts A1.json,A2.json B1.json,B2.json
@@ -65,6 +66,27 @@ const qb = mean(b.map((e) => pct(e.questionOnly?.overall.accuracy)));
 console.log(
   `| overall | ${f2(qa)}, ${f2(qb)} | ${f2(mean(oa))} | ${f2(mean(ob))} | ${signed(s.mean)} |`,
 );
+
+// "Above question-only" is a claim over seeds: each seed's own baseline (fitted on that run's
+// training questions) is paired with its model, and a type counts only where the interval
+// clears zero.
+const interval = (d: ReturnType<typeof pairedSummary>) =>
+  `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}]`;
+console.log(
+  '\n| type | B - question-only (95% t over seeds) | above? | B - A (95% t over seeds) |\n|---|---:|---|---:|',
+);
+for (const type of [...types, null]) {
+  const tb = column(b, type);
+  const qo = b.map((e) =>
+    pct(type ? e.questionOnly?.byType[type]?.accuracy : e.questionOnly?.overall.accuracy),
+  );
+  const overQo = pairedSummary(tb.map((v, i) => v - (qo[i] as number)));
+  const ta = column(a, type);
+  const overA = pairedSummary(tb.map((v, i) => v - (ta[i] as number)));
+  console.log(
+    `| ${type ?? 'overall'} | ${interval(overQo)} | ${overQo.low > 0 ? 'yes' : 'not shown'} | ${interval(overA)} |`,
+  );
+}
 
 console.log(
   '\n| template | questions | question-only (B) | A | B | B - A |\n|---|---:|---:|---:|---:|---:|',
