@@ -2,7 +2,7 @@
  * Two sets of saved evaluations (`<run>/evaluations/*.json`, one file per seed, in seed
  * order), scored on the same questions: each side's overall and per-type accuracy, the
  * paired difference B - A over seeds with its 95% t interval (the trainer's pairedSummary),
- * per type B against its own question-only baseline and against A (paired, with intervals),
+ * per type B - A and B against its own question-only baseline (paired, with intervals),
  * and the mean accuracy per template beside question-only. Prints markdown.
  *
  *   node --conditions=source --import tsx scripts/paired-evaluations.ts A1.json,A2.json B1.json,B2.json
@@ -35,6 +35,8 @@ const pct = (x: number | null | undefined) => 100 * (x ?? Number.NaN);
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const f2 = (x: number) => x.toFixed(2);
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+const interval = (d: ReturnType<typeof pairedSummary>) =>
+  `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}]`;
 
 const types = Object.keys(a[0]?.evaluation.byType ?? {}) as AvqaType[];
 const column = (side: SavedEvaluation[], type: AvqaType | null) =>
@@ -48,9 +50,11 @@ for (let i = 0; i < oa.length; i++)
   );
 const s = pairedSummary(ob.map((v, i) => v - (oa[i] as number)));
 console.log(
-  `| mean | ${f2(mean(oa))} | ${f2(mean(ob))} | ${signed(s.mean)} [${signed(s.low)}, ${signed(s.high)}], ${s.wins} wins / ${s.losses} losses |`,
+  `| mean | ${f2(mean(oa))} | ${f2(mean(ob))} | ${interval(s)}, ${s.wins} wins / ${s.losses} losses |`,
 );
-console.log('\n| type | question-only (A, B) | A | B | B - A |\n|---|---:|---:|---:|---:|');
+console.log(
+  '\n| type | question-only (A, B) | A | B | B - A (95% t over seeds) |\n|---|---:|---:|---:|---:|',
+);
 for (const type of types) {
   const qa = mean(a.map((e) => pct(e.questionOnly?.byType[type]?.accuracy)));
   const qb = mean(b.map((e) => pct(e.questionOnly?.byType[type]?.accuracy)));
@@ -58,7 +62,7 @@ for (const type of types) {
   const tb = column(b, type);
   const d = pairedSummary(tb.map((v, i) => v - (ta[i] as number)));
   console.log(
-    `| ${type} | ${f2(qa)}, ${f2(qb)} | ${f2(mean(ta))} | ${f2(mean(tb))} | ${signed(d.mean)} |`,
+    `| ${type} | ${f2(qa)}, ${f2(qb)} | ${f2(mean(ta))} | ${f2(mean(tb))} | ${interval(d)} |`,
   );
 }
 const qa = mean(a.map((e) => pct(e.questionOnly?.overall.accuracy)));
@@ -70,21 +74,14 @@ console.log(
 // "Above question-only" is a claim over seeds: each seed's own baseline (fitted on that run's
 // training questions) is paired with its model, and a type counts only where the interval
 // clears zero.
-const interval = (d: ReturnType<typeof pairedSummary>) =>
-  `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}]`;
-console.log(
-  '\n| type | B - question-only (95% t over seeds) | above? | B - A (95% t over seeds) |\n|---|---:|---|---:|',
-);
+console.log('\n| type | B - question-only (95% t over seeds) | above? |\n|---|---:|---|');
 for (const type of [...types, null]) {
-  const tb = column(b, type);
   const qo = b.map((e) =>
     pct(type ? e.questionOnly?.byType[type]?.accuracy : e.questionOnly?.overall.accuracy),
   );
-  const overQo = pairedSummary(tb.map((v, i) => v - (qo[i] as number)));
-  const ta = column(a, type);
-  const overA = pairedSummary(tb.map((v, i) => v - (ta[i] as number)));
+  const overQo = pairedSummary(column(b, type).map((v, i) => v - (qo[i] as number)));
   console.log(
-    `| ${type ?? 'overall'} | ${interval(overQo)} | ${overQo.low > 0 ? 'yes' : 'not shown'} | ${interval(overA)} |`,
+    `| ${type ?? 'overall'} | ${interval(overQo)} | ${overQo.low > 0 ? 'yes' : 'not shown'} |`,
   );
 }
 
