@@ -39,6 +39,7 @@ export {
   type EvalSplit,
   evaluateAndSave,
   evaluateRun,
+  mergeOverrideLabel,
   type SavedEvaluation,
   savedEvaluationPath,
 } from './commands/eval.js';
@@ -143,6 +144,7 @@ export {
   type PretrainingData,
   pretrainingDataOf,
 } from './train/init-from.js';
+export type { InferenceOverrides } from './train/load-run.js';
 export { LockstepTurns, type RunTurn } from './train/lockstep-turns.js';
 export {
   type CosineSchedule,

@@ -95,6 +95,32 @@ describe('sparsify end to end on a tiny synthetic benchmark', () => {
     writeFileSync(savedPath, JSON.stringify({ ...file, tokensKept: -1, checkpointSha256: 'x' }));
     expect(await evaluateAndSave(splitDir, 'heldout', 'best', logger, reuse)).toEqual(saved);
 
+    // Other merging at inference (--merge), same weights, saved under its own name: off keeps
+    // every token, a larger minKeep more than the run's own, and the run's own file is kept.
+    const unmerged = await evaluateAndSave(splitDir, 'heldout', 'best', logger, {
+      ...options,
+      merge: null,
+    });
+    expect(unmerged.merge).toBe('off');
+    expect(unmerged.tokensKept).toBe(results.tokensTotal);
+    expect(unmerged.evaluation.overall.total).toBe(heldoutQuestions);
+    const offPath = savedEvaluationPath(splitDir, 'heldout', 'best', 4, undefined, undefined, null);
+    expect(offPath).toMatch(/heldout-4-best-merge-off\.json$/);
+    expect(JSON.parse(readFileSync(offPath, 'utf8'))).toEqual(unmerged);
+    expect(JSON.parse(readFileSync(savedPath, 'utf8'))).toEqual(saved);
+    const half = { fence: 1.5, block: 1, minKeep: 0.5 };
+    const lighter = await evaluateAndSave(splitDir, 'heldout', 'best', logger, {
+      ...options,
+      merge: half,
+    });
+    expect(lighter.merge).toBe('1.5,1,0.5');
+    expect(lighter.tokensKept).toBeGreaterThan(saved.tokensKept);
+    expect(lighter.tokensKept).toBeLessThan(unmerged.tokensKept);
+    const deep = { ...half, block: 99 };
+    await expect(
+      evaluateAndSave(splitDir, 'heldout', 'best', logger, { ...options, merge: deep }),
+    ).rejects.toThrow('--merge block: the tiny model has blocks 0..3, got 99');
+
     const media = join(root, 'media');
     await generateSyntheticBenchmark({ out: media, videos: VIDEOS, seed: DATA_SEED, media: 'mp4' });
     const record = dataset.test.records[0];

@@ -119,6 +119,15 @@ describe('a held-out set fixed at a first video (--heldout-first-video)', () => 
     );
   });
 
+  it('`eval --merge` is parsed before the run is loaded and refused for a predictions file', async () => {
+    await expect(runCli(['eval', join(root, 'run'), '--merge', '1.5'])).rejects.toThrow(
+      '--merge: expected fence,block[,minKeep] (e.g. 1.5,1,0.25), got "1.5"',
+    );
+    await expect(
+      runCli(['eval', '--annotations', 'a.json', '--predictions', 'p.json', '--merge', 'off']),
+    ).rejects.toThrow('--merge: applies to a run folder, not to --predictions');
+  });
+
   it('knows the pretraining videos a backbone records, and tells seeds apart', () => {
     const config = {
       ...tinyConfig(),

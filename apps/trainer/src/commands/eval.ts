@@ -13,8 +13,17 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import { parseNonNegativeIntegerFlag, parsePositiveIntegerFlag } from '../config/flags.js';
-import { DUPLICATE_POLICIES, type TrainConfig, timeStepsOf } from '../config/train-config.js';
+import {
+  parseMergeFlag,
+  parseNonNegativeIntegerFlag,
+  parsePositiveIntegerFlag,
+} from '../config/flags.js';
+import {
+  DUPLICATE_POLICIES,
+  type MergeSettings,
+  type TrainConfig,
+  timeStepsOf,
+} from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
 import { heldoutOverlap, scenesSeenBy } from '../pipeline/heldout-overlap.js';
@@ -28,7 +37,7 @@ import {
 import { RunFolder } from '../run/run-folder.js';
 import { predictSplit } from '../train/evaluate.js';
 import { adapterGates, formatGates } from '../train/init-from.js';
-import { type CheckpointChoice, loadRun } from '../train/load-run.js';
+import { type CheckpointChoice, type InferenceOverrides, loadRun } from '../train/load-run.js';
 import { readPredictionsFile } from './predictions-file.js';
 import { createLogger, prepareBackend } from './runtime.js';
 
@@ -53,7 +62,8 @@ export const DEFAULT_HELDOUT_VIDEOS = 1000;
  * The official per-type evaluation of a run's checkpoint on one split. `heldout` (synthetic
  * runs only) is a test set of `heldoutVideos` scenes beyond the benchmark's own videos (from
  * scene `heldoutFirstVideo` when given, so runs of different `--videos` score on one set):
- * the same models measured on ~20x the questions of the test split.
+ * the same models measured on ~20x the questions of the test split. `overrides` runs the
+ * model differently at inference (merging on or off) with the checkpoint's weights.
  */
 export async function evaluateRun(
   runDir: string,
@@ -63,8 +73,9 @@ export async function evaluateRun(
   dataset?: LoadedDataset,
   heldoutVideos = DEFAULT_HELDOUT_VIDEOS,
   heldoutFirstVideo?: number,
+  overrides: InferenceOverrides = {},
 ): Promise<EvalOutcome> {
-  const run = await loadRun(runDir, checkpoint, logger, dataset);
+  const run = await loadRun(runDir, checkpoint, logger, dataset, overrides);
   try {
     const source = await splitSource(
       runDir,
@@ -165,9 +176,20 @@ export interface SavedEvaluation extends EvalOutcome {
   checkpointSha256: string;
   /** Kernels round differently, so an evaluation is reused only on the same backend. */
   backend: string;
+  /** The merging evaluated with when not the run's own (`--merge`): "off" or "fence,block,minKeep". */
+  merge?: string;
 }
 
-/** `<run>/evaluations/<split>[-<videos>[-from-<first>]]-<checkpoint>.json`. */
+/** `--merge`'s value as saved: "off", or "fence,block,minKeep" (undefined: the run's own). */
+export function mergeOverrideLabel(merge: MergeSettings | null | undefined): string | undefined {
+  if (merge === undefined) return undefined;
+  return merge === null ? 'off' : `${merge.fence},${merge.block},${merge.minKeep}`;
+}
+
+/**
+ * `<run>/evaluations/<split>[-<videos>[-from-<first>]]-<checkpoint>[-<duplicates>][-merge-<m>].json`:
+ * an evaluation with other merging than the run's never overwrites the run's own.
+ */
 export function savedEvaluationPath(
   runDir: string,
   split: EvalSplit,
@@ -175,11 +197,18 @@ export function savedEvaluationPath(
   heldoutVideos = DEFAULT_HELDOUT_VIDEOS,
   duplicates?: DuplicatePolicy,
   heldoutFirstVideo?: number,
+  merge?: MergeSettings | null,
 ): string {
   const from = heldoutFirstVideo === undefined ? '' : `-from-${heldoutFirstVideo}`;
   const splitName = split === 'heldout' ? `heldout-${heldoutVideos}${from}` : split;
   const policy = duplicates ? `-${duplicates}` : '';
-  return join(new RunFolder(runDir).dir, 'evaluations', `${splitName}-${checkpoint}${policy}.json`);
+  const label = mergeOverrideLabel(merge);
+  const merging = label === undefined ? '' : `-merge-${label}`;
+  return join(
+    new RunFolder(runDir).dir,
+    'evaluations',
+    `${splitName}-${checkpoint}${policy}${merging}.json`,
+  );
 }
 
 /**
@@ -200,6 +229,8 @@ export async function evaluateAndSave(
     dataset?: LoadedDataset;
     /** Re-read a MUSIC-AVQA run's annotations with this policy (saved under its own name). */
     duplicates?: DuplicatePolicy;
+    /** Merge at inference like this instead of as the run trained (saved under its own name). */
+    merge?: MergeSettings | null;
   } = {},
 ): Promise<SavedEvaluation> {
   const heldoutVideos = options.heldoutVideos ?? DEFAULT_HELDOUT_VIDEOS;
@@ -216,6 +247,7 @@ export async function evaluateAndSave(
     checkpoint,
     checkpointSha256: createHash('sha256').update(readFileSync(checkpointPath)).digest('hex'),
     backend: tf.getBackend(),
+    ...(options.merge === undefined ? {} : { merge: mergeOverrideLabel(options.merge) }),
   };
   // Before loading the run and its data: a refused set should not cost a minute first.
   if (split === 'heldout')
@@ -232,6 +264,7 @@ export async function evaluateAndSave(
     heldoutVideos,
     options.duplicates,
     heldoutFirstVideo,
+    options.merge,
   );
   let dataset = options.dataset;
   if (options.duplicates && !dataset) {
@@ -263,6 +296,7 @@ export async function evaluateAndSave(
     dataset,
     heldoutVideos,
     heldoutFirstVideo,
+    options.merge === undefined ? {} : { merge: options.merge },
   );
   const saved: SavedEvaluation = { ...key, ...outcome };
   folder.writeJson(path, saved);
@@ -310,6 +344,11 @@ export function createEvalCommand(): Command {
       ).choices(DUPLICATE_POLICIES as string[]),
     )
     .option(
+      '--merge <fence,block[,minKeep]|off>',
+      "level-2 merging at inference instead of the run's own (off: none), with the same weights; saved under its own name",
+      parseMergeFlag,
+    )
+    .option(
       '--annotations <file>',
       'score --predictions against this MUSIC-AVQA annotation file (v1 or v2.0), no run needed',
     )
@@ -322,6 +361,8 @@ export function createEvalCommand(): Command {
     .action(async (runDir: string | undefined, flags, cmd: Command) => {
       const logger = createLogger(flags);
       if (flags.predictions !== undefined || flags.annotations !== undefined) {
+        if (flags.merge !== undefined)
+          throw new ConfigError('--merge', 'applies to a run folder, not to --predictions');
         if (runDir !== undefined)
           throw new ConfigError('--predictions', 'scores a predictions file: give no run folder');
         if (!flags.predictions || !flags.annotations)
@@ -357,8 +398,10 @@ export function createEvalCommand(): Command {
         heldoutVideos: flags.heldoutVideos,
         heldoutFirstVideo: flags.heldoutFirstVideo,
         duplicates: flags.duplicates,
+        ...(flags.merge === undefined ? {} : { merge: flags.merge as MergeSettings | null }),
       });
-      const name = `${flags.checkpoint} (${flags.split})`;
+      const merging = mergeOverrideLabel(flags.merge as MergeSettings | null | undefined);
+      const name = `${flags.checkpoint} (${flags.split}${merging === undefined ? '' : `, merge ${merging}`})`;
       const rows = [{ name, evaluation: outcome.evaluation }];
       if (outcome.questionOnly)
         rows.push({ name: 'question-only', evaluation: outcome.questionOnly });

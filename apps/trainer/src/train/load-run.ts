@@ -1,4 +1,5 @@
 import {
+  type MergeSettings,
   optimisationOf,
   type TrainConfig,
   timeStepsOf,
@@ -19,15 +20,26 @@ export interface LoadedRun {
   model: SparsifiedAmuse;
 }
 
-/** A finished (or interrupted) run's model with a checkpoint's weights, and its data. */
+/** What an evaluation may run differently from training; the weights are the same. */
+export interface InferenceOverrides {
+  /** Level-2 merging at inference instead of the run's own (null: none). */
+  merge?: MergeSettings | null;
+}
+
+/**
+ * A finished (or interrupted) run's model with a checkpoint's weights, and its data. The
+ * returned config is the run's with `overrides` applied, so it describes the model built.
+ */
 export async function loadRun(
   runDir: string,
   checkpoint: CheckpointChoice,
   logger: Logger,
   dataset?: LoadedDataset,
+  overrides: InferenceOverrides = {},
 ): Promise<LoadedRun> {
   const folder = new RunFolder(runDir);
-  const config = folder.readJson<TrainConfig>(folder.configPath);
+  const trained = folder.readJson<TrainConfig>(folder.configPath);
+  const config = overrides.merge === undefined ? trained : { ...trained, merge: overrides.merge };
   validateTrainConfig(config);
   const data = dataset ?? (await loadDataset(config.data, logger, timeStepsOf(config)));
   const model = new SparsifiedAmuse(config, data.inputs, {
