@@ -17,7 +17,7 @@ import { loadDataset } from '../src/pipeline/dataset.js';
 import type { RunResults } from '../src/report/run-results.js';
 import { RunFolder } from '../src/run/run-folder.js';
 import { trainRun } from '../src/train/train-run.js';
-import { silentLogger, tempDir } from './fixtures.js';
+import { runCli, silentLogger, tempDir } from './fixtures.js';
 
 const VIDEOS = 12;
 const DATA_SEED = 7;
@@ -108,6 +108,19 @@ describe('sparsify end to end on a tiny synthetic benchmark', () => {
     expect(offPath).toMatch(/heldout-4-best-merge-off\.json$/);
     expect(JSON.parse(readFileSync(offPath, 'utf8'))).toEqual(unmerged);
     expect(JSON.parse(readFileSync(savedPath, 'utf8'))).toEqual(saved);
+    const { events } = await runCli([
+      'eval',
+      splitDir,
+      '--split',
+      'heldout',
+      '--heldout-videos',
+      '4',
+      '--merge',
+      'off',
+    ]);
+    const result = events.find((event) => event.event === 'result');
+    expect(result?.tokensKept).toBe(results.tokensTotal);
+    expect(JSON.parse(readFileSync(offPath, 'utf8')).evaluation).toEqual(unmerged.evaluation);
     const half = { fence: 1.5, block: 1, minKeep: 0.5 };
     const lighter = await evaluateAndSave(splitDir, 'heldout', 'best', logger, {
       ...options,

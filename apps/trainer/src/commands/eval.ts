@@ -346,7 +346,6 @@ export function createEvalCommand(): Command {
     .option(
       '--merge <fence,block[,minKeep]|off>',
       "level-2 merging at inference instead of the run's own (off: none), with the same weights; saved under its own name",
-      parseMergeFlag,
     )
     .option(
       '--annotations <file>',
@@ -389,6 +388,8 @@ export function createEvalCommand(): Command {
       }
       if (runDir === undefined)
         throw new ConfigError('<run-dir>', 'give a run folder, or --annotations and --predictions');
+      // Parsed here, not by commander, which turns a parser's null ("off") into ''.
+      const merge = flags.merge === undefined ? undefined : parseMergeFlag(flags.merge as string);
       await prepareBackend(cmd.optsWithGlobals().backend, true, logger);
       if (flags.split !== 'heldout' && cmd.getOptionValueSource('heldoutVideos') === 'cli')
         throw new ConfigError('--heldout-videos', 'only applies to --split heldout');
@@ -398,9 +399,9 @@ export function createEvalCommand(): Command {
         heldoutVideos: flags.heldoutVideos,
         heldoutFirstVideo: flags.heldoutFirstVideo,
         duplicates: flags.duplicates,
-        ...(flags.merge === undefined ? {} : { merge: flags.merge as MergeSettings | null }),
+        ...(merge === undefined ? {} : { merge }),
       });
-      const merging = mergeOverrideLabel(flags.merge as MergeSettings | null | undefined);
+      const merging = outcome.merge;
       const name = `${flags.checkpoint} (${flags.split}${merging === undefined ? '' : `, merge ${merging}`})`;
       const rows = [{ name, evaluation: outcome.evaluation }];
       if (outcome.questionOnly)
