@@ -127,6 +127,12 @@ describe('sparsify end to end on a tiny synthetic benchmark', () => {
       merge: half,
     });
     expect(lighter.merge).toBe('1.5,1,0.5');
+    expect(savedEvaluationPath(splitDir, 'heldout', 'best', 4, undefined, undefined, half)).toMatch(
+      /heldout-4-best-merge-1\.5-1-0\.5\.json$/,
+    );
+    expect(
+      existsSync(savedEvaluationPath(splitDir, 'heldout', 'best', 4, undefined, undefined, half)),
+    ).toBe(true);
     expect(lighter.tokensKept).toBeGreaterThan(saved.tokensKept);
     expect(lighter.tokensKept).toBeLessThan(unmerged.tokensKept);
     const deep = { ...half, block: 99 };

@@ -187,7 +187,8 @@ export function mergeOverrideLabel(merge: MergeSettings | null | undefined): str
 }
 
 /**
- * `<run>/evaluations/<split>[-<videos>[-from-<first>]]-<checkpoint>[-<duplicates>][-merge-<m>].json`:
+ * `<run>/evaluations/<split>[-<videos>[-from-<first>]]-<checkpoint>[-<duplicates>][-merge-<m>].json`
+ * (m = off or fence-block-minKeep):
  * an evaluation with other merging than the run's never overwrites the run's own.
  */
 export function savedEvaluationPath(
@@ -203,7 +204,8 @@ export function savedEvaluationPath(
   const splitName = split === 'heldout' ? `heldout-${heldoutVideos}${from}` : split;
   const policy = duplicates ? `-${duplicates}` : '';
   const label = mergeOverrideLabel(merge);
-  const merging = label === undefined ? '' : `-merge-${label}`;
+  // Dashes, not the flag's commas, so that lists of these files can be comma-separated.
+  const merging = label === undefined ? '' : `-merge-${label.replaceAll(',', '-')}`;
   return join(
     new RunFolder(runDir).dir,
     'evaluations',
