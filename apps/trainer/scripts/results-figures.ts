@@ -23,6 +23,8 @@ const ROOT = join(import.meta.dirname, '../../..');
 const NOTEBOOK = 'docs/notebook/2026-11-to-12-results-log.md';
 /** The per-run table of the trade-off curve (perceiving recipe, issue 21). */
 const TRADE_OFF_NOTEBOOK = 'docs/notebook/2026-12-05-trade-off-curve.md';
+/** The trade-off curve again at 3,840 QA videos, per run (issue 21). */
+const TRADE_OFF_3840_NOTEBOOK = 'docs/notebook/2026-12-06-trade-off-at-3840.md';
 /** Dense held out against the count of QA videos, per run (issue 21). */
 const SCALING_NOTEBOOK = 'docs/notebook/2026-12-05-video-scaling.md';
 const PLOTS = 'docs/results';
@@ -301,6 +303,24 @@ figure(
   tradeOffWhere,
 );
 
+// The same axes at 3,840 QA videos (the model at ~59.5%), lighter settings than the preset.
+const tradeOff3840Where = `${TRADE_OFF_3840_NOTEBOOK}, per-run table`;
+const tradeOff3840Table = tableStarting(
+  section(readFileSync(join(ROOT, TRADE_OFF_3840_NOTEBOOK), 'utf8'), '### Per run'),
+  'point',
+  tradeOff3840Where,
+);
+const tradeOff3840Runs = tradeOff3840Table.slice(1).map((row) => ({
+  series: row[column(tradeOff3840Table, 'point', tradeOff3840Where)] ?? '',
+  x: num(row[column(tradeOff3840Table, 'CPU / dense', tradeOff3840Where)], tradeOff3840Where),
+  y: num(row[column(tradeOff3840Table, 'point - dense', tradeOff3840Where)], tradeOff3840Where),
+}));
+figure(
+  'trade-off curve at 3,840 videos: runs (point, seed) with held out and CPU seconds',
+  String(tradeOff3840Runs.length),
+  tradeOff3840Where,
+);
+
 // Dense against the count of QA videos: the mean over seeds of each held-out set, per count.
 const scalingWhere = `${SCALING_NOTEBOOK}, per-run curve table`;
 const scalingTable = tableStarting(
@@ -389,6 +409,17 @@ const plots: Record<string, Parameters<typeof renderSvg>[0]> = {
       width: 460,
     },
     tradeOffRuns,
+    undefined,
+    [{ label: 'dense', y: 0 }],
+  ),
+  'trade-off-curve-3840.svg': scatterChartSpec(
+    {
+      title: 'Accuracy against CPU time at 3,840 QA videos, held out (one dot per run)',
+      xTitle: "training CPU seconds / dense's for the same seed",
+      yTitle: "held-out accuracy - dense's (points)",
+      width: 460,
+    },
+    tradeOff3840Runs,
     undefined,
     [{ label: 'dense', y: 0 }],
   ),
