@@ -281,44 +281,34 @@ const keyMeans = meanTable(keySection, 'Method, mean of 17 seeds (held out)', ke
 const difference = (a: { header: string; value: number }[], b: { value: number }[]) =>
   a.map((cell, i) => ({ category: cell.header, value: cell.value - (b[i]?.value ?? Number.NaN) }));
 
-// Trade-off curve on the perceiving recipe: every run of the notebook's per-run table, as
-// (CPU seconds / dense's of the same seed, held-out accuracy - dense's of the same seed).
-const tradeOffWhere = `${TRADE_OFF_NOTEBOOK}, per-run table`;
-const tradeOffTable = tableStarting(
-  section(
-    readFileSync(join(ROOT, TRADE_OFF_NOTEBOOK), 'utf8'),
-    '### Per run and per point (printed by `runs/tc/gather.ts`)',
-  ),
-  'point',
-  tradeOffWhere,
+// Trade-off curves: every run of a notebook's per-run table, as (CPU seconds / dense's of the
+// same seed, held-out accuracy - dense's of the same seed).
+function tradeOffRuns(notebook: string, heading: string, what: string) {
+  const where = `${notebook}, per-run table`;
+  const table = tableStarting(
+    section(readFileSync(join(ROOT, notebook), 'utf8'), heading),
+    'point',
+    where,
+  );
+  const runs = table.slice(1).map((row) => ({
+    series: row[column(table, 'point', where)] ?? '',
+    x: num(row[column(table, 'CPU / dense', where)], where),
+    y: num(row[column(table, 'point - dense', where)], where),
+  }));
+  figure(`${what}: runs (point, seed) with held out and CPU seconds`, String(runs.length), where);
+  return runs;
+}
+// The perceiving recipe at 240 videos (the first backbone).
+const tradeOffRuns240 = tradeOffRuns(
+  TRADE_OFF_NOTEBOOK,
+  '### Per run and per point (printed by `runs/tc/gather.ts`)',
+  'trade-off curve',
 );
-const tradeOffRuns = tradeOffTable.slice(1).map((row) => ({
-  series: row[column(tradeOffTable, 'point', tradeOffWhere)] ?? '',
-  x: num(row[column(tradeOffTable, 'CPU / dense', tradeOffWhere)], tradeOffWhere),
-  y: num(row[column(tradeOffTable, 'point - dense', tradeOffWhere)], tradeOffWhere),
-}));
-figure(
-  'trade-off curve: runs (point, seed) with held out and CPU seconds',
-  String(tradeOffRuns.length),
-  tradeOffWhere,
-);
-
 // The same axes at 3,840 QA videos (the model at ~59.5%), lighter settings than the preset.
-const tradeOff3840Where = `${TRADE_OFF_3840_NOTEBOOK}, per-run table`;
-const tradeOff3840Table = tableStarting(
-  section(readFileSync(join(ROOT, TRADE_OFF_3840_NOTEBOOK), 'utf8'), '### Per run'),
-  'point',
-  tradeOff3840Where,
-);
-const tradeOff3840Runs = tradeOff3840Table.slice(1).map((row) => ({
-  series: row[column(tradeOff3840Table, 'point', tradeOff3840Where)] ?? '',
-  x: num(row[column(tradeOff3840Table, 'CPU / dense', tradeOff3840Where)], tradeOff3840Where),
-  y: num(row[column(tradeOff3840Table, 'point - dense', tradeOff3840Where)], tradeOff3840Where),
-}));
-figure(
-  'trade-off curve at 3,840 videos: runs (point, seed) with held out and CPU seconds',
-  String(tradeOff3840Runs.length),
-  tradeOff3840Where,
+const tradeOffRuns3840 = tradeOffRuns(
+  TRADE_OFF_3840_NOTEBOOK,
+  '### Per run',
+  'trade-off curve at 3,840 videos',
 );
 
 // Dense against the count of QA videos: the mean over seeds of each held-out set, per count.
@@ -408,7 +398,7 @@ const plots: Record<string, Parameters<typeof renderSvg>[0]> = {
       yTitle: "held-out accuracy - dense's (points)",
       width: 460,
     },
-    tradeOffRuns,
+    tradeOffRuns240,
     undefined,
     [{ label: 'dense', y: 0 }],
   ),
@@ -419,7 +409,7 @@ const plots: Record<string, Parameters<typeof renderSvg>[0]> = {
       yTitle: "held-out accuracy - dense's (points)",
       width: 460,
     },
-    tradeOff3840Runs,
+    tradeOffRuns3840,
     undefined,
     [{ label: 'dense', y: 0 }],
   ),
