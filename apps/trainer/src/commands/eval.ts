@@ -298,7 +298,7 @@ export async function evaluateAndSave(
     dataset,
     heldoutVideos,
     heldoutFirstVideo,
-    options.merge === undefined ? {} : { merge: options.merge },
+    { merge: options.merge },
   );
   const saved: SavedEvaluation = { ...key, ...outcome };
   folder.writeJson(path, saved);
@@ -401,7 +401,7 @@ export function createEvalCommand(): Command {
         heldoutVideos: flags.heldoutVideos,
         heldoutFirstVideo: flags.heldoutFirstVideo,
         duplicates: flags.duplicates,
-        ...(merge === undefined ? {} : { merge }),
+        merge,
       });
       const merging = outcome.merge;
       const name = `${flags.checkpoint} (${flags.split}${merging === undefined ? '' : `, merge ${merging}`})`;
