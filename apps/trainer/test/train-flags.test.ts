@@ -4,12 +4,14 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { addTrainFlags, trainOptionsFrom } from '../src/commands/train-options.js';
 import { ConfigError } from '../src/config/config-error.js';
 import { parseIntegerFlag } from '../src/config/flags.js';
+import { SPARSITY_PRESETS } from '../src/config/sparsity-presets.js';
 import type {
   InfoBatchSettings,
   MaskSettings,
   MergeSettings,
   SubsetSpec,
 } from '../src/config/train-config.js';
+import { resolveTrainConfig } from '../src/config/train-config.js';
 import {
   type FlagSpec,
   TRAIN_DEFAULTS,
@@ -89,6 +91,23 @@ describe('TRAIN_FLAGS', () => {
     });
     expect(trainOptionsFrom(parsed(['--infobatch', 'off'])).infobatch).toBeNull();
     expect(trainOptionsFrom(parsed([])).infobatch).toBeUndefined();
+  });
+
+  // commander rewrites a parser's null: to '' for <value>, and to true when the argument's
+  // name holds a '[' as --merge's does, which made `train --merge off` fail on "fence".
+  it.each([
+    ['--merge', 'merge'],
+    ['--mask', 'mask'],
+    ['--infobatch', 'infobatch'],
+  ] as const)("%s off turns that level off and leaves the preset's others", (flag, key) => {
+    const options = trainOptionsFrom(parsed(['--preset', 'sparsify', flag, 'off']));
+    expect(options[key]).toBeNull();
+    const config = resolveTrainConfig(options);
+    expect(config[key]).toBeNull();
+    expect(config.preset).toBe('custom');
+    for (const other of (['mask', 'merge', 'infobatch'] as const).filter((k) => k !== key)) {
+      expect(config[other], other).toEqual(SPARSITY_PRESETS.sparsify[other]);
+    }
   });
 
   const integers = rows.filter(([, spec]) => spec.parse === parseIntegerFlag);

@@ -16,12 +16,19 @@ export interface FlagOverrides {
 
 const specOf = (key: TrainFlagKey): FlagSpec => TRAIN_FLAGS[key];
 
+/**
+ * What a parser's `null` ("off") travels as through commander, which would otherwise rewrite
+ * it: to `''` for a `<value>` argument, and to `true` when the argument's name holds a `[`, as
+ * `--merge <fence,block[,minKeep]>` does. trainOptionsFrom turns it back into `null`.
+ */
+const OFF = Symbol('off');
+
 /** Commander's option for one row of TRAIN_FLAGS. */
 export function flagOption(key: TrainFlagKey, overrides: FlagOverrides = {}): Option {
   const spec = specOf(key);
   const option = new Option(commanderFlags(spec), overrides.help?.[key] ?? spec.help);
   const parse = spec.parse?.(`--${spec.name}`);
-  if (parse) option.argParser((text: string) => parse(text));
+  if (parse) option.argParser((text: string) => parse(text) ?? OFF);
   const fallback = overrides.defaults?.[key] ?? spec.default;
   // A --no-x switch is true unless given; commander would print "(default: true)" beside it.
   if (fallback !== undefined && !spec.negate) option.default(fallback);
@@ -60,7 +67,8 @@ export function trainOptionsFrom(flags: TrainFlags): TrainOptions {
   for (const key of Object.keys(TRAIN_FLAGS) as TrainFlagKey[]) {
     const spec = specOf(key);
     if (spec.output) continue;
-    const value = given[new Option(commanderFlags(spec)).attributeName()];
+    const parsed = given[new Option(commanderFlags(spec)).attributeName()];
+    const value = parsed === OFF ? null : parsed;
     options[key] = spec.toOption ? spec.toOption(value as string | boolean | undefined) : value;
   }
   return options as TrainOptions;

@@ -454,7 +454,11 @@ type OptionValue<S> = S extends { toOption: (value: never) => infer V }
   ? Exclude<V, undefined>
   : FlagValue<S> | (S extends { nullable: true } ? null : never);
 
-/** The options `train`, `key-subset`, `pretrain` and `demo` share, as commander parsed them. */
+/**
+ * The options `train`, `key-subset`, `pretrain` and `demo` share, as commander parsed them. A
+ * flag given as `off` holds a private marker here (commander would rewrite a `null`); read the
+ * values through `trainOptionsFrom`, which gives `null` for it.
+ */
 export type TrainFlags = {
   -readonly [K in TrainFlagKey as CamelCase<Table[K]['name']>]?: FlagValue<Table[K]>;
 };
