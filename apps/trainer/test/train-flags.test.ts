@@ -5,13 +5,13 @@ import { addTrainFlags, trainOptionsFrom } from '../src/commands/train-options.j
 import { ConfigError } from '../src/config/config-error.js';
 import { parseIntegerFlag } from '../src/config/flags.js';
 import { SPARSITY_PRESETS } from '../src/config/sparsity-presets.js';
-import type {
-  InfoBatchSettings,
-  MaskSettings,
-  MergeSettings,
-  SubsetSpec,
+import {
+  type InfoBatchSettings,
+  type MaskSettings,
+  type MergeSettings,
+  resolveTrainConfig,
+  type SubsetSpec,
 } from '../src/config/train-config.js';
-import { resolveTrainConfig } from '../src/config/train-config.js';
 import {
   type FlagSpec,
   TRAIN_DEFAULTS,
