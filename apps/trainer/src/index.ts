@@ -65,6 +65,7 @@ export {
   type InfoBatchSettings,
   type MaskSettings,
   type MergeSettings,
+  mergesAtInference,
   resolveTrainConfig,
   type SparsitySettings,
   type SubsetSpec,

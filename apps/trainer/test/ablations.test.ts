@@ -64,6 +64,23 @@ describe('ablation flags change the model', () => {
     expect(evaluation.videoKept).toBeLessThan(evaluation.videoTotal);
   });
 
+  it('--merge epochs: merges in its first epochs only; a run that stops merging answers unmerged', async () => {
+    const merge = { fence: 1.5, block: 0, minKeep: 0.5 };
+    const stopping = { preset: 'merge-only', epochs: 4, merge: { ...merge, epochs: 3 } };
+    const during = await tokensOf(stopping, { training: true, epoch: 2, step: 7 });
+    expect(during.videoKept).toBeLessThan(during.videoTotal);
+    const after = await tokensOf(stopping, { training: true, epoch: 3, step: 9 });
+    expect(after.videoKept + after.audioKept).toBe(after.videoTotal + after.audioTotal);
+    const evaluation = await tokensOf(stopping, { training: false, epoch: 0, step: 0 });
+    expect(evaluation.videoKept + evaluation.audioKept).toBe(
+      evaluation.videoTotal + evaluation.audioTotal,
+    );
+    // Merging through the last epoch (epochs >= the run's) answers merged, as without epochs.
+    const through = { preset: 'merge-only', epochs: 3, merge: { ...merge, epochs: 3 } };
+    const answered = await tokensOf(through, { training: false, epoch: 0, step: 0 });
+    expect(answered.videoKept).toBeLessThan(answered.videoTotal);
+  });
+
   it('--infobatch alone keeps the model dense (it acts on samples, not tokens)', async () => {
     const tokens = await tokensOf({ preset: 'infobatch-only' });
     expect(tokens.videoKept + tokens.audioKept).toBe(tokens.videoTotal + tokens.audioTotal);

@@ -14,7 +14,7 @@ import {
   SPARSITY_PRESET_NAMES,
   SPARSITY_PRESETS,
 } from '../src/config/sparsity-presets.js';
-import { resolveTrainConfig } from '../src/config/train-config.js';
+import { mergesAtInference, resolveTrainConfig } from '../src/config/train-config.js';
 import type { TrainOptions } from '../src/config/train-flags.js';
 import { buildProgram } from '../src/program.js';
 
@@ -124,6 +124,12 @@ describe('flags', () => {
     expect(parseMaskFlag('off')).toBeNull();
     expect(parseMergeFlag('1.5,2')).toEqual({ fence: 1.5, block: 2, minKeep: 0.25 });
     expect(parseMergeFlag('0,1,4')).toEqual({ fence: 0, block: 1, minKeep: 4 });
+    expect(parseMergeFlag('1.5,1,0.25,7')).toEqual({
+      fence: 1.5,
+      block: 1,
+      minKeep: 0.25,
+      epochs: 7,
+    });
     expect(parseSubsetFlag('0.25')).toEqual({ kind: 'random', fraction: 0.25 });
     expect(parseSubsetFlag('runs/key-subset.json')).toEqual({
       kind: 'file',
@@ -137,6 +143,33 @@ describe('flags', () => {
       expect(() => parseMaskFlag(text)).toThrow(/--mask: expected ratio,epochs/);
     },
   );
+
+  it.each(['1.5', '1.5,1,', '1.5,1,,7', '1.5,1,0.25,x', '1.5,1,0.25,7,2'])(
+    '--merge %s is rejected with the expected form',
+    (text) => {
+      expect(() => parseMergeFlag(text)).toThrow(
+        /--merge: expected fence,block\[,minKeep\[,epochs\]\]/,
+      );
+    },
+  );
+
+  it('--merge epochs must be a whole number of epochs >= 1', () => {
+    for (const epochs of [0, 2.5]) {
+      expect(() =>
+        resolveTrainConfig({ merge: { fence: 1.5, block: 1, minKeep: 0.25, epochs } }),
+      ).toThrow(/--merge epochs/);
+    }
+    const config = resolveTrainConfig({
+      epochs: 8,
+      merge: { fence: 1.5, block: 1, minKeep: 0.25, epochs: 7 },
+    });
+    expect(config.merge).toEqual({ fence: 1.5, block: 1, minKeep: 0.25, epochs: 7 });
+    expect(config.preset).toBe('custom');
+    expect(mergesAtInference(config)).toBe(false);
+    expect(mergesAtInference({ ...config, epochs: 7 })).toBe(true);
+    expect(mergesAtInference(resolveTrainConfig({ preset: 'sparsify' }))).toBe(true);
+    expect(mergesAtInference(resolveTrainConfig({ preset: 'dense' }))).toBe(false);
+  });
 
   it('--epochs abc is rejected by the command line before anything runs', async () => {
     const program = buildProgram().exitOverride();

@@ -121,7 +121,10 @@ describe('a held-out set fixed at a first video (--heldout-first-video)', () => 
 
   it('`eval --merge` is parsed before the run is loaded and refused for a predictions file', async () => {
     await expect(runCli(['eval', join(root, 'run'), '--merge', '1.5'])).rejects.toThrow(
-      '--merge: expected fence,block[,minKeep] (e.g. 1.5,1,0.25), got "1.5"',
+      '--merge: expected fence,block[,minKeep[,epochs]] (e.g. 1.5,1,0.25 or 1.5,1,0.25,7), got "1.5"',
+    );
+    await expect(runCli(['eval', join(root, 'run'), '--merge', '1.5,1,0.25,7'])).rejects.toThrow(
+      '--merge: epochs say when training merges; at inference give fence,block[,minKeep] or off',
     );
     await expect(
       runCli(['eval', '--annotations', 'a.json', '--predictions', 'p.json', '--merge', 'off']),

@@ -110,6 +110,14 @@ describe('TRAIN_FLAGS', () => {
     }
   });
 
+  it('--merge with epochs keeps merging for that many epochs, then trains and answers unmerged', () => {
+    const options = trainOptionsFrom(parsed(['--preset', 'sparsify', '--merge', '1.5,1,0.25,7']));
+    const config = resolveTrainConfig({ ...options, epochs: 8 });
+    expect(config.merge).toEqual({ ...SPARSITY_PRESETS.sparsify.merge, epochs: 7 });
+    expect(config.mask).toEqual(SPARSITY_PRESETS.sparsify.mask);
+    expect(config.infobatch).toEqual(SPARSITY_PRESETS.sparsify.infobatch);
+  });
+
   const integers = rows.filter(([, spec]) => spec.parse === parseIntegerFlag);
 
   it('counts, seeds and sizes are integer flags', () => {

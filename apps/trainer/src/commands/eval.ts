@@ -392,6 +392,11 @@ export function createEvalCommand(): Command {
         throw new ConfigError('<run-dir>', 'give a run folder, or --annotations and --predictions');
       // Parsed here, not by commander, which turns a parser's null ("off") into ''.
       const merge = flags.merge === undefined ? undefined : parseMergeFlag(flags.merge as string);
+      if (merge?.epochs !== undefined)
+        throw new ConfigError(
+          '--merge',
+          'epochs say when training merges; at inference give fence,block[,minKeep] or off',
+        );
       await prepareBackend(cmd.optsWithGlobals().backend, true, logger);
       if (flags.split !== 'heldout' && cmd.getOptionValueSource('heldoutVideos') === 'cli')
         throw new ConfigError('--heldout-videos', 'only applies to --split heldout');

@@ -19,7 +19,7 @@ const specOf = (key: TrainFlagKey): FlagSpec => TRAIN_FLAGS[key];
 /**
  * What a parser's `null` ("off") travels as through commander, which would otherwise rewrite
  * it: to `''` for a `<value>` argument, and to `true` when the argument's name holds a `[`, as
- * `--merge <fence,block[,minKeep]>` does. trainOptionsFrom turns it back into `null`.
+ * `--merge <fence,block[,minKeep[,epochs]]>` does. trainOptionsFrom turns it back into `null`.
  */
 const OFF = Symbol('off');
 

@@ -9,23 +9,25 @@ export function parseMaskFlag(text: string): MaskSettings | null {
   return { ratio, epochs };
 }
 
-/** Parses `--merge fence,block[,minKeep]` (e.g. `1.5,1,0.25`); `off` turns merging off. */
+/**
+ * Parses `--merge fence,block[,minKeep[,epochs]]` (e.g. `1.5,1,0.25`); `off` turns merging off.
+ */
 export function parseMergeFlag(text: string): MergeSettings | null {
   if (text === 'off') return null;
   const parts = text.split(',');
-  const [fence, block] = parseNumberPair(
-    '--merge',
-    parts.slice(0, 2).join(','),
-    'fence,block[,minKeep] (e.g. 1.5,1,0.25)',
-  );
-  const minKeep = parts.length > 2 ? Number(parts.slice(2).join(',')) : PRESET_MERGE.minKeep;
-  if (parts.length > 3 || !Number.isFinite(minKeep)) {
-    throw new ConfigError(
-      '--merge',
-      `expected fence,block[,minKeep] (e.g. 1.5,1,0.25), got "${text}"`,
-    );
+  const usage = `fence,block[,minKeep[,epochs]] (e.g. 1.5,1,0.25 or 1.5,1,0.25,7)`;
+  const [fence, block] = parseNumberPair('--merge', parts.slice(0, 2).join(','), usage);
+  const minKeep = parts.length > 2 ? Number(parts[2]) : PRESET_MERGE.minKeep;
+  const epochs = parts.length > 3 ? Number(parts[3]) : undefined;
+  if (
+    parts.length > 4 ||
+    parts.slice(2).some((part) => part.trim() === '') ||
+    !Number.isFinite(minKeep) ||
+    (epochs !== undefined && !Number.isFinite(epochs))
+  ) {
+    throw new ConfigError('--merge', `expected ${usage}, got "${text}"`);
   }
-  return { fence, block, minKeep };
+  return epochs === undefined ? { fence, block, minKeep } : { fence, block, minKeep, epochs };
 }
 
 /** Parses `--subset FILE|fraction`: a number in (0, 1] is a random subset of that size. */

@@ -28,6 +28,21 @@ export interface MergeSettings {
   fence: number;
   block: number;
   minKeep: number;
+  /**
+   * Merge only in the first `epochs` epochs (missing: in every epoch, as every run before
+   * the option). A run whose merging stops before its last epoch also answers unmerged
+   * (`mergesAtInference`), since its final weights were trained on every token.
+   */
+  epochs?: number;
+}
+
+/**
+ * Whether a model trained with `config` merges when it answers (validation, test, eval):
+ * only when merging ran through its last epoch.
+ */
+export function mergesAtInference(config: Pick<TrainConfig, 'merge' | 'epochs'>): boolean {
+  const merge = config.merge;
+  return merge !== null && (merge.epochs === undefined || merge.epochs >= config.epochs);
 }
 
 /** Level 3: InfoBatch prunes `pruneRatio` of the well-learned samples until `delta` of the epochs. */

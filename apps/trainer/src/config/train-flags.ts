@@ -161,8 +161,8 @@ export const TRAIN_FLAGS = {
   },
   merge: {
     name: 'merge',
-    arg: '<fence,block[,minKeep]>',
-    help: 'level 2: IQR fence c, the block after which tokens merge, the fewest kept (off = none)',
+    arg: '<fence,block[,minKeep[,epochs]]>',
+    help: 'level 2: IQR fence c, the block after which tokens merge, the fewest kept, the epochs that merge (default all; off = none)',
     group: 'sparsity',
     parse: merge,
     check: (_flag: string, value: MergeSettings | null) => {
@@ -176,6 +176,8 @@ export const TRAIN_FLAGS = {
           `expected a fraction in (0, 1) or a count >= 1, got ${String(minKeep)}`,
         );
       }
+      // 0 epochs would be no merging: that is `--merge off`.
+      if (value.epochs !== undefined) requireInteger('--merge epochs', value.epochs, 1);
     },
   },
   infobatch: {

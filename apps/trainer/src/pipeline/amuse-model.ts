@@ -8,7 +8,7 @@ import { createIqrTokenReducer } from '@sparsify/iqr-token-merge';
 import { createInputMasker } from '@sparsify/sparse-masking';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../config/config-error.js';
-import type { TrainConfig } from '../config/train-config.js';
+import { mergesAtInference, type TrainConfig } from '../config/train-config.js';
 import { audioBatchFrom, videoBatchFrom } from './feature-inputs.js';
 import { PerceptionHeads } from './perception-heads.js';
 import type { PerceptionBatch } from './perception-targets.js';
@@ -41,6 +41,7 @@ export class SparsifiedAmuse implements TrainableModel {
     config: Pick<
       TrainConfig,
       | 'model'
+      | 'epochs'
       | 'mask'
       | 'merge'
       | 'seed'
@@ -85,6 +86,8 @@ export class SparsifiedAmuse implements TrainableModel {
       ? createIqrTokenReducer({ iqrMultiplier: config.merge.fence, minKeep: config.merge.minKeep })
       : null;
     this.reduceAfterBlock = config.merge?.block ?? this.encoder.config.reduceAfterBlock;
+    this.mergeEpochs = config.merge?.epochs ?? Number.POSITIVE_INFINITY;
+    this.mergesAtInference = mergesAtInference(config);
     this.perception = options.perceptionHeads
       ? new PerceptionHeads(this.encoder.store, this.encoder.config.width, {
           classTargets: options.classPerception === true,
@@ -93,6 +96,15 @@ export class SparsifiedAmuse implements TrainableModel {
   }
 
   private readonly reduceAfterBlock: number;
+  /** Training merges in epochs 0..mergeEpochs-1. */
+  private readonly mergeEpochs: number;
+  private readonly mergesAtInference: boolean;
+
+  /** Whether this forward pass merges (`merge.epochs`; level 2 stops as InfoBatch's pruning does). */
+  private mergesNow(ctx: HookContext): boolean {
+    if (this.reducer === null) return false;
+    return ctx.training ? ctx.epoch < this.mergeEpochs : this.mergesAtInference;
+  }
 
   get parameters() {
     return this.encoder.parameters();
@@ -119,7 +131,7 @@ export class SparsifiedAmuse implements TrainableModel {
       {
         training: ctx.training,
         masker: this.masker,
-        reducer: this.reducer,
+        reducer: this.mergesNow(ctx) ? this.reducer : null,
         reduceAfterBlock: this.reduceAfterBlock,
         ctx: { epoch: ctx.epoch, step: ctx.step },
         returnStreams: wantPerception,
