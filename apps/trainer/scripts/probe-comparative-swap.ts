@@ -6,7 +6,9 @@
  * flips its answer, an order-blind one gives the same answer to both. Also prints P(yes)
  * statistics and the share of "yes" answers per template.
  *   cd apps/trainer && SPARSIFY_NATIVE_DIR=/tmp/sparsify-no-native OPENBLAS_NUM_THREADS=1 \
- *     node --conditions=source --import tsx scripts/probe-comparative-swap.ts <run dir>
+ *     node --conditions=source --import tsx scripts/probe-comparative-swap.ts <run dir> [first held-out video]
+ * The held-out scenes start where `eval --heldout-first-video` would put them (the run's own
+ * count of videos when omitted).
  */
 import {
   encodeQuestion,
@@ -21,10 +23,19 @@ import { loadRun } from '../src/train/load-run.js';
 import { comparativeBatches } from './comparative-probe-helpers.js';
 
 const runDir = process.argv[2] ?? '';
+const heldoutFirstVideo = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
 const logger = createLogger({ logFormat: 'text', quiet: true } as never);
 await prepareBackend('wasm', true, logger);
 const run = await loadRun(runDir, 'best', logger);
-const source = await splitSource(runDir, run.config, run.dataset, 'heldout', 1000, logger);
+const source = await splitSource(
+  runDir,
+  run.config,
+  run.dataset,
+  'heldout',
+  1000,
+  logger,
+  heldoutFirstVideo,
+);
 const byContent = new Map(QUESTION_TEMPLATES.map((t) => [t.content, t.id]));
 const answers = OFFICIAL_VOCABULARIES.answers;
 const YES = answers.index('yes');

@@ -35,6 +35,7 @@ const SAMPLES: Partial<Record<TrainFlagKey, [string, unknown]>> = {
   preset: ['dense', 'dense'],
   mask: ['0.25,2', { ratio: 0.25, epochs: 2 }],
   merge: ['2,3,0.5', { fence: 2, block: 3, minKeep: 0.5 }],
+  mergeSameTimeStep: ['audio,video', ['video', 'audio']],
   infobatch: ['0.3,0.9', { pruneRatio: 0.3, delta: 0.9 }],
   subset: ['0.5', { kind: 'random', fraction: 0.5 }],
   epochs: ['3', 3],
@@ -238,6 +239,7 @@ describe('TRAIN_FLAGS', () => {
       dataSeed?: number;
       mask?: MaskSettings | null;
       merge?: MergeSettings | null;
+      mergeSameTimeStep?: ('video' | 'audio')[];
       infobatch?: InfoBatchSettings | null;
       subset?: SubsetSpec | null;
       epochs?: number;
@@ -274,6 +276,7 @@ describe('TRAIN_FLAGS', () => {
       cacheDir?: string;
       mask?: MaskSettings | null;
       merge?: MergeSettings | null;
+      mergeSameTimeStep?: ('video' | 'audio')[];
       infobatch?: string | boolean;
       // Commander never hands over null; the old interface said SubsetSpec | null.
       subset?: SubsetSpec;

@@ -66,6 +66,13 @@ export interface ReducerInput {
   sizes: Tensor2D | null;
   /** [B, N] 1 = padding slot, null = none. */
   padMask: Tensor2D | null;
+  /**
+   * Each token's time step, row-major [B * N] (from its original position and the stream's
+   * layout; a CPU array, since a reducer's plan is computed on the CPU), for a reducer that
+   * merges only within a time step; null once the stream has been reduced, when a token may
+   * hold several steps.
+   */
+  timeSteps: Int32Array | null;
 }
 
 export interface ReducedTokens {

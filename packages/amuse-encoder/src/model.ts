@@ -552,6 +552,20 @@ export class AmuseModel {
     return { tokens: other.tokens, bias: other.bias, padMask: other.padMask };
   }
 
+  /** [B * N] each token's time step, through the masker's kept positions if any. */
+  private timeStepsOf(stream: StreamName, current: StreamState): Int32Array {
+    const [batch, count] = current.tokens.shape;
+    const { tokensPerStep } = this.layouts()[stream];
+    const steps = new Int32Array(batch * count);
+    for (let b = 0; b < batch; b++) {
+      const positions = current.keepIndices?.[b];
+      for (let n = 0; n < count; n++) {
+        steps[b * count + n] = Math.floor((positions ? positions[n]! : n) / tokensPerStep);
+      }
+    }
+    return steps;
+  }
+
   private applyReducer(
     reducer: TokenReducer,
     stream: StreamName,
@@ -571,6 +585,7 @@ export class AmuseModel {
         queryPadMask: context.padMask,
         sizes: current.sizes,
         padMask: current.padMask,
+        timeSteps: current.sizes === null ? this.timeStepsOf(stream, current) : null,
       },
       ctx,
     );

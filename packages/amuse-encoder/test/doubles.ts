@@ -42,6 +42,22 @@ export class KeepFirstHalf implements InputMasker {
   }
 }
 
+/** Keeps the last half of every stream's tokens: kept positions differ from their indices. */
+export class KeepLastHalf implements InputMasker {
+  maskInputs(streams: Streams): Record<'video' | 'audio', MaskedStream> {
+    const half = (tokens: tf.Tensor3D): MaskedStream => {
+      const [b, n, d] = tokens.shape;
+      const keep = Math.floor(n / 2);
+      const keepIndices = tf.tile(tf.reshape(tf.range(n - keep, n, 1, 'int32'), [1, keep]), [
+        b,
+        1,
+      ]) as tf.Tensor2D;
+      return { tokens: tf.slice(tokens, [0, n - keep, 0], [b, keep, d]), keepIndices };
+    };
+    return { video: half(streams.video.tokens), audio: half(streams.audio.tokens) };
+  }
+}
+
 /** Never masks (as a masker past its schedule). */
 export class NeverMask implements InputMasker {
   maskInputs(): null {
@@ -55,11 +71,13 @@ export class AveragePairs implements TokenReducer {
     stream: string;
     input: Record<string, number[] | null>;
     attentionRowSums: number[];
+    timeSteps: number[] | null;
     ctx: HookContext;
   }[] = [];
 
   reduceTokens(input: ReducerInput, ctx: HookContext): ReducedTokens {
     this.calls.push({
+      timeSteps: input.timeSteps === null ? null : Array.from(input.timeSteps),
       stream: input.stream,
       input: {
         tokens: input.tokens.shape,

@@ -6,6 +6,7 @@ import {
   AveragePairs,
   DuplicateFirst,
   KeepFirstHalf,
+  KeepLastHalf,
   MergeFirstTwo,
   NeverMask,
 } from './doubles.js';
@@ -50,6 +51,30 @@ describe.each(BACKENDS)('hooks on %s', (backend) => {
     });
     expect(logits.shape).toEqual([2, 42]);
     tf.dispose(logits);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it("the reducer gets each token's time step, through the masker's kept positions", () => {
+    const model = createAmuseModel(TEST_MODEL);
+    const batch = randomBatch(model.config.inputs, 2);
+    // 12 tokens a stream, 4 a time step
+    const whole = new AveragePairs();
+    tf.dispose(model.forward(batch, { training: false, reducer: whole }).logits);
+    const sample = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
+    expect(whole.calls.map((c) => c.timeSteps)).toEqual([
+      [...sample, ...sample],
+      [...sample, ...sample],
+    ]);
+    // kept positions 6..11 are steps 1, 1, 2, 2, 2, 2 (their indices 0..5 would say 0 and 1)
+    const masked = new AveragePairs();
+    const forward = model.forward(batch, {
+      training: true,
+      masker: new KeepLastHalf(),
+      reducer: masked,
+    });
+    tf.dispose(forward.logits);
+    expect(masked.calls[0]!.timeSteps).toEqual([1, 1, 2, 2, 2, 2, 1, 1, 2, 2, 2, 2]);
     disposeBatch(batch);
     model.dispose();
   });

@@ -21,6 +21,11 @@ export interface ReducerInput {
   sizes: tf.Tensor2D | null;
   /** [B, N] 1 = padding slot, null = none. */
   padMask: tf.Tensor2D | null;
+  /**
+   * Each token's time step, row-major [B * N], from an encoder that knows it; read only for
+   * the streams of the option `sameTimeStep`. Missing or null = not known.
+   */
+  timeSteps?: Int32Array | null;
 }
 
 export interface ReducedTokens {

@@ -9,7 +9,14 @@ import { mergeTokens } from './merge-apply.js';
 import { type MergePlanOptions, validateKeepBound } from './merge-options.js';
 import { computeMergePlan, type MergePlan } from './merge-plan.js';
 
-export type IqrTokenReducerOptions = MergePlanOptions;
+export interface IqrTokenReducerOptions extends MergePlanOptions {
+  /**
+   * Streams whose tokens merge only with tokens of the same time step (the hook input's
+   * `timeSteps`), each step keeping at least one token: a merge that cannot join sounds of
+   * different seconds keeps their timing. Default none: any token may join any key.
+   */
+  sameTimeStep?: readonly ReducerInput['stream'][];
+}
 
 /** The reducer's output: the contract's fields plus the plan (with `sources`) for inspection. */
 export interface IqrReducedTokens extends ReducedTokens {
@@ -33,6 +40,9 @@ export function createIqrTokenReducer(options: IqrTokenReducerOptions = {}): Iqr
   return {
     reduceTokens(input) {
       const { batchSize, tokenCount, keyDim } = checkInput(input);
+      const groups = options.sameTimeStep?.includes(input.stream)
+        ? timeStepsOf(input, batchSize, tokenCount)
+        : null;
       const scores = syncAndDispose(importanceFromAttention(input.attention, input.queryPadMask));
       const plan = computeMergePlan(
         {
@@ -43,6 +53,7 @@ export function createIqrTokenReducer(options: IqrTokenReducerOptions = {}): Iqr
           keys: input.keys.dataSync(),
           sizes: input.sizes?.dataSync() ?? null,
           padMask: input.padMask?.dataSync() ?? null,
+          groups,
         },
         options,
       );
@@ -57,6 +68,21 @@ function syncAndDispose(tensor: tf.Tensor): Float32Array {
   const values = tensor.dataSync() as Float32Array;
   tensor.dispose();
   return values;
+}
+
+function timeStepsOf(input: ReducerInput, batchSize: number, tokenCount: number) {
+  const steps = input.timeSteps;
+  if (steps == null) {
+    throw new Error(
+      `reduceTokens(${input.stream}): the option sameTimeStep needs the input's timeSteps, and the encoder gave none`,
+    );
+  }
+  if (steps.length !== batchSize * tokenCount) {
+    throw new Error(
+      `reduceTokens(${input.stream}): timeSteps has ${steps.length} values, expected B * N = ${batchSize * tokenCount}`,
+    );
+  }
+  return steps;
 }
 
 function checkInput(input: ReducerInput) {
@@ -107,6 +133,12 @@ function validateOptions(options: IqrTokenReducerOptions): void {
     minKeep !== undefined && maxKeep !== undefined && minKeep >= 1 === maxKeep >= 1;
   if (bothCounts && minKeep! > maxKeep!) {
     throw new Error(`createIqrTokenReducer: minKeep (${minKeep}) exceeds maxKeep (${maxKeep})`);
+  }
+  const streams = options.sameTimeStep ?? [];
+  if (!Array.isArray(streams) || streams.some((s) => s !== 'video' && s !== 'audio')) {
+    throw new Error(
+      `createIqrTokenReducer: sameTimeStep must list 'video' and/or 'audio', got ${JSON.stringify(streams)}`,
+    );
   }
   if (options.similarity !== undefined && !['dot', 'cosine'].includes(options.similarity)) {
     throw new Error(

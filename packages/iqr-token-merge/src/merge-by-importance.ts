@@ -30,6 +30,8 @@ export interface MergeByImportanceOptions extends MergePlanOptions {
   padMask?: tf.Tensor2D | null;
   /** Source lists of an earlier merge, so `sources` keeps pointing at the first input's tokens. */
   sources?: readonly (readonly Int32Array[])[] | null;
+  /** [B * N] row-major group per token (e.g. its frame): merges stay within a group; null = one group. */
+  groups?: ArrayLike<number> | null;
 }
 
 export interface MergeByImportanceResult extends MergedTokens {
@@ -84,6 +86,7 @@ export function mergeByImportance(
       sizes: options.sizes?.dataSync() ?? null,
       padMask: options.padMask?.dataSync() ?? null,
       sources: options.sources ?? null,
+      groups: options.groups ?? null,
     },
     options,
   );

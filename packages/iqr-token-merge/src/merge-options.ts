@@ -116,6 +116,7 @@ export function validatePlanInput(input: {
   sizes?: ArrayLike<number> | null;
   padMask?: ArrayLike<number> | null;
   sources?: readonly (readonly Int32Array[])[] | null;
+  groups?: ArrayLike<number> | null;
 }): void {
   const { batchSize, tokenCount, keyDim } = input;
   for (const [name, value] of Object.entries({ batchSize, tokenCount, keyDim })) {
@@ -132,6 +133,16 @@ export function validatePlanInput(input: {
   expect('keys', input.keys, batchSize * tokenCount * keyDim);
   expect('sizes', input.sizes, batchSize * tokenCount);
   expect('padMask', input.padMask, batchSize * tokenCount);
+  expect('groups', input.groups, batchSize * tokenCount);
+  if (input.groups != null) {
+    for (let i = 0; i < input.groups.length; i++) {
+      if (!Number.isInteger(input.groups[i]!)) {
+        throw new Error(
+          `computeMergePlan: groups[${i}] is ${input.groups[i]}, expected an integer group id`,
+        );
+      }
+    }
+  }
   for (let i = 0; i < input.scores.length; i++) {
     if (!Number.isFinite(input.scores[i]!)) {
       throw new Error(

@@ -17,6 +17,8 @@
  *  5. outputs = K ∪ protected in their original order; s'_j = Σ_{i→j} s_i, and an output's
  *     source list is the union of its members' lists, so repeated merges stay exact;
  *  6. samples keep different counts: outputs are padded to the largest count M.
+ * With `groups` (e.g. each token's time step) a token joins only a key of its own group, and a
+ * group with candidates but no key keeps its most important one (`withKeyPerGroup`).
  */
 import {
   fixedKeepRule,
@@ -46,6 +48,11 @@ export interface MergePlanInput {
   padMask?: ArrayLike<number> | null;
   /** Per sample, per token: the original tokens it holds (from an earlier plan); null = itself. */
   sources?: readonly (readonly Int32Array[])[] | null;
+  /**
+   * [B, N] an integer group per token (e.g. its time step): tokens merge only within their
+   * group, and every group keeps at least one token. null = one group.
+   */
+  groups?: ArrayLike<number> | null;
 }
 
 export interface MergePlan {
@@ -69,7 +76,16 @@ export interface MergePlan {
 }
 
 export function computeMergePlan(input: MergePlanInput, options: MergePlanOptions = {}): MergePlan {
-  const { batchSize: B, tokenCount: N, keyDim, scores: a, keys: k, sizes: s, padMask } = input;
+  const {
+    batchSize: B,
+    tokenCount: N,
+    keyDim,
+    scores: a,
+    keys: k,
+    sizes: s,
+    padMask,
+    groups,
+  } = input;
   validatePlanInput(input);
   const protectedTokens = protectedSet(options, N);
   const cosine = usesCosine(options);
@@ -89,22 +105,27 @@ export function computeMergePlan(input: MergePlanInput, options: MergePlanOption
     }
     // 3. key tokens K
     for (let i = 0; i < N; i++) aRow[i] = a[b * N + i]!;
-    const K =
+    const ruleKeys =
       fixedCount === null
         ? selectKeyTokens(aRow, C, options).keyIndices
         : selectTopTokens(aRow, C, fixedCount(C.length, kept.length));
+    const group = groups ? (i: number) => groups[b * N + i]! : null;
+    const K = group ? withKeyPerGroup(aRow, C, ruleKeys, group) : ruleKeys;
     // 5. outputs in their original order
     const outputs = Int32Array.from([...kept, ...K]).sort();
     const slot = destination.subarray(b * N, (b + 1) * N);
     outputs.forEach((token, j) => {
       slot[token] = j;
     });
-    // 4. every other candidate joins its most similar key
+    // 4. every other candidate joins its most similar key (of its own group)
     const others = C.filter((i) => slot[i] === -1);
-    const nearest = nearestKeysTiled(k, b * N, keyDim, K, others, cosine);
-    others.forEach((i, t) => {
-      slot[i] = slot[K[nearest[t]!]!]!;
-    });
+    const joins: [number[], Int32Array][] = group ? byGroup(others, K, group) : [[others, K]];
+    for (const [members, keys] of joins) {
+      const nearest = nearestKeysTiled(k, b * N, keyDim, keys, members, cosine);
+      members.forEach((i, t) => {
+        slot[i] = slot[keys[nearest[t]!]!]!;
+      });
+    }
     keptCounts[b] = outputs.length;
     keptIndices.push(outputs);
   }
@@ -141,6 +162,52 @@ export function computeMergePlan(input: MergePlanInput, options: MergePlanOption
     keptIndices,
     sources,
   };
+}
+
+/**
+ * The rule's keys K plus, for each group that has candidates and no key, its most important
+ * candidate (ties to the lower position), ascending: without it that group's tokens would
+ * have nothing to join.
+ */
+function withKeyPerGroup(
+  a: ArrayLike<number>,
+  C: readonly number[],
+  K: Int32Array,
+  group: (i: number) => number,
+): Int32Array {
+  const covered = new Set(Array.from(K, group));
+  const best = new Map<number, number>();
+  for (const i of C) {
+    const g = group(i);
+    if (covered.has(g)) continue;
+    const current = best.get(g);
+    if (current === undefined || a[i]! > a[current]!) best.set(g, i);
+  }
+  if (best.size === 0) return K;
+  return Int32Array.from([...K, ...best.values()]).sort();
+}
+
+/** Per group: its non-key tokens and its keys (each ascending). */
+function byGroup(
+  others: readonly number[],
+  K: Int32Array,
+  group: (i: number) => number,
+): [number[], Int32Array][] {
+  const keysOf = new Map<number, number[]>();
+  for (const j of K) {
+    const g = group(j);
+    const list = keysOf.get(g);
+    if (list) list.push(j);
+    else keysOf.set(g, [j]);
+  }
+  const membersOf = new Map<number, number[]>();
+  for (const i of others) {
+    const g = group(i);
+    const list = membersOf.get(g);
+    if (list) list.push(i);
+    else membersOf.set(g, [i]);
+  }
+  return Array.from(membersOf, ([g, members]) => [members, Int32Array.from(keysOf.get(g)!)]);
 }
 
 /**

@@ -178,6 +178,48 @@ describe.each(BACKENDS)('createIqrTokenReducer on %s', (backend) => {
     disposeInput(input);
   });
 
+  it('merges only within a time step for the streams of sameTimeStep', () => {
+    const reducer = createIqrTokenReducer({ sameTimeStep: ['audio'] });
+    // two samples of 12 tokens in 4 time steps of 3
+    const timeSteps = Int32Array.from({ length: 24 }, (_, i) => Math.floor((i % 12) / 3));
+    const audio = reduceOnce(reducer, { ...peakedBatch(2, 12, 7), stream: 'audio', timeSteps });
+    for (const [b, outputs] of audio.plan.sources.entries()) {
+      const steps = outputs.map(
+        (members) => new Set(Array.from(members, (i) => timeSteps[b * 12 + i])),
+      );
+      expect(steps.every((held) => held.size === 1)).toBe(true);
+      expect(new Set(steps.map((held) => [...held][0]))).toEqual(new Set([0, 1, 2, 3]));
+    }
+    tf.dispose([audio.tokens, audio.sizes, audio.padMask]);
+    // the video stream is not listed: the same rule merges across steps
+    const video = reduceOnce(reducer, { ...peakedBatch(2, 12, 7), timeSteps });
+    const plain = reduceOnce(createIqrTokenReducer(), peakedBatch(2, 12, 7));
+    expect([...video.plan.destination]).toEqual([...plain.plan.destination]);
+    tf.dispose([
+      video.tokens,
+      video.sizes,
+      video.padMask,
+      plain.tokens,
+      plain.sizes,
+      plain.padMask,
+    ]);
+  });
+
+  it('says when sameTimeStep has no time steps to read, or a bad stream', () => {
+    const reducer = createIqrTokenReducer({ sameTimeStep: ['video'] });
+    const input = peakedBatch(1, 6, 41);
+    expect(() => reducer.reduceTokens(input, ctx)).toThrow(
+      /reduceTokens\(video\): the option sameTimeStep needs the input's timeSteps/,
+    );
+    expect(() => reducer.reduceTokens({ ...input, timeSteps: new Int32Array(5) }, ctx)).toThrow(
+      /timeSteps has 5 values, expected B \* N = 6/,
+    );
+    disposeInput(input);
+    expect(() => createIqrTokenReducer({ sameTimeStep: ['text' as 'audio'] })).toThrow(
+      /sameTimeStep must list 'video' and\/or 'audio'/,
+    );
+  });
+
   it('rejects bad options and shapes with the argument named', () => {
     expect(() => createIqrTokenReducer({ minKeep: 0 })).toThrow(/minKeep/);
     expect(() => createIqrTokenReducer({ minKeep: 8, maxKeep: 4 })).toThrow(

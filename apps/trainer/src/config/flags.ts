@@ -30,6 +30,22 @@ export function parseMergeFlag(text: string): MergeSettings | null {
   return epochs === undefined ? { fence, block, minKeep } : { fence, block, minKeep, epochs };
 }
 
+/**
+ * Parses a list of streams, `audio`, `video` or `audio,video` (any order, canonical order
+ * out); `off` is none.
+ */
+export function parseStreamListFlag(option: string) {
+  return (text: string): ('video' | 'audio')[] => {
+    if (text === 'off') return [];
+    const names = text.split(',').map((name) => name.trim());
+    const unknown = names.find((name) => name !== 'video' && name !== 'audio');
+    if (unknown !== undefined) {
+      throw new ConfigError(option, `expected audio, video, audio,video or off, got "${text}"`);
+    }
+    return (['video', 'audio'] as const).filter((stream) => names.includes(stream));
+  };
+}
+
 /** Parses `--subset FILE|fraction`: a number in (0, 1] is a random subset of that size. */
 export function parseSubsetFlag(text: string): SubsetSpec {
   if (text.trim() === '') throw new ConfigError('--subset', 'expected a file or a fraction');

@@ -121,6 +121,12 @@ export interface TrainConfig extends SparsitySettings {
    */
   comparisonHead?: boolean;
   /**
+   * Streams whose tokens merge only within their own time step (@sparsify/iqr-token-merge's
+   * `sameTimeStep`): set only when some are (missing = any token may join any key, every
+   * run before the option).
+   */
+  mergeSameTimeStep?: ('video' | 'audio')[];
+  /**
    * The encoder's `audioTokenLevel` (@sparsify/amuse-encoder): set only when true (missing =
    * audio tokens normalised without their level, every run before issue 21m).
    */
@@ -180,7 +186,12 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   const mask = options.mask === undefined ? preset.mask : options.mask;
   const merge = options.merge === undefined ? preset.merge : options.merge;
   const infobatch = options.infobatch === undefined ? preset.infobatch : options.infobatch;
-  const changed = mask !== preset.mask || merge !== preset.merge || infobatch !== preset.infobatch;
+  const mergeSameTimeStep = options.mergeSameTimeStep ?? [];
+  const changed =
+    mask !== preset.mask ||
+    merge !== preset.merge ||
+    infobatch !== preset.infobatch ||
+    mergeSameTimeStep.length > 0;
 
   const config: TrainConfig = {
     preset: changed ? 'custom' : presetName,
@@ -211,6 +222,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
       : { questionPooling: options.questionPooling as 'ordered' }),
     ...((options.questionInHead ?? TRAIN_DEFAULTS.questionInHead) ? { questionInHead: true } : {}),
     ...((options.comparisonHead ?? TRAIN_DEFAULTS.comparisonHead) ? { comparisonHead: true } : {}),
+    ...(mergeSameTimeStep.length > 0 ? { mergeSameTimeStep } : {}),
     ...((options.audioTokenLevel ?? TRAIN_DEFAULTS.audioTokenLevel)
       ? { audioTokenLevel: true }
       : {}),

@@ -5,6 +5,7 @@ import {
   parseMaskFlag,
   parseMergeFlag,
   parseNumberFlag,
+  parseStreamListFlag,
   parseSubsetFlag,
 } from './flags.js';
 import { SPARSITY_PRESET_NAMES } from './sparsity-presets.js';
@@ -75,6 +76,7 @@ const text: Parser<string> = () => (value) => value;
 const mask: Parser<MaskSettings | null> = () => parseMaskFlag;
 const merge: Parser<MergeSettings | null> = () => parseMergeFlag;
 const subset: Parser<SubsetSpec> = () => parseSubsetFlag;
+const streams: Parser<('video' | 'audio')[]> = parseStreamListFlag;
 
 const integerIn =
   (min: number, max?: number) =>
@@ -178,6 +180,22 @@ export const TRAIN_FLAGS = {
       }
       // 0 epochs would be no merging: that is `--merge off`.
       if (value.epochs !== undefined) requireInteger('--merge epochs', value.epochs, 1);
+    },
+  },
+  mergeSameTimeStep: {
+    name: 'merge-same-time-step',
+    arg: '<streams>',
+    help: "level 2: these streams' tokens (audio, video or audio,video; off = none) merge only with tokens of their own time step, each step keeping at least one, so merging cannot join different seconds",
+    group: 'sparsity',
+    parse: streams,
+    read: (config: CheckedConfig) => config.mergeSameTimeStep ?? [],
+    check: (flag: string, value: ('video' | 'audio')[], config: CheckedConfig) => {
+      if (value.length > 0 && config.merge === null) {
+        throw new ConfigError(
+          flag,
+          'nothing merges in this run: give --merge or a preset that merges',
+        );
+      }
     },
   },
   infobatch: {

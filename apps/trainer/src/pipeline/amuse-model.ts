@@ -49,6 +49,7 @@ export class SparsifiedAmuse implements TrainableModel {
       | 'questionInHead'
       | 'comparisonHead'
       | 'audioTokenLevel'
+      | 'mergeSameTimeStep'
     >,
     inputs: InputSpec,
     options: { perceptionHeads?: boolean; classPerception?: boolean } = {},
@@ -83,7 +84,11 @@ export class SparsifiedAmuse implements TrainableModel {
         })
       : null;
     this.reducer = config.merge
-      ? createIqrTokenReducer({ iqrMultiplier: config.merge.fence, minKeep: config.merge.minKeep })
+      ? createIqrTokenReducer({
+          iqrMultiplier: config.merge.fence,
+          minKeep: config.merge.minKeep,
+          ...(config.mergeSameTimeStep ? { sameTimeStep: config.mergeSameTimeStep } : {}),
+        })
       : null;
     this.reduceAfterBlock = config.merge?.block ?? this.encoder.config.reduceAfterBlock;
     this.mergeEpochs = config.merge?.epochs ?? Number.POSITIVE_INFINITY;
