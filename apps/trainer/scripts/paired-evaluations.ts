@@ -5,14 +5,17 @@
  * per type B - A and B against its own question-only baseline (paired, with intervals),
  * and the mean accuracy per template beside question-only. Prints markdown.
  *
- *   node --conditions=source --import tsx scripts/paired-evaluations.ts A1.json,A2.json B1.json,B2.json
+ *   node --conditions=source --import tsx scripts/paired-evaluations.ts A1.json,A2.json B1.json,B2.json [pattern]
+ *
+ * With a pattern (a regular expression, e.g. '<Object>.*more rhythmic'), also the templates it
+ * matches pooled per run (their questions together): each seed's accuracy and B - A.
  */
 import { readFileSync } from 'node:fs';
 import type { AvqaType } from '@sparsify/avqa-datasets';
 import type { SavedEvaluation } from '../src/commands/eval.js';
 import { pairedSummary } from '../src/report/paired-stats.js';
 
-const [sideA, sideB] = process.argv.slice(2);
+const [sideA, sideB, pattern] = process.argv.slice(2);
 if (!sideA || !sideB)
   throw new Error('usage: paired-evaluations.ts A1.json,A2.json B1.json,B2.json');
 const read = (list: string) =>
@@ -97,5 +100,29 @@ for (const [k, t] of (b[0]?.byTemplate ?? []).entries()) {
   const qo = mean(b.map((e) => pct(e.byTemplate?.[k]?.questionOnly)));
   console.log(
     `| ${t.type}: ${t.template.replaceAll('|', '/')} | ${t.questions} | ${f2(qo)} | ${f2(at(a))} | ${f2(at(b))} | ${signed(at(b) - at(a))} |`,
+  );
+}
+
+if (pattern !== undefined) {
+  const matches = new RegExp(pattern);
+  const pooled = (e: SavedEvaluation) => {
+    const rows = (e.byTemplate ?? []).filter((t) => matches.test(t.template));
+    if (rows.length === 0) throw new Error(`no template matches /${pattern}/`);
+    const correct = rows.reduce((sum, t) => sum + Math.round(t.accuracy * t.questions), 0);
+    const total = rows.reduce((sum, t) => sum + t.questions, 0);
+    return { value: (100 * correct) / total, total, count: rows.length };
+  };
+  const pa = a.map(pooled);
+  const pb = b.map(pooled);
+  console.log(
+    `\n/${pattern}/: ${pb[0]?.count} templates, ${pb[0]?.total} questions pooled per run\n\n| seed | A | B | B - A |\n|---|---:|---:|---:|`,
+  );
+  for (const [i, x] of pa.entries()) {
+    const y = pb[i]!.value;
+    console.log(`| ${i + 1} | ${f2(x.value)} | ${f2(y)} | ${signed(y - x.value)} |`);
+  }
+  const d = pairedSummary(pb.map((y, i) => y.value - pa[i]!.value));
+  console.log(
+    `| mean | ${f2(mean(pa.map((x) => x.value)))} | ${f2(mean(pb.map((y) => y.value)))} | ${interval(d)} |`,
   );
 }
