@@ -193,21 +193,23 @@ function byGroup(
   K: Int32Array,
   group: (i: number) => number,
 ): [number[], Int32Array][] {
-  const keysOf = new Map<number, number[]>();
-  for (const j of K) {
-    const g = group(j);
-    const list = keysOf.get(g);
-    if (list) list.push(j);
-    else keysOf.set(g, [j]);
+  const keysOf = listsByGroup(K, group);
+  return Array.from(listsByGroup(others, group), ([g, members]) => [
+    members,
+    Int32Array.from(keysOf.get(g)!),
+  ]);
+}
+
+/** Tokens split by group, each list in the tokens' order. */
+function listsByGroup(tokens: Iterable<number>, group: (i: number) => number) {
+  const lists = new Map<number, number[]>();
+  for (const token of tokens) {
+    const g = group(token);
+    const list = lists.get(g);
+    if (list) list.push(token);
+    else lists.set(g, [token]);
   }
-  const membersOf = new Map<number, number[]>();
-  for (const i of others) {
-    const g = group(i);
-    const list = membersOf.get(g);
-    if (list) list.push(i);
-    else membersOf.set(g, [i]);
-  }
-  return Array.from(membersOf, ([g, members]) => [members, Int32Array.from(keysOf.get(g)!)]);
+  return lists;
 }
 
 /**
