@@ -186,6 +186,7 @@ describe('TRAIN_FLAGS', () => {
       comparisonHead: false,
       audioTokenLevel: false,
       classPerception: false,
+      perceptionBeforeMerge: false,
       // Written as literals in resolveTrainConfig before.
       data: 'synthetic',
       dataSeed: 7,
@@ -240,6 +241,7 @@ describe('TRAIN_FLAGS', () => {
       mask?: MaskSettings | null;
       merge?: MergeSettings | null;
       mergeSameTimeStep?: ('video' | 'audio')[];
+      perceptionBeforeMerge?: boolean;
       infobatch?: InfoBatchSettings | null;
       subset?: SubsetSpec | null;
       epochs?: number;
@@ -277,6 +279,7 @@ describe('TRAIN_FLAGS', () => {
       mask?: MaskSettings | null;
       merge?: MergeSettings | null;
       mergeSameTimeStep?: ('video' | 'audio')[];
+      perceptionBeforeMerge?: boolean;
       infobatch?: string | boolean;
       // Commander never hands over null; the old interface said SubsetSpec | null.
       subset?: SubsetSpec;

@@ -48,6 +48,12 @@ export interface ForwardOptions {
    * (perception losses). They are on the gradient tape like the logits.
    */
   returnStreams?: boolean;
+  /**
+   * When a reducer runs: also return each stream's tokens as they entered it, through the
+   * final LayerNorm, so a head trained on `streams` applies to them. A loss there sees
+   * every token before merging blends them (e.g. per-patch perception targets).
+   */
+  returnStreamsBeforeReducer?: boolean;
 }
 
 /** A stream's tokens as they reach the fusion, and where each came from. */
@@ -88,6 +94,8 @@ export interface ForwardResult {
   diagnostics: ForwardDiagnostics;
   /** With `returnStreams`: each stream's final tokens. */
   streams?: Record<StreamName, StreamOutput>;
+  /** With `returnStreamsBeforeReducer`, when a reducer ran: each stream's tokens entering it. */
+  streamsBeforeReducer?: Record<StreamName, StreamOutput>;
 }
 
 /** Both streams as one batch of 2B samples: video rows, then audio rows. */
@@ -302,6 +310,8 @@ export class AmuseModel {
       // as many tokens (and both or neither a key bias), each block runs once over both, as
       // one batch of 2B samples (video rows, then audio rows): half the kernel launches.
       let state = streams;
+      // The streams as they entered the reducer, kept only when asked for.
+      let beforeReducer: Record<StreamName, StreamState> | null = null;
       let joint: JointStreams | null = null;
       let pairedQuestion: ContextTokens | null = null;
       for (const [index, block] of this.blocks.entries()) {
@@ -328,6 +338,7 @@ export class AmuseModel {
           // The reducer takes each stream alone, with its context before this block.
           const inputs = withTokens(state, splitJoint(joint.tokens));
           const next = withTokens(state, splitJoint(output.tokens));
+          if (options.returnStreamsBeforeReducer) beforeReducer = { ...next };
           const jointKeys = output.keys();
           const keys = splitJoint(jointKeys);
           // The importance scores of both streams in one pass over the 2B samples: the joint
@@ -368,6 +379,7 @@ export class AmuseModel {
           audio: outputs.audio.tokens,
         });
         if (reduceHere) {
+          if (options.returnStreamsBeforeReducer) beforeReducer = { ...next };
           for (const stream of STREAMS) {
             next[stream] = this.applyReducer(
               options.reducer!,
@@ -419,9 +431,23 @@ export class AmuseModel {
         weights: poolingWeights(state[stream]),
       });
       const logits = this.fusion.apply(pooled('video'), pooled('audio'), question.pooled);
-      if (!options.returnStreams) return { logits };
+      const before =
+        beforeReducer === null
+          ? {}
+          : {
+              beforeVideo: this.norm.apply(beforeReducer.video.tokens),
+              beforeAudio: this.norm.apply(beforeReducer.audio.tokens),
+              ...(beforeReducer.video.padMask
+                ? { beforeVideoPad: beforeReducer.video.padMask }
+                : {}),
+              ...(beforeReducer.audio.padMask
+                ? { beforeAudioPad: beforeReducer.audio.padMask }
+                : {}),
+            };
+      if (!options.returnStreams) return { logits, ...before };
       return {
         logits,
+        ...before,
         videoTokens: normed.video,
         audioTokens: normed.audio,
         ...(state.video.padMask ? { videoPad: state.video.padMask } : {}),
@@ -433,6 +459,10 @@ export class AmuseModel {
       audioTokens?: tf.Tensor3D;
       videoPad?: tf.Tensor2D;
       audioPad?: tf.Tensor2D;
+      beforeVideo?: tf.Tensor3D;
+      beforeAudio?: tf.Tensor3D;
+      beforeVideoPad?: tf.Tensor2D;
+      beforeAudioPad?: tf.Tensor2D;
     };
     const result: ForwardResult = { logits: out.logits, diagnostics: diagnostics! };
     if (options.returnStreams) {
@@ -445,6 +475,20 @@ export class AmuseModel {
         audio: {
           tokens: out.audioTokens!,
           padMask: out.audioPad ?? null,
+          keepIndices: keepIndices.audio,
+        },
+      };
+    }
+    if (out.beforeVideo && out.beforeAudio) {
+      result.streamsBeforeReducer = {
+        video: {
+          tokens: out.beforeVideo,
+          padMask: out.beforeVideoPad ?? null,
+          keepIndices: keepIndices.video,
+        },
+        audio: {
+          tokens: out.beforeAudio,
+          padMask: out.beforeAudioPad ?? null,
           keepIndices: keepIndices.audio,
         },
       };

@@ -170,6 +170,82 @@ describe.each(BACKENDS)('hooks on %s', (backend) => {
     model.dispose();
   });
 
+  it('returns the tokens that entered the reducer, through the final LayerNorm, when asked', () => {
+    const model = createAmuseModel(TEST_MODEL);
+    const batch = randomBatch(model.config.inputs, 2);
+    // A reducer that keeps every token, after the last block: what entered it is what the
+    // heads see, so the two outputs must agree exactly.
+    const keepAll: TokenReducer = {
+      reduceTokens: ({ tokens }) => {
+        const [b, n] = tokens.shape;
+        return { tokens: tf.clone(tokens), sizes: tf.ones([b, n]), padMask: tf.zeros([b, n]) };
+      },
+    };
+    const last = model.forward(batch, {
+      training: false,
+      reducer: keepAll,
+      reduceAfterBlock: 2,
+      returnStreams: true,
+      returnStreamsBeforeReducer: true,
+    });
+    for (const stream of ['video', 'audio'] as const) {
+      const before = last.streamsBeforeReducer![stream];
+      expect(before.tokens.shape).toEqual([2, 12, 32]);
+      expect(before.padMask).toBeNull();
+      expect(Array.from(before.tokens.dataSync())).toEqual(
+        Array.from(last.streams![stream].tokens.dataSync()),
+      );
+    }
+
+    // Masked, then merged after block 0: the masked sequences, with the masker's positions.
+    const merged = model.forward(batch, {
+      training: true,
+      masker: new KeepFirstHalf(),
+      reducer: new AveragePairs(),
+      returnStreams: true,
+      returnStreamsBeforeReducer: true,
+    });
+    for (const stream of ['video', 'audio'] as const) {
+      const before = merged.streamsBeforeReducer![stream];
+      expect(before.tokens.shape).toEqual([2, 6, 32]);
+      expect(merged.streams![stream].tokens.shape).toEqual([2, 3, 32]);
+      expect(before.keepIndices).toEqual(merged.streams![stream].keepIndices);
+      expect(before.keepIndices).not.toBeNull();
+    }
+
+    // Not asked, or no reducer on this pass: nothing extra.
+    const plain = model.forward(batch, { training: false, reducer: new AveragePairs() });
+    const none = model.forward(batch, { training: false, returnStreamsBeforeReducer: true });
+    expect(plain.streamsBeforeReducer).toBeUndefined();
+    expect(none.streamsBeforeReducer).toBeUndefined();
+    tf.dispose([last, merged, plain, none].map((r) => r.logits));
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it('a loss on the tokens before the reducer trains the blocks before it', () => {
+    const model = createAmuseModel(TEST_MODEL);
+    const batch = randomBatch(model.config.inputs, 2);
+    const first = model.parameters().get('backbone.blocks.0.attn.qkv.weight')!;
+    const norm = model.parameters().get('backbone.norm.weight')!;
+    const { grads, value } = tf.variableGrads(() => {
+      const { streamsBeforeReducer, logits } = model.forward(batch, {
+        training: true,
+        reducer: new AveragePairs(),
+        returnStreamsBeforeReducer: true,
+      });
+      logits.dispose();
+      const { video, audio } = streamsBeforeReducer!;
+      return tf.add(tf.sum(tf.square(video.tokens)), tf.mean(audio.tokens)) as tf.Scalar;
+    }, [first, norm]);
+    for (const variable of [first, norm]) {
+      expect(tf.max(tf.abs(grads[variable.name]!)).dataSync()[0]).toBeGreaterThan(0);
+    }
+    tf.dispose([value, ...Object.values(grads)]);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
   it('rejects a reducer that returns mismatched shapes, naming the field', () => {
     const model = createAmuseModel(TEST_MODEL);
     const batch = randomBatch(model.config.inputs, 2);

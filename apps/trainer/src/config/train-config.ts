@@ -127,6 +127,12 @@ export interface TrainConfig extends SparsitySettings {
    */
   mergeSameTimeStep?: ('video' | 'audio')[];
   /**
+   * The perception loss also on the tokens entering the merge, each with its own target, and
+   * the two averaged (`--perception-before-merge`): set only when true (missing = the loss on
+   * the merged tokens alone, every run before the option).
+   */
+  perceptionBeforeMerge?: boolean;
+  /**
    * The encoder's `audioTokenLevel` (@sparsify/amuse-encoder): set only when true (missing =
    * audio tokens normalised without their level, every run before issue 21m).
    */
@@ -187,11 +193,14 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
   const merge = options.merge === undefined ? preset.merge : options.merge;
   const infobatch = options.infobatch === undefined ? preset.infobatch : options.infobatch;
   const mergeSameTimeStep = options.mergeSameTimeStep ?? [];
+  const perceptionBeforeMerge =
+    options.perceptionBeforeMerge ?? TRAIN_DEFAULTS.perceptionBeforeMerge;
   const changed =
     mask !== preset.mask ||
     merge !== preset.merge ||
     infobatch !== preset.infobatch ||
-    mergeSameTimeStep.length > 0;
+    mergeSameTimeStep.length > 0 ||
+    perceptionBeforeMerge;
 
   const config: TrainConfig = {
     preset: changed ? 'custom' : presetName,
@@ -223,6 +232,7 @@ export function resolveTrainConfig(options: TrainOptions): TrainConfig {
     ...((options.questionInHead ?? TRAIN_DEFAULTS.questionInHead) ? { questionInHead: true } : {}),
     ...((options.comparisonHead ?? TRAIN_DEFAULTS.comparisonHead) ? { comparisonHead: true } : {}),
     ...(mergeSameTimeStep.length > 0 ? { mergeSameTimeStep } : {}),
+    ...(perceptionBeforeMerge ? { perceptionBeforeMerge: true } : {}),
     ...((options.audioTokenLevel ?? TRAIN_DEFAULTS.audioTokenLevel)
       ? { audioTokenLevel: true }
       : {}),

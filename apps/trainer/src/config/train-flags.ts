@@ -198,6 +198,25 @@ export const TRAIN_FLAGS = {
       }
     },
   },
+  perceptionBeforeMerge: {
+    name: 'perception-before-merge',
+    help: 'level 2: the perception loss is the mean of the loss on the tokens the heads see and the loss on the tokens entering the merge, where each token still has its own target (needs merging and --aux-weight > 0)',
+    group: 'sparsity',
+    default: false,
+    read: (config: CheckedConfig) => config.perceptionBeforeMerge ?? false,
+    check: (flag: string, value: boolean, config: CheckedConfig) => {
+      if (!value) return;
+      if (config.merge === null) {
+        throw new ConfigError(
+          flag,
+          'nothing merges in this run: give --merge or a preset that merges',
+        );
+      }
+      if (!(config.auxWeight > 0)) {
+        throw new ConfigError(flag, 'it changes the perception loss: give --aux-weight > 0');
+      }
+    },
+  },
   infobatch: {
     name: 'infobatch',
     arg: '[prune,delta]',

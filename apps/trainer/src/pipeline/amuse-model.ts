@@ -50,6 +50,7 @@ export class SparsifiedAmuse implements TrainableModel {
       | 'comparisonHead'
       | 'audioTokenLevel'
       | 'mergeSameTimeStep'
+      | 'perceptionBeforeMerge'
     >,
     inputs: InputSpec,
     options: { perceptionHeads?: boolean; classPerception?: boolean } = {},
@@ -93,6 +94,7 @@ export class SparsifiedAmuse implements TrainableModel {
     this.reduceAfterBlock = config.merge?.block ?? this.encoder.config.reduceAfterBlock;
     this.mergeEpochs = config.merge?.epochs ?? Number.POSITIVE_INFINITY;
     this.mergesAtInference = mergesAtInference(config);
+    this.perceptionBeforeMerge = config.perceptionBeforeMerge === true;
     this.perception = options.perceptionHeads
       ? new PerceptionHeads(this.encoder.store, this.encoder.config.width, {
           classTargets: options.classPerception === true,
@@ -104,6 +106,8 @@ export class SparsifiedAmuse implements TrainableModel {
   /** Training merges in epochs 0..mergeEpochs-1. */
   private readonly mergeEpochs: number;
   private readonly mergesAtInference: boolean;
+  /** The perception loss averaged with its value on the tokens entering the merge. */
+  private readonly perceptionBeforeMerge: boolean;
 
   /** Whether this forward pass merges (`merge.epochs`; level 2 stops as InfoBatch's pruning does). */
   private mergesNow(ctx: HookContext): boolean {
@@ -127,7 +131,7 @@ export class SparsifiedAmuse implements TrainableModel {
           : 'perception loss asked but the batch has no perception targets (synthetic data only)',
       );
     }
-    const { logits, diagnostics, streams } = this.encoder.forward(
+    const { logits, diagnostics, streams, streamsBeforeReducer } = this.encoder.forward(
       {
         question: tf.tensor2d(media.question, [b, media.question.length / b], 'int32'),
         video: videoBatchFrom(video, media.frames, b),
@@ -140,6 +144,7 @@ export class SparsifiedAmuse implements TrainableModel {
         reduceAfterBlock: this.reduceAfterBlock,
         ctx: { epoch: ctx.epoch, step: ctx.step },
         returnStreams: wantPerception,
+        returnStreamsBeforeReducer: wantPerception && this.perceptionBeforeMerge,
       },
     );
     let perception: ForwardResult['perception'];
@@ -155,17 +160,30 @@ export class SparsifiedAmuse implements TrainableModel {
         }
         return plan.sources;
       };
+      const geometry = {
+        videoTokens: this.encoder.video.tokenCount,
+        audioTimeSteps: audio.timeSteps,
+        audioTokensPerStep: this.encoder.audio.geometry.tokensPerStep,
+      };
       perception = this.perception.loss(
         streams,
         media.perception,
-        {
-          videoTokens: this.encoder.video.tokenCount,
-          audioTimeSteps: audio.timeSteps,
-          audioTokensPerStep: this.encoder.audio.geometry.tokensPerStep,
-        },
+        geometry,
         { video: sourcesOf('video'), audio: sourcesOf('audio') },
         extras.perceptionCounts === true,
       );
+      if (streamsBeforeReducer) {
+        // Before the merge every token is one position with its own target (the masker's
+        // positions still apply); after it, targets are blends of their sources'.
+        const before = this.perception.loss(streamsBeforeReducer, media.perception, geometry, {
+          video: null,
+          audio: null,
+        });
+        perception = {
+          ...perception,
+          loss: tf.mul(tf.add(perception.loss, before.loss), 0.5) as tf.Scalar,
+        };
+      }
     }
     const mean = (values: number[]) =>
       values.reduce((a, c) => a + c, 0) / Math.max(1, values.length);
