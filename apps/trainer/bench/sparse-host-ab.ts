@@ -6,22 +6,30 @@
  *      @sparsify/tfjs-fast-kernels' GatherV2;
  *   2. the IQR merge plan (`computeMergePlan`, batch 8, keys of width 64, minKeep 0.25, as the
  *      trainer's preset) as of 29320b8 (a verbatim copy in iqr-token-merge's tests) against
- *      this one, at 80 tokens (merge only) and 40 (after masking).
+ *      this one, at 80 tokens (merge only) and 40 (after masking). OLD_PLAN_CHECKOUT=<dir>
+ *      takes the old side from another checkout's packages/iqr-token-merge/src/merge-plan.ts
+ *      instead (pure JS, so both load in one process).
  * Prints the median CPU ms a call of each, the new/old ratio, and checks that both give the
  * same values (the gathered tokens, the plans).
  *   SPARSIFY_NATIVE_DIR=/tmp/sparsify-no-native \
  *     node --conditions=source --import tsx bench/sparse-host-ab.ts [rounds]
  */
+import { resolve } from 'node:path';
 import { computeMergePlan } from '@sparsify/iqr-token-merge';
 import { createInputMasker } from '@sparsify/sparse-masking';
 import { enableFastKernels } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
-import { computeMergePlan as computeMergePlanBefore } from '../../../packages/iqr-token-merge/test/reference-merge-plan.js';
+import { computeMergePlan as computeMergePlanReference } from '../../../packages/iqr-token-merge/test/reference-merge-plan.js';
 import { prepareBackend } from '../src/commands/runtime.js';
 import { Logger } from '../src/log/logger.js';
 import { median } from './demo-batches.js';
 
 const rounds = Number(process.argv[2] ?? 9);
+const oldPlanCheckout = process.env.OLD_PLAN_CHECKOUT;
+const computeMergePlanBefore: typeof computeMergePlan = oldPlanCheckout
+  ? (await import(resolve(oldPlanCheckout, 'packages/iqr-token-merge/src/merge-plan.ts')))
+      .computeMergePlan
+  : computeMergePlanReference;
 await prepareBackend('auto', true, new Logger({ quiet: true, format: 'text' }));
 await enableFastKernels({ native: 'off' });
 
@@ -128,6 +136,7 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 useGather(ours);
+console.log(`merge plan, old side: ${oldPlanCheckout ?? 'reference-merge-plan.ts (29320b8)'}`);
 console.log(
   `${rounds} rounds, alternating; load average (1 min) ${(await import('node:os')).loadavg()[0]!.toFixed(1)}\n`,
 );

@@ -696,8 +696,13 @@ function poolingWeights(state: StreamState): tf.Tensor2D | null {
 function realTokenCounts(state: StreamState): number[] {
   const [b, n] = state.tokens.shape;
   if (state.padMask === null) return new Array<number>(b).fill(n);
-  const padding = tf.sum(state.padMask, 1).dataSync();
-  return Array.from(padding, (pad) => n - Math.round(pad));
+  // Summed on the host: a [B, M] mask is a few hundred values, less than a launch costs.
+  const mask = state.padMask.dataSync();
+  return Array.from({ length: b }, (_, row) => {
+    let padding = 0;
+    for (let k = row * n; k < (row + 1) * n; k++) padding += mask[k]!;
+    return n - Math.round(padding);
+  });
 }
 
 /** Builds a model from a preset plus overrides; the same seed gives the same weights. */

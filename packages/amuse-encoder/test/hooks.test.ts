@@ -170,6 +170,28 @@ describe.each(BACKENDS)('hooks on %s', (backend) => {
     model.dispose();
   });
 
+  it("the diagnostics count each sample's real tokens, not its padding slots", () => {
+    const model = createAmuseModel(TEST_MODEL);
+    const batch = randomBatch(model.config.inputs, 2);
+    // keeps all 12 tokens, the last 1 (sample 0) and 3 (sample 1) of them marked padding
+    const padTail: TokenReducer = {
+      reduceTokens: ({ tokens }) => {
+        const [b, n] = tokens.shape;
+        const mask = new Float32Array(b * n);
+        mask.fill(1, n - 1, n);
+        mask.fill(1, 2 * n - 3, 2 * n);
+        const padMask = tf.tensor2d(mask, [b, n]);
+        return { tokens: tf.clone(tokens), sizes: tf.sub(1, padMask), padMask };
+      },
+    };
+    const { logits, diagnostics } = model.forward(batch, { training: false, reducer: padTail });
+    expect(diagnostics.video.keptTokens).toEqual([11, 9]);
+    expect(diagnostics.audio.keptTokens).toEqual([11, 9]);
+    logits.dispose();
+    disposeBatch(batch);
+    model.dispose();
+  });
+
   it('returns the tokens that entered the reducer, through the final LayerNorm, when asked', () => {
     const model = createAmuseModel(TEST_MODEL);
     const batch = randomBatch(model.config.inputs, 2);

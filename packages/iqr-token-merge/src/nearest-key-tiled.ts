@@ -129,6 +129,14 @@ function gatherRows(
   indices: ArrayLike<number>,
 ): Float32Array {
   const rows = new Float32Array(indices.length * dim);
+  if (keys instanceof Float32Array) {
+    // A typed-array row copy is a memcpy; the element loop below costs ~3 ns an element.
+    for (let r = 0; r < indices.length; r++) {
+      const offset = (rowOffset + indices[r]!) * dim;
+      rows.set(keys.subarray(offset, offset + dim), r * dim);
+    }
+    return rows;
+  }
   for (let r = 0; r < indices.length; r++) {
     const offset = (rowOffset + indices[r]!) * dim;
     for (let d = 0; d < dim; d++) rows[r * dim + d] = keys[offset + d]!;
@@ -145,10 +153,11 @@ function gatherKeyRows(
 ): Float32Array {
   const rows = gatherRows(keys, rowOffset, dim, keyTokens);
   if (!cosine) return rows;
+  // The norms from the gathered copy: the same float32 values, summed in the same order.
   for (let j = 0; j < keyTokens.length; j++) {
-    const offset = (rowOffset + keyTokens[j]!) * dim;
+    const offset = j * dim;
     let squaredNorm = 0;
-    for (let d = 0; d < dim; d++) squaredNorm += keys[offset + d]! * keys[offset + d]!;
+    for (let d = 0; d < dim; d++) squaredNorm += rows[offset + d]! * rows[offset + d]!;
     const scale = 1 / Math.max(Math.sqrt(squaredNorm), 1e-12);
     for (let d = 0; d < dim; d++) rows[j * dim + d]! *= scale;
   }

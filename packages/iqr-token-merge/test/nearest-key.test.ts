@@ -44,6 +44,23 @@ describe('nearestKeysTiled (speed only) against nearestKeys (the definition)', (
     );
   });
 
+  it('gives the same from a Float32Array (the path the reducer takes), at a row offset', () => {
+    fc.assert(
+      fc.property(problem, fc.integer({ min: 0, max: 3 }), ({ dim, keys, isKey, cosine }, pad) => {
+        const keyTokens = isKey.flatMap((flag, t) => (flag ? [t] : []));
+        const tokens = isKey.flatMap((flag, t) => (flag ? [] : [t]));
+        // `pad` rows of noise before and after: only rows offset..offset + N may be read
+        const buffer = new Float32Array((keys.length / dim + 2 * pad) * dim).fill(1e6);
+        buffer.set(keys, pad * dim);
+        const asFloat32 = Array.from(Float32Array.from(keys));
+        expect([...nearestKeysTiled(buffer, pad, dim, keyTokens, tokens, cosine)]).toEqual([
+          ...nearestKeys(asFloat32, 0, dim, keyTokens, tokens, cosine),
+        ]);
+      }),
+      { seed: 7, numRuns: 300 },
+    );
+  });
+
   it('sends a token with equal similarity to several keys to the first of them', () => {
     // token 4 = [1, 1] scores 2 against keys 1, 2 and 3 (all [1, 1]) and 0 against key 0
     const keys = [1, -1, 1, 1, 1, 1, 1, 1, 1, 1];
