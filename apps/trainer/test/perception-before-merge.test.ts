@@ -8,6 +8,8 @@ import type { TrainOptions } from '../src/config/train-flags.js';
 import { SparsifiedAmuse } from '../src/pipeline/amuse-model.js';
 import { loadDataset } from '../src/pipeline/dataset.js';
 import type { PerceptionHeads } from '../src/pipeline/perception-heads.js';
+import { loadRun } from '../src/train/load-run.js';
+import { trainRun } from '../src/train/train-run.js';
 import { silentLogger, tempDir } from './fixtures.js';
 
 beforeAll(async () => {
@@ -121,5 +123,39 @@ describe('--perception-before-merge', () => {
       return loss;
     });
     expect(losses[1]).toBe(losses[0]);
+  });
+
+  it('a run trained with it loads with merging off at inference (eval --merge off, perception-of-runs)', async () => {
+    const root = tempDir('perception-before-merge-run');
+    const config = resolveTrainConfig({
+      preset: 'sparsify',
+      videos: 8,
+      epochs: 1,
+      auxWeight: 0.5,
+      perceptionBeforeMerge: true,
+      mergeSameTimeStep: ['audio'],
+      cacheDir: join(root, 'cache'),
+    });
+    const dataset = await loadDataset(config.data, silentLogger());
+    const runDir = join(root, 'run');
+    await trainRun({ config, runDir, logger: silentLogger(), dataset });
+
+    const asTrained = await loadRun(runDir, 'best', silentLogger(), dataset);
+    expect(asTrained.config.perceptionBeforeMerge).toBe(true);
+    expect(asTrained.config.mergeSameTimeStep).toEqual(['audio']);
+    asTrained.model.dispose();
+    // merging off: the options that only qualify merging go with it
+    const unmerged = await loadRun(runDir, 'best', silentLogger(), dataset, { merge: null });
+    expect(unmerged.config.merge).toBeNull();
+    expect('perceptionBeforeMerge' in unmerged.config).toBe(false);
+    expect('mergeSameTimeStep' in unmerged.config).toBe(false);
+    expect(unmerged.model.reducer).toBeNull();
+    unmerged.model.dispose();
+    // another merge at inference keeps them
+    const other = { fence: 1, block: 1, minKeep: 0.5 };
+    const remerged = await loadRun(runDir, 'best', silentLogger(), dataset, { merge: other });
+    expect(remerged.config.merge).toEqual(other);
+    expect(remerged.config.mergeSameTimeStep).toEqual(['audio']);
+    remerged.model.dispose();
   });
 });

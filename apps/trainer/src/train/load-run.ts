@@ -39,7 +39,7 @@ export async function loadRun(
 ): Promise<LoadedRun> {
   const folder = new RunFolder(runDir);
   const trained = folder.readJson<TrainConfig>(folder.configPath);
-  const config = overrides.merge === undefined ? trained : { ...trained, merge: overrides.merge };
+  const config = overrides.merge === undefined ? trained : withMerge(trained, overrides.merge);
   validateTrainConfig(config);
   const data = dataset ?? (await loadDataset(config.data, logger, timeStepsOf(config)));
   const model = new SparsifiedAmuse(config, data.inputs, {
@@ -58,4 +58,15 @@ export async function loadRun(
     throw error;
   }
   return { folder, config, dataset: data, model };
+}
+
+/**
+ * The run's config with another merge at inference. With none, the options that only qualify
+ * merging (where tokens may merge, where the perception loss is taken) go with it: they
+ * would refuse a config that does not merge.
+ */
+function withMerge(config: TrainConfig, merge: MergeSettings | null): TrainConfig {
+  if (merge !== null) return { ...config, merge };
+  const { mergeSameTimeStep: _sameTimeStep, perceptionBeforeMerge: _beforeMerge, ...rest } = config;
+  return { ...rest, merge: null };
 }
