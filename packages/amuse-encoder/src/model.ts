@@ -170,6 +170,9 @@ interface StreamState {
   keepIndices: Int32Array[] | null;
 }
 
+/** Returned streams inside `tf.tidy` (which keeps tensors, not nulls): tokens and padding mask. */
+type NormedStreams = Record<StreamName, { tokens: tf.Tensor3D; padMask?: tf.Tensor2D }>;
+
 /** A stream's state after a reducer: sizes and padding mask known. */
 type ReducedStreamState = StreamState & { sizes: tf.Tensor2D; padMask: tf.Tensor2D };
 
@@ -431,68 +434,45 @@ export class AmuseModel {
         weights: poolingWeights(state[stream]),
       });
       const logits = this.fusion.apply(pooled('video'), pooled('audio'), question.pooled);
-      const before =
-        beforeReducer === null
-          ? {}
-          : {
-              beforeVideo: this.norm.apply(beforeReducer.video.tokens),
-              beforeAudio: this.norm.apply(beforeReducer.audio.tokens),
-              ...(beforeReducer.video.padMask
-                ? { beforeVideoPad: beforeReducer.video.padMask }
-                : {}),
-              ...(beforeReducer.audio.padMask
-                ? { beforeAudioPad: beforeReducer.audio.padMask }
-                : {}),
-            };
-      if (!options.returnStreams) return { logits, ...before };
+      // Both kinds of returned streams: tokens through the final LayerNorm, with their masks.
+      const withMasks = (
+        tokens: Record<StreamName, tf.Tensor3D>,
+        from: Record<StreamName, StreamState>,
+      ): NormedStreams => ({
+        video: { tokens: tokens.video, padMask: from.video.padMask ?? undefined },
+        audio: { tokens: tokens.audio, padMask: from.audio.padMask ?? undefined },
+      });
       return {
         logits,
-        ...before,
-        videoTokens: normed.video,
-        audioTokens: normed.audio,
-        ...(state.video.padMask ? { videoPad: state.video.padMask } : {}),
-        ...(state.audio.padMask ? { audioPad: state.audio.padMask } : {}),
+        ...(options.returnStreams ? { streams: withMasks(normed, state) } : {}),
+        ...(beforeReducer === null
+          ? {}
+          : {
+              beforeReducer: withMasks(
+                {
+                  video: this.norm.apply(beforeReducer.video.tokens),
+                  audio: this.norm.apply(beforeReducer.audio.tokens),
+                },
+                beforeReducer,
+              ),
+            }),
       };
-    }) as {
-      logits: tf.Tensor2D;
-      videoTokens?: tf.Tensor3D;
-      audioTokens?: tf.Tensor3D;
-      videoPad?: tf.Tensor2D;
-      audioPad?: tf.Tensor2D;
-      beforeVideo?: tf.Tensor3D;
-      beforeAudio?: tf.Tensor3D;
-      beforeVideoPad?: tf.Tensor2D;
-      beforeAudioPad?: tf.Tensor2D;
-    };
+    }) as { logits: tf.Tensor2D; streams?: NormedStreams; beforeReducer?: NormedStreams };
+    const withKeepIndices = (streams: NormedStreams): Record<StreamName, StreamOutput> => ({
+      video: {
+        ...streams.video,
+        padMask: streams.video.padMask ?? null,
+        keepIndices: keepIndices.video,
+      },
+      audio: {
+        ...streams.audio,
+        padMask: streams.audio.padMask ?? null,
+        keepIndices: keepIndices.audio,
+      },
+    });
     const result: ForwardResult = { logits: out.logits, diagnostics: diagnostics! };
-    if (options.returnStreams) {
-      result.streams = {
-        video: {
-          tokens: out.videoTokens!,
-          padMask: out.videoPad ?? null,
-          keepIndices: keepIndices.video,
-        },
-        audio: {
-          tokens: out.audioTokens!,
-          padMask: out.audioPad ?? null,
-          keepIndices: keepIndices.audio,
-        },
-      };
-    }
-    if (out.beforeVideo && out.beforeAudio) {
-      result.streamsBeforeReducer = {
-        video: {
-          tokens: out.beforeVideo,
-          padMask: out.beforeVideoPad ?? null,
-          keepIndices: keepIndices.video,
-        },
-        audio: {
-          tokens: out.beforeAudio,
-          padMask: out.beforeAudioPad ?? null,
-          keepIndices: keepIndices.audio,
-        },
-      };
-    }
+    if (out.streams) result.streams = withKeepIndices(out.streams);
+    if (out.beforeReducer) result.streamsBeforeReducer = withKeepIndices(out.beforeReducer);
     return result;
   }
 
