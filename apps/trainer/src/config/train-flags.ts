@@ -78,6 +78,13 @@ const merge: Parser<MergeSettings | null> = () => parseMergeFlag;
 const subset: Parser<SubsetSpec> = () => parseSubsetFlag;
 const streams: Parser<('video' | 'audio')[]> = parseStreamListFlag;
 
+/** For options that only qualify merging (level 2): refused when nothing merges. */
+function requireMerging(flag: string, config: CheckedConfig): void {
+  if (config.merge === null) {
+    throw new ConfigError(flag, 'nothing merges in this run: give --merge or a preset that merges');
+  }
+}
+
 const integerIn =
   (min: number, max?: number) =>
   (flag: string, value: number): void =>
@@ -190,12 +197,7 @@ export const TRAIN_FLAGS = {
     parse: streams,
     read: (config: CheckedConfig) => config.mergeSameTimeStep ?? [],
     check: (flag: string, value: ('video' | 'audio')[], config: CheckedConfig) => {
-      if (value.length > 0 && config.merge === null) {
-        throw new ConfigError(
-          flag,
-          'nothing merges in this run: give --merge or a preset that merges',
-        );
-      }
+      if (value.length > 0) requireMerging(flag, config);
     },
   },
   perceptionBeforeMerge: {
@@ -206,12 +208,7 @@ export const TRAIN_FLAGS = {
     read: (config: CheckedConfig) => config.perceptionBeforeMerge ?? false,
     check: (flag: string, value: boolean, config: CheckedConfig) => {
       if (!value) return;
-      if (config.merge === null) {
-        throw new ConfigError(
-          flag,
-          'nothing merges in this run: give --merge or a preset that merges',
-        );
-      }
+      requireMerging(flag, config);
       if (!(config.auxWeight > 0)) {
         throw new ConfigError(flag, 'it changes the perception loss: give --aux-weight > 0');
       }
