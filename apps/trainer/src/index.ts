@@ -91,6 +91,11 @@ export { RunEta } from './log/run-eta.js';
 export { type LiveLine, TerminalArea, terminalColumns } from './log/terminal-area.js';
 export { SparsifiedAmuse } from './pipeline/amuse-model.js';
 export { type LoadedDataset, loadDataset } from './pipeline/dataset.js';
+export {
+  MaskedPatchDecoder,
+  type MaskedPatchLoss,
+  maskedPositions,
+} from './pipeline/masked-patch-decoder.js';
 export type {
   ArrayBatch,
   BatchSource,
@@ -152,6 +157,13 @@ export {
   cosineLearningRate,
   stepDecayLearningRate,
 } from './train/lr-schedule.js';
+export {
+  DEFAULT_PATCH_MASK_RATIO,
+  MaskedPatchObjective,
+  type MaskedPatchScores,
+  type MaskedPretrainOutcome,
+  pretrainMaskedPatches,
+} from './train/masked-pretrain.js';
 export {
   type PerceptionScores,
   type PretrainOutcome,

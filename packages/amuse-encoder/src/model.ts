@@ -263,6 +263,21 @@ export class AmuseModel {
     return count;
   }
 
+  /**
+   * Each stream's input patches, [B, N, patchValues] in token order (`StreamEmbedding.patches`):
+   * the targets of masked-patch pretraining. B is `batchSize`; the inputs are checked as
+   * `forward` checks them.
+   */
+  inputPatches(
+    batch: Pick<AmuseBatch, 'video' | 'audio'>,
+    batchSize: number,
+  ): Record<StreamName, tf.Tensor3D> {
+    return {
+      video: this.video.patches(batch.video, batchSize),
+      audio: this.audio.patches(batch.audio, batchSize),
+    };
+  }
+
   /** The token layout the input masker receives for each stream. */
   layouts(): Record<StreamName, StreamLayout> {
     return { video: this.video.layout, audio: this.audio.layout };

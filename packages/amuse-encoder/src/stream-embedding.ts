@@ -184,14 +184,34 @@ export class StreamEmbedding {
     let normed = this.embedNorm.apply(embedded);
     if (this.levelEmbedding !== null) normed = tf.add(normed, this.level(embedded));
     const tokens = tf.reshape(normed, [batch, this.tokenCount, this.width]);
+    return tf.add(tokens, this.positions());
+  }
+
+  /** [N, D]: each token's time + space embedding, in token order (what `apply` adds). */
+  positions(): tf.Tensor2D {
     const steps = this.spec.timeSteps;
     const perStep = this.geometry.tokensPerStep;
     // time [T, 1, D] + space [1, S, D] -> [T*S, D], token n at step floor(n / S).
-    const positions = tf.add(
+    const grid = tf.add(
       tf.reshape(this.timeEmbedding, [steps, 1, this.width]),
       tf.reshape(this.spaceEmbedding, [1, perStep, this.width]),
     );
-    return tf.add(tokens, tf.reshape(positions, [steps * perStep, this.width]));
+    return tf.reshape(grid, [steps * perStep, this.width]);
+  }
+
+  /**
+   * The stream's input as the patch embedding reads it: [B, N, patchValues], token n of sample
+   * b in row n of sample b (frame or spectrogram patches, or feature vectors). What a
+   * masked-patch objective reconstructs.
+   */
+  patches(input: VideoBatch | AudioBatch, batch: number): tf.Tensor3D {
+    return tf.tidy(() =>
+      tf.reshape(this.patchValues(input, batch), [
+        batch,
+        this.tokenCount,
+        this.geometry.patchValues,
+      ]),
+    );
   }
 
   /**

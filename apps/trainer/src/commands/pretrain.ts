@@ -2,6 +2,11 @@ import { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { resolveTrainConfig } from '../config/train-config.js';
 import type { TrainFlagKey, TrainFlags } from '../config/train-flags.js';
+import {
+  DEFAULT_PATCH_MASK_RATIO,
+  formatMaskedPatchScores,
+  pretrainMaskedPatches,
+} from '../train/masked-pretrain.js';
 import { formatPerceptionScores, pretrainBackbone } from '../train/pretrain.js';
 import { createLogger, prepareBackend } from './runtime.js';
 import { addTrainFlags, trainOptionsFrom } from './train-options.js';
@@ -11,7 +16,12 @@ export const PRETRAIN_DATA_SEED = 1007;
 
 interface PretrainFlags extends TrainFlags {
   out: string;
+  objective: string;
+  patchMaskRatio?: string;
 }
+
+/** What pretraining learns from: the generator's perception targets, or masked patches alone. */
+export const PRETRAIN_OBJECTIVES = ['perception', 'masked-patches'] as const;
 
 /**
  * Training flags pretraining has no use for: refused when given, hidden from its help, rather
@@ -27,7 +37,7 @@ export const NOT_FOR_PRETRAINING: Partial<Record<TrainFlagKey, string>> = {
 /** `sparsify pretrain`: the perception-pretrained backbone `train --init-from` starts from. */
 export function createPretrainCommand(): Command {
   const command = new Command('pretrain').description(
-    'pretrain the shared backbone on perception targets of generated videos (no questions), save it as safetensors for train --init-from',
+    'pretrain the shared backbone (no questions) on perception targets of generated videos, or on masked patches of any videos; save it as safetensors for train --init-from',
   );
   addTrainFlags(command, {
     sparsity: false,
@@ -39,23 +49,78 @@ export function createPretrainCommand(): Command {
   }
   command
     .requiredOption('--out <file>', 'the safetensors file to write')
+    .option(
+      '--objective <name>',
+      "perception (the synthetic generator's targets) or masked-patches (self-supervised, MAE-style: any data, no labels)",
+      'perception',
+    )
+    .option(
+      '--patch-mask-ratio <ratio>',
+      `masked-patches: share of each stream's patches hidden from the encoder (default ${DEFAULT_PATCH_MASK_RATIO})`,
+    )
     .action(async (flags: PretrainFlags, cmd: Command) => {
       for (const [key, why] of Object.entries(NOT_FOR_PRETRAINING)) {
         if (cmd.getOptionValueSource(key) !== 'cli') continue;
         const option = cmd.options.find((o) => o.attributeName() === key);
         throw new ConfigError(option?.long ?? key, why);
       }
+      const objective = flags.objective;
+      if (!(PRETRAIN_OBJECTIVES as readonly string[]).includes(objective)) {
+        throw new ConfigError(
+          '--objective',
+          `expected ${PRETRAIN_OBJECTIVES.join(' or ')}, got "${objective}"`,
+        );
+      }
+      const masked = objective === 'masked-patches';
+      if (!masked && flags.patchMaskRatio !== undefined) {
+        throw new ConfigError('--patch-mask-ratio', 'applies to --objective masked-patches only');
+      }
+      if (masked && cmd.getOptionValueSource('classPerception') === 'cli') {
+        throw new ConfigError(
+          '--class-perception',
+          'masked-patch pretraining reads no perception target; it applies to --objective perception',
+        );
+      }
+      const ratio =
+        flags.patchMaskRatio === undefined
+          ? DEFAULT_PATCH_MASK_RATIO
+          : Number(flags.patchMaskRatio);
+      if (!(ratio > 0 && ratio < 1)) {
+        throw new ConfigError(
+          '--patch-mask-ratio',
+          `expected a number in (0, 1), got "${flags.patchMaskRatio}"`,
+        );
+      }
       const logger = createLogger(flags);
       const config = resolveTrainConfig({
         ...trainOptionsFrom(flags),
         preset: 'dense',
         dataSeed: flags.dataSeed ?? PRETRAIN_DATA_SEED,
-        // Pretraining trains on the perception losses alone (its answer loss weighs 0).
-        auxWeight: 1,
+        // Perception pretraining trains on the perception losses alone (its answer loss weighs
+        // 0); masked-patch pretraining on its own loss, with no perception target to read.
+        auxWeight: masked ? 0 : 1,
         initFrom: null,
       });
       await prepareBackend(cmd.optsWithGlobals().backend, config.fastKernels, logger);
       const argv = process.argv.slice(2).join(' ');
+      if (masked) {
+        const outcome = await pretrainMaskedPatches(
+          config,
+          flags.out,
+          logger,
+          `sparsify ${argv}`,
+          ratio,
+        );
+        logger.result(
+          [
+            `pretrained backbone: ${flags.out} (${outcome.arrays.size} tensors, ${outcome.seconds.toFixed(0)} s of training steps)`,
+            `train videos (${outcome.trainVideos}): ${formatMaskedPatchScores(outcome.train)}`,
+            `val videos (${outcome.valVideos}): ${formatMaskedPatchScores(outcome.val)}`,
+          ].join('\n'),
+          { out: flags.out, seconds: outcome.seconds, train: outcome.train, val: outcome.val },
+        );
+        return;
+      }
       const outcome = await pretrainBackbone(config, flags.out, logger, `sparsify ${argv}`);
       logger.result(
         [

@@ -1,4 +1,5 @@
 import {
+  type AmuseBatch,
   type AmuseModel,
   createAmuseModel,
   type HookContext,
@@ -119,10 +120,21 @@ export class SparsifiedAmuse implements TrainableModel {
     return this.encoder.parameters();
   }
 
-  forward(batch: ArrayBatch, ctx: HookContext, extras: ForwardExtras = {}): ForwardResult {
+  /** The batch's arrays as the encoder's input tensors (the caller disposes them, or a tidy). */
+  encoderBatch(batch: ArrayBatch): AmuseBatch {
     const media = batch.inputs;
     const { video, audio } = this.encoder.config.inputs;
     const b = batch.labels.length;
+    return {
+      question: tf.tensor2d(media.question, [b, media.question.length / b], 'int32'),
+      video: videoBatchFrom(video, media.frames, b),
+      audio: audioBatchFrom(audio, media.fbank, b),
+    };
+  }
+
+  forward(batch: ArrayBatch, ctx: HookContext, extras: ForwardExtras = {}): ForwardResult {
+    const media = batch.inputs;
+    const { audio } = this.encoder.config.inputs;
     const wantPerception = extras.perception === true;
     if (wantPerception && (this.perception === null || media.perception === undefined)) {
       throw new Error(
@@ -132,11 +144,7 @@ export class SparsifiedAmuse implements TrainableModel {
       );
     }
     const { logits, diagnostics, streams, streamsBeforeReducer } = this.encoder.forward(
-      {
-        question: tf.tensor2d(media.question, [b, media.question.length / b], 'int32'),
-        video: videoBatchFrom(video, media.frames, b),
-        audio: audioBatchFrom(audio, media.fbank, b),
-      },
+      this.encoderBatch(batch),
       {
         training: ctx.training,
         masker: this.masker,

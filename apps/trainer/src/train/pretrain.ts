@@ -5,6 +5,8 @@
  * no question and no answer. Its videos come from a benchmark of another data seed than the
  * one a QA run trains and is tested on, so none of them is a test or held-out video.
  */
+
+import type { HookContext } from '@sparsify/amuse-encoder';
 import { encodeSafetensors, type NamedArray } from '@sparsify/amuse-encoder';
 import type { AvqaRecord } from '@sparsify/avqa-datasets';
 import * as tf from '@tensorflow/tfjs';
@@ -22,7 +24,7 @@ import {
 import type { ArrayBatch, BatchSource } from '../pipeline/types.js';
 import { Rng } from '../rng.js';
 import { writeFileAtomic } from '../run/atomic-write.js';
-import { trainingOptimizer } from './flat-adam.js';
+import { type FlatAdam, trainingOptimizer } from './flat-adam.js';
 import { cosineLearningRate, stepDecayLearningRate } from './lr-schedule.js';
 import { trainStep } from './train-loop.js';
 
@@ -70,7 +72,7 @@ export function onePerVideo(source: BatchSource, name: string): MediaBatchSource
   return (source as MediaBatchSource).withRecords(name, records);
 }
 
-function neutralQuestions(batch: ArrayBatch): void {
+export function neutralQuestions(batch: ArrayBatch): void {
   const media = batch.inputs;
   const length = 14;
   media.question.fill(0);
@@ -108,6 +110,113 @@ export interface PretrainOutcome {
   seconds: number;
 }
 
+/** One pretraining objective, as the shared loop drives it. */
+export interface PretrainObjective {
+  /** One optimisation step on a batch (the learning rate is set): its loss, and the objective's. */
+  step(batch: ArrayBatch, ctx: HookContext): { loss: number; objectiveLoss: number };
+  /** After an epoch: the validation videos' score, as a log record and a line. */
+  scoreEpoch(): Promise<{ record: unknown; text: string }>;
+}
+
+/**
+ * The loop every pretraining objective shares: `config.epochs` shuffled passes over `train`,
+ * one video a sample, the config's learning-rate schedule, a validation score per epoch.
+ * Returns the seconds spent in training steps.
+ */
+export async function pretrainLoop(
+  config: TrainConfig,
+  optimizer: FlatAdam,
+  train: BatchSource,
+  objective: PretrainObjective,
+  logger: Logger,
+): Promise<number> {
+  const optimisation = optimisationOf(config);
+  const rng = new Rng(config.seed);
+  const stepsPerEpoch = Math.ceil(train.records.length / config.batchSize);
+  const totalSteps = config.epochs * stepsPerEpoch;
+  let step = 0;
+  let seconds = 0;
+  for (let epoch = 0; epoch < config.epochs; epoch++) {
+    const order = rng.shuffled(Array.from({ length: train.records.length }, (_, i) => i));
+    const progress = logger.progress(`pretrain epoch ${epoch + 1}/${config.epochs}`, stepsPerEpoch);
+    let lossSum = 0;
+    let s = 0;
+    for await (const { batch } of orderedBatches(
+      train,
+      { indices: Int32Array.from(order) },
+      config.batchSize,
+    )) {
+      neutralQuestions(batch);
+      optimizer.learningRate =
+        optimisation.lrSchedule === 'cosine'
+          ? cosineLearningRate(
+              { lr: config.lr, warmupSteps: optimisation.warmupSteps, totalSteps },
+              step,
+            )
+          : stepDecayLearningRate(config.lr, config.lrDecay, epoch);
+      const began = performance.now();
+      const outcome = objective.step(batch, { training: true, epoch, step });
+      seconds += (performance.now() - began) / 1000;
+      if (!Number.isFinite(outcome.loss)) {
+        throw new Error(
+          `pretrain: the loss became ${outcome.loss} at epoch ${epoch + 1}, step ${s}`,
+        );
+      }
+      lossSum += outcome.objectiveLoss;
+      step++;
+      s++;
+      progress.tick(1, `loss ${(lossSum / s).toFixed(3)}`);
+    }
+    progress.finish();
+    const score = await objective.scoreEpoch();
+    logger.event(
+      'pretrain-epoch',
+      { epoch, loss: lossSum / stepsPerEpoch, val: score.record, seconds },
+      `pretrain epoch ${epoch + 1}/${config.epochs}: loss ${(lossSum / stepsPerEpoch).toFixed(3)} | val ${score.text} | ${seconds.toFixed(0)} s`,
+    );
+  }
+  return seconds;
+}
+
+/**
+ * The backbone's parameter arrays (everything but what only questions train, and `leaveOut`),
+ * written to `out` as safetensors, atomically. Only settings go in the metadata, never times:
+ * the same seed writes the same bytes.
+ */
+export function writeBackbone(
+  parameters: ReadonlyMap<string, tf.Variable>,
+  config: TrainConfig,
+  out: string,
+  command: string,
+  options: { leaveOut?: RegExp; metadata?: Record<string, string> } = {},
+): Map<string, NamedArray> {
+  const arrays = new Map<string, NamedArray>();
+  for (const [name, variable] of parameters) {
+    if (QA_ONLY.test(name) || options.leaveOut?.test(name)) continue;
+    arrays.set(name, {
+      dtype: 'F32',
+      shape: variable.shape.slice(),
+      data: Float32Array.from(variable.dataSync()),
+    });
+  }
+  const bytes = encodeSafetensors(arrays, {
+    format: 'sparsify-backbone-1',
+    model: config.model,
+    timeSteps: String(timeStepsOf(config)),
+    data: JSON.stringify(
+      config.data.kind === 'synthetic'
+        ? { videos: config.data.videos, seed: config.data.seed }
+        : {},
+    ),
+    seed: String(config.seed),
+    epochs: String(config.epochs),
+    command,
+    ...options.metadata,
+  });
+  writeFileAtomic(out, bytes);
+  return arrays;
+}
+
 /**
  * Pretrains `config`'s model on perception targets alone and writes the backbone and the
  * perception heads to `out` (safetensors, atomically). Training videos: the train and test
@@ -131,94 +240,39 @@ export async function pretrainBackbone(
     perceptionHeads: true,
     classPerception: config.classPerception === true,
   });
-  const optimisation = optimisationOf(config);
   const optimizer = trainingOptimizer(config, model.parameters);
-  const rng = new Rng(config.seed);
-  const stepsPerEpoch = Math.ceil(train.records.length / config.batchSize);
-  const totalSteps = config.epochs * stepsPerEpoch;
-  let step = 0;
-  let seconds = 0;
   try {
     logger.event(
       'pretrain-start',
       { videos: train.records.length, valVideos: val.records.length, config },
       `pretraining on the perception targets of ${train.records.length} videos (${val.records.length} to score)`,
     );
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
-      const order = rng.shuffled(Array.from({ length: train.records.length }, (_, i) => i));
-      const progress = logger.progress(
-        `pretrain epoch ${epoch + 1}/${config.epochs}`,
-        stepsPerEpoch,
-      );
-      let lossSum = 0;
-      let s = 0;
-      for await (const { indices, batch } of orderedBatches(
-        train,
-        { indices: Int32Array.from(order) },
-        config.batchSize,
-      )) {
-        neutralQuestions(batch);
-        optimizer.learningRate =
-          optimisation.lrSchedule === 'cosine'
-            ? cosineLearningRate(
-                { lr: config.lr, warmupSteps: optimisation.warmupSteps, totalSteps },
-                step,
-              )
-            : stepDecayLearningRate(config.lr, config.lrDecay, epoch);
-        const began = performance.now();
-        const outcome = trainStep(
-          model,
-          optimizer,
-          batch,
-          new Float32Array(indices.length).fill(1),
-          { training: true, epoch, step },
-          { answer: 0, perception: 1 },
-        );
-        seconds += (performance.now() - began) / 1000;
-        if (!Number.isFinite(outcome.loss)) {
-          throw new Error(
-            `pretrain: the loss became ${outcome.loss} at epoch ${epoch + 1}, step ${s}`,
+    const seconds = await pretrainLoop(
+      config,
+      optimizer,
+      train,
+      {
+        step: (batch, ctx) => {
+          const outcome = trainStep(
+            model,
+            optimizer,
+            batch,
+            new Float32Array(batch.labels.length).fill(1),
+            ctx,
+            { answer: 0, perception: 1 },
           );
-        }
-        lossSum += outcome.perceptionLoss;
-        step++;
-        s++;
-        progress.tick(1, `loss ${(lossSum / s).toFixed(3)}`);
-      }
-      progress.finish();
-      const scores = perceptionScores(await evaluatePerception(model, val, config.batchSize));
-      logger.event(
-        'pretrain-epoch',
-        { epoch, loss: lossSum / stepsPerEpoch, val: scores, seconds },
-        `pretrain epoch ${epoch + 1}/${config.epochs}: loss ${(lossSum / stepsPerEpoch).toFixed(3)} | val ${formatPerceptionScores(scores)} | ${seconds.toFixed(0)} s`,
-      );
-    }
+          return { loss: outcome.loss, objectiveLoss: outcome.perceptionLoss };
+        },
+        scoreEpoch: async () => {
+          const scores = perceptionScores(await evaluatePerception(model, val, config.batchSize));
+          return { record: scores, text: formatPerceptionScores(scores) };
+        },
+      },
+      logger,
+    );
     const trainScores = perceptionScores(await evaluatePerception(model, train, config.batchSize));
     const valScores = perceptionScores(await evaluatePerception(model, val, config.batchSize));
-    const arrays = new Map<string, NamedArray>();
-    for (const [name, variable] of model.parameters) {
-      if (QA_ONLY.test(name)) continue;
-      arrays.set(name, {
-        dtype: 'F32',
-        shape: variable.shape.slice(),
-        data: Float32Array.from(variable.dataSync()),
-      });
-    }
-    // Only settings go in the metadata, never times: the same seed writes the same bytes.
-    const bytes = encodeSafetensors(arrays, {
-      format: 'sparsify-backbone-1',
-      model: config.model,
-      timeSteps: String(timeStepsOf(config)),
-      data: JSON.stringify(
-        config.data.kind === 'synthetic'
-          ? { videos: config.data.videos, seed: config.data.seed }
-          : {},
-      ),
-      seed: String(config.seed),
-      epochs: String(config.epochs),
-      command,
-    });
-    writeFileAtomic(out, bytes);
+    const arrays = writeBackbone(model.parameters, config, out, command);
     return {
       arrays,
       train: trainScores,
