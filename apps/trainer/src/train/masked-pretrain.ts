@@ -1,28 +1,24 @@
-/**
- * Self-supervised pretraining of the shared backbone: masked patches (MAE-style), for videos
- * without labels. The input masker of @sparsify/sparse-masking drops a share of each stream's
- * patches, so the encoder runs on the visible ones only (as MAE's encoder does, and as
- * Sparsify's level 1 does), and a small decoder (masked-patch-decoder.ts) predicts the dropped
- * patches from them. No question, answer or perception target is read, so any data the
- * trainer loads will do, the real MUSIC-AVQA videos or features among them.
- */
-import type { NamedArray } from '@sparsify/amuse-encoder';
 import { createInputMasker } from '@sparsify/sparse-masking';
 import * as tf from '@tensorflow/tfjs';
-import { type TrainConfig, timeStepsOf } from '../config/train-config.js';
+import type { TrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { SparsifiedAmuse } from '../pipeline/amuse-model.js';
-import { loadDataset } from '../pipeline/dataset.js';
 import {
   MASKED_PATCH_DECODER,
   MaskedPatchDecoder,
   type MaskedPatchLoss,
 } from '../pipeline/masked-patch-decoder.js';
-import type { MediaBatchSource } from '../pipeline/media-batch-source.js';
 import { inRecordOrder, orderedBatches } from '../pipeline/ordered-batches.js';
 import type { ArrayBatch, BatchSource } from '../pipeline/types.js';
 import { trainingOptimizer } from './flat-adam.js';
-import { neutralQuestions, onePerVideo, pretrainLoop, writeBackbone } from './pretrain.js';
+import {
+  neutralQuestions,
+  type PretrainResult,
+  pretrainingVideos,
+  pretrainLoop,
+  writeBackbone,
+} from './pretrain.js';
+import { applyEveryGradient } from './train-loop.js';
 
 /** MAE's ratio: with most of a stream hidden, a patch cannot be copied from its neighbour. */
 export const DEFAULT_PATCH_MASK_RATIO = 0.75;
@@ -34,15 +30,7 @@ export interface MaskedPatchScores {
   zeroPredictorLoss: number;
 }
 
-export interface MaskedPretrainOutcome {
-  /** Parameter arrays written to the checkpoint, by name. */
-  arrays: Map<string, NamedArray>;
-  train: MaskedPatchScores;
-  val: MaskedPatchScores;
-  trainVideos: number;
-  valVideos: number;
-  seconds: number;
-}
+export type MaskedPretrainOutcome = PretrainResult<MaskedPatchScores>;
 
 export function formatMaskedPatchScores(scores: MaskedPatchScores): string {
   return `masked-patch loss ${scores.loss.toFixed(4)} (predicting 0: ${scores.zeroPredictorLoss.toFixed(4)})`;
@@ -79,20 +67,12 @@ export class MaskedPatchObjective {
     return this.decoder.loss(streams, this.model.encoder.inputPatches(inputs, batch.labels.length));
   }
 
-  /** One optimisation step; every parameter gets a gradient entry (zero where none flows). */
+  /** One optimisation step (`applyEveryGradient`); returns the loss. */
   step(optimizer: tf.Optimizer, batch: ArrayBatch, epoch: number, step: number): number {
     const variables = [...this.model.parameters.values()];
     const { value, grads } = tf.variableGrads(() => this.loss(batch, epoch, step).loss, variables);
     const loss = value.dataSync()[0] ?? Number.NaN;
-    if (Number.isFinite(loss)) {
-      const complete: tf.NamedTensorMap = {};
-      for (const variable of variables)
-        complete[variable.name] = grads[variable.name] ?? tf.zerosLike(variable);
-      optimizer.applyGradients(complete);
-      tf.dispose(Object.values(complete));
-    } else {
-      tf.dispose(Object.values(grads));
-    }
+    applyEveryGradient(optimizer, variables, grads, loss);
     value.dispose();
     return loss;
   }
@@ -124,10 +104,7 @@ export class MaskedPatchObjective {
 
 /**
  * Pretrains `config`'s backbone on masked patches and writes it to `out` (safetensors,
- * atomically), without the decoder. Training videos: on the synthetic benchmark, its train and
- * test splits (a pretraining data seed is another benchmark, as for perception pretraining);
- * on any other data, the train split only, so no test video is seen even unlabelled. Scored on
- * the validation videos.
+ * atomically), without the decoder. Its videos are `pretrainingVideos`'.
  */
 export async function pretrainMaskedPatches(
   config: TrainConfig,
@@ -136,16 +113,7 @@ export async function pretrainMaskedPatches(
   command = '',
   ratio = DEFAULT_PATCH_MASK_RATIO,
 ): Promise<MaskedPretrainOutcome> {
-  const dataset = await loadDataset(config.data, logger, timeStepsOf(config));
-  const trainRecords =
-    config.data.kind === 'synthetic'
-      ? [...dataset.train.records, ...dataset.test.records]
-      : [...dataset.train.records];
-  const train = onePerVideo(
-    (dataset.train as MediaBatchSource).withRecords('pretrain', trainRecords),
-    'pretrain',
-  );
-  const val = onePerVideo(dataset.val, 'pretrain-val');
+  const { dataset, train, val } = await pretrainingVideos(config, logger);
   // No sparsifier of the QA run: the objective brings its own masker, and nothing merges.
   const model = new SparsifiedAmuse({ ...config, mask: null, merge: null }, dataset.inputs);
   const objective = new MaskedPatchObjective(model, ratio, config.epochs, config.seed);

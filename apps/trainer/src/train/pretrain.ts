@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { optimisationOf, type TrainConfig, timeStepsOf } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
 import { SparsifiedAmuse } from '../pipeline/amuse-model.js';
-import { loadDataset } from '../pipeline/dataset.js';
+import { type LoadedDataset, loadDataset } from '../pipeline/dataset.js';
 import type { MediaBatchSource } from '../pipeline/media-batch-source.js';
 import { inRecordOrder, orderedBatches } from '../pipeline/ordered-batches.js';
 import {
@@ -100,14 +100,39 @@ export async function evaluatePerception(
   return total;
 }
 
-export interface PretrainOutcome {
+/** What a pretraining returns: the arrays written, its scores on its objective, its time. */
+export interface PretrainResult<Scores> {
   /** Parameter arrays written to the checkpoint, by name. */
   arrays: Map<string, NamedArray>;
-  train: PerceptionScores;
-  val: PerceptionScores;
+  train: Scores;
+  val: Scores;
   trainVideos: number;
   valVideos: number;
   seconds: number;
+}
+
+export type PretrainOutcome = PretrainResult<PerceptionScores>;
+
+/**
+ * The videos pretraining trains on (one record a video) and scores on, from `config.data`. On
+ * the synthetic benchmark, its train and test splits: a pretraining data seed is another
+ * benchmark than the QA runs'. On any other data, the train split only, so that no test
+ * video is seen, even without its labels.
+ */
+export async function pretrainingVideos(
+  config: TrainConfig,
+  logger: Logger,
+): Promise<{ dataset: LoadedDataset; train: MediaBatchSource; val: MediaBatchSource }> {
+  const dataset = await loadDataset(config.data, logger, timeStepsOf(config));
+  const trainRecords =
+    config.data.kind === 'synthetic'
+      ? [...dataset.train.records, ...dataset.test.records]
+      : [...dataset.train.records];
+  const train = onePerVideo(
+    (dataset.train as MediaBatchSource).withRecords('pretrain', trainRecords),
+    'pretrain',
+  );
+  return { dataset, train, val: onePerVideo(dataset.val, 'pretrain-val') };
 }
 
 /** One pretraining objective, as the shared loop drives it. */
@@ -229,13 +254,7 @@ export async function pretrainBackbone(
   command = '',
 ): Promise<PretrainOutcome> {
   if (config.data.kind !== 'synthetic') throw new Error('pretrain needs the synthetic benchmark');
-  const dataset = await loadDataset(config.data, logger, timeStepsOf(config));
-  const trainRecords = [...dataset.train.records, ...dataset.test.records];
-  const train = onePerVideo(
-    (dataset.train as MediaBatchSource).withRecords('pretrain', trainRecords),
-    'pretrain',
-  );
-  const val = onePerVideo(dataset.val, 'pretrain-val');
+  const { dataset, train, val } = await pretrainingVideos(config, logger);
   const model = new SparsifiedAmuse(config, dataset.inputs, {
     perceptionHeads: true,
     classPerception: config.classPerception === true,

@@ -73,6 +73,28 @@ export interface LossWeights {
  * rescales kept easy samples), averaged over the batch. The update is applied only when the
  * loss is finite, so a NaN never reaches the weights.
  */
+/**
+ * Applies `grads` when `loss` is finite (else drops the step), then disposes them. Adam keeps
+ * its moments by position in the gradient map (FlatAdam insists on it), so every variable gets
+ * an entry, zero where a hook cut it off this step, and positions never shift.
+ */
+export function applyEveryGradient(
+  optimizer: tf.Optimizer,
+  variables: readonly tf.Variable[],
+  grads: tf.NamedTensorMap,
+  loss: number,
+): void {
+  if (!Number.isFinite(loss)) {
+    tf.dispose(Object.values(grads));
+    return;
+  }
+  const complete: tf.NamedTensorMap = {};
+  for (const variable of variables)
+    complete[variable.name] = grads[variable.name] ?? tf.zerosLike(variable);
+  optimizer.applyGradients(complete);
+  tf.dispose(Object.values(complete));
+}
+
 export function trainStep(
   model: TrainableModel,
   optimizer: tf.Optimizer,
@@ -113,17 +135,7 @@ export function trainStep(
   const predictedLabels = (predicted as unknown as tf.Tensor1D).dataSync();
   let correct = 0;
   for (const [i, label] of batch.labels.entries()) if (predictedLabels[i] === label) correct++;
-  if (Number.isFinite(loss)) {
-    // Adam keeps its moments by position in the gradient map (FlatAdam insists on it): give
-    // every parameter an entry (zero when a hook cut it off this step) so positions never shift.
-    const complete: tf.NamedTensorMap = {};
-    for (const variable of variables)
-      complete[variable.name] = grads[variable.name] ?? tf.zerosLike(variable);
-    optimizer.applyGradients(complete);
-    tf.dispose(Object.values(complete));
-  } else {
-    tf.dispose(Object.values(grads));
-  }
+  applyEveryGradient(optimizer, variables, grads, loss);
   tf.dispose([value, perSample as unknown as tf.Tensor, predicted as unknown as tf.Tensor]);
   if (perceptionValue) tf.dispose(perceptionValue as tf.Scalar);
   return { loss, losses, correct, tokens, perceptionLoss };
