@@ -252,7 +252,11 @@ describe('sparsify pretrain --objective', () => {
     ],
     [
       ['--objective', 'masked-patches', '--patch-mask-ratio', '1'],
-      '--patch-mask-ratio: expected a number in (0, 1), got "1"',
+      '--patch-mask-ratio: expected a number in (0, 1), got 1',
+    ],
+    [
+      ['--objective', 'masked-patches', '--patch-mask-ratio', 'half'],
+      '--patch-mask-ratio: expected a number, got "half"',
     ],
     [
       ['--objective', 'masked-patches', '--class-perception'],

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
+import { parseNumberFlag } from '../config/flags.js';
 import { resolveTrainConfig } from '../config/train-config.js';
 import type { TrainFlagKey, TrainFlags } from '../config/train-flags.js';
+import { requireRange } from '../config/value-checks.js';
 import {
   DEFAULT_PATCH_MASK_RATIO,
   formatMaskedPatchScores,
@@ -17,7 +19,7 @@ export const PRETRAIN_DATA_SEED = 1007;
 interface PretrainFlags extends TrainFlags {
   out: string;
   objective: string;
-  patchMaskRatio?: string;
+  patchMaskRatio?: number;
 }
 
 /** What pretraining learns from: the generator's perception targets, or masked patches alone. */
@@ -57,6 +59,7 @@ export function createPretrainCommand(): Command {
     .option(
       '--patch-mask-ratio <ratio>',
       `masked-patches: share of each stream's patches hidden from the encoder (default ${DEFAULT_PATCH_MASK_RATIO})`,
+      parseNumberFlag('--patch-mask-ratio'),
     )
     .action(async (flags: PretrainFlags, cmd: Command) => {
       for (const [key, why] of Object.entries(NOT_FOR_PRETRAINING)) {
@@ -81,16 +84,8 @@ export function createPretrainCommand(): Command {
           'masked-patch pretraining reads no perception target; it applies to --objective perception',
         );
       }
-      const ratio =
-        flags.patchMaskRatio === undefined
-          ? DEFAULT_PATCH_MASK_RATIO
-          : Number(flags.patchMaskRatio);
-      if (!(ratio > 0 && ratio < 1)) {
-        throw new ConfigError(
-          '--patch-mask-ratio',
-          `expected a number in (0, 1), got "${flags.patchMaskRatio}"`,
-        );
-      }
+      const ratio = flags.patchMaskRatio ?? DEFAULT_PATCH_MASK_RATIO;
+      requireRange('--patch-mask-ratio', ratio, { above: 0, below: 1 });
       const logger = createLogger(flags);
       const config = resolveTrainConfig({
         ...trainOptionsFrom(flags),

@@ -1,4 +1,12 @@
-import { createInputMasker } from '@sparsify/sparse-masking';
+/**
+ * Self-supervised pretraining of the shared backbone: masked patches (MAE-style), for videos
+ * without labels. The input masker of @sparsify/sparse-masking drops a share of each stream's
+ * patches, so the encoder runs on the visible ones only (as MAE's encoder does, and as
+ * Sparsify's level 1 does), and a small decoder (masked-patch-decoder.ts) predicts the dropped
+ * patches from them. No question, answer or perception target is read, so any data the
+ * trainer loads will do, the real MUSIC-AVQA videos or features among them.
+ */
+import { createInputMasker, type SparseInputMasker } from '@sparsify/sparse-masking';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/train-config.js';
 import type { Logger } from '../log/logger.js';
@@ -39,7 +47,7 @@ export function formatMaskedPatchScores(scores: MaskedPatchScores): string {
 /** The pieces of one masked-patch objective: the model, its decoder and its masker. */
 export class MaskedPatchObjective {
   readonly decoder: MaskedPatchDecoder;
-  readonly masker: ReturnType<typeof createInputMasker>;
+  readonly masker: SparseInputMasker;
 
   constructor(
     readonly model: SparsifiedAmuse,

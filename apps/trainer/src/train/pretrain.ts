@@ -5,9 +5,7 @@
  * no question and no answer. Its videos come from a benchmark of another data seed than the
  * one a QA run trains and is tested on, so none of them is a test or held-out video.
  */
-
-import type { HookContext } from '@sparsify/amuse-encoder';
-import { encodeSafetensors, type NamedArray } from '@sparsify/amuse-encoder';
+import { encodeSafetensors, type HookContext, type NamedArray } from '@sparsify/amuse-encoder';
 import type { AvqaRecord } from '@sparsify/avqa-datasets';
 import * as tf from '@tensorflow/tfjs';
 import { optimisationOf, type TrainConfig, timeStepsOf } from '../config/train-config.js';

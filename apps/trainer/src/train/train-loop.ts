@@ -69,11 +69,6 @@ export interface LossWeights {
 }
 
 /**
- * One optimizer step: per-sample cross-entropy weighted by the sampler's weights (InfoBatch
- * rescales kept easy samples), averaged over the batch. The update is applied only when the
- * loss is finite, so a NaN never reaches the weights.
- */
-/**
  * Applies `grads` when `loss` is finite (else drops the step), then disposes them. Adam keeps
  * its moments by position in the gradient map (FlatAdam insists on it), so every variable gets
  * an entry, zero where a hook cut it off this step, and positions never shift.
@@ -95,6 +90,11 @@ export function applyEveryGradient(
   tf.dispose(Object.values(complete));
 }
 
+/**
+ * One optimizer step: per-sample cross-entropy weighted by the sampler's weights (InfoBatch
+ * rescales kept easy samples), averaged over the batch. The update is applied only when the
+ * loss is finite, so a NaN never reaches the weights.
+ */
 export function trainStep(
   model: TrainableModel,
   optimizer: tf.Optimizer,
