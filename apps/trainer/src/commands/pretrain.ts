@@ -4,12 +4,17 @@ import { parseNumberFlag } from '../config/flags.js';
 import { resolveTrainConfig } from '../config/train-config.js';
 import type { TrainFlagKey, TrainFlags } from '../config/train-flags.js';
 import { requireRange } from '../config/value-checks.js';
+import type { Logger } from '../log/logger.js';
 import {
   DEFAULT_PATCH_MASK_RATIO,
   formatMaskedPatchScores,
   pretrainMaskedPatches,
 } from '../train/masked-pretrain.js';
-import { formatPerceptionScores, pretrainBackbone } from '../train/pretrain.js';
+import {
+  formatPerceptionScores,
+  type PretrainResult,
+  pretrainBackbone,
+} from '../train/pretrain.js';
 import { createLogger, prepareBackend } from './runtime.js';
 import { addTrainFlags, trainOptionsFrom } from './train-options.js';
 
@@ -97,34 +102,31 @@ export function createPretrainCommand(): Command {
         initFrom: null,
       });
       await prepareBackend(cmd.optsWithGlobals().backend, config.fastKernels, logger);
-      const argv = process.argv.slice(2).join(' ');
+      const commandLine = `sparsify ${process.argv.slice(2).join(' ')}`;
       if (masked) {
-        const outcome = await pretrainMaskedPatches(
-          config,
-          flags.out,
-          logger,
-          `sparsify ${argv}`,
-          ratio,
-        );
-        logger.result(
-          [
-            `pretrained backbone: ${flags.out} (${outcome.arrays.size} tensors, ${outcome.seconds.toFixed(0)} s of training steps)`,
-            `train videos (${outcome.trainVideos}): ${formatMaskedPatchScores(outcome.train)}`,
-            `val videos (${outcome.valVideos}): ${formatMaskedPatchScores(outcome.val)}`,
-          ].join('\n'),
-          { out: flags.out, seconds: outcome.seconds, train: outcome.train, val: outcome.val },
-        );
-        return;
+        const outcome = await pretrainMaskedPatches(config, flags.out, logger, commandLine, ratio);
+        reportPretraining(logger, flags.out, outcome, formatMaskedPatchScores);
+      } else {
+        const outcome = await pretrainBackbone(config, flags.out, logger, commandLine);
+        reportPretraining(logger, flags.out, outcome, formatPerceptionScores);
       }
-      const outcome = await pretrainBackbone(config, flags.out, logger, `sparsify ${argv}`);
-      logger.result(
-        [
-          `pretrained backbone: ${flags.out} (${outcome.arrays.size} tensors, ${outcome.seconds.toFixed(0)} s of training steps)`,
-          `train videos (${outcome.trainVideos}): ${formatPerceptionScores(outcome.train)}`,
-          `val videos (${outcome.valVideos}): ${formatPerceptionScores(outcome.val)}`,
-        ].join('\n'),
-        { out: flags.out, seconds: outcome.seconds, train: outcome.train, val: outcome.val },
-      );
     });
   return command;
+}
+
+/** The result lines of a pretraining, whichever its objective: the file, then its scores. */
+function reportPretraining<Scores>(
+  logger: Logger,
+  out: string,
+  outcome: PretrainResult<Scores>,
+  format: (scores: Scores) => string,
+): void {
+  logger.result(
+    [
+      `pretrained backbone: ${out} (${outcome.arrays.size} tensors, ${outcome.seconds.toFixed(0)} s of training steps)`,
+      `train videos (${outcome.trainVideos}): ${format(outcome.train)}`,
+      `val videos (${outcome.valVideos}): ${format(outcome.val)}`,
+    ].join('\n'),
+    { out, seconds: outcome.seconds, train: outcome.train, val: outcome.val },
+  );
 }
