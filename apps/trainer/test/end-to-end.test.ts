@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { askRun } from '../src/commands/ask.js';
 import {
+  activeKernelsLabel,
   evaluateAndSave,
   evaluateRun,
   type SavedEvaluation,
@@ -93,6 +94,15 @@ describe('sparsify end to end on a tiny synthetic benchmark', () => {
     const reuse = { ...options, reuse: true };
     expect((await evaluateAndSave(splitDir, 'heldout', 'best', logger, reuse)).tokensKept).toBe(-1);
     writeFileSync(savedPath, JSON.stringify({ ...file, tokensKept: -1, checkpointSha256: 'x' }));
+    expect(await evaluateAndSave(splitDir, 'heldout', 'best', logger, reuse)).toEqual(saved);
+    // Nor from other kernels (here the wasm fast kernels without the addon), nor from a file
+    // that does not say which kernels made it.
+    expect(saved.kernels).toBe(activeKernelsLabel());
+    expect(saved.kernels).toMatch(/^xnnpack matmul, wasm fused, SIMD (stock|fma)$/);
+    writeFileSync(savedPath, JSON.stringify({ ...file, tokensKept: -1, kernels: 'native-blas' }));
+    expect(await evaluateAndSave(splitDir, 'heldout', 'best', logger, reuse)).toEqual(saved);
+    const { kernels: _dropped, ...withoutKernels } = file;
+    writeFileSync(savedPath, JSON.stringify({ ...withoutKernels, tokensKept: -1 }));
     expect(await evaluateAndSave(splitDir, 'heldout', 'best', logger, reuse)).toEqual(saved);
 
     // Other merging at inference (--merge), same weights, saved under its own name: off keeps

@@ -10,6 +10,7 @@ import {
   readAnnotationFile,
   resultsTableJson,
 } from '@sparsify/avqa-datasets';
+import { fastKernelsStatus } from '@sparsify/tfjs-fast-kernels';
 import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../config/config-error.js';
@@ -176,8 +177,21 @@ export interface SavedEvaluation extends EvalOutcome {
   checkpointSha256: string;
   /** Kernels round differently, so an evaluation is reused only on the same backend. */
   backend: string;
+  /**
+   * And only on the same kernels: "stock", or the fast kernels' matmul engine, fused-kernel
+   * engine and SIMD build (the native addon's sums differ from wasm's; a merge plan can then
+   * flip). Files saved before 2026-12-07 have none, so they are computed again once.
+   */
+  kernels: string;
   /** The merging evaluated with when not the run's own (`--merge`): "off" or "fence,block,minKeep". */
   merge?: string;
+}
+
+/** The kernels an evaluation runs on, as `SavedEvaluation.kernels` records them. */
+export function activeKernelsLabel(): string {
+  const fast = fastKernelsStatus();
+  if (fast === null) return 'stock';
+  return `${fast.matmulEngine} matmul, ${fast.fusedEngine} fused, SIMD ${fast.simdBuild}`;
 }
 
 /** `--merge`'s value as saved: "off", or "fence,block,minKeep" (undefined: the run's own). */
@@ -249,6 +263,7 @@ export async function evaluateAndSave(
     checkpoint,
     checkpointSha256: createHash('sha256').update(readFileSync(checkpointPath)).digest('hex'),
     backend: tf.getBackend(),
+    kernels: activeKernelsLabel(),
     ...(options.merge === undefined ? {} : { merge: mergeOverrideLabel(options.merge) }),
   };
   // Before loading the run and its data: a refused set should not cost a minute first.
