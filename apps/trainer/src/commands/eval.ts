@@ -191,7 +191,9 @@ export interface SavedEvaluation extends EvalOutcome {
 export function activeKernelsLabel(): string {
   const fast = fastKernelsStatus();
   if (fast === null) return 'stock';
-  return `${fast.matmulEngine} matmul, ${fast.fusedEngine} fused, SIMD ${fast.simdBuild}`;
+  // The addon's avx512 and avx2 fused kernels sum in different orders too.
+  const variant = fast.native.kernelVariant ? ` (${fast.native.kernelVariant})` : '';
+  return `${fast.matmulEngine} matmul, ${fast.fusedEngine} fused${variant}, SIMD ${fast.simdBuild}`;
 }
 
 /** `--merge`'s value as saved: "off", or "fence,block,minKeep" (undefined: the run's own). */
