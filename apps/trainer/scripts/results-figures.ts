@@ -25,6 +25,8 @@ const NOTEBOOK = 'docs/notebook/2026-11-to-12-results-log.md';
 const TRADE_OFF_NOTEBOOK = 'docs/notebook/2026-12-05-trade-off-curve.md';
 /** The trade-off curve again at 3,840 QA videos, per run (issue 21). */
 const TRADE_OFF_3840_NOTEBOOK = 'docs/notebook/2026-12-06-trade-off-at-3840.md';
+/** Sparsify with a ninth epoch and dense with four, at 3,840 QA videos, per run (plan 13). */
+const EPOCHS_CURVE_3840_NOTEBOOK = 'docs/notebook/2026-12-06-sparsify-on-dense-epochs-curve.md';
 /** Dense held out against the count of QA videos, per run (issue 21). */
 const SCALING_NOTEBOOK = 'docs/notebook/2026-12-05-video-scaling.md';
 const PLOTS = 'docs/results';
@@ -304,12 +306,12 @@ const tradeOffRuns240 = tradeOffRuns(
   '### Per run and per point (printed by `runs/tc/gather.ts`)',
   'trade-off curve',
 );
-// The same axes at 3,840 QA videos (the model at ~59.5%), lighter settings than the preset.
-const tradeOffRuns3840 = tradeOffRuns(
-  TRADE_OFF_3840_NOTEBOOK,
-  '### Per run',
-  'trade-off curve at 3,840 videos',
-);
+// The same axes at 3,840 QA videos (the model at ~59.5%): lighter settings than the preset,
+// then dense's own time axis (dense for 4 epochs) and Sparsify given a ninth epoch.
+const tradeOffRuns3840 = [
+  ...tradeOffRuns(TRADE_OFF_3840_NOTEBOOK, '### Per run', 'trade-off curve at 3,840 videos'),
+  ...tradeOffRuns(EPOCHS_CURVE_3840_NOTEBOOK, '### Per run', "dense's epochs at 3,840 videos"),
+];
 
 // Dense against the count of QA videos: the mean over seeds of each held-out set, per count.
 const scalingWhere = `${SCALING_NOTEBOOK}, per-run curve table`;
