@@ -27,6 +27,8 @@ const TRADE_OFF_NOTEBOOK = 'docs/notebook/2026-12-05-trade-off-curve.md';
 const TRADE_OFF_3840_NOTEBOOK = 'docs/notebook/2026-12-06-trade-off-at-3840.md';
 /** Sparsify with a ninth epoch and dense with four, at 3,840 QA videos, per run (plan 13). */
 const EPOCHS_CURVE_3840_NOTEBOOK = 'docs/notebook/2026-12-06-sparsify-on-dense-epochs-curve.md';
+/** The adopted model (7,680 QA videos, comparison head): Sparsify and dense at 4 epochs (plan 16). */
+const HALF_EPOCHS_7680_NOTEBOOK = 'docs/notebook/2026-12-07-dense-half-epochs-at-7680.md';
 /** Dense held out against the count of QA videos, per run (issue 21). */
 const SCALING_NOTEBOOK = 'docs/notebook/2026-12-05-video-scaling.md';
 const PLOTS = 'docs/results';
@@ -312,6 +314,12 @@ const tradeOffRuns3840 = [
   ...tradeOffRuns(TRADE_OFF_3840_NOTEBOOK, '### Per run', 'trade-off curve at 3,840 videos'),
   ...tradeOffRuns(EPOCHS_CURVE_3840_NOTEBOOK, '### Per run', "dense's epochs at 3,840 videos"),
 ];
+// The adopted model: Sparsify's preset against dense trained for half its epochs.
+const tradeOffRuns7680 = tradeOffRuns(
+  HALF_EPOCHS_7680_NOTEBOOK,
+  '### Per run',
+  'trade-off at 7,680 videos with the comparison head',
+);
 
 // Dense against the count of QA videos: the mean over seeds of each held-out set, per count.
 const scalingWhere = `${SCALING_NOTEBOOK}, per-run curve table`;
@@ -414,6 +422,17 @@ const plots: Record<string, Parameters<typeof renderSvg>[0]> = {
     tradeOffRuns3840,
     undefined,
     [{ label: 'dense', y: 0 }],
+  ),
+  'trade-off-curve-7680.svg': scatterChartSpec(
+    {
+      title: 'Accuracy against CPU time at 7,680 QA videos, comparison head (one dot per run)',
+      xTitle: "training CPU seconds / dense's for the same seed",
+      yTitle: "held-out accuracy - dense's (points)",
+      width: 460,
+    },
+    tradeOffRuns7680,
+    undefined,
+    [{ label: 'dense, 8 epochs', y: 0 }],
   ),
   'per-type-differences.svg': barChartSpec(
     {
