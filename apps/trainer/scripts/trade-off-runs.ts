@@ -14,6 +14,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SavedEvaluation } from '../src/commands/eval.js';
+import { trainCpuSeconds } from '../src/report/run-results.js';
+import { parseMetrics } from '../src/run/run-folder.js';
 
 const [denseList, pointList, pointName, ...rest] = process.argv.slice(2);
 if (!denseList || !pointList || !pointName || rest.length > 0)
@@ -43,20 +45,19 @@ function readRun(file: string): Run {
   const seed = (JSON.parse(readFileSync(configFile, 'utf8')) as { seed?: unknown }).seed;
   if (typeof seed !== 'number') throw new Error(`${configFile}: field "seed" is not a number`);
   const metricsFile = besideEvaluation(file, 'metrics.jsonl');
-  const epochs = readFileSync(metricsFile, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line, i) => {
-      const record = JSON.parse(line) as { cpuSeconds?: unknown };
-      if (typeof record.cpuSeconds !== 'number')
-        throw new Error(`${metricsFile}, record ${i + 1}: field "cpuSeconds" is not a number`);
-      return record.cpuSeconds;
-    });
+  const metrics = parseMetrics(readFileSync(metricsFile, 'utf8'));
+  const cpuSeconds = trainCpuSeconds(metrics);
+  if (cpuSeconds === undefined)
+    throw new Error(
+      metrics.length === 0
+        ? `${metricsFile}: no epoch records`
+        : `${metricsFile}, record ${metrics.findIndex((m) => m.cpuSeconds === undefined) + 1}: no field "cpuSeconds"`,
+    );
   return {
     file,
     seed,
     heldOut: 100 * (saved.evaluation.overall.accuracy ?? Number.NaN),
-    cpuSeconds: epochs.reduce((sum, s) => sum + s, 0),
+    cpuSeconds,
     questions: JSON.stringify([saved.heldoutVideos, saved.heldoutFirstVideo]),
   };
 }

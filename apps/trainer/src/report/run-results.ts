@@ -58,6 +58,15 @@ export interface RunResults {
   gates?: Record<string, number>;
 }
 
+/**
+ * A run's training CPU seconds: the sum over its epochs, or undefined when there are none or an
+ * epoch did not measure them (runs written before `cpuSeconds` was).
+ */
+export function trainCpuSeconds(metrics: readonly EpochMetrics[]): number | undefined {
+  if (metrics.length === 0 || metrics.some((m) => m.cpuSeconds === undefined)) return undefined;
+  return metrics.reduce((sum, m) => sum + (m.cpuSeconds ?? 0), 0);
+}
+
 export function summariseRun(
   name: string,
   config: TrainConfig,
@@ -69,6 +78,7 @@ export function summariseRun(
   const evaluation = evaluatePredictions(test.source.records, test.predictions);
   const mean = (pick: (m: EpochMetrics) => number) =>
     metrics.reduce((sum, m) => sum + pick(m), 0) / Math.max(1, metrics.length);
+  const cpuSeconds = trainCpuSeconds(metrics);
   return {
     name,
     preset: config.preset,
@@ -78,9 +88,7 @@ export function summariseRun(
     evaluation,
     table: resultsTableJson([{ name, evaluation }]),
     trainSeconds: metrics.reduce((sum, m) => sum + m.seconds, 0),
-    ...(metrics.length > 0 && metrics.every((m) => m.cpuSeconds !== undefined)
-      ? { trainCpuSeconds: metrics.reduce((sum, m) => sum + (m.cpuSeconds ?? 0), 0) }
-      : {}),
+    ...(cpuSeconds === undefined ? {} : { trainCpuSeconds: cpuSeconds }),
     trainTokens: metrics.reduce(
       (sum, m) => sum + (m.videoTokensKept + m.audioTokensKept) * m.samplesUsed,
       0,

@@ -132,9 +132,14 @@ export class RunFolder {
 
   readMetrics(): EpochMetrics[] {
     if (!existsSync(this.metricsPath)) return [];
-    return readFileSync(this.metricsPath, 'utf8')
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as EpochMetrics);
+    return parseMetrics(readFileSync(this.metricsPath, 'utf8'));
   }
+}
+
+/** The records of a metrics.jsonl text, one an epoch (blank lines skipped). */
+export function parseMetrics(text: string): EpochMetrics[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as EpochMetrics);
 }
