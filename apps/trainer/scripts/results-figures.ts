@@ -29,6 +29,7 @@ const TRADE_OFF_3840_NOTEBOOK = 'docs/notebook/2026-12-06-trade-off-at-3840.md';
 const EPOCHS_CURVE_3840_NOTEBOOK = 'docs/notebook/2026-12-06-sparsify-on-dense-epochs-curve.md';
 /** The adopted model (7,680 QA videos, comparison head): Sparsify and dense at 4 epochs (plan 16). */
 const HALF_EPOCHS_7680_NOTEBOOK = 'docs/notebook/2026-12-07-dense-half-epochs-at-7680.md';
+const TRADE_OFF_7680_NOTEBOOK = 'docs/notebook/2026-12-07-trade-off-at-7680.md';
 /** Dense held out against the count of QA videos, per run (issue 21). */
 const SCALING_NOTEBOOK = 'docs/notebook/2026-12-05-video-scaling.md';
 const PLOTS = 'docs/results';
@@ -314,12 +315,20 @@ const tradeOffRuns3840 = [
   ...tradeOffRuns(TRADE_OFF_3840_NOTEBOOK, '### Per run', 'trade-off curve at 3,840 videos'),
   ...tradeOffRuns(EPOCHS_CURVE_3840_NOTEBOOK, '### Per run', "dense's epochs at 3,840 videos"),
 ];
-// The adopted model: Sparsify's preset against dense trained for half its epochs.
-const tradeOffRuns7680 = tradeOffRuns(
-  HALF_EPOCHS_7680_NOTEBOOK,
-  '### Per run',
-  'trade-off at 7,680 videos with the comparison head',
-);
+// The adopted model: Sparsify's preset and dense trained for half its epochs, then the
+// preset with less masking (mask 0.25) or less merging (keep 0.5).
+const tradeOffRuns7680 = [
+  ...tradeOffRuns(
+    HALF_EPOCHS_7680_NOTEBOOK,
+    '### Per run',
+    'trade-off at 7,680 videos with the comparison head',
+  ),
+  ...tradeOffRuns(
+    TRADE_OFF_7680_NOTEBOOK,
+    '### Per run',
+    'mask ratio and merge keep at 7,680 videos',
+  ),
+];
 
 // Dense against the count of QA videos: the mean over seeds of each held-out set, per count.
 const scalingWhere = `${SCALING_NOTEBOOK}, per-run curve table`;
