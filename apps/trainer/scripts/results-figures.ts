@@ -303,6 +303,20 @@ function tradeOffRuns(notebook: string, heading: string, what: string) {
   figure(`${what}: runs (point, seed) with held out and CPU seconds`, String(runs.length), where);
   return runs;
 }
+// A trade-off plot: every run against dense of its seed, dense itself the line at 0.
+function tradeOffPlot(title: string, runs: ReturnType<typeof tradeOffRuns>, denseLabel = 'dense') {
+  return scatterChartSpec(
+    {
+      title,
+      xTitle: "training CPU seconds / dense's for the same seed",
+      yTitle: "held-out accuracy - dense's (points)",
+      width: 460,
+    },
+    runs,
+    undefined,
+    [{ label: denseLabel, y: 0 }],
+  );
+}
 // The perceiving recipe at 240 videos (the first backbone).
 const tradeOffRuns240 = tradeOffRuns(
   TRADE_OFF_NOTEBOOK,
@@ -410,38 +424,18 @@ const plots: Record<string, Parameters<typeof renderSvg>[0]> = {
     ]),
     { dense: '#1f77b4', Sparsify: '#d62728' },
   ),
-  'trade-off-curve.svg': scatterChartSpec(
-    {
-      title: 'Accuracy against CPU time, perceiving recipe, held out (one dot per run)',
-      xTitle: "training CPU seconds / dense's for the same seed",
-      yTitle: "held-out accuracy - dense's (points)",
-      width: 460,
-    },
+  'trade-off-curve.svg': tradeOffPlot(
+    'Accuracy against CPU time, perceiving recipe, held out (one dot per run)',
     tradeOffRuns240,
-    undefined,
-    [{ label: 'dense', y: 0 }],
   ),
-  'trade-off-curve-3840.svg': scatterChartSpec(
-    {
-      title: 'Accuracy against CPU time at 3,840 QA videos, held out (one dot per run)',
-      xTitle: "training CPU seconds / dense's for the same seed",
-      yTitle: "held-out accuracy - dense's (points)",
-      width: 460,
-    },
+  'trade-off-curve-3840.svg': tradeOffPlot(
+    'Accuracy against CPU time at 3,840 QA videos, held out (one dot per run)',
     tradeOffRuns3840,
-    undefined,
-    [{ label: 'dense', y: 0 }],
   ),
-  'trade-off-curve-7680.svg': scatterChartSpec(
-    {
-      title: 'Accuracy against CPU time at 7,680 QA videos, comparison head (one dot per run)',
-      xTitle: "training CPU seconds / dense's for the same seed",
-      yTitle: "held-out accuracy - dense's (points)",
-      width: 460,
-    },
+  'trade-off-curve-7680.svg': tradeOffPlot(
+    'Accuracy against CPU time at 7,680 QA videos, comparison head (one dot per run)',
     tradeOffRuns7680,
-    undefined,
-    [{ label: 'dense, 8 epochs', y: 0 }],
+    'dense, 8 epochs',
   ),
   'per-type-differences.svg': barChartSpec(
     {
